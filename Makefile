@@ -1,0 +1,44 @@
+# Bimtek LMS: `make run` serves the site with demo data; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app lms
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install install-test setup translations migrate
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed translations
+
+install-test: $(VENV)/.installed-test translations
+	@# axe-core for the accessibility checks (browser tests skip without npm, except in CI)
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: browser accessibility checks will be skipped"; fi
+
+translations: | $(PY)
+	$(FLASK) translate compile
+
+# Migrate, import courses/, add demo accounts to a new database (existing data is kept).
+setup: install
+	$(FLASK) db upgrade
+	$(FLASK) courses import courses/
+	$(FLASK) demo seed
+
+run: setup
+	@echo "Serving on http://$(HOST):$(PORT)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install-test
+	$(PY) -m pytest

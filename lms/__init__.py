@@ -1,0 +1,153 @@
+"""Bimtek LMS: e-learning for Perpusnas TPBIS technical-guidance trainings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask, request, session
+from flask_login import current_user
+from sqlalchemy import event
+
+from lms import config as lms_config
+from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = lms_config.ROOT
+
+
+def select_locale() -> str:
+    """The user's language, else the session's choice, else Bahasa Indonesia."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _configure_sqlite(app: Flask) -> None:
+    """WAL, busy timeout, foreign keys, and real transactions (BEGIN) on SQLite."""
+    timeout_ms = app.config["SQLITE_BUSY_TIMEOUT_MS"]
+
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def _security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
+        "form-action 'self'; frame-ancestors 'none'",
+    )
+    return response
+
+
+def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application: defaults, instance/config.py, LMS_* variables, then overrides."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(lms_config.defaults(instance))
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_mapping(lms_config.from_environment())
+    if config_overrides:
+        app.config.from_mapping(config_overrides)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = lms_config.secret_key_from_instance(instance)
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("postgresql://"):  # use psycopg 3, the driver we install
+        app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + url[len("postgresql://"):]
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "lms" / "translations"))
+
+    app.jinja_env.add_extension("jinja2.ext.do")
+    db.init_app(app)
+    _configure_sqlite(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please log in to open this page.")
+
+    import lms.models  # noqa: F401  (every model registered before first use)
+    from lms.accounts.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        try:
+            return db.session.get(User, int(user_id))
+        except ValueError:
+            return None
+
+    from lms.accounts.cli import users_cli
+    from lms.accounts.views import bp as accounts_bp
+    from lms.cohorts.cli import cohorts_cli
+    from lms.cohorts.views import bp as cohorts_bp
+    from lms.content.cli import courses_cli
+    from lms.content.views import bp as content_bp
+    from lms.core.views import bp as core_bp
+    from lms.core.views import handle_http_error
+    from lms.demo import demo_cli
+    from lms.learning.views import bp as learning_bp
+    from lms.translate import translate_cli
+
+    for blueprint in (core_bp, accounts_bp, learning_bp, content_bp, cohorts_bp):
+        app.register_blueprint(blueprint)
+    for group in (users_cli, courses_cli, cohorts_cli, demo_cli, translate_cli):
+        app.cli.add_command(group)
+
+    from werkzeug.exceptions import HTTPException
+
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.after_request(_security_headers)
+
+    from lms.auth import can
+    from lms.accounts.forms import LanguageForm
+
+    @app.context_processor
+    def template_helpers() -> dict[str, Any]:
+        from flask_babel import get_locale
+
+        return {
+            "can": lambda action, obj=None: can(current_user, action, obj),
+            "current_locale": str(get_locale()),
+            "language_form": LanguageForm,
+            "request_path": request.full_path.rstrip("?") if request else "/",
+        }
+
+    return app

@@ -1,0 +1,1 @@
+"""Accounts: users, roles, login, registration with an enrolment key, profile."""

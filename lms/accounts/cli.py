@@ -1,0 +1,37 @@
+"""`flask users create`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from lms.accounts.models import Role
+from lms.accounts.operations import AccountError, create_user
+from lms.extensions import db
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+
+
+@users_cli.command("create")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--email", required=True)
+@click.option("--name", "full_name", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Prompted for when not given.")
+@click.option("--institution", default=None)
+def create_command(role: str, email: str, full_name: str, password: str, institution: str | None) -> None:
+    """Create an account with the given role."""
+    if len(password) < 8:
+        click.echo("error: the password must have at least 8 characters", err=True)
+        sys.exit(1)
+    try:
+        user = create_user(email=email, full_name=full_name, password=password, role=Role(role),
+                           institution=institution)
+    except AccountError as exc:
+        db.session.rollback()
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"created {user.role} {user.email}")

@@ -1,0 +1,67 @@
+"""User accounts and roles."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask import current_app
+from flask_login import UserMixin
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from lms.extensions import db
+from lms.util import utcnow
+from lms.util.types import UTCDateTime
+
+
+class Role(str, enum.Enum):
+    TRAINEE = "trainee"
+    FACILITATOR = "facilitator"
+    ORGANIZER = "organizer"
+    ADMIN = "admin"
+
+
+STAFF_ROLES = frozenset({Role.FACILITATOR, Role.ORGANIZER, Role.ADMIN})
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default=Role.TRAINEE.value)
+    full_name: Mapped[str] = mapped_column(String(200))
+    nip: Mapped[str | None] = mapped_column(String(18))
+    position: Mapped[str | None] = mapped_column(String(120))
+    institution: Mapped[str | None] = mapped_column(String(200))
+    regency: Mapped[str | None] = mapped_column(String(120))
+    province: Mapped[str | None] = mapped_column(String(2))
+    locale: Mapped[str] = mapped_column(String(5), default="id")
+    is_active_account: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.is_active_account
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role_enum in STAFF_ROLES
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(
+            password, method=current_app.config["PASSWORD_HASH_METHOD"]
+        )
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role}>"

@@ -1,0 +1,51 @@
+"""Creating and changing accounts. Functions flush; callers commit."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from lms.accounts.models import Role, User
+from lms.extensions import db
+
+PROFILE_FIELDS = ("nip", "position", "institution", "regency", "province")
+
+
+class AccountError(Exception):
+    """An account cannot be created or changed as asked; the message is shown to the user."""
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
+
+
+def create_user(*, email: str, full_name: str, password: str, role: Role = Role.TRAINEE,
+                locale: str = "id", **profile: str | None) -> User:
+    """A new account with a hashed password; AccountError if the email is taken."""
+    unknown = set(profile) - set(PROFILE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown profile fields: {sorted(unknown)}")
+    email = normalize_email(email)
+    if user_by_email(email) is not None:
+        raise AccountError(_l("An account with this email address already exists. Log in instead."))
+    user = User(email=email, full_name=full_name.strip(), role=Role(role).value, locale=locale,
+                **{k: (v.strip() or None) if isinstance(v, str) else v for k, v in profile.items()})
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def update_profile(user: User, *, full_name: str, locale: str, **profile: str | None) -> None:
+    """Change the user's own profile fields."""
+    user.full_name = full_name.strip()
+    user.locale = locale
+    for key in PROFILE_FIELDS:
+        if key in profile:
+            value = profile[key]
+            setattr(user, key, (value.strip() or None) if isinstance(value, str) else value)
+    db.session.flush()

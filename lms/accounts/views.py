@@ -1,0 +1,137 @@
+"""Login, logout, registration with an enrolment key, profile and language."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from lms.accounts.forms import LanguageForm, LoginForm, ProfileForm, RegisterForm
+from lms.accounts.operations import AccountError, create_user, update_profile, user_by_email
+from lms.cohorts.operations import EnrolmentError, cohort_for_key, enrol
+from lms.extensions import db, form_email, limiter
+
+bp = Blueprint("accounts", __name__)
+
+
+def _failed(response: Response) -> bool:
+    """Rate limits count failed attempts only: a form shown again, not a redirect."""
+    return response.status_code != 302
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _account_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
+
+
+def _enrol_limit() -> str:
+    return current_app.config["ENROL_RATE_LIMIT"]
+
+
+def safe_next(target: str | None) -> str | None:
+    """A redirect target only if it stays on this site (a path, no host, no scheme)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_account_limit, methods=["POST"], key_func=form_email, deduct_when=_failed)
+def login() -> Response | str:
+    """Log in with email and password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("learning.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = user_by_email(form.email.data)
+        if user is not None and user.is_active and user.check_password(form.password.data):
+            login_user(user, remember=form.remember.data)
+            session.pop("locale", None)
+            return redirect(safe_next(request.args.get("next")) or url_for("learning.dashboard"))
+        # Same message whether or not the email exists.
+        form.password.errors.append(_("Wrong email or password."))
+    status = 200 if request.method == "GET" else 400
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """Log out (POST with CSRF token)."""
+    logout_user()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_enrol_limit, methods=["POST"], deduct_when=_failed)
+def register() -> Response | str:
+    """Create a trainee account and join the cohort that the enrolment key opens."""
+    if current_user.is_authenticated:
+        return redirect(url_for("learning.dashboard"))
+    form = RegisterForm()
+    if request.method == "GET" and request.args.get("key"):
+        form.enrolment_key.data = request.args["key"]
+    if form.validate_on_submit():
+        try:
+            cohort = cohort_for_key(form.enrolment_key.data)
+        except EnrolmentError as exc:
+            form.enrolment_key.errors.append(str(exc))
+        else:
+            try:
+                user = create_user(
+                    email=form.email.data, full_name=form.full_name.data, password=form.password.data,
+                    locale=session.get("locale", current_app.config["BABEL_DEFAULT_LOCALE"]),
+                    nip=form.nip.data, position=form.position.data, institution=form.institution.data,
+                    regency=form.regency.data, province=form.province.data,
+                )
+            except AccountError as exc:
+                form.email.errors.append(str(exc))
+            else:
+                enrol(user, cohort)
+                db.session.commit()
+                login_user(user)
+                flash(_("Welcome! You have joined %(cohort)s.", cohort=cohort.name), "success")
+                return redirect(url_for("learning.dashboard"))
+    status = 200 if request.method == "GET" else 400
+    return render_template("accounts/register.html", form=form), status
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile() -> Response | str:
+    """Edit my profile and language."""
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        update_profile(
+            current_user, full_name=form.full_name.data, locale=form.locale.data,
+            nip=form.nip.data, position=form.position.data, institution=form.institution.data,
+            regency=form.regency.data, province=form.province.data,
+        )
+        db.session.commit()
+        flash(_("Your profile has been saved."), "success")
+        return redirect(url_for("accounts.profile"))
+    status = 200 if request.method == "GET" else 400
+    return render_template("accounts/profile.html", form=form), status
+
+
+@bp.post("/language")
+def set_language() -> Response:
+    """Switch the interface language: stored on the account, or in the session."""
+    form = LanguageForm()
+    if form.validate_on_submit():
+        if current_user.is_authenticated:
+            current_user.locale = form.locale.data
+            db.session.commit()
+        else:
+            session["locale"] = form.locale.data
+    return redirect(safe_next(request.form.get("next")) or url_for("core.index"))

@@ -1,0 +1,72 @@
+"""Who may do what: the one place that decides. Views call require(); templates call can()."""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any, Callable
+
+from flask import abort
+from flask_login import AnonymousUserMixin, current_user
+from sqlalchemy import exists, select
+
+from lms.accounts.models import Role, User
+from lms.cohorts.models import Cohort, Enrolment
+from lms.content.models import Course
+from lms.extensions import db
+
+
+def is_enrolled(user: User, course: Course) -> bool:
+    """True when the user is enrolled in any cohort of the course."""
+    stmt = select(
+        exists().where(
+            Enrolment.user_id == user.id,
+            Enrolment.cohort_id == Cohort.id,
+            Cohort.course_id == course.id,
+        )
+    )
+    return bool(db.session.scalar(stmt))
+
+
+def _has_role(user: Any, *roles: Role) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and user.role_enum in roles
+
+
+def can(user: User | AnonymousUserMixin, action: str, obj: Any = None) -> bool:
+    """Whether the user may perform the action on the object."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    role = user.role_enum
+    if action == "study":  # read a course's lessons and record progress
+        return isinstance(obj, Course) and (user.is_staff or is_enrolled(user, obj))
+    if action == "view_course_as_staff":
+        return user.is_staff
+    if action == "manage_cohorts":
+        return role in (Role.ORGANIZER, Role.ADMIN)
+    if action == "admin":
+        return role is Role.ADMIN
+    raise ValueError(f"unknown action {action!r}")
+
+
+def require(user: User | AnonymousUserMixin, action: str, obj: Any = None) -> None:
+    """Abort with 403 unless can(user, action, obj)."""
+    if not can(user, action, obj):
+        abort(403)
+
+
+def role_required(*roles: Role) -> Callable:
+    """Coarse check for whole views: the current user must have one of the roles."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                from lms.extensions import login_manager
+
+                return login_manager.unauthorized()
+            if not _has_role(current_user, *roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,1 @@
+"""Cohorts (angkatan): one run of a course, with its enrolment key and participants."""

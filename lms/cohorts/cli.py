@@ -1,0 +1,56 @@
+"""`flask cohorts create|list`."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from lms.cohorts.models import Cohort
+from lms.cohorts.operations import new_enrolment_key, normalize_key
+from lms.content.models import Course
+from lms.extensions import db
+
+cohorts_cli = AppGroup("cohorts", help="Manage cohorts (angkatan).")
+
+
+def create_cohort(*, course: Course, slug: str, name: str, key: str | None = None,
+                  place: str | None = None, starts_on: date | None = None,
+                  ends_on: date | None = None) -> Cohort:
+    """A new open cohort of the course (flush only)."""
+    cohort = Cohort(course_id=course.id, slug=slug, name=name,
+                    enrolment_key=normalize_key(key) if key else new_enrolment_key(),
+                    place=place, starts_on=starts_on, ends_on=ends_on)
+    db.session.add(cohort)
+    db.session.flush()
+    return cohort
+
+
+@cohorts_cli.command("create")
+@click.option("--course", "course_slug", required=True, help="Slug of the course.")
+@click.option("--slug", required=True, help="Short id of the cohort, e.g. kalsel-2026-1.")
+@click.option("--name", required=True, help="Name shown to trainees.")
+@click.option("--key", default=None, help="Enrolment key (default: a random one).")
+@click.option("--place", default=None)
+@click.option("--starts", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--ends", type=click.DateTime(["%Y-%m-%d"]), default=None)
+def create_command(course_slug, slug, name, key, place, starts, ends) -> None:
+    """Create a cohort and print its enrolment key."""
+    course = db.session.scalar(select(Course).where(Course.slug == course_slug))
+    if course is None:
+        click.echo(f"error: no course with slug '{course_slug}'; import it first", err=True)
+        sys.exit(1)
+    if db.session.scalar(select(Cohort).where(Cohort.slug == slug)) is not None:
+        click.echo(f"error: a cohort with slug '{slug}' already exists", err=True)
+        sys.exit(1)
+    if key and db.session.scalar(select(Cohort).where(Cohort.enrolment_key == normalize_key(key))):
+        click.echo("error: that enrolment key is already used by another cohort", err=True)
+        sys.exit(1)
+    cohort = create_cohort(course=course, slug=slug, name=name, key=key, place=place,
+                           starts_on=starts.date() if starts else None,
+                           ends_on=ends.date() if ends else None)
+    db.session.commit()
+    click.echo(f"created cohort {cohort.slug}; enrolment key: {cohort.enrolment_key}")

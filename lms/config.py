@@ -1,0 +1,98 @@
+"""Configuration: defaults, then instance/config.py, then LMS_* variables, then overrides."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """A setting has a value we cannot use."""
+
+
+def _parse_bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _parse_int(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _parse_str(name: str, raw: str) -> str:
+    if not raw.strip():
+        raise ConfigError(f"{name} is set but empty")
+    return raw.strip()
+
+
+# LMS_<NAME> -> (Flask config key, parser). Each value is parsed explicitly.
+ENV_SETTINGS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
+    "LMS_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", _parse_str),
+    "LMS_SECRET_KEY": ("SECRET_KEY", _parse_str),
+    "LMS_REDIS_URL": ("REDIS_URL", _parse_str),
+    "LMS_SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", _parse_bool),
+    "LMS_LOGIN_RATE_LIMIT": ("LOGIN_RATE_LIMIT", _parse_str),
+    "LMS_SQLITE_BUSY_TIMEOUT_MS": ("SQLITE_BUSY_TIMEOUT_MS", _parse_int),
+}
+
+
+def defaults(instance_path: Path) -> dict[str, Any]:
+    """Settings that work on a fresh machine with nothing configured."""
+    return {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance_path / 'lms.sqlite3'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLITE_BUSY_TIMEOUT_MS": 5000,
+        "REDIS_URL": None,
+        "BABEL_DEFAULT_LOCALE": "id",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
+        "LANGUAGES": {"id": "Bahasa Indonesia", "en": "English"},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,  # token lives as long as the session
+        # Failed logins allowed per client address; successes are not counted.
+        "LOGIN_RATE_LIMIT": "5 per minute;20 per hour",
+        # Failed logins allowed per email address, whichever address they come from.
+        "LOGIN_ACCOUNT_RATE_LIMIT": "10 per hour",
+        "ENROL_RATE_LIMIT": "10 per hour",
+        "PASSWORD_HASH_METHOD": "scrypt",
+        "RATELIMIT_HEADERS_ENABLED": True,
+    }
+
+
+def secret_key_from_instance(instance_path: Path) -> str:
+    """Read instance/secret_key, creating it with a random key on first run."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        key = path.read_text().strip()
+        if key:
+            return key
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key + "\n")
+    return key
+
+
+def from_environment(environ: dict[str, str] | os._Environ[str] = os.environ) -> dict[str, Any]:
+    """Collect the LMS_* variables that are set, each parsed to its type."""
+    result: dict[str, Any] = {}
+    for env_name, (key, parse) in ENV_SETTINGS.items():
+        if env_name in environ:
+            result[key] = parse(env_name, environ[env_name])
+    return result

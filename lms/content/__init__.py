@@ -1,0 +1,1 @@
+"""Course content: Markdown course folders parsed, validated and stored as rendered HTML."""

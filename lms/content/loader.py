@@ -1,0 +1,440 @@
+"""Parse and validate a course folder without touching the database.
+
+load_course(path) returns a CourseSpec and a list of problems; each problem names the
+file and line it comes from. Nothing here writes anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+IMAGE_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".svg": "image/svg+xml",
+}
+MAX_IMAGE_BYTES = 1024 * 1024
+MAX_LESSON_BYTES = 512 * 1024
+LANGUAGES = ("id", "en")
+
+COURSE_KEYS = {"slug": True, "title": True, "description": False, "jp_hours": False,
+               "language": False, "modules": True}
+MODULE_KEYS = {"slug": True, "title": True, "description": False, "lessons": True}
+LESSON_KEYS = {"slug": True, "title": True, "minutes": False, "required": False}
+
+# Markdown image references and raw <img src>, to check that each image exists.
+IMAGE_REF_RE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+IMG_TAG_RE = re.compile(r"<img\b[^>]*\bsrc\s*=\s*[\"']([^\"']+)[\"']", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a course folder, located by file and line (1-based)."""
+
+    file: str
+    line: int | None
+    message: str
+    severity: str = "error"  # or "warning"
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.severity}: {self.message}"
+
+
+@dataclass
+class LessonSpec:
+    slug: str
+    title: str
+    minutes: int | None
+    required: bool
+    body: str
+    source_path: str  # relative to the course folder
+    body_first_line: int  # line of the file where the body starts
+    sha256: str
+    slug_line: int = 2
+
+
+@dataclass
+class ModuleSpec:
+    slug: str
+    title: str
+    description: str
+    folder: str
+    lessons: list[LessonSpec] = field(default_factory=list)
+
+
+@dataclass
+class AssetSpec:
+    path: str  # relative to the course folder, with forward slashes
+    content_type: str
+    data: bytes
+    sha256: str
+
+
+@dataclass
+class CourseSpec:
+    slug: str
+    title: str
+    description: str
+    jp_hours: float | None
+    language: str
+    root: Path
+    modules: list[ModuleSpec] = field(default_factory=list)
+    assets: dict[str, AssetSpec] = field(default_factory=dict)
+
+
+class _Problems(list):
+    def error(self, file: str, line: int | None, message: str) -> None:
+        self.append(Problem(file, line, message))
+
+    def warning(self, file: str, line: int | None, message: str) -> None:
+        self.append(Problem(file, line, message, "warning"))
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.severity == "error" for p in self)
+
+
+@dataclass
+class _Yaml:
+    """A parsed YAML mapping with the line of each key and of each list item."""
+
+    data: dict[str, Any]
+    key_lines: dict[str, int]
+    item_lines: dict[str, list[int]]
+    first_line: int
+
+    def line(self, key: str) -> int:
+        return self.key_lines.get(key, self.first_line)
+
+
+def _parse_yaml_mapping(text: str, file: str, problems: _Problems,
+                        line_offset: int = 0) -> _Yaml | None:
+    """Parse a YAML mapping, keeping line numbers; report syntax errors and duplicates."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 + line_offset if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        problems.error(file, line, f"invalid YAML: {problem}")
+        return None
+    if node is None:
+        problems.error(file, line_offset + 1 if line_offset else 1, "empty: expected a mapping of keys")
+        return None
+    if not isinstance(node, yaml.MappingNode):
+        problems.error(file, node.start_mark.line + 1 + line_offset, "expected a mapping of keys (key: value)")
+        return None
+    data: dict[str, Any] = {}
+    key_lines: dict[str, int] = {}
+    item_lines: dict[str, list[int]] = {}
+    loader = yaml.SafeLoader("")
+    for key_node, value_node in node.value:
+        line = key_node.start_mark.line + 1 + line_offset
+        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
+        if key in data:
+            problems.error(file, line, f"duplicate key '{key}'")
+            continue
+        try:
+            value = loader.construct_object(value_node, deep=True)
+        except yaml.YAMLError as exc:
+            problems.error(file, line, f"invalid value for '{key}': {exc}")
+            continue
+        data[key] = value
+        key_lines[key] = line
+        if isinstance(value_node, yaml.SequenceNode):
+            item_lines[key] = [n.start_mark.line + 1 + line_offset for n in value_node.value]
+    loader.dispose()
+    return _Yaml(data, key_lines, item_lines, node.start_mark.line + 1 + line_offset)
+
+
+def _check_keys(doc: _Yaml, allowed: dict[str, bool], file: str, problems: _Problems) -> bool:
+    ok = True
+    for key in doc.data:
+        if key not in allowed:
+            known = ", ".join(sorted(allowed))
+            problems.error(file, doc.line(key), f"unknown key '{key}' (known keys: {known})")
+            ok = False
+    for key, required in allowed.items():
+        if required and key not in doc.data:
+            problems.error(file, doc.first_line, f"missing required key '{key}'")
+            ok = False
+    return ok
+
+
+def _text(doc: _Yaml, key: str, file: str, problems: _Problems, *, max_len: int,
+          default: str = "") -> str:
+    value = doc.data.get(key, default)
+    if value is None:
+        value = default
+    if not isinstance(value, str):
+        problems.error(file, doc.line(key), f"'{key}' must be text")
+        return default
+    value = value.strip()
+    if key in doc.data and not value and default == "" and key in ("title", "slug"):
+        problems.error(file, doc.line(key), f"'{key}' must not be empty")
+    if len(value) > max_len:
+        problems.error(file, doc.line(key), f"'{key}' is longer than {max_len} characters")
+    return value
+
+
+def _slug(doc: _Yaml, file: str, problems: _Problems) -> str:
+    slug = _text(doc, "slug", file, problems, max_len=100)
+    if slug and not SLUG_RE.match(slug):
+        problems.error(file, doc.line("slug"),
+                       f"slug '{slug}' may contain only lowercase letters, digits and single hyphens")
+    return slug
+
+
+def _string_list(doc: _Yaml, key: str, file: str, problems: _Problems) -> list[tuple[str, int]]:
+    value = doc.data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        problems.error(file, doc.line(key), f"'{key}' must be a list")
+        return []
+    lines = doc.item_lines.get(key, [])
+    items = []
+    for index, item in enumerate(value):
+        line = lines[index] if index < len(lines) else doc.line(key)
+        if not isinstance(item, str) or not item.strip():
+            problems.error(file, line, f"each entry of '{key}' must be a file or folder name")
+            continue
+        items.append((item.strip(), line))
+    return items
+
+
+def _safe_child(root: Path, base: Path, name: str) -> Path | None:
+    """base/name if it stays inside root, else None."""
+    candidate = (base / name).resolve()
+    try:
+        candidate.relative_to(root.resolve())
+    except ValueError:
+        return None
+    return candidate
+
+
+def _rel(root: Path, path: Path) -> str:
+    return path.resolve().relative_to(root.resolve()).as_posix()
+
+
+def split_front_matter(text: str) -> tuple[str | None, str, int]:
+    """Split '---' front matter from a Markdown body.
+
+    Returns (front matter or None, body, line number where the body starts).
+    """
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        return None, text, 1
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            return "".join(lines[1:index]), "".join(lines[index + 1:]), index + 2
+    return "", text, 1  # opened but never closed
+
+
+def _load_lesson(root: Path, path: Path, ref_file: str, ref_line: int,
+                 problems: _Problems, assets: dict[str, AssetSpec]) -> LessonSpec | None:
+    rel = _rel(root, path)
+    if path.suffix.lower() != ".md":
+        problems.error(ref_file, ref_line, f"lesson '{rel}' must be a Markdown file ending in .md")
+        return None
+    if not path.is_file():
+        problems.error(ref_file, ref_line, f"lesson file '{rel}' does not exist")
+        return None
+    raw = path.read_bytes()
+    if len(raw) > MAX_LESSON_BYTES:
+        problems.error(rel, None, f"file is larger than {MAX_LESSON_BYTES // 1024} KB")
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.error(rel, line, "not valid UTF-8 text")
+        return None
+    text = text.lstrip("\ufeff")
+    front, body, body_line = split_front_matter(text)
+    if front is None:
+        problems.error(rel, 1, "missing front matter: start the file with '---', "
+                               "the lesson's slug and title, then '---'")
+        return None
+    if front == "" and body_line == 1:
+        problems.error(rel, 1, "front matter opened with '---' is never closed with '---'")
+        return None
+    doc = _parse_yaml_mapping(front, rel, problems, line_offset=1)
+    if doc is None:
+        return None
+    _check_keys(doc, LESSON_KEYS, rel, problems)
+    slug = _slug(doc, rel, problems)
+    title = _text(doc, "title", rel, problems, max_len=200)
+    minutes = doc.data.get("minutes")
+    if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, int)
+                                or not 1 <= minutes <= 600):
+        problems.error(rel, doc.line("minutes"), "'minutes' must be a whole number from 1 to 600")
+        minutes = None
+    required = doc.data.get("required", True)
+    if not isinstance(required, bool):
+        problems.error(rel, doc.line("required"), "'required' must be true or false")
+        required = True
+    if not body.strip():
+        problems.warning(rel, body_line, "lesson has no text")
+    _check_images(root, path, body, body_line, rel, problems, assets)
+    return LessonSpec(
+        slug=slug, title=title, minutes=minutes, required=required, body=body,
+        source_path=rel, body_first_line=body_line,
+        sha256=hashlib.sha256(raw).hexdigest(), slug_line=doc.line("slug"),
+    )
+
+
+def _check_images(root: Path, path: Path, body: str, body_line: int, rel: str,
+                  problems: _Problems, assets: dict[str, AssetSpec]) -> None:
+    in_fence = False
+    for offset, line_text in enumerate(body.splitlines()):
+        if line_text.lstrip().startswith(("```", "~~~")):
+            in_fence = not in_fence
+        if in_fence:
+            continue
+        line = body_line + offset
+        for match in [*IMAGE_REF_RE.finditer(line_text), *IMG_TAG_RE.finditer(line_text)]:
+            src = match.group(1)
+            if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.IGNORECASE) or src.startswith("//"):
+                problems.error(rel, line, f"image '{src}' must be a file in the course folder, "
+                                          "not a link to another site")
+                continue
+            if src.startswith("/"):
+                problems.error(rel, line, f"image '{src}' must be a path relative to the lesson file")
+                continue
+            target = _safe_child(root, path.parent, src)
+            if target is None:
+                problems.error(rel, line, f"image '{src}' points outside the course folder")
+                continue
+            content_type = IMAGE_TYPES.get(target.suffix.lower())
+            if content_type is None:
+                allowed = ", ".join(sorted(IMAGE_TYPES))
+                problems.error(rel, line, f"image '{src}' has an unsupported type (allowed: {allowed})")
+                continue
+            if not target.is_file():
+                problems.error(rel, line, f"image '{src}' does not exist")
+                continue
+            size = target.stat().st_size
+            if size > MAX_IMAGE_BYTES:
+                problems.error(rel, line, f"image '{src}' is {size // 1024} KB; "
+                                          f"the limit is {MAX_IMAGE_BYTES // 1024} KB")
+                continue
+            asset_path = _rel(root, target)
+            if asset_path not in assets:
+                data = target.read_bytes()
+                if content_type == "image/svg+xml" and re.search(rb"<script|\bon\w+\s*=", data, re.I):
+                    problems.error(rel, line, f"image '{src}' contains script; SVG images must be static")
+                    continue
+                assets[asset_path] = AssetSpec(asset_path, content_type, data,
+                                               hashlib.sha256(data).hexdigest())
+
+
+def load_course(path: str | Path) -> tuple[CourseSpec | None, list[Problem]]:
+    """Read and check a course folder. Returns (spec or None, problems)."""
+    root = Path(path)
+    problems = _Problems()
+    course_file = root / "course.yml"
+    if not root.is_dir():
+        problems.error(str(root), None, "course folder does not exist")
+        return None, list(problems)
+    if not course_file.is_file():
+        problems.error("course.yml", None, f"missing: every course folder needs a course.yml "
+                                           f"(looked in {root})")
+        return None, list(problems)
+    doc = _parse_yaml_mapping(course_file.read_text(encoding="utf-8"), "course.yml", problems)
+    if doc is None:
+        return None, list(problems)
+    _check_keys(doc, COURSE_KEYS, "course.yml", problems)
+    jp_hours = doc.data.get("jp_hours")
+    if jp_hours is not None and (isinstance(jp_hours, bool) or not isinstance(jp_hours, (int, float))
+                                 or not 0 < jp_hours <= 1000):
+        problems.error("course.yml", doc.line("jp_hours"), "'jp_hours' must be a number above 0")
+        jp_hours = None
+    language = doc.data.get("language", "id")
+    if language not in LANGUAGES:
+        problems.error("course.yml", doc.line("language"),
+                       f"'language' must be one of: {', '.join(LANGUAGES)}")
+        language = "id"
+    course = CourseSpec(
+        slug=_slug(doc, "course.yml", problems),
+        title=_text(doc, "title", "course.yml", problems, max_len=200),
+        description=_text(doc, "description", "course.yml", problems, max_len=5000),
+        jp_hours=float(jp_hours) if jp_hours is not None else None,
+        language=language,
+        root=root,
+    )
+    module_slugs: dict[str, str] = {}
+    lesson_slugs: dict[str, str] = {}
+    seen_folders: set[str] = set()
+    for folder, line in _string_list(doc, "modules", "course.yml", problems):
+        if folder in seen_folders:
+            problems.error("course.yml", line, f"module folder '{folder}' is listed twice")
+            continue
+        seen_folders.add(folder)
+        module_dir = _safe_child(root, root, folder)
+        if module_dir is None or module_dir.parent != root.resolve():
+            problems.error("course.yml", line, f"module '{folder}' must be a folder directly in the course folder")
+            continue
+        module_file = module_dir / "module.yml"
+        if not module_dir.is_dir():
+            problems.error("course.yml", line, f"module folder '{folder}' does not exist")
+            continue
+        rel_module = f"{folder}/module.yml"
+        if not module_file.is_file():
+            problems.error(rel_module, None, "missing: every module folder needs a module.yml")
+            continue
+        mdoc = _parse_yaml_mapping(module_file.read_text(encoding="utf-8"), rel_module, problems)
+        if mdoc is None:
+            continue
+        _check_keys(mdoc, MODULE_KEYS, rel_module, problems)
+        module = ModuleSpec(
+            slug=_slug(mdoc, rel_module, problems),
+            title=_text(mdoc, "title", rel_module, problems, max_len=200),
+            description=_text(mdoc, "description", rel_module, problems, max_len=5000),
+            folder=folder,
+        )
+        if module.slug:
+            if module.slug in module_slugs:
+                problems.error(rel_module, mdoc.line("slug"),
+                               f"duplicate module slug '{module.slug}' (also in {module_slugs[module.slug]})")
+            else:
+                module_slugs[module.slug] = rel_module
+        listed: set[str] = set()
+        for name, item_line in _string_list(mdoc, "lessons", rel_module, problems):
+            lesson_path = _safe_child(root, module_dir, name)
+            if lesson_path is None:
+                problems.error(rel_module, item_line, f"lesson '{name}' points outside the course folder")
+                continue
+            if name in listed:
+                problems.error(rel_module, item_line, f"lesson '{name}' is listed twice")
+                continue
+            listed.add(name)
+            lesson = _load_lesson(root, lesson_path, rel_module, item_line, problems, course.assets)
+            if lesson is None:
+                continue
+            if lesson.slug:
+                if lesson.slug in lesson_slugs:
+                    problems.error(lesson.source_path, lesson.slug_line,
+                                   f"duplicate lesson slug '{lesson.slug}' (also in {lesson_slugs[lesson.slug]}); "
+                                   "lesson slugs must be unique within the course")
+                else:
+                    lesson_slugs[lesson.slug] = lesson.source_path
+            module.lessons.append(lesson)
+        for extra in sorted(module_dir.glob("*.md")):
+            if extra.name not in listed and extra.name.lower() != "readme.md":
+                problems.warning(f"{folder}/{extra.name}", None,
+                                 f"not listed under 'lessons' in {rel_module}, so it is not imported")
+        course.modules.append(module)
+    return course, list(problems)
+

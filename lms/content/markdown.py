@@ -1,0 +1,94 @@
+"""Render lesson Markdown to sanitized HTML, once, at import time."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+import markdown
+import nh3
+
+# Bump when rendering or sanitizing changes, so the next import re-renders stored lessons.
+RENDER_VERSION = "1"
+
+EXTENSIONS = ["tables", "fenced_code", "admonition", "toc", "sane_lists", "md_in_html"]
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "details", "div",
+    "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
+    "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "s", "small", "span", "strong", "sub",
+    "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "*": {"title", "lang"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "h1": {"id"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
+    "th": {"colspan", "rowspan", "scope"},
+    "td": {"colspan", "rowspan"},
+    "ol": {"start"},
+}
+ALLOWED_CLASSES = {
+    "div": {"admonition", "note", "tip", "warning", "example", "important", "danger"},
+    "p": {"admonition-title"},
+    "code": {f"language-{name}" for name in (
+        "text", "python", "bash", "sh", "sql", "html", "css", "javascript", "json", "yaml",
+        "csv", "markdown")},
+    "a": {"headerlink"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+HEADING_RE = re.compile(r"<h([1-6])")
+
+
+@dataclass
+class Rendered:
+    html: str
+    toc: list[dict]  # [{"id", "name", "level"}] for h2/h3
+
+
+def _flatten(tokens: list[dict], out: list[dict]) -> list[dict]:
+    for token in tokens:
+        if token["level"] in (2, 3):
+            out.append({"id": token["id"], "name": token["name"], "level": token["level"]})
+        _flatten(token.get("children", []), out)
+    return out
+
+
+def render_markdown(body: str, *, source_dir: str = "",
+                    asset_url: Callable[[str], str] | None = None) -> Rendered:
+    """Markdown to sanitized HTML plus a table of contents.
+
+    source_dir is the lesson file's folder relative to the course folder; relative image
+    paths are resolved against it and passed to asset_url to become served URLs.
+    """
+    md = markdown.Markdown(
+        extensions=EXTENSIONS,
+        extension_configs={"toc": {"permalink": False, "toc_depth": "2-3"}},
+        output_format="html",
+    )
+    html = md.convert(body)
+    toc = _flatten(getattr(md, "toc_tokens", []), [])
+
+    def attribute_filter(tag: str, attr: str, value: str) -> str | None:
+        if tag == "img" and attr == "src":
+            if re.match(r"^[a-z][a-z0-9+.-]*:|^/", value, re.IGNORECASE):
+                return None  # only images from the course folder
+            path = posixpath.normpath(posixpath.join(source_dir, value))
+            if path.startswith("../") or asset_url is None:
+                return None
+            return asset_url(path)
+        return value
+
+    clean = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        clean_content_tags={"script", "style"},
+        attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=attribute_filter,
+        url_schemes=URL_SCHEMES,
+        allowed_classes=ALLOWED_CLASSES,
+        link_rel="noopener noreferrer",
+    )
+    return Rendered(html=clean, toc=toc)

@@ -1,0 +1,159 @@
+"""Write a validated course into the database: upsert by slug, in the caller's transaction.
+
+Functions here only flush; the caller commits once (or rolls back), so a failing import
+leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Callable
+
+from sqlalchemy import select
+
+from lms.content.loader import CourseSpec
+from lms.content.markdown import RENDER_VERSION, render_markdown
+from lms.content.models import Asset, Course, Lesson, Module
+from lms.extensions import db
+from lms.util import utcnow
+
+
+@dataclass
+class SyncReport:
+    """What an import did, as readable lines: 'lesson apa-itu-tpbis', 'module x', ..."""
+
+    course_slug: str
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def is_noop(self) -> bool:
+        return not (self.added or self.changed or self.removed)
+
+
+def _set(obj: object, values: dict) -> bool:
+    """Assign values that differ; True if anything changed."""
+    changed = False
+    for key, value in values.items():
+        if getattr(obj, key) != value:
+            setattr(obj, key, value)
+            changed = True
+    return changed
+
+
+def sync_course(spec: CourseSpec, asset_url: Callable[[str, str], str]) -> SyncReport:
+    """Upsert the course, its modules, lessons and images; archive what the files dropped.
+
+    asset_url(course_slug, path) gives the URL under which an image will be served.
+    """
+    now = utcnow()
+    report = SyncReport(spec.slug)
+    course = db.session.scalar(select(Course).where(Course.slug == spec.slug))
+    course_values = {
+        "title": spec.title,
+        "description": spec.description,
+        "jp_hours": Decimal(str(spec.jp_hours)) if spec.jp_hours is not None else None,
+        "language": spec.language,
+    }
+    if course is None:
+        course = Course(slug=spec.slug, **course_values)
+        db.session.add(course)
+        db.session.flush()
+        report.added.append(f"course {spec.slug}")
+    elif _set(course, course_values):
+        course.updated_at = now
+        report.changed.append(f"course {spec.slug}")
+
+    modules = {m.slug: m for m in db.session.scalars(select(Module).where(Module.course_id == course.id))}
+    lessons = {l.slug: l for l in db.session.scalars(select(Lesson).where(Lesson.course_id == course.id))}
+    kept_modules: set[str] = set()
+    kept_lessons: set[str] = set()
+    lesson_position = 0
+
+    for m_index, mspec in enumerate(spec.modules):
+        kept_modules.add(mspec.slug)
+        values = {"title": mspec.title, "description": mspec.description,
+                  "position": m_index, "archived_at": None}
+        module = modules.get(mspec.slug)
+        if module is None:
+            module = Module(course_id=course.id, slug=mspec.slug, **values)
+            db.session.add(module)
+            db.session.flush()
+            modules[mspec.slug] = module
+            report.added.append(f"module {mspec.slug}")
+        elif _set(module, values):
+            report.changed.append(f"module {mspec.slug}")
+        else:
+            report.unchanged += 1
+
+        for lspec in mspec.lessons:
+            kept_lessons.add(lspec.slug)
+            lesson_position += 1
+            lesson = lessons.get(lspec.slug)
+            # The stored digest covers the renderer too, so a sanitizer or renderer
+            # upgrade re-renders every lesson on the next import.
+            digest = hashlib.sha256(f"{RENDER_VERSION}:{lspec.sha256}".encode()).hexdigest()
+            placement = {"module_id": module.id, "position": lesson_position, "archived_at": None}
+            if lesson is not None and lesson.source_sha256 == digest and lesson.source_path == lspec.source_path:
+                if _set(lesson, placement):
+                    lesson.updated_at = now
+                    report.changed.append(f"lesson {lspec.slug}")
+                else:
+                    report.unchanged += 1
+                continue
+            source_dir = lspec.source_path.rsplit("/", 1)[0] if "/" in lspec.source_path else ""
+            rendered = render_markdown(lspec.body, source_dir=source_dir,
+                                       asset_url=lambda path: asset_url(spec.slug, path))
+            values = {
+                **placement,
+                "title": lspec.title,
+                "minutes": lspec.minutes,
+                "required": lspec.required,
+                "body_html": rendered.html,
+                "toc_json": json.dumps(rendered.toc, ensure_ascii=False),
+                "source_path": lspec.source_path,
+                "source_sha256": digest,
+            }
+            if lesson is None:
+                lesson = Lesson(course_id=course.id, slug=lspec.slug, **values)
+                db.session.add(lesson)
+                lessons[lspec.slug] = lesson
+                report.added.append(f"lesson {lspec.slug}")
+            else:
+                _set(lesson, values)
+                lesson.updated_at = now
+                report.changed.append(f"lesson {lspec.slug}")
+
+    for slug, lesson in lessons.items():
+        if slug not in kept_lessons and lesson.archived_at is None:
+            lesson.archived_at = now
+            report.removed.append(f"lesson {slug}")
+    for slug, module in modules.items():
+        if slug not in kept_modules and module.archived_at is None:
+            module.archived_at = now
+            report.removed.append(f"module {slug}")
+
+    existing_assets = {a.path: a for a in db.session.scalars(select(Asset).where(Asset.course_id == course.id))}
+    for path, aspec in spec.assets.items():
+        asset = existing_assets.pop(path, None)
+        if asset is None:
+            db.session.add(Asset(course_id=course.id, path=path, content_type=aspec.content_type,
+                                 sha256=aspec.sha256, data=aspec.data))
+            report.added.append(f"image {path}")
+        elif asset.sha256 != aspec.sha256:
+            _set(asset, {"content_type": aspec.content_type, "sha256": aspec.sha256, "data": aspec.data})
+            asset.updated_at = now
+            report.changed.append(f"image {path}")
+    for path, asset in existing_assets.items():
+        db.session.delete(asset)  # images hold no learner data
+        report.removed.append(f"image {path}")
+
+    if report.added or report.changed or report.removed:
+        course.updated_at = now
+    db.session.flush()
+    return report

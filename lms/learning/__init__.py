@@ -1,0 +1,1 @@
+"""Learning: trainee dashboard, course pages, the lesson reader and progress records."""

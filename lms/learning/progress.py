@@ -1,0 +1,174 @@
+"""Progress derived from per-lesson records: nothing here is a stored counter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.exc import IntegrityError
+
+from lms.accounts.models import User
+from lms.cohorts.models import Cohort, Enrolment
+from lms.content.models import Course, Lesson, Module
+from lms.extensions import db
+from lms.learning.models import LessonProgress
+from lms.util import utcnow
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        """Whole percent of required lessons done, rounded down (100 only when all are)."""
+        return (100 * self.done) // self.total if self.total else 0
+
+    @property
+    def complete(self) -> bool:
+        return self.total > 0 and self.done >= self.total
+
+
+def progress_by_course(user: User, course_ids: Iterable[int]) -> dict[int, Progress]:
+    """Required-lesson progress for several courses in one query."""
+    ids = list(course_ids)
+    if not ids:
+        return {}
+    stmt = (
+        select(Lesson.course_id, func.count(Lesson.id), func.count(LessonProgress.completed_at))
+        .outerjoin(LessonProgress, and_(LessonProgress.lesson_id == Lesson.id,
+                                        LessonProgress.user_id == user.id))
+        .where(Lesson.course_id.in_(ids), Lesson.required.is_(True), Lesson.archived_at.is_(None))
+        .group_by(Lesson.course_id)
+    )
+    found = {course_id: Progress(done, total) for course_id, total, done in db.session.execute(stmt)}
+    return {course_id: found.get(course_id, Progress(0, 0)) for course_id in ids}
+
+
+def course_progress(user: User, course: Course) -> Progress:
+    return progress_by_course(user, [course.id])[course.id]
+
+
+@dataclass
+class LessonItem:
+    lesson: Lesson
+    status: str  # "done", "started", "not_started"
+
+
+@dataclass
+class ModuleItem:
+    module: Module
+    lessons: list[LessonItem]
+
+    @property
+    def done(self) -> int:
+        return sum(item.status == "done" for item in self.lessons if item.lesson.required)
+
+    @property
+    def required(self) -> int:
+        return sum(item.lesson.required for item in self.lessons)
+
+
+def course_outline(user: User, course: Course) -> list[ModuleItem]:
+    """The active modules and lessons of a course, in order, with my status for each."""
+    modules = db.session.scalars(
+        select(Module).where(Module.course_id == course.id, Module.archived_at.is_(None))
+        .order_by(Module.position)
+    ).all()
+    lessons = db.session.scalars(
+        select(Lesson).where(Lesson.course_id == course.id, Lesson.archived_at.is_(None))
+        .order_by(Lesson.position)
+    ).all()
+    records = {
+        record.lesson_id: record
+        for record in db.session.scalars(
+            select(LessonProgress).join(Lesson, Lesson.id == LessonProgress.lesson_id)
+            .where(LessonProgress.user_id == user.id, Lesson.course_id == course.id)
+        )
+    }
+    by_module: dict[int, list[LessonItem]] = {m.id: [] for m in modules}
+    for lesson in lessons:
+        record = records.get(lesson.id)
+        status = "not_started" if record is None else ("done" if record.completed_at else "started")
+        if lesson.module_id in by_module:
+            by_module[lesson.module_id].append(LessonItem(lesson, status))
+    return [ModuleItem(module, by_module[module.id]) for module in modules]
+
+
+def active_lessons(course: Course) -> list[Lesson]:
+    """The course's lessons in reading order."""
+    return list(db.session.scalars(
+        select(Lesson).join(Module, Module.id == Lesson.module_id)
+        .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None), Module.archived_at.is_(None))
+        .order_by(Lesson.position)
+    ))
+
+
+def continue_lesson(user: User, course: Course) -> Lesson | None:
+    """Where to pick up: the lesson I last opened and have not finished, else the first
+    unfinished lesson in order; None when every lesson is done."""
+    recent = db.session.scalar(
+        select(Lesson).join(LessonProgress, LessonProgress.lesson_id == Lesson.id)
+        .where(LessonProgress.user_id == user.id, Lesson.course_id == course.id,
+               Lesson.archived_at.is_(None), LessonProgress.completed_at.is_(None))
+        .order_by(LessonProgress.last_viewed_at.desc()).limit(1)
+    )
+    if recent is not None:
+        return recent
+    done = set(db.session.scalars(
+        select(LessonProgress.lesson_id).join(Lesson, Lesson.id == LessonProgress.lesson_id)
+        .where(LessonProgress.user_id == user.id, Lesson.course_id == course.id,
+               LessonProgress.completed_at.is_not(None))
+    ))
+    for lesson in active_lessons(course):
+        if lesson.id not in done:
+            return lesson
+    return None
+
+
+def _record(user: User, lesson: Lesson) -> LessonProgress:
+    """My progress record for the lesson, created if missing (safe under concurrent requests)."""
+    stmt = select(LessonProgress).where(LessonProgress.user_id == user.id,
+                                        LessonProgress.lesson_id == lesson.id)
+    record = db.session.scalar(stmt)
+    if record is not None:
+        return record
+    try:
+        with db.session.begin_nested():
+            record = LessonProgress(user_id=user.id, lesson_id=lesson.id)
+            db.session.add(record)
+    except IntegrityError:  # another request created it first
+        record = db.session.scalar(stmt)
+        assert record is not None
+    return record
+
+
+def record_view(user: User, lesson: Lesson) -> LessonProgress:
+    """Note that the user opened the lesson now."""
+    record = _record(user, lesson)
+    record.last_viewed_at = utcnow()
+    db.session.flush()
+    return record
+
+
+def set_completed(user: User, lesson: Lesson, done: bool) -> LessonProgress:
+    """Mark the lesson done (keeping the first completion time) or not done."""
+    record = _record(user, lesson)
+    if done and record.completed_at is None:
+        record.completed_at = utcnow()
+    elif not done:
+        record.completed_at = None
+    db.session.flush()
+    return record
+
+
+def enrolled_courses(user: User) -> list[tuple[Cohort, Course]]:
+    """My cohorts and their courses, newest enrolment first."""
+    rows = db.session.execute(
+        select(Cohort, Course).join(Enrolment, Enrolment.cohort_id == Cohort.id)
+        .join(Course, Course.id == Cohort.course_id)
+        .where(Enrolment.user_id == user.id).order_by(Enrolment.enrolled_at.desc())
+    )
+    return [(cohort, course) for cohort, course in rows]

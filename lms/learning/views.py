@@ -1,0 +1,139 @@
+"""Trainee pages: dashboard, course outline, lesson reader, marking lessons done."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from lms.accounts.forms import JoinForm
+from lms.auth import require
+from lms.cohorts.operations import EnrolmentError, cohort_for_key, enrol
+from lms.content.models import Course, Lesson
+from lms.extensions import db, limiter
+from lms.learning import progress
+
+bp = Blueprint("learning", __name__)
+
+
+def _get_course(course_slug: str) -> Course:
+    course = db.one_or_404(select(Course).where(Course.slug == course_slug))
+    require(current_user, "study", course)
+    return course
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code != 302
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard() -> str:
+    """My courses with a progress bar each; staff see every course."""
+    if current_user.is_staff:
+        courses = db.session.scalars(select(Course).order_by(Course.title)).all()
+        items = [(None, course) for course in courses]
+    else:
+        items = progress.enrolled_courses(current_user)
+    seen: set[int] = set()
+    unique = []
+    for cohort, course in items:
+        if course.id not in seen:
+            seen.add(course.id)
+            unique.append((cohort, course))
+    by_course = progress.progress_by_course(current_user, [course.id for _, course in unique])
+    return render_template("learning/dashboard.html", items=unique, progress=by_course, join_form=JoinForm())
+
+
+@bp.post("/join")
+@login_required
+@limiter.limit(lambda: current_app.config["ENROL_RATE_LIMIT"], deduct_when=_failed)
+def join() -> Response | tuple[str, int]:
+    """Join another cohort with its enrolment key."""
+    form = JoinForm()
+    if form.validate_on_submit():
+        try:
+            cohort = cohort_for_key(form.enrolment_key.data)
+        except EnrolmentError as exc:
+            form.enrolment_key.errors.append(str(exc))
+        else:
+            enrol(current_user, cohort)
+            db.session.commit()
+            flash(_("You have joined %(cohort)s.", cohort=cohort.name), "success")
+            return redirect(url_for("learning.course", course_slug=cohort.course.slug))
+    return render_template("learning/join.html", join_form=form), 400
+
+
+@bp.get("/courses/<course_slug>")
+@login_required
+def course(course_slug: str) -> str:
+    """The course's modules and lessons with my status for each."""
+    course = _get_course(course_slug)
+    outline = progress.course_outline(current_user, course)
+    return render_template(
+        "learning/course.html", course=course, outline=outline,
+        progress=progress.course_progress(current_user, course),
+        next_lesson=progress.continue_lesson(current_user, course),
+    )
+
+
+@bp.get("/courses/<course_slug>/continue")
+@login_required
+def resume(course_slug: str) -> Response:
+    """Go to where I left off."""
+    course = _get_course(course_slug)
+    lesson = progress.continue_lesson(current_user, course)
+    if lesson is None:
+        flash(_("You have finished every lesson of this course."), "success")
+        return redirect(url_for("learning.course", course_slug=course.slug))
+    return redirect(url_for("learning.lesson", course_slug=course.slug, lesson_slug=lesson.slug))
+
+
+def _get_lesson(course: Course, lesson_slug: str) -> Lesson:
+    return db.one_or_404(select(Lesson).where(
+        Lesson.course_id == course.id, Lesson.slug == lesson_slug, Lesson.archived_at.is_(None)))
+
+
+@bp.get("/courses/<course_slug>/lessons/<lesson_slug>")
+@login_required
+def lesson(course_slug: str, lesson_slug: str) -> str:
+    """Read a lesson; opening it is recorded for 'continue where I left off'."""
+    course = _get_course(course_slug)
+    lesson = _get_lesson(course, lesson_slug)
+    record = progress.record_view(current_user, lesson)
+    db.session.commit()
+    ordered = progress.active_lessons(course)
+    index = next(i for i, item in enumerate(ordered) if item.id == lesson.id)
+    return render_template(
+        "learning/lesson.html", course=course, lesson=lesson, module=lesson.module,
+        toc=json.loads(lesson.toc_json), done=record.completed_at is not None,
+        previous=ordered[index - 1] if index > 0 else None,
+        next=ordered[index + 1] if index + 1 < len(ordered) else None,
+        position=index + 1, count=len(ordered),
+        progress=progress.course_progress(current_user, course),
+    )
+
+
+@bp.post("/courses/<course_slug>/lessons/<lesson_slug>/complete")
+@login_required
+def complete(course_slug: str, lesson_slug: str) -> Response:
+    """Mark a lesson done, or not done again."""
+    course = _get_course(course_slug)
+    lesson = _get_lesson(course, lesson_slug)
+    done = request.form.get("done", "1") == "1"
+    progress.set_completed(current_user, lesson, done)
+    db.session.commit()
+    if done:
+        flash(_("Lesson marked as done."), "success")
+        ordered = progress.active_lessons(course)
+        index = next(i for i, item in enumerate(ordered) if item.id == lesson.id)
+        if index + 1 < len(ordered) and request.form.get("then") == "next":
+            return redirect(url_for("learning.lesson", course_slug=course.slug,
+                                    lesson_slug=ordered[index + 1].slug))
+    else:
+        flash(_("Lesson marked as not done."), "info")
+    return redirect(url_for("learning.lesson", course_slug=course.slug, lesson_slug=lesson.slug))

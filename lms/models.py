@@ -1,0 +1,6 @@
+"""Every model, imported in one place so that Alembic sees the whole schema."""
+
+from lms.accounts.models import Role, User  # noqa: F401
+from lms.cohorts.models import Cohort, Enrolment  # noqa: F401
+from lms.content.models import Asset, Course, Lesson, Module  # noqa: F401
+from lms.learning.models import LessonProgress  # noqa: F401

@@ -1,0 +1,258 @@
+"""Fixtures: an app per database backend (SQLite always, PostgreSQL when reachable),
+a schema built once by the migrations, and one rolled-back transaction per test."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session as FsaSession
+
+from lms import create_app
+from lms.extensions import db, limiter
+from lms.translate import compile_catalogs
+
+DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct-horse-42"
+DEFAULT_PG_URL = "postgresql+psycopg://127.0.0.1:5432/postgres"
+
+
+def _pg_admin_url() -> str | None:
+    """A reachable PostgreSQL server URL, or None (then PostgreSQL tests skip, except in CI)."""
+    url = os.environ.get("LMS_TEST_DATABASE_URL", DEFAULT_PG_URL)
+    try:
+        engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+        return url
+    except Exception:
+        if os.environ.get("CI"):
+            raise
+        return None
+
+
+PG_URL = _pg_admin_url()
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def base_config(database_url: str) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; scrypt in production
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _catalogs() -> None:
+    compile_catalogs()
+
+
+def _create_pg_database(admin_url: str) -> tuple[str, Callable[[], None]]:
+    name = f"lms_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url, drop
+
+
+@pytest.fixture(scope="session")
+def database_urls(tmp_path_factory) -> Iterator[dict[str, str]]:
+    urls = {"sqlite": f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"}
+    drops = []
+    if PG_URL:
+        urls["postgresql"], drop = _create_pg_database(PG_URL)
+        drops.append(drop)
+    yield urls
+    for drop in drops:
+        drop()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend_app(request, database_urls) -> Iterator[Flask]:
+    """One app per backend, its schema built by the real migrations."""
+    app = create_app(base_config(database_urls[request.param]))
+    app.config["BACKEND"] = request.param
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+class _BoundSession(FsaSession):
+    """Flask-SQLAlchemy routes by bind key to its engine; in tests, use the test connection."""
+
+    def get_bind(self, *args: Any, **kwargs: Any):
+        return self.bind
+
+
+@pytest.fixture
+def app(backend_app: Flask) -> Iterator[Flask]:
+    """The app, with every session of this test inside one transaction that is rolled back."""
+    with backend_app.app_context():
+        connection = db.engine.connect()
+    transaction = connection.begin()
+    original = db.session
+    db.session = db._make_scoped_session({
+        "class_": _BoundSession, "bind": connection,
+        "join_transaction_mode": "create_savepoint", "expire_on_commit": False,
+    })
+    limiter.reset()
+    try:
+        yield backend_app
+    finally:
+        with backend_app.app_context():
+            db.session.remove()
+        db.session = original
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+def import_course_folder(app: Flask, path: Path):
+    """Validate and import a course folder (as the CLI does) and commit."""
+    from lms.content.cli import import_courses
+
+    with app.app_context():
+        reports, problems = import_courses(path)
+        errors = [str(p) for p in problems if p.severity == "error"]
+        assert not errors, errors
+        db.session.commit()
+        return reports
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., Any]:
+    """Factory: make_user(role="trainee", email=None, **profile) -> User."""
+    from lms.accounts.models import Role
+    from lms.accounts.operations import create_user
+
+    counter = iter(range(1, 10_000))
+
+    def make(role: str = "trainee", email: str | None = None, password: str = PASSWORD, **profile: Any):
+        with app.app_context():
+            user = create_user(
+                email=email or f"{role}{next(counter)}@example.test", full_name=profile.pop("full_name", f"Nama {role}"),
+                password=password, role=Role(role),
+                **{"institution": "Perpustakaan Desa Contoh", "position": "Pengelola",
+                   "regency": "Hulu Sungai Utara", "province": "63", **profile},
+            )
+            db.session.commit()
+            return user
+
+    return make
+
+
+@pytest.fixture
+def make_cohort(app: Flask) -> Callable[..., Any]:
+    """Factory: make_cohort(course_slug, key=..., is_open=True) -> Cohort."""
+    from sqlalchemy import select
+
+    from lms.cohorts.cli import create_cohort
+    from lms.content.models import Course
+
+    counter = iter(range(1, 10_000))
+
+    def make(course_slug: str, key: str | None = None, is_open: bool = True, name: str | None = None):
+        with app.app_context():
+            course = db.session.scalar(select(Course).where(Course.slug == course_slug))
+            number = next(counter)
+            cohort = create_cohort(course=course, slug=f"{course_slug}-c{number}",
+                                   name=name or f"Angkatan {number}", key=key)
+            cohort.is_open = is_open
+            db.session.commit()
+            return cohort
+
+    return make
+
+
+@pytest.fixture
+def enrol_user(app: Flask) -> Callable[..., None]:
+    from lms.cohorts.operations import enrol
+
+    def do(user, cohort) -> None:
+        with app.app_context():
+            enrol(user, cohort)
+            db.session.commit()
+
+    return do
+
+
+class Auth:
+    """Log a test client in and out through the real login form."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(self, email: str, password: str = PASSWORD):
+        return self.client.post("/login", data={"email": email, "password": password})
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> Auth:
+    return Auth(client)
+
+
+@pytest.fixture
+def courses(app: Flask) -> dict[str, Any]:
+    """The two small test courses imported."""
+    import_course_folder(app, DATA / "courses")
+    return {"a": "mini-a", "b": "mini-b"}
+
+
+@pytest.fixture
+def world(app, courses, make_user, make_cohort, enrol_user) -> dict[str, Any]:
+    """A trainee in a cohort of course A, another trainee in a cohort of course B, and staff."""
+    cohort_a = make_cohort("mini-a", key="KUNCIA2026")
+    cohort_b = make_cohort("mini-b", key="KUNCIB2026")
+    trainee = make_user("trainee", email="peserta@example.test")
+    other = make_user("trainee", email="lain@example.test")
+    enrol_user(trainee, cohort_a)
+    enrol_user(other, cohort_b)
+    return {
+        "cohort_a": cohort_a, "cohort_b": cohort_b, "trainee": trainee, "other_trainee": other,
+        "facilitator": make_user("facilitator", email="fasilitator@example.test"),
+        "organizer": make_user("organizer", email="penyelenggara@example.test"),
+        "admin": make_user("admin", email="admin@example.test"),
+    }
+
+
+def text_of(html: bytes | str) -> str:
+    """Visible-ish text of an HTML page, whitespace folded, for assertions."""
+    if isinstance(html, bytes):
+        html = html.decode()
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()

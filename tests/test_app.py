@@ -1,0 +1,85 @@
+"""App factory, configuration and health check."""
+
+from __future__ import annotations
+
+import pytest
+
+from lms import config as lms_config
+from lms import create_app
+
+
+def test_environment_settings_are_parsed_by_type():
+    env = {"LMS_DATABASE_URL": "sqlite:///x.db", "LMS_SESSION_COOKIE_SECURE": "true",
+           "LMS_SQLITE_BUSY_TIMEOUT_MS": "250", "LMS_REDIS_URL": "redis://127.0.0.1:6379/0"}
+    parsed = lms_config.from_environment(env)
+    assert parsed == {"SQLALCHEMY_DATABASE_URI": "sqlite:///x.db", "SESSION_COOKIE_SECURE": True,
+                      "SQLITE_BUSY_TIMEOUT_MS": 250, "REDIS_URL": "redis://127.0.0.1:6379/0"}
+
+
+@pytest.mark.parametrize("name, value", [("LMS_SESSION_COOKIE_SECURE", "maybe"),
+                                         ("LMS_SQLITE_BUSY_TIMEOUT_MS", "5s"),
+                                         ("LMS_SECRET_KEY", "  ")])
+def test_bad_environment_value_fails_with_its_name(name, value):
+    with pytest.raises(lms_config.ConfigError, match=name):
+        lms_config.from_environment({name: value})
+
+
+def test_secret_key_is_generated_once_into_instance(tmp_path):
+    first = lms_config.secret_key_from_instance(tmp_path)
+    assert len(first) == 64
+    assert lms_config.secret_key_from_instance(tmp_path) == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_environment_overrides_defaults(monkeypatch, tmp_path):
+    monkeypatch.setenv("LMS_DATABASE_URL", f"sqlite:///{tmp_path / 'env.db'}")
+    monkeypatch.setenv("LMS_SECRET_KEY", "from-env")
+    app = create_app({"TESTING": True})
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("env.db")
+    assert app.config["SECRET_KEY"] == "from-env"
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_redis_url_makes_rate_limits_shared(monkeypatch, tmp_path):
+    monkeypatch.setenv("LMS_DATABASE_URL", f"sqlite:///{tmp_path / 'env.db'}")
+    monkeypatch.setenv("LMS_REDIS_URL", "redis://127.0.0.1:6379/0")
+    app = create_app({"TESTING": True, "SECRET_KEY": "x"})
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+
+
+def test_plain_postgresql_url_uses_psycopg3(tmp_path):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql://u@127.0.0.1/db", "SECRET_KEY": "x"})
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+
+
+def test_healthz_reports_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_reports_unreachable_database(tmp_path):
+    app = create_app({"TESTING": True, "SECRET_KEY": "x",
+                      "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none"})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"].startswith("error")
+
+
+def test_sqlite_runs_in_wal_mode_with_busy_timeout(app):
+    if app.config["BACKEND"] != "sqlite":
+        pytest.skip("SQLite only")
+    from lms.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+
+
+def test_pages_send_security_headers(client):
+    response = client.get("/login")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
