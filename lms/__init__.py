@@ -17,9 +17,11 @@ ROOT = lms_config.ROOT
 
 def select_locale() -> str:
     """The user's language, else the session's choice, else Bahasa Indonesia."""
-    from flask import current_app
+    from flask import current_app, has_request_context
 
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands speak the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = session.get("locale")

@@ -1,0 +1,159 @@
+"""A trainee studies: dashboard, course outline, lesson reader, progress, continue."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin
+
+from sqlalchemy import select
+
+from lms.content.models import Lesson
+from lms.extensions import db
+from lms.learning.models import LessonProgress
+from lms.learning.progress import Progress, course_progress
+from tests.conftest import text_of
+
+LESSON = "/courses/mini-a/lessons/{}"
+
+
+def progress_value(html: bytes) -> int:
+    return int(re.search(rb'<progress max="100" value="(\d+)"', html).group(1))
+
+
+def test_dashboard_shows_my_course_with_progress(client, auth, world):
+    auth.login(world["trainee"].email)
+    page = client.get("/dashboard")
+    text = text_of(page.data)
+    assert "Kursus Mini A" in text and "Kursus Mini B" not in text
+    assert "0 dari 2 materi wajib" in text
+    assert progress_value(page.data) == 0
+
+
+def test_marking_lessons_done_moves_the_progress_bar(app, client, auth, world):
+    auth.login(world["trainee"].email)
+    response = client.post(LESSON.format("pengantar") + "/complete", data={"done": "1"})
+    assert response.status_code == 302
+    assert progress_value(client.get("/dashboard").data) == 50
+    client.post(LESSON.format("lanjutan") + "/complete", data={"done": "1"})
+    assert progress_value(client.get("/dashboard").data) == 100
+    # Optional lessons do not count toward progress.
+    client.post(LESSON.format("bacaan-tambahan") + "/complete", data={"done": "1"})
+    with app.app_context():
+        from lms.content.models import Course
+
+        course = db.session.scalar(select(Course).where(Course.slug == "mini-a"))
+        assert course_progress(world["trainee"], course) == Progress(done=2, total=2)
+    # Undo.
+    client.post(LESSON.format("lanjutan") + "/complete", data={"done": "0"})
+    assert progress_value(client.get("/dashboard").data) == 50
+
+
+def test_mark_done_and_continue_goes_to_the_next_lesson(client, auth, world):
+    auth.login(world["trainee"].email)
+    response = client.post(LESSON.format("pengantar") + "/complete", data={"done": "1", "then": "next"})
+    assert response.headers["Location"] == LESSON.format("lanjutan")
+
+
+def test_completion_time_is_kept_when_marked_twice(app, client, auth, world):
+    auth.login(world["trainee"].email)
+    client.post(LESSON.format("pengantar") + "/complete", data={"done": "1"})
+    with app.app_context():
+        first = db.session.scalar(select(LessonProgress.completed_at))
+    client.post(LESSON.format("pengantar") + "/complete", data={"done": "1"})
+    with app.app_context():
+        assert db.session.scalar(select(LessonProgress.completed_at)) == first
+
+
+def test_lesson_reader_has_toc_navigation_and_image(client, auth, world):
+    auth.login(world["trainee"].email)
+    page = client.get(LESSON.format("pengantar"))
+    html = page.data.decode()
+    assert page.status_code == 200
+    assert '<a href="#tujuan-pembelajaran">Tujuan pembelajaran</a>' in html
+    assert 'rel="next" href="/courses/mini-a/lessons/lanjutan"' in html
+    assert 'rel="prev"' not in html
+    assert "Materi 1 dari 3" in text_of(html)
+    src = re.search(r'<img alt="Diagram tiga strategi" src="([^"]+)"', html).group(1)
+    assert src == "../assets/01-dasar/images/diagram.svg"
+    image = client.get(urljoin(LESSON.format("pengantar"), src))  # resolved as a browser does
+    assert image.status_code == 200 and image.mimetype == "image/svg+xml"
+    assert "sandbox" in image.headers["Content-Security-Policy"]
+    assert client.get("/courses/mini-a/assets/01-dasar/images/diagram.svg",
+                      headers={"If-None-Match": image.headers["ETag"].strip('"')}).status_code in (200, 304)
+
+
+def test_continue_where_i_left_off(client, auth, world):
+    auth.login(world["trainee"].email)
+    assert client.get("/courses/mini-a/continue").headers["Location"] == LESSON.format("pengantar")
+    client.get(LESSON.format("lanjutan"))  # opened, not finished
+    assert client.get("/courses/mini-a/continue").headers["Location"] == LESSON.format("lanjutan")
+    client.post(LESSON.format("lanjutan") + "/complete", data={"done": "1"})
+    client.get(LESSON.format("pengantar"))
+    assert client.get("/courses/mini-a/continue").headers["Location"] == LESSON.format("pengantar")
+    client.post(LESSON.format("pengantar") + "/complete", data={"done": "1"})
+    assert client.get("/courses/mini-a/continue").headers["Location"] == LESSON.format("bacaan-tambahan")
+    client.post(LESSON.format("bacaan-tambahan") + "/complete", data={"done": "1"})
+    assert client.get("/courses/mini-a/continue").headers["Location"] == "/courses/mini-a"
+
+
+def test_course_page_shows_status_of_each_lesson(client, auth, world):
+    auth.login(world["trainee"].email)
+    client.post(LESSON.format("pengantar") + "/complete", data={"done": "1"})
+    client.get(LESSON.format("lanjutan"))
+    html = client.get("/courses/mini-a").data.decode()
+    statuses = re.findall(r'class="lesson-item status-(\w+)"', html)
+    assert statuses == ["done", "started", "not_started"]
+    assert "Opsional" in text_of(html)
+
+
+def test_viewing_a_lesson_records_it(app, client, auth, world):
+    auth.login(world["trainee"].email)
+    client.get(LESSON.format("lanjutan"))
+    with app.app_context():
+        record = db.session.scalar(select(LessonProgress).join(Lesson).where(Lesson.slug == "lanjutan"))
+        assert record.user_id == world["trainee"].id and record.completed_at is None
+
+
+def test_trainee_of_another_cohort_never_sees_the_content(client, auth, world):
+    auth.login(world["other_trainee"].email)
+    for path in ("/courses/mini-a", LESSON.format("pengantar"), "/courses/mini-a/continue",
+                 "/courses/mini-a/assets/01-dasar/images/diagram.svg"):
+        response = client.get(path)
+        assert response.status_code == 403, path
+        assert "Pengantar Perpustakaan Desa" not in text_of(response.data)
+    assert client.post(LESSON.format("pengantar") + "/complete", data={"done": "1"}).status_code == 403
+
+
+def test_unknown_and_archived_lessons_are_404(app, client, auth, world):
+    auth.login(world["trainee"].email)
+    assert client.get(LESSON.format("tidak-ada")).status_code == 404
+    assert client.get("/courses/tidak-ada").status_code == 404
+    with app.app_context():
+        from lms.util import utcnow
+
+        lesson = db.session.scalar(select(Lesson).where(Lesson.slug == "lanjutan"))
+        lesson.archived_at = utcnow()
+        db.session.commit()
+    assert client.get(LESSON.format("lanjutan")).status_code == 404
+    assert "0 dari 1 materi wajib" in text_of(client.get("/dashboard").data)
+
+
+def test_join_another_cohort_with_a_key(client, auth, world):
+    auth.login(world["trainee"].email)
+    wrong = client.post("/join", data={"enrolment_key": "BUKAN"})
+    assert wrong.status_code == 400 and "tidak berlaku" in text_of(wrong.data)
+    response = client.post("/join", data={"enrolment_key": "kuncib2026"})
+    assert response.headers["Location"] == "/courses/mini-b"
+    assert client.get("/courses/mini-b/lessons/materi-b").status_code == 200
+
+
+def test_anonymous_visitor_is_sent_to_login(client, world):
+    response = client.get(LESSON.format("pengantar"))
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=")
+
+
+def test_staff_see_all_courses(client, auth, world):
+    auth.login(world["facilitator"].email)
+    text = text_of(client.get("/dashboard").data)
+    assert "Kursus Mini A" in text and "Kursus Mini B" in text
+    assert client.get(LESSON.format("pengantar")).status_code == 200

@@ -1,0 +1,76 @@
+"""Every registered route, walked with every kind of visitor.
+
+A new route fails test_every_route_is_listed until it is added to ROUTES with the answer
+each visitor should get, so no page is left unguarded by omission.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+VISITORS = ["anonymous", "trainee", "other_trainee", "facilitator", "organizer", "admin"]
+LOGIN = "login"  # redirected to the login page
+
+# endpoint -> (method, url, {visitor: expected status or LOGIN})
+A_LESSON = "/courses/mini-a/lessons/pengantar"
+
+
+def everyone(status):
+    return {visitor: status for visitor in VISITORS}
+
+
+def signed_in(status, anonymous=LOGIN, **overrides):
+    result = {visitor: status for visitor in VISITORS}
+    result["anonymous"] = anonymous
+    result.update(overrides)
+    return result
+
+
+ROUTES = {
+    "static": ("GET", "/static/css/app.css", everyone(200)),
+    "core.index": ("GET", "/", signed_in(302, anonymous=200)),
+    "core.healthz": ("GET", "/healthz", everyone(200)),
+    "accounts.login": ("GET", "/login", signed_in(302, anonymous=200)),
+    "accounts.logout": ("POST", "/logout", everyone(302)),
+    "accounts.register": ("GET", "/register", signed_in(302, anonymous=200)),
+    "accounts.profile": ("GET", "/profile", signed_in(200)),
+    "accounts.set_language": ("POST", "/language", everyone(302)),
+    "learning.dashboard": ("GET", "/dashboard", signed_in(200)),
+    "learning.join": ("POST", "/join", signed_in(400)),  # an empty key is a form error
+    "learning.course": ("GET", "/courses/mini-a", signed_in(200, other_trainee=403)),
+    "learning.resume": ("GET", "/courses/mini-a/continue", signed_in(302, other_trainee=403)),
+    "learning.lesson": ("GET", A_LESSON, signed_in(200, other_trainee=403)),
+    "learning.complete": ("POST", A_LESSON + "/complete", signed_in(302, other_trainee=403)),
+    "content.asset": ("GET", "/courses/mini-a/assets/01-dasar/images/diagram.svg",
+                      signed_in(200, other_trainee=403)),
+    "cohorts.index": ("GET", "/organizer/cohorts",
+                      signed_in(403, organizer=200, admin=200)),
+}
+
+
+def test_every_route_is_listed(app):
+    registered = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert registered - set(ROUTES) == set(), "add the new routes to ROUTES with their expected answers"
+    assert set(ROUTES) - registered == set(), "ROUTES lists endpoints that no longer exist"
+
+
+@pytest.mark.parametrize("endpoint", sorted(ROUTES))
+def test_route_answers_each_visitor_as_expected(app, world, endpoint):
+    method, url, expected = ROUTES[endpoint]
+    assert set(expected) == set(VISITORS)
+    failures = []
+    for visitor in VISITORS:
+        client = app.test_client()
+        if visitor != "anonymous":
+            login = client.post("/login", data={"email": world[visitor].email, "password": "correct-horse-42"})
+            assert login.status_code == 302, visitor
+        response = client.open(url, method=method)
+        want = expected[visitor]
+        if want == LOGIN:
+            ok = response.status_code == 302 and response.headers["Location"].startswith("/login")
+        else:
+            ok = response.status_code == want
+        response.close()  # static files stream from an open file
+        if not ok:
+            failures.append(f"{visitor}: {method} {url} -> {response.status_code}, expected {want}")
+    assert failures == []
