@@ -11,7 +11,7 @@ import markdown
 import nh3
 
 # Bump when rendering or sanitizing changes, so the next import re-renders stored lessons.
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"
 
 EXTENSIONS = ["tables", "fenced_code", "admonition", "toc", "sane_lists", "md_in_html"]
 
@@ -39,7 +39,7 @@ ALLOWED_CLASSES = {
     "a": {"headerlink"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
-HEADING_RE = re.compile(r"<h([1-6])")
+TABLE_OPEN = '<div class="table-scroll" tabindex="0" role="region" aria-label="Tabel"><table>'
 
 
 @dataclass
@@ -91,4 +91,6 @@ def render_markdown(body: str, *, source_dir: str = "",
         allowed_classes=ALLOWED_CLASSES,
         link_rel="noopener noreferrer",
     )
+    # Wide tables scroll sideways on a phone; the scrolling box must be reachable by keyboard.
+    clean = clean.replace("<table>", TABLE_OPEN).replace("</table>", "</table></div>")
     return Rendered(html=clean, toc=toc)

@@ -74,8 +74,9 @@ def course(course_slug: str) -> str:
     """The course's modules and lessons with my status for each."""
     course = _get_course(course_slug)
     outline = progress.course_outline(current_user, course)
+    started = any(item.status != "not_started" for module in outline for item in module.lessons)
     return render_template(
-        "learning/course.html", course=course, outline=outline,
+        "learning/course.html", course=course, outline=outline, started=started,
         progress=progress.course_progress(current_user, course),
         next_lesson=progress.continue_lesson(current_user, course),
     )

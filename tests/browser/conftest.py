@@ -1,0 +1,109 @@
+"""A live server on a file SQLite database, and headless Debian Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import ROOT, base_config
+
+CHROMIUM = os.environ.get("LMS_CHROMIUM", "/usr/bin/chromium")
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "test-artifacts"
+LIVE_KEY = "UJIBROWSER"
+
+
+def _missing() -> str | None:
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        return f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+    if not AXE.exists():
+        return "axe-core not installed (npm ci)"
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "playwright not installed (pip install -e '.[test]')"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser_ready() -> None:
+    reason = _missing()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"browser tests must run in CI: {reason}")
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def live_server(browser_ready, tmp_path_factory) -> Iterator[str]:
+    from flask_migrate import upgrade
+
+    from lms import create_app
+    from lms.cohorts.cli import create_cohort
+    from lms.content.cli import import_courses
+    from lms.extensions import db
+
+    path = tmp_path_factory.mktemp("live") / "live.sqlite3"
+    app = create_app({**base_config(f"sqlite:///{path}"), "WTF_CSRF_ENABLED": True})
+    with app.app_context():
+        upgrade()
+        (spec_report,), problems = import_courses(ROOT / "courses" / "strategi-pengembangan-perpustakaan-tik")
+        assert not [p for p in problems if p.severity == "error"]
+        from sqlalchemy import select
+
+        from lms.content.models import Course
+
+        course = db.session.scalar(select(Course))
+        create_cohort(course=course, slug="uji-browser", name="Angkatan Uji Kalimantan Selatan", key=LIVE_KEY)
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser(browser_ready):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+def run_axe(page) -> list[dict]:
+    """Serious and critical axe-core violations on the page (WCAG 2.x A/AA rules)."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """async () => await axe.run(document, {runOnly: {type: 'tag',
+             values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"""
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"],
+         "targets": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"] if v["impact"] in ("serious", "critical")
+    ]
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
