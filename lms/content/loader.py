@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+
+from lms.content.problems import Problem, Problems
+from lms.content.yamlines import LineDict, LineList, load_mapping
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 IMAGE_TYPES = {
@@ -35,20 +37,6 @@ LESSON_KEYS = {"slug": True, "title": True, "minutes": False, "required": False}
 # Markdown image references and raw <img src>, to check that each image exists.
 IMAGE_REF_RE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 IMG_TAG_RE = re.compile(r"<img\b[^>]*\bsrc\s*=\s*[\"']([^\"']+)[\"']", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a course folder, located by file and line (1-based)."""
-
-    file: str
-    line: int | None
-    message: str
-    severity: str = "error"  # or "warning"
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.severity}: {self.message}"
 
 
 @dataclass
@@ -93,102 +81,37 @@ class CourseSpec:
     assets: dict[str, AssetSpec] = field(default_factory=dict)
 
 
-class _Problems(list):
-    def error(self, file: str, line: int | None, message: str) -> None:
-        self.append(Problem(file, line, message))
-
-    def warning(self, file: str, line: int | None, message: str) -> None:
-        self.append(Problem(file, line, message, "warning"))
-
-    @property
-    def has_errors(self) -> bool:
-        return any(p.severity == "error" for p in self)
-
-
-@dataclass
-class _Yaml:
-    """A parsed YAML mapping with the line of each key and of each list item."""
-
-    data: dict[str, Any]
-    key_lines: dict[str, int]
-    item_lines: dict[str, list[int]]
-    first_line: int
-
-    def line(self, key: str) -> int:
-        return self.key_lines.get(key, self.first_line)
-
-
-def _parse_yaml_mapping(text: str, file: str, problems: _Problems,
-                        line_offset: int = 0) -> _Yaml | None:
-    """Parse a YAML mapping, keeping line numbers; report syntax errors and duplicates."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 + line_offset if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        problems.error(file, line, f"invalid YAML: {problem}")
-        return None
-    if node is None:
-        problems.error(file, line_offset + 1 if line_offset else 1, "empty: expected a mapping of keys")
-        return None
-    if not isinstance(node, yaml.MappingNode):
-        problems.error(file, node.start_mark.line + 1 + line_offset, "expected a mapping of keys (key: value)")
-        return None
-    data: dict[str, Any] = {}
-    key_lines: dict[str, int] = {}
-    item_lines: dict[str, list[int]] = {}
-    loader = yaml.SafeLoader("")
-    for key_node, value_node in node.value:
-        line = key_node.start_mark.line + 1 + line_offset
-        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
-        if key in data:
-            problems.error(file, line, f"duplicate key '{key}'")
-            continue
-        try:
-            value = loader.construct_object(value_node, deep=True)
-        except yaml.YAMLError as exc:
-            problems.error(file, line, f"invalid value for '{key}': {exc}")
-            continue
-        data[key] = value
-        key_lines[key] = line
-        if isinstance(value_node, yaml.SequenceNode):
-            item_lines[key] = [n.start_mark.line + 1 + line_offset for n in value_node.value]
-    loader.dispose()
-    return _Yaml(data, key_lines, item_lines, node.start_mark.line + 1 + line_offset)
-
-
-def _check_keys(doc: _Yaml, allowed: dict[str, bool], file: str, problems: _Problems) -> bool:
+def _check_keys(doc: LineDict, allowed: dict[str, bool], file: str, problems: Problems) -> bool:
     ok = True
-    for key in doc.data:
+    for key in doc:
         if key not in allowed:
             known = ", ".join(sorted(allowed))
             problems.error(file, doc.line(key), f"unknown key '{key}' (known keys: {known})")
             ok = False
     for key, required in allowed.items():
-        if required and key not in doc.data:
+        if required and key not in doc:
             problems.error(file, doc.first_line, f"missing required key '{key}'")
             ok = False
     return ok
 
 
-def _text(doc: _Yaml, key: str, file: str, problems: _Problems, *, max_len: int,
+def _text(doc: LineDict, key: str, file: str, problems: Problems, *, max_len: int,
           default: str = "") -> str:
-    value = doc.data.get(key, default)
+    value = doc.get(key, default)
     if value is None:
         value = default
     if not isinstance(value, str):
         problems.error(file, doc.line(key), f"'{key}' must be text")
         return default
     value = value.strip()
-    if key in doc.data and not value and default == "" and key in ("title", "slug"):
+    if key in doc and not value and default == "" and key in ("title", "slug"):
         problems.error(file, doc.line(key), f"'{key}' must not be empty")
     if len(value) > max_len:
         problems.error(file, doc.line(key), f"'{key}' is longer than {max_len} characters")
     return value
 
 
-def _slug(doc: _Yaml, file: str, problems: _Problems) -> str:
+def _slug(doc: LineDict, file: str, problems: Problems) -> str:
     slug = _text(doc, "slug", file, problems, max_len=100)
     if slug and not SLUG_RE.match(slug):
         problems.error(file, doc.line("slug"),
@@ -196,17 +119,16 @@ def _slug(doc: _Yaml, file: str, problems: _Problems) -> str:
     return slug
 
 
-def _string_list(doc: _Yaml, key: str, file: str, problems: _Problems) -> list[tuple[str, int]]:
-    value = doc.data.get(key)
+def _string_list(doc: LineDict, key: str, file: str, problems: Problems) -> list[tuple[str, int]]:
+    value = doc.get(key)
     if value is None:
         return []
     if not isinstance(value, list):
         problems.error(file, doc.line(key), f"'{key}' must be a list")
         return []
-    lines = doc.item_lines.get(key, [])
     items = []
     for index, item in enumerate(value):
-        line = lines[index] if index < len(lines) else doc.line(key)
+        line = value.line(index) if isinstance(value, LineList) else doc.line(key)
         if not isinstance(item, str) or not item.strip():
             problems.error(file, line, f"each entry of '{key}' must be a file or folder name")
             continue
@@ -243,7 +165,7 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
 
 
 def _load_lesson(root: Path, path: Path, ref_file: str, ref_line: int,
-                 problems: _Problems, assets: dict[str, AssetSpec]) -> LessonSpec | None:
+                 problems: Problems, assets: dict[str, AssetSpec]) -> LessonSpec | None:
     rel = _rel(root, path)
     if path.suffix.lower() != ".md":
         problems.error(ref_file, ref_line, f"lesson '{rel}' must be a Markdown file ending in .md")
@@ -270,18 +192,18 @@ def _load_lesson(root: Path, path: Path, ref_file: str, ref_line: int,
     if front == "" and body_line == 1:
         problems.error(rel, 1, "front matter opened with '---' is never closed with '---'")
         return None
-    doc = _parse_yaml_mapping(front, rel, problems, line_offset=1)
+    doc = load_mapping(front, rel, problems, line_offset=1)
     if doc is None:
         return None
     _check_keys(doc, LESSON_KEYS, rel, problems)
     slug = _slug(doc, rel, problems)
     title = _text(doc, "title", rel, problems, max_len=200)
-    minutes = doc.data.get("minutes")
+    minutes = doc.get("minutes")
     if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, int)
                                 or not 1 <= minutes <= 600):
         problems.error(rel, doc.line("minutes"), "'minutes' must be a whole number from 1 to 600")
         minutes = None
-    required = doc.data.get("required", True)
+    required = doc.get("required", True)
     if not isinstance(required, bool):
         problems.error(rel, doc.line("required"), "'required' must be true or false")
         required = True
@@ -296,7 +218,7 @@ def _load_lesson(root: Path, path: Path, ref_file: str, ref_line: int,
 
 
 def _check_images(root: Path, path: Path, body: str, body_line: int, rel: str,
-                  problems: _Problems, assets: dict[str, AssetSpec]) -> None:
+                  problems: Problems, assets: dict[str, AssetSpec]) -> None:
     in_fence = False
     for offset, line_text in enumerate(body.splitlines()):
         if line_text.lstrip().startswith(("```", "~~~")):
@@ -343,7 +265,7 @@ def _check_images(root: Path, path: Path, body: str, body_line: int, rel: str,
 def load_course(path: str | Path) -> tuple[CourseSpec | None, list[Problem]]:
     """Read and check a course folder. Returns (spec or None, problems)."""
     root = Path(path)
-    problems = _Problems()
+    problems = Problems()
     course_file = root / "course.yml"
     if not root.is_dir():
         problems.error(str(root), None, "course folder does not exist")
@@ -352,16 +274,16 @@ def load_course(path: str | Path) -> tuple[CourseSpec | None, list[Problem]]:
         problems.error("course.yml", None, f"missing: every course folder needs a course.yml "
                                            f"(looked in {root})")
         return None, list(problems)
-    doc = _parse_yaml_mapping(course_file.read_text(encoding="utf-8"), "course.yml", problems)
+    doc = load_mapping(course_file.read_text(encoding="utf-8"), "course.yml", problems)
     if doc is None:
         return None, list(problems)
     _check_keys(doc, COURSE_KEYS, "course.yml", problems)
-    jp_hours = doc.data.get("jp_hours")
+    jp_hours = doc.get("jp_hours")
     if jp_hours is not None and (isinstance(jp_hours, bool) or not isinstance(jp_hours, (int, float))
                                  or not 0 < jp_hours <= 1000):
         problems.error("course.yml", doc.line("jp_hours"), "'jp_hours' must be a number above 0")
         jp_hours = None
-    language = doc.data.get("language", "id")
+    language = doc.get("language", "id")
     if language not in LANGUAGES:
         problems.error("course.yml", doc.line("language"),
                        f"'language' must be one of: {', '.join(LANGUAGES)}")
@@ -394,7 +316,7 @@ def load_course(path: str | Path) -> tuple[CourseSpec | None, list[Problem]]:
         if not module_file.is_file():
             problems.error(rel_module, None, "missing: every module folder needs a module.yml")
             continue
-        mdoc = _parse_yaml_mapping(module_file.read_text(encoding="utf-8"), rel_module, problems)
+        mdoc = load_mapping(module_file.read_text(encoding="utf-8"), rel_module, problems)
         if mdoc is None:
             continue
         _check_keys(mdoc, MODULE_KEYS, rel_module, problems)
