@@ -45,7 +45,37 @@ ROUTES = {
                       signed_in(200, other_trainee=403)),
     "cohorts.index": ("GET", "/organizer/cohorts",
                       signed_in(403, organizer=200, admin=200)),
+    # Quizzes of mini-q, in which the trainee (not the other trainee) is enrolled.
+    "quizzes.quiz": ("GET", "/courses/mini-q/quizzes/kuis-modul", signed_in(200, other_trainee=403)),
+    "quizzes.start": ("POST", "/courses/mini-q/quizzes/kuis-modul/start", signed_in(302, other_trainee=403)),
+    # The trainee's own attempts: nobody else may see or touch them (404, not even a hint).
+    "quizzes.take": ("GET", "/attempts/{open_attempt}", signed_in(404, trainee=200)),
+    "quizzes.save": ("POST", "/attempts/{open_attempt}/save", signed_in(404, trainee=302)),
+    "quizzes.confirm": ("GET", "/attempts/{open_attempt}/submit", signed_in(404, trainee=200)),
+    "quizzes.submit": ("POST", "/attempts/{open_attempt}/submit", signed_in(404, trainee=302)),
+    # Results: the trainee and staff who review them.
+    "quizzes.result": ("GET", "/attempts/{done_attempt}/result", signed_in(200, other_trainee=404)),
 }
+
+
+@pytest.fixture
+def attempts(app, world, make_cohort, enrol_user):
+    """The trainee, also in a cohort of mini-q, has one open and one submitted attempt."""
+    from sqlalchemy import select
+
+    from lms.extensions import db
+    from lms.quizzes.attempts import start_attempt, submit_attempt
+    from lms.quizzes.models import Quiz
+
+    enrol_user(world["trainee"], make_cohort("mini-q", key="KUISMATRIX"))
+    with app.app_context():
+        quizzes = {q.slug: q for q in db.session.scalars(select(Quiz))}
+        open_attempt = start_attempt(world["trainee"], quizzes["kuis-modul"])
+        done = start_attempt(world["trainee"], quizzes["pre"])
+        db.session.commit()
+        submit_attempt(done.id, world["trainee"].id)
+        db.session.commit()
+        return {"open_attempt": open_attempt.id, "done_attempt": done.id}
 
 
 def test_every_route_is_listed(app):
@@ -55,8 +85,9 @@ def test_every_route_is_listed(app):
 
 
 @pytest.mark.parametrize("endpoint", sorted(ROUTES))
-def test_route_answers_each_visitor_as_expected(app, world, endpoint):
+def test_route_answers_each_visitor_as_expected(app, world, attempts, endpoint):
     method, url, expected = ROUTES[endpoint]
+    url = url.format(**attempts)
     assert set(expected) == set(VISITORS)
     failures = []
     for visitor in VISITORS:

@@ -59,10 +59,19 @@ def asset_url(course_slug: str, path: str) -> str:
 
 def import_courses(path: Path) -> tuple[list[SyncReport], list[Problem]]:
     """Validate everything under PATH; if clean, upsert it all (flush only, caller commits)."""
+    from lms.quizzes.sync import SyncError
+
     specs, problems = load_all(path)
     if any(p.severity == "error" for p in problems):
         return [], problems
-    return [sync_course(spec, asset_url) for spec in specs], problems
+    reports = []
+    for spec in specs:
+        try:
+            reports.append(sync_course(spec, asset_url))
+        except SyncError as exc:
+            prefix = spec.root.as_posix().rstrip("/") + "/"
+            return [], [*problems, Problem(prefix + exc.file, exc.line, exc.message)]
+    return reports, problems
 
 
 @courses_cli.command("validate")

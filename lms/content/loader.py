@@ -15,6 +15,8 @@ from typing import Any
 
 from lms.content.problems import Problem, Problems
 from lms.content.yamlines import LineDict, LineList, load_mapping
+from lms.quizzes.gift import parse_gift
+from lms.quizzes.spec import QuestionSpec, QuizSpec, quiz_from_yaml
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 IMAGE_TYPES = {
@@ -30,8 +32,8 @@ MAX_LESSON_BYTES = 512 * 1024
 LANGUAGES = ("id", "en")
 
 COURSE_KEYS = {"slug": True, "title": True, "description": False, "jp_hours": False,
-               "language": False, "modules": True}
-MODULE_KEYS = {"slug": True, "title": True, "description": False, "lessons": True}
+               "language": False, "modules": True, "pretest": False, "posttest": False}
+MODULE_KEYS = {"slug": True, "title": True, "description": False, "lessons": True, "quiz": False}
 LESSON_KEYS = {"slug": True, "title": True, "minutes": False, "required": False}
 
 # Markdown image references and raw <img src>, to check that each image exists.
@@ -79,6 +81,9 @@ class CourseSpec:
     root: Path
     modules: list[ModuleSpec] = field(default_factory=list)
     assets: dict[str, AssetSpec] = field(default_factory=dict)
+    quizzes: list[QuizSpec] = field(default_factory=list)
+    # GIFT files that quizzes draw from: path relative to the course folder -> questions
+    gift_banks: dict[str, list[QuestionSpec]] = field(default_factory=dict)
 
 
 def _check_keys(doc: LineDict, allowed: dict[str, bool], file: str, problems: Problems) -> bool:
@@ -353,10 +358,56 @@ def load_course(path: str | Path) -> tuple[CourseSpec | None, list[Problem]]:
                 else:
                     lesson_slugs[lesson.slug] = lesson.source_path
             module.lessons.append(lesson)
+        if mdoc.get("quiz") is not None:
+            _load_quiz(root, module_dir, mdoc, "quiz", rel_module, "module", course, problems, module.slug)
         for extra in sorted(module_dir.glob("*.md")):
             if extra.name not in listed and extra.name.lower() != "readme.md":
                 problems.warning(f"{folder}/{extra.name}", None,
                                  f"not listed under 'lessons' in {rel_module}, so it is not imported")
         course.modules.append(module)
+    for kind in ("pretest", "posttest"):
+        if doc.get(kind) is not None:
+            _load_quiz(root, root, doc, kind, "course.yml", kind, course, problems, None)
+    quiz_slugs: dict[str, str] = {}
+    for quiz in course.quizzes:
+        if quiz.slug in quiz_slugs:
+            problems.error(quiz.source_path, None, f"duplicate quiz slug '{quiz.slug}' (also in {quiz_slugs[quiz.slug]})")
+        quiz_slugs[quiz.slug] = quiz.source_path
     return course, list(problems)
+
+
+def _load_quiz(root: Path, base: Path, doc: LineDict, key: str, ref_file: str, kind: str,
+               course: CourseSpec, problems: Problems, module_slug: str | None) -> None:
+    """Read the quiz file that course.yml (pretest/posttest) or module.yml (quiz) names."""
+    name = doc.get(key)
+    line = doc.line(key)
+    if not isinstance(name, str) or not name.endswith((".yml", ".yaml")):
+        problems.error(ref_file, line, f"'{key}' must name a quiz file ending in .yml")
+        return
+    path = _safe_child(root, base, name)
+    if path is None:
+        problems.error(ref_file, line, f"quiz file '{name}' points outside the course folder")
+        return
+    if not path.is_file():
+        problems.error(ref_file, line, f"quiz file '{_rel(root, path) if path.exists() else name}' does not exist")
+        return
+    rel = _rel(root, path)
+    qdoc = load_mapping(path.read_text(encoding="utf-8"), rel, problems)
+    if qdoc is None:
+        return
+    quiz = quiz_from_yaml(qdoc, rel, kind, problems, module_slug)
+    if quiz.slug and not SLUG_RE.match(quiz.slug):
+        problems.error(rel, qdoc.line("slug"), f"slug '{quiz.slug}' may contain only lowercase letters, digits and single hyphens")
+    if quiz.gift:
+        gift_path = _safe_child(root, path.parent, quiz.gift)
+        if gift_path is None or not gift_path.is_file():
+            problems.error(rel, qdoc.line("gift"), f"GIFT file '{quiz.gift}' does not exist in the course folder")
+            quiz.gift = None
+        else:
+            quiz.gift = _rel(root, gift_path)
+            if quiz.gift not in course.gift_banks:
+                parsed = parse_gift(gift_path.read_text(encoding="utf-8"), quiz.gift)
+                problems.extend(parsed.problems)
+                course.gift_banks[quiz.gift] = parsed.questions
+    course.quizzes.append(quiz)
 

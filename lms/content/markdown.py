@@ -94,3 +94,36 @@ def render_markdown(body: str, *, source_dir: str = "",
     # Wide tables scroll sideways on a phone; the scrolling box must be reachable by keyboard.
     clean = clean.replace("<table>", TABLE_OPEN).replace("</table>", "</table></div>")
     return Rendered(html=clean, toc=toc)
+
+
+def sanitize_html(html: str) -> str:
+    """Sanitize author-written HTML with the same rules as rendered Markdown."""
+    return nh3.clean(
+        html, tags=ALLOWED_TAGS, clean_content_tags={"script", "style"},
+        attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES, allowed_classes=ALLOWED_CLASSES,
+        link_rel="noopener noreferrer",
+        attribute_filter=lambda tag, attr, value: None if tag == "img" and attr == "src" and
+        re.match(r"^[a-z][a-z0-9+.-]*:|^/", value, re.IGNORECASE) else value,
+    )
+
+
+def render_text(text: str, text_format: str = "markdown", *, inline: bool = False) -> str:
+    """Render a short author text (question, option, feedback) to sanitized HTML.
+
+    text_format: markdown (default), html, plain or moodle (Moodle's auto-format: plain text
+    whose line breaks are kept). inline drops the paragraph around a one-paragraph result.
+    """
+    import html as html_lib
+
+    if not text:
+        return ""
+    if text_format == "html":
+        result = sanitize_html(text)
+    elif text_format in ("plain", "moodle"):
+        result = "<p>" + html_lib.escape(text).replace("\n", "<br>") + "</p>"
+    else:
+        result = render_markdown(text).html
+    result = result.strip()
+    if inline and result.startswith("<p>") and result.endswith("</p>") and result.count("<p>") == 1:
+        result = result[3:-4]
+    return result

@@ -153,6 +153,10 @@ def sync_course(spec: CourseSpec, asset_url: Callable[[str, str], str]) -> SyncR
         db.session.delete(asset)  # images hold no learner data
         report.removed.append(f"image {path}")
 
+    from lms.quizzes.sync import sync_quizzes
+
+    sync_quizzes(course, spec.quizzes, spec.gift_banks, report)
+
     if report.added or report.changed or report.removed:
         course.updated_at = now
     db.session.flush()

@@ -31,20 +31,47 @@ class Progress:
         return self.total > 0 and self.done >= self.total
 
 
-def progress_by_course(user: User, course_ids: Iterable[int]) -> dict[int, Progress]:
-    """Required-lesson progress for several courses in one query."""
-    ids = list(course_ids)
-    if not ids:
+def lesson_counts(user: User, course_ids: list[int]) -> dict[int, Progress]:
+    """Required lessons done / required lessons, per course, in one query."""
+    if not course_ids:
         return {}
     stmt = (
         select(Lesson.course_id, func.count(Lesson.id), func.count(LessonProgress.completed_at))
         .outerjoin(LessonProgress, and_(LessonProgress.lesson_id == Lesson.id,
                                         LessonProgress.user_id == user.id))
-        .where(Lesson.course_id.in_(ids), Lesson.required.is_(True), Lesson.archived_at.is_(None))
+        .where(Lesson.course_id.in_(course_ids), Lesson.required.is_(True), Lesson.archived_at.is_(None))
         .group_by(Lesson.course_id)
     )
     found = {course_id: Progress(done, total) for course_id, total, done in db.session.execute(stmt)}
-    return {course_id: found.get(course_id, Progress(0, 0)) for course_id in ids}
+    return {course_id: found.get(course_id, Progress(0, 0)) for course_id in course_ids}
+
+
+def quiz_counts(user: User, course_ids: list[int]) -> dict[int, Progress]:
+    """Required quizzes passed / required quizzes (module quizzes and post-test), per course."""
+    from lms.quizzes.attempts import counted_attempt, finished_attempts
+    from lms.quizzes.models import Quiz
+
+    if not course_ids:
+        return {}
+    quizzes = list(db.session.scalars(select(Quiz).where(
+        Quiz.course_id.in_(course_ids), Quiz.required.is_(True), Quiz.archived_at.is_(None),
+        Quiz.kind.in_(("module", "posttest")))))
+    attempts = finished_attempts(user.id, [q.id for q in quizzes])
+    counts = {course_id: [0, 0] for course_id in course_ids}
+    for quiz in quizzes:
+        counts[quiz.course_id][1] += 1
+        result = counted_attempt(quiz, attempts[quiz.id])
+        if result is not None and result.passed:
+            counts[quiz.course_id][0] += 1
+    return {course_id: Progress(done, total) for course_id, (done, total) in counts.items()}
+
+
+def progress_by_course(user: User, course_ids: Iterable[int]) -> dict[int, Progress]:
+    """Progress per course: required lessons done plus required quizzes passed, over both."""
+    ids = list(course_ids)
+    lessons = lesson_counts(user, ids)
+    quizzes = quiz_counts(user, ids)
+    return {i: Progress(lessons[i].done + quizzes[i].done, lessons[i].total + quizzes[i].total) for i in ids}
 
 
 def course_progress(user: User, course: Course) -> Progress:
@@ -61,6 +88,7 @@ class LessonItem:
 class ModuleItem:
     module: Module
     lessons: list[LessonItem]
+    quizzes: list = None  # QuizStatus of the module's quizzes
 
     @property
     def done(self) -> int:
@@ -69,6 +97,12 @@ class ModuleItem:
     @property
     def required(self) -> int:
         return sum(item.lesson.required for item in self.lessons)
+
+    @property
+    def complete(self) -> bool:
+        """Every required lesson done and every required quiz of the module passed."""
+        quizzes_ok = all(s.passed for s in (self.quizzes or []) if s.quiz.required)
+        return self.done >= self.required and quizzes_ok and bool(self.lessons or self.quizzes)
 
 
 def course_outline(user: User, course: Course) -> list[ModuleItem]:
@@ -94,7 +128,19 @@ def course_outline(user: User, course: Course) -> list[ModuleItem]:
         status = "not_started" if record is None else ("done" if record.completed_at else "started")
         if lesson.module_id in by_module:
             by_module[lesson.module_id].append(LessonItem(lesson, status))
-    return [ModuleItem(module, by_module[module.id]) for module in modules]
+    from lms.quizzes.attempts import quiz_statuses
+
+    statuses = quiz_statuses(user, course)
+    quizzes_by_module: dict[int, list] = {m.id: [] for m in modules}
+    for status in statuses.values():
+        if status.quiz.kind == "module" and status.quiz.module_id in quizzes_by_module:
+            quizzes_by_module[status.quiz.module_id].append(status)
+    return [ModuleItem(module, by_module[module.id], quizzes_by_module[module.id]) for module in modules]
+
+
+def modules_complete(user: User, course: Course) -> bool:
+    """All required lessons done and all required module quizzes passed: the post-test opens."""
+    return all(item.complete or (not item.lessons and not item.quizzes) for item in course_outline(user, course))
 
 
 def active_lessons(course: Course) -> list[Lesson]:

@@ -75,8 +75,14 @@ def course(course_slug: str) -> str:
     course = _get_course(course_slug)
     outline = progress.course_outline(current_user, course)
     started = any(item.status != "not_started" for module in outline for item in module.lessons)
+    from lms.quizzes.attempts import quiz_statuses
+
+    statuses = quiz_statuses(current_user, course).values()
     return render_template(
         "learning/course.html", course=course, outline=outline, started=started,
+        pretest=next((s for s in statuses if s.quiz.kind == "pretest"), None),
+        posttest=next((s for s in statuses if s.quiz.kind == "posttest"), None),
+        modules_done=progress.modules_complete(current_user, course),
         progress=progress.course_progress(current_user, course),
         next_lesson=progress.continue_lesson(current_user, course),
     )

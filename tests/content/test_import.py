@@ -45,7 +45,7 @@ def test_import_reports_and_is_idempotent(app, runner, tmp_path):
     assert "mini-a: 6 added, 0 changed, 0 removed" in first.output  # course, module, 3 lessons, image
     again = runner.invoke(args=["courses", "import", str(courses)])
     assert "mini-a: 0 added, 0 changed, 0 removed, 4 unchanged" in again.output
-    assert count(app, Lesson) == 4
+    assert count(app, Lesson) == 5  # mini-a 3, mini-b 1, mini-q 1
 
 
 def test_bad_file_imports_nothing(app, runner, tmp_path):

@@ -1,0 +1,1 @@
+"""Quizzes: question banks, course quiz files, GIFT/Aiken import, attempts, grading, statistics."""

@@ -1,0 +1,284 @@
+"""Starting, saving, submitting and grading attempts. Functions flush; callers commit,
+except submit_attempt, whose state change is the transaction's first write."""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Iterable, Mapping
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from lms.accounts.models import User
+from lms.content.models import Course
+from lms.extensions import db
+from lms.quizzes.models import Answer, Attempt, Question, Quiz
+from lms.quizzes.types import QUESTION_TYPES, TamperError
+from lms.util import utcnow
+
+log = logging.getLogger(__name__)
+
+# Answers saved this long after the deadline still count (network delay); later ones do not.
+DEADLINE_GRACE = timedelta(seconds=15)
+
+
+class QuizError(Exception):
+    """Something the trainee asked that the quiz does not allow; the message is shown."""
+
+
+def field_name(question_id: int) -> str:
+    return f"q{question_id}"
+
+
+def quiz_questions(quiz: Quiz) -> list[Question]:
+    """The active questions the quiz draws from, in bank order."""
+    stmt = select(Question).where(Question.bank_id == quiz.bank_id, Question.archived_at.is_(None))
+    if quiz.category:
+        stmt = stmt.where((Question.category == quiz.category) | Question.category.startswith(quiz.category + "/"))
+    return list(db.session.scalars(stmt.order_by(Question.position)))
+
+
+def attempts_of(user: User, quiz: Quiz) -> list[Attempt]:
+    return list(db.session.scalars(
+        select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user.id).order_by(Attempt.number)))
+
+
+def is_expired(attempt: Attempt, now: datetime | None = None) -> bool:
+    return attempt.deadline_at is not None and (now or utcnow()) > attempt.deadline_at + DEADLINE_GRACE
+
+
+def attempts_left(user: User, quiz: Quiz) -> int | None:
+    """None when unlimited."""
+    if not quiz.attempts_allowed:
+        return None
+    used = db.session.scalar(select(func.count(Attempt.id)).where(
+        Attempt.quiz_id == quiz.id, Attempt.user_id == user.id))
+    return max(0, quiz.attempts_allowed - used)
+
+
+def start_attempt(user: User, quiz: Quiz, rng: random.Random | None = None) -> Attempt:
+    """Resume my open attempt or start a new one, within the attempt limit."""
+    for attempt in attempts_of(user, quiz):
+        if attempt.state == "in_progress":
+            if not is_expired(attempt):
+                return attempt
+            submit_attempt(attempt.id, user.id)
+    left = attempts_left(user, quiz)
+    if left == 0:
+        raise QuizError(_l("You have used all %(count)s attempts of this quiz.", count=quiz.attempts_allowed))
+    questions = quiz_questions(quiz)
+    if not questions:
+        raise QuizError(_l("This quiz has no questions yet."))
+    rng = rng or random.SystemRandom()
+    if quiz.draw_count and quiz.draw_count < len(questions):
+        chosen = set(q.id for q in rng.sample(questions, quiz.draw_count))
+        questions = [q for q in questions if q.id in chosen]
+    if quiz.shuffle_questions:
+        rng.shuffle(questions)
+    layout = [{"q": q.id, **QUESTION_TYPES[q.qtype].layout(q.data, rng, quiz.shuffle_options)} for q in questions]
+    number = (db.session.scalar(select(func.max(Attempt.number)).where(
+        Attempt.quiz_id == quiz.id, Attempt.user_id == user.id)) or 0) + 1
+    now = utcnow()
+    attempt = Attempt(quiz_id=quiz.id, user_id=user.id, number=number, layout_json=json.dumps(layout),
+                      started_at=now,
+                      deadline_at=now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None)
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:  # another tab started the same attempt number first
+        existing = db.session.scalar(select(Attempt).where(
+            Attempt.quiz_id == quiz.id, Attempt.user_id == user.id, Attempt.number == number))
+        if existing is None:
+            raise
+        return existing
+    return attempt
+
+
+def _questions_for(attempt: Attempt) -> list[tuple[Question, dict]]:
+    layout = attempt.layout
+    by_id = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_([e["q"] for e in layout])))}
+    return [(by_id[e["q"]], e) for e in layout if e["q"] in by_id]
+
+
+def save_answers(attempt: Attempt, form: Mapping[str, Any], now: datetime | None = None) -> int:
+    """Store the responses in the form (all questions of the page); returns how many are answered.
+
+    Raises QuizError for a closed or expired attempt, TamperError for values that do not belong
+    to this attempt's questions. Nothing is saved in either case.
+    """
+    now = now or utcnow()
+    if attempt.state != "in_progress":
+        raise QuizError(_l("This attempt has been submitted; answers can no longer change."))
+    if is_expired(attempt, now):
+        raise QuizError(_l("The time limit has passed; answers given after it are not counted."))
+    pairs = _questions_for(attempt)
+    allowed = {field_name(q.id) for q, _ in pairs}
+    for key in form.keys():
+        if key.startswith("q") and key[1:].split("-", 1)[0].isdigit() and key.split("-", 1)[0] not in allowed:
+            raise TamperError(f"field {key} is not part of attempt {attempt.id}")
+    responses = {}
+    for question, layout in pairs:
+        qtype = QUESTION_TYPES[question.qtype]
+        responses[question.id] = qtype.parse(question.data, layout, form, field_name(question.id))
+    existing = {a.question_id: a for a in db.session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
+    answered = 0
+    for question_id, response in responses.items():
+        encoded = json.dumps(response, ensure_ascii=False)
+        answer = existing.get(question_id)
+        if answer is None:
+            if response is None:
+                continue
+            db.session.add(Answer(attempt_id=attempt.id, question_id=question_id, response_json=encoded, saved_at=now))
+        elif answer.response_json != encoded:
+            answer.response_json = encoded
+            answer.saved_at = now
+        if response is not None:
+            answered += 1
+    db.session.flush()
+    return answered
+
+
+def _recompute(attempt: Attempt, pairs: Iterable[tuple[Question, dict]], answers: dict[int, Answer],
+               now: datetime) -> None:
+    """Totals from the answers' marks; final once no answer waits for a grader."""
+    score = 0.0
+    max_score = 0.0
+    pending = False
+    for question, _ in pairs:
+        if not QUESTION_TYPES[question.qtype].scored:
+            continue
+        max_score += question.mark
+        answer = answers.get(question.id)
+        if answer is None:
+            continue
+        if answer.fraction is None:
+            pending = True
+        else:
+            score += answer.mark or 0.0
+    attempt.score = round(score, 4)
+    attempt.max_score = round(max_score, 4)
+    if pending:
+        attempt.state, attempt.percent, attempt.passed = "submitted", None, None
+        return
+    attempt.state = "graded"
+    attempt.graded_at = now
+    attempt.percent = round(100.0 * score / max_score, 2) if max_score else 100.0
+    pass_mark = db.session.scalar(select(Quiz.pass_mark).where(Quiz.id == attempt.quiz_id))
+    attempt.passed = attempt.percent + 1e-9 >= pass_mark
+
+
+def submit_attempt(attempt_id: int, user_id: int, now: datetime | None = None) -> Attempt | None:
+    """Close the attempt and grade it, exactly once however many requests race to do so.
+
+    The state change is a conditional UPDATE: of concurrent submits (two tabs, a double click)
+    one changes the row and grades; the others change nothing and just read the result.
+    Returns None if the attempt is not this user's.
+    """
+    now = now or utcnow()
+    changed = db.session.execute(
+        update(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user_id,
+                              Attempt.state == "in_progress")
+        .values(state="grading", submitted_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    attempt = db.session.scalar(select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user_id)
+                                .execution_options(populate_existing=True))
+    if attempt is None or not changed:
+        return attempt
+    pairs = _questions_for(attempt)
+    answers = {a.question_id: a for a in db.session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
+    cutoff = attempt.deadline_at + DEADLINE_GRACE if attempt.deadline_at else None
+    for question, _ in pairs:
+        answer = answers.get(question.id)
+        if answer is None:
+            continue
+        qtype = QUESTION_TYPES[question.qtype]
+        if cutoff is not None and answer.saved_at > cutoff:
+            fraction: float | None = 0.0  # saved after the time limit: not counted
+        else:
+            fraction = qtype.grade(question.data, answer.response)
+        answer.fraction = fraction
+        answer.mark = None if fraction is None else round(fraction * question.mark, 4)
+        if fraction is not None:
+            answer.graded_at = now
+    _recompute(attempt, pairs, answers, now)
+    db.session.flush()
+    return attempt
+
+
+def grade_manually(answer: Answer, grader: User, fraction: float, comment: str = "") -> Attempt:
+    """A facilitator grades an essay answer; the attempt's score is final once none is left."""
+    if not 0.0 <= fraction <= 1.0:
+        raise QuizError(_l("The grade must be between 0 and the question's mark."))
+    attempt = db.session.get(Attempt, answer.attempt_id)
+    if attempt.state == "in_progress":
+        raise QuizError(_l("This attempt has not been submitted yet."))
+    question = db.session.get(Question, answer.question_id)
+    now = utcnow()
+    answer.fraction = fraction
+    answer.mark = round(fraction * question.mark, 4)
+    answer.grader_id = grader.id
+    answer.grader_comment = comment.strip()
+    answer.graded_at = now
+    pairs = _questions_for(attempt)
+    answers = {a.question_id: a for a in db.session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
+    _recompute(attempt, pairs, answers, now)
+    db.session.flush()
+    return attempt
+
+
+def finished_attempts(user_id: int, quiz_ids: Iterable[int]) -> dict[int, list[Attempt]]:
+    ids = list(quiz_ids)
+    result: dict[int, list[Attempt]] = {i: [] for i in ids}
+    if not ids:
+        return result
+    for attempt in db.session.scalars(select(Attempt).where(
+            Attempt.user_id == user_id, Attempt.quiz_id.in_(ids), Attempt.state == "graded").order_by(Attempt.number)):
+        result[attempt.quiz_id].append(attempt)
+    return result
+
+
+def counted_attempt(quiz: Quiz, attempts: list[Attempt]) -> Attempt | None:
+    """The graded attempt that counts: the highest or the last, as the quiz says."""
+    if not attempts:
+        return None
+    if quiz.grading == "last":
+        return max(attempts, key=lambda a: a.number)
+    return max(attempts, key=lambda a: (a.percent or 0.0, -a.number))
+
+
+@dataclass(frozen=True)
+class QuizStatus:
+    quiz: Quiz
+    result: Attempt | None
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.result and self.result.passed)
+
+
+def quiz_statuses(user: User, course: Course) -> dict[int, QuizStatus]:
+    """Every active quiz of the course with the result that counts for me."""
+    quizzes = list(db.session.scalars(select(Quiz).where(Quiz.course_id == course.id, Quiz.archived_at.is_(None))))
+    attempts = finished_attempts(user.id, [q.id for q in quizzes])
+    return {q.id: QuizStatus(q, counted_attempt(q, attempts[q.id])) for q in quizzes}
+
+
+def may_review(quiz: Quiz, attempt: Attempt) -> bool:
+    """Whether correct answers and feedback may be shown for this finished attempt."""
+    if attempt.state != "graded" and attempt.state != "submitted":
+        return False
+    if quiz.show_answers == "after_attempt":
+        return True
+    if quiz.show_answers == "after_pass":
+        return bool(attempt.passed)
+    return False
+
+
+def log_tamper(user: User, attempt: Attempt, exc: Exception) -> None:
+    log.warning("rejected quiz submission: user=%s attempt=%s: %s", user.id, attempt.id, exc)

@@ -1,0 +1,128 @@
+"""Question banks, questions, quizzes, attempts and answers."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.extensions import db
+from lms.util import utcnow
+from lms.util.types import UTCDateTime
+
+
+class QuestionBank(db.Model):
+    """Questions of a course, from a quiz file, a GIFT file in the course, or a GIFT import."""
+
+    __tablename__ = "question_bank"
+    __table_args__ = (UniqueConstraint("course_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Question(db.Model):
+    __tablename__ = "question"
+    __table_args__ = (UniqueConstraint("bank_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("question_bank.id"), index=True)
+    key: Mapped[str] = mapped_column(String(200))  # stable within the bank: id or ::name::
+    name: Mapped[str] = mapped_column(String(200), default="")
+    category: Mapped[str] = mapped_column(String(300), default="")
+    qtype: Mapped[str] = mapped_column(String(20))
+    text_format: Mapped[str] = mapped_column(String(10), default="markdown")
+    stem: Mapped[str] = mapped_column(Text)  # author's source, for export
+    stem_html: Mapped[str] = mapped_column(Text)
+    general_feedback: Mapped[str] = mapped_column(Text, default="")
+    general_feedback_html: Mapped[str] = mapped_column(Text, default="")
+    data_json: Mapped[str] = mapped_column(Text, default="{}")  # type's answers; never sent as is
+    mark: Mapped[float] = mapped_column(Float, default=1.0)
+    position: Mapped[int] = mapped_column(default=0)
+    source_sha256: Mapped[str] = mapped_column(String(64), default="")
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    bank: Mapped[QuestionBank] = relationship()
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return json.loads(self.data_json)
+
+
+class Quiz(db.Model):
+    __tablename__ = "quiz"
+    __table_args__ = (UniqueConstraint("course_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), index=True)
+    module_id: Mapped[int | None] = mapped_column(ForeignKey("module.id"), index=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("question_bank.id"))
+    slug: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(10), default="module")  # module | pretest | posttest
+    required: Mapped[bool] = mapped_column(default=True)
+    pass_mark: Mapped[float] = mapped_column(Float, default=70.0)
+    attempts_allowed: Mapped[int] = mapped_column(default=0)  # 0: unlimited
+    grading: Mapped[str] = mapped_column(String(10), default="highest")  # highest | last
+    shuffle_questions: Mapped[bool] = mapped_column(default=False)
+    shuffle_options: Mapped[bool] = mapped_column(default=True)
+    time_limit_minutes: Mapped[int | None]
+    show_answers: Mapped[str] = mapped_column(String(15), default="after_attempt")
+    draw_count: Mapped[int | None]
+    category: Mapped[str | None] = mapped_column(String(300))
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    bank: Mapped[QuestionBank] = relationship()
+
+
+class Attempt(db.Model):
+    __tablename__ = "attempt"
+    __table_args__ = (UniqueConstraint("quiz_id", "user_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quiz.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    number: Mapped[int] = mapped_column(default=1)
+    # in_progress -> submitted (waiting for essay grading) -> graded (final)
+    state: Mapped[str] = mapped_column(String(12), default="in_progress")
+    layout_json: Mapped[str] = mapped_column(Text, default="[]")  # questions and option order
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    score: Mapped[float | None] = mapped_column(Float)
+    max_score: Mapped[float | None] = mapped_column(Float)
+    percent: Mapped[float | None] = mapped_column(Float)
+    passed: Mapped[bool | None]
+
+    quiz: Mapped[Quiz] = relationship()
+
+    @property
+    def layout(self) -> list[dict[str, Any]]:
+        return json.loads(self.layout_json)
+
+
+class Answer(db.Model):
+    __tablename__ = "answer"
+    __table_args__ = (UniqueConstraint("attempt_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"), index=True)
+    response_json: Mapped[str] = mapped_column(Text, default="null")
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    fraction: Mapped[float | None] = mapped_column(Float)  # None: waiting for a grader
+    mark: Mapped[float | None] = mapped_column(Float)
+    grader_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    grader_comment: Mapped[str] = mapped_column(Text, default="")
+    graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def response(self) -> Any:
+        return json.loads(self.response_json)

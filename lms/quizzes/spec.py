@@ -1,0 +1,355 @@
+"""Questions and quizzes as read from files, before they reach the database (pure, no I/O
+beyond reading the file it is given)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from lms.content.problems import Problems
+from lms.content.yamlines import LineDict, LineList
+
+QUESTION_TYPES = ("single", "multiple", "truefalse", "short", "numeric", "matching", "essay", "description")
+TEXT_FORMATS = ("markdown", "html", "plain", "moodle")
+SHOW_ANSWERS = ("after_attempt", "after_pass", "never")
+GRADING = ("highest", "last")
+
+
+@dataclass
+class QuestionSpec:
+    """One question in source form. data holds the type's answers (see types.py)."""
+
+    key: str  # stable identifier within its bank
+    qtype: str
+    stem: str
+    data: dict[str, Any]
+    text_format: str = "markdown"
+    general_feedback: str = ""
+    mark: float = 1.0
+    category: str = ""
+    name: str = ""
+    line: int | None = None
+
+
+@dataclass
+class QuizSpec:
+    slug: str
+    title: str
+    kind: str  # module | pretest | posttest
+    source_path: str
+    description: str = ""
+    module_slug: str | None = None
+    required: bool = True
+    pass_mark: float = 70.0
+    attempts: int = 0  # 0 = unlimited
+    grading: str = "highest"
+    shuffle_questions: bool = False
+    shuffle_options: bool = True
+    time_limit: int | None = None  # minutes
+    show_answers: str = "after_attempt"
+    draw: int | None = None
+    category: str | None = None
+    bank: str | None = None  # a bank imported with `quizzes import-gift`
+    gift: str | None = None  # a GIFT file in the course folder (relative path)
+    questions: list[QuestionSpec] = field(default_factory=list)
+
+    @property
+    def bank_name(self) -> str:
+        """The bank this quiz draws from: its own, a GIFT file's, or a named one."""
+        if self.bank:
+            return self.bank
+        if self.gift:
+            return f"file:{self.gift}"
+        return f"quiz:{self.slug}"
+
+
+QUIZ_KEYS = {"slug", "title", "description", "required", "pass_mark", "attempts", "grading",
+             "shuffle_questions", "shuffle_options", "time_limit", "show_answers", "draw", "category",
+             "bank", "gift", "questions"}
+QUESTION_KEYS = {"id", "type", "text", "format", "feedback", "mark", "category",
+                 "options", "answer", "answers", "tolerance", "range", "pairs",
+                 "feedback_true", "feedback_false", "feedback_wrong"}
+
+
+def _fraction(value: Any) -> float | None:
+    """A weight as a fraction: 100 -> 1.0, 50 -> 0.5, -25 -> -0.25."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if not -100 <= value <= 100:
+        return None
+    return float(value) / 100.0
+
+
+def check_question(q: QuestionSpec, file: str, problems: Problems) -> None:
+    """Type-specific checks shared by every source (course YAML, GIFT, Aiken)."""
+    line = q.line
+    if q.qtype not in QUESTION_TYPES:
+        problems.error(file, line, f"unknown question type '{q.qtype}' (known: {', '.join(QUESTION_TYPES)})")
+        return
+    if not q.stem.strip() and q.qtype != "description":
+        problems.error(file, line, "question has no text")
+    if q.text_format not in TEXT_FORMATS:
+        problems.error(file, line, f"unknown text format '{q.text_format}'")
+    if not (isinstance(q.mark, (int, float)) and not isinstance(q.mark, bool) and 0 <= q.mark <= 100):
+        problems.error(file, line, "'mark' must be a number from 0 to 100")
+    data = q.data
+    if q.qtype in ("single", "multiple"):
+        options = data.get("options", [])
+        if len(options) < 2:
+            problems.error(file, line, "a choice question needs at least two options")
+            return
+        texts = [o["text"] for o in options]
+        if len(set(texts)) != len(texts):
+            problems.error(file, line, "two options have the same text")
+        positive = [o["fraction"] for o in options if o["fraction"] > 0]
+        if q.qtype == "single":
+            if not any(math.isclose(o["fraction"], 1.0) for o in options):
+                problems.error(file, line, "a single-choice question needs one fully correct option")
+        else:
+            if not positive:
+                problems.error(file, line, "a multiple-response question needs at least one correct option")
+            elif not math.isclose(sum(positive), 1.0, abs_tol=0.011):
+                problems.error(file, line, f"the weights of the correct options add up to "
+                                           f"{round(sum(positive) * 100, 2)}%, not 100%")
+    elif q.qtype == "truefalse":
+        if not isinstance(data.get("answer"), bool):
+            problems.error(file, line, "a true/false question needs 'answer: true' or 'answer: false'")
+    elif q.qtype == "short":
+        answers = data.get("answers", [])
+        if not answers or not any(a["fraction"] > 0 for a in answers):
+            problems.error(file, line, "a short-answer question needs at least one accepted answer")
+        if any(not str(a["text"]).strip() for a in answers):
+            problems.error(file, line, "an accepted answer is empty")
+    elif q.qtype == "numeric":
+        answers = data.get("answers", [])
+        if not answers:
+            problems.error(file, line, "a numeric question needs an answer")
+        for a in answers:
+            if not all(isinstance(a.get(k), (int, float)) and math.isfinite(a[k]) for k in ("value", "tolerance")):
+                problems.error(file, line, "numeric answers must be numbers")
+            elif a["tolerance"] < 0:
+                problems.error(file, line, "a tolerance cannot be negative")
+    elif q.qtype == "matching":
+        pairs = data.get("pairs", [])
+        if len(pairs) < 2:
+            problems.error(file, line, "a matching question needs at least two pairs")
+        for pair in pairs:
+            if not str(pair.get("left", "")).strip() or not str(pair.get("right", "")).strip():
+                problems.error(file, line, "each matching pair needs text on both sides")
+                break
+        lefts = [p.get("left") for p in pairs]
+        if len(set(lefts)) != len(lefts):
+            problems.error(file, line, "two matching items have the same text")
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return value.strip() if isinstance(value, str) else None
+
+
+def question_from_yaml(item: Any, file: str, line: int, index: int, problems: Problems,
+                       default_category: str = "") -> QuestionSpec | None:
+    """One question of a course quiz file."""
+    if not isinstance(item, LineDict):
+        problems.error(file, line, "each question must be a mapping (id:, type:, text:, ...)")
+        return None
+    for key in item:
+        if key not in QUESTION_KEYS:
+            problems.error(file, item.line(key), f"unknown question key '{key}' (known keys: "
+                                                 f"{', '.join(sorted(QUESTION_KEYS))})")
+    key = _text(item.get("id"))
+    if not key:
+        problems.error(file, line, "question needs an 'id' (a short name that never changes)")
+        key = f"q{index + 1}"
+    qtype = item.get("type")
+    if qtype not in QUESTION_TYPES:
+        problems.error(file, item.line("type"), f"'type' must be one of: {', '.join(QUESTION_TYPES)}")
+        return None
+    stem = _text(item.get("text"))
+    if stem is None:
+        problems.error(file, item.line("text"), "'text' must be text")
+        stem = ""
+    data: dict[str, Any] = {}
+
+    def feedback_of(d: Any) -> str:
+        value = _text(d.get("feedback")) if isinstance(d, dict) else ""
+        return value or ""
+
+    if qtype in ("single", "multiple"):
+        options = item.get("options")
+        if not isinstance(options, LineList):
+            problems.error(file, item.line("options"), "'options' must be a list")
+            options = LineList()
+            options.item_lines = []
+        parsed = []
+        correct_count = sum(1 for o in options if isinstance(o, dict) and o.get("correct") is True)
+        for i, option in enumerate(options):
+            oline = options.line(i)
+            if isinstance(option, str):
+                option = {"text": option}
+            if not isinstance(option, dict):
+                problems.error(file, oline, "an option must be text or a mapping with 'text'")
+                continue
+            unknown = set(option) - {"text", "correct", "weight", "feedback"}
+            if unknown:
+                problems.error(file, oline, f"unknown option key '{sorted(unknown)[0]}' "
+                                            "(known keys: correct, feedback, text, weight)")
+            text = _text(option.get("text"))
+            if not text:
+                problems.error(file, oline, "option needs 'text'")
+                continue
+            if "weight" in option:
+                fraction = _fraction(option["weight"])
+                if fraction is None:
+                    problems.error(file, oline, "'weight' must be a percentage from -100 to 100")
+                    fraction = 0.0
+            elif option.get("correct") is True:
+                fraction = 1.0 if qtype == "single" else 1.0 / max(correct_count, 1)
+            else:
+                fraction = 0.0
+            if "correct" in option and not isinstance(option["correct"], bool):
+                problems.error(file, oline, "'correct' must be true or false")
+            parsed.append({"text": text, "fraction": fraction, "feedback": feedback_of(option)})
+        data["options"] = parsed
+    elif qtype == "truefalse":
+        data["answer"] = item.get("answer")
+        data["feedback_true"] = _text(item.get("feedback_true")) or ""
+        data["feedback_false"] = _text(item.get("feedback_false")) or ""
+    elif qtype == "short":
+        answers = item.get("answers")
+        if not isinstance(answers, list):
+            problems.error(file, item.line("answers"), "'answers' must be a list of accepted answers")
+            answers = []
+        parsed = []
+        for a in answers:
+            if isinstance(a, (str, int, float)) and not isinstance(a, bool):
+                parsed.append({"text": str(a).strip(), "fraction": 1.0, "feedback": ""})
+            elif isinstance(a, dict):
+                fraction = _fraction(a.get("weight", 100))
+                parsed.append({"text": (_text(a.get("text")) or ""), "fraction": fraction if fraction is not None else 1.0,
+                               "feedback": feedback_of(a)})
+            else:
+                problems.error(file, item.line("answers"), "each accepted answer must be text")
+        data["answers"] = parsed
+    elif qtype == "numeric":
+        answer = item.get("answer")
+        answers = []
+        if "range" in item:
+            rng = item["range"]
+            if (isinstance(rng, list) and len(rng) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in rng)
+                    and rng[0] <= rng[1]):
+                answers.append({"value": (rng[0] + rng[1]) / 2, "tolerance": (rng[1] - rng[0]) / 2,
+                                "fraction": 1.0, "feedback": ""})
+            else:
+                problems.error(file, item.line("range"), "'range' must be [lowest, highest]")
+        elif isinstance(answer, (int, float)) and not isinstance(answer, bool):
+            tolerance = item.get("tolerance", 0)
+            if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)):
+                problems.error(file, item.line("tolerance"), "'tolerance' must be a number")
+                tolerance = 0
+            answers.append({"value": float(answer), "tolerance": float(tolerance), "fraction": 1.0, "feedback": ""})
+        else:
+            problems.error(file, item.line("answer"), "a numeric question needs 'answer: <number>' or 'range: [a, b]'")
+        data["answers"] = answers
+        data["wrong_feedback"] = _text(item.get("feedback_wrong")) or ""
+    elif qtype == "matching":
+        pairs = item.get("pairs")
+        parsed = []
+        if not isinstance(pairs, list):
+            problems.error(file, item.line("pairs"), "'pairs' must be a list of {left, right}")
+            pairs = []
+        for i, pair in enumerate(pairs):
+            pline = pairs.line(i) if isinstance(pairs, LineList) else line
+            if not isinstance(pair, dict) or set(pair) - {"left", "right"}:
+                problems.error(file, pline, "each pair is a mapping with 'left' and 'right'")
+                continue
+            parsed.append({"left": _text(pair.get("left")) or "", "right": _text(pair.get("right")) or ""})
+        data["pairs"] = parsed
+    mark = item.get("mark", 1)
+    text_format = item.get("format", "markdown")
+    category = item.get("category", default_category)
+    q = QuestionSpec(key=key, qtype=qtype, stem=stem or "", data=data, text_format=text_format,
+                     general_feedback=_text(item.get("feedback")) or "", mark=mark,
+                     category=str(category or ""), line=line)
+    check_question(q, file, problems)
+    return q
+
+
+def quiz_from_yaml(doc: LineDict, file: str, kind: str, problems: Problems,
+                   module_slug: str | None = None) -> QuizSpec:
+    """Settings and inline questions of a course quiz file (pretest.yml, module quiz.yml, ...)."""
+    for key in doc:
+        if key not in QUIZ_KEYS:
+            problems.error(file, doc.line(key), f"unknown key '{key}' (known keys: {', '.join(sorted(QUIZ_KEYS))})")
+    for key in ("slug", "title"):
+        if not isinstance(doc.get(key), str) or not doc.get(key).strip():
+            problems.error(file, doc.line(key), f"missing required key '{key}'")
+    quiz = QuizSpec(slug=str(doc.get("slug") or "").strip(), title=str(doc.get("title") or "").strip(),
+                    kind=kind, source_path=file, module_slug=module_slug,
+                    description=str(doc.get("description") or "").strip())
+
+    def number(key: str, low: float, high: float, default: Any, integer: bool = False) -> Any:
+        value = doc.get(key, default)
+        if value is None:
+            return default
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and low <= value <= high
+        if integer:
+            ok = ok and float(value).is_integer()
+        if not ok:
+            kind_text = "a whole number" if integer else "a number"
+            problems.error(file, doc.line(key), f"'{key}' must be {kind_text} from {low:g} to {high:g}")
+            return default
+        return int(value) if integer else float(value)
+
+    def flag(key: str, default: bool) -> bool:
+        value = doc.get(key, default)
+        if not isinstance(value, bool):
+            problems.error(file, doc.line(key), f"'{key}' must be true or false")
+            return default
+        return value
+
+    def choice(key: str, allowed: tuple[str, ...], default: str) -> str:
+        value = doc.get(key, default)
+        if value not in allowed:
+            problems.error(file, doc.line(key), f"'{key}' must be one of: {', '.join(allowed)}")
+            return default
+        return value
+
+    quiz.required = flag("required", kind != "pretest")
+    quiz.pass_mark = number("pass_mark", 0, 100, 70.0)
+    quiz.attempts = number("attempts", 0, 100, 1 if kind in ("pretest", "posttest") else 0, integer=True)
+    quiz.grading = choice("grading", GRADING, "highest")
+    quiz.shuffle_questions = flag("shuffle_questions", False)
+    quiz.shuffle_options = flag("shuffle_options", True)
+    quiz.time_limit = number("time_limit", 1, 600, None, integer=True)
+    quiz.show_answers = choice("show_answers", SHOW_ANSWERS, "never" if kind == "pretest" else "after_attempt")
+    quiz.draw = number("draw", 1, 1000, None, integer=True)
+    quiz.category = (str(doc["category"]).strip() or None) if doc.get("category") is not None else None
+    if kind == "pretest" and quiz.required:
+        problems.error(file, doc.line("required"), "a pre-test never counts toward completion; remove 'required'")
+    sources = [k for k in ("questions", "gift", "bank") if doc.get(k)]
+    if len(sources) != 1:
+        problems.error(file, doc.first_line,
+                       "give the questions in exactly one way: 'questions' (a list here), "
+                       "'gift' (a GIFT file in the course folder) or 'bank' (an imported bank)")
+    quiz.gift = doc.get("gift") if isinstance(doc.get("gift"), str) else None
+    quiz.bank = doc.get("bank") if isinstance(doc.get("bank"), str) else None
+    questions = doc.get("questions")
+    if questions is not None:
+        if not isinstance(questions, LineList):
+            problems.error(file, doc.line("questions"), "'questions' must be a list")
+        else:
+            keys: dict[str, int] = {}
+            for index, item in enumerate(questions):
+                q = question_from_yaml(item, file, questions.line(index), index, problems)
+                if q is None:
+                    continue
+                if q.key in keys:
+                    problems.error(file, q.line, f"duplicate question id '{q.key}' (also on line {keys[q.key]})")
+                keys[q.key] = q.line or 0
+                quiz.questions.append(q)
+    return quiz

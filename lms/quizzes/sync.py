@@ -1,0 +1,140 @@
+"""Write question banks and quizzes (flush only; the caller commits once)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+
+from sqlalchemy import select
+
+from lms.content.markdown import RENDER_VERSION, render_text
+from lms.content.models import Course, Module
+from lms.extensions import db
+from lms.quizzes.models import Question, QuestionBank, Quiz
+from lms.quizzes.spec import QuestionSpec, QuizSpec
+from lms.quizzes.types import QUESTION_TYPES
+from lms.util import utcnow
+
+
+class SyncError(Exception):
+    """Content that validated on its own but does not fit the database (e.g. a missing bank)."""
+
+    def __init__(self, file: str, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.file, self.line, self.message = file, line, message
+
+
+def _digest(spec: QuestionSpec) -> str:
+    payload = asdict(spec)
+    payload.pop("line", None)
+    return hashlib.sha256(f"{RENDER_VERSION}:{json.dumps(payload, sort_keys=True)}".encode()).hexdigest()
+
+
+def get_or_create_bank(course: Course, name: str) -> tuple[QuestionBank, bool]:
+    bank = db.session.scalar(select(QuestionBank).where(QuestionBank.course_id == course.id,
+                                                        QuestionBank.name == name))
+    if bank is not None:
+        return bank, False
+    bank = QuestionBank(course_id=course.id, name=name)
+    db.session.add(bank)
+    db.session.flush()
+    return bank, True
+
+
+def sync_bank(bank: QuestionBank, questions: list[QuestionSpec], *, archive_missing: bool = True) -> dict[str, list[str]]:
+    """Upsert questions by key; questions no longer in the source are archived (attempts keep them)."""
+    report: dict[str, list[str]] = {"added": [], "changed": [], "removed": [], "unchanged": []}
+    existing = {q.key: q for q in db.session.scalars(select(Question).where(Question.bank_id == bank.id))}
+    seen = set()
+    for position, spec in enumerate(questions):
+        seen.add(spec.key)
+        digest = _digest(spec)
+        question = existing.get(spec.key)
+        if question is not None and question.source_sha256 == digest and question.position == position \
+                and question.archived_at is None:
+            report["unchanged"].append(spec.key)
+            continue
+        qtype = QUESTION_TYPES[spec.qtype]
+        values = {
+            "name": spec.name, "category": spec.category, "qtype": spec.qtype, "text_format": spec.text_format,
+            "stem": spec.stem, "stem_html": render_text(spec.stem, spec.text_format),
+            "general_feedback": spec.general_feedback,
+            "general_feedback_html": render_text(spec.general_feedback, spec.text_format),
+            "data_json": json.dumps(qtype.prepare(spec.data, spec.text_format), ensure_ascii=False),
+            "mark": float(spec.mark) if qtype.scored else 0.0, "position": position,
+            "source_sha256": digest, "archived_at": None,
+        }
+        if question is None:
+            db.session.add(Question(bank_id=bank.id, key=spec.key, **values))
+            report["added"].append(spec.key)
+        else:
+            for key, value in values.items():
+                setattr(question, key, value)
+            report["changed"].append(spec.key)
+    if archive_missing:
+        now = utcnow()
+        for key, question in existing.items():
+            if key not in seen and question.archived_at is None:
+                question.archived_at = now
+                report["removed"].append(key)
+    db.session.flush()
+    return report
+
+
+def sync_quizzes(course: Course, quizzes: list[QuizSpec], gift_banks: dict[str, list[QuestionSpec]],
+                 report) -> None:
+    """Upsert the course's quizzes and the banks they own; archive quizzes gone from the files."""
+    modules = {m.slug: m for m in db.session.scalars(select(Module).where(Module.course_id == course.id))}
+    synced_banks: set[str] = set()
+    kept: set[str] = set()
+    existing = {q.slug: q for q in db.session.scalars(select(Quiz).where(Quiz.course_id == course.id))}
+    for spec in quizzes:
+        kept.add(spec.slug)
+        name = spec.bank_name
+        if spec.bank:
+            bank = db.session.scalar(select(QuestionBank).where(QuestionBank.course_id == course.id,
+                                                                QuestionBank.name == spec.bank))
+            if bank is None:
+                raise SyncError(spec.source_path, None,
+                                f"question bank '{spec.bank}' does not exist in course '{course.slug}'; "
+                                "import it first with `flask quizzes import-gift`")
+        else:
+            bank, created = get_or_create_bank(course, name)
+            if name not in synced_banks:
+                questions = gift_banks[spec.gift] if spec.gift else spec.questions
+                changes = sync_bank(bank, questions)
+                synced_banks.add(name)
+                for label in ("added", "changed", "removed"):
+                    target = getattr(report, label)
+                    target.extend(f"question {name}#{key}" for key in changes[label])
+                report.unchanged += len(changes["unchanged"])
+        values = {
+            "module_id": modules[spec.module_slug].id if spec.module_slug else None,
+            "bank_id": bank.id, "title": spec.title, "description": spec.description, "kind": spec.kind,
+            "required": spec.required, "pass_mark": spec.pass_mark, "attempts_allowed": spec.attempts,
+            "grading": spec.grading, "shuffle_questions": spec.shuffle_questions,
+            "shuffle_options": spec.shuffle_options, "time_limit_minutes": spec.time_limit,
+            "show_answers": spec.show_answers, "draw_count": spec.draw, "category": spec.category,
+            "archived_at": None,
+        }
+        quiz = existing.get(spec.slug)
+        if quiz is None:
+            db.session.add(Quiz(course_id=course.id, slug=spec.slug, **values))
+            report.added.append(f"quiz {spec.slug}")
+        else:
+            changed = False
+            for key, value in values.items():
+                if getattr(quiz, key) != value:
+                    setattr(quiz, key, value)
+                    changed = True
+            if changed:
+                report.changed.append(f"quiz {spec.slug}")
+            else:
+                report.unchanged += 1
+    now = utcnow()
+    for slug, quiz in existing.items():
+        if slug not in kept and quiz.archived_at is None:
+            quiz.archived_at = now
+            report.removed.append(f"quiz {slug}")
+    db.session.flush()

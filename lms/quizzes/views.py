@@ -1,0 +1,190 @@
+"""Taking quizzes (trainees) and reading results (facilitators, organizers)."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from lms.accounts.models import User
+from lms.auth import require
+from lms.content.models import Course
+from lms.extensions import db
+from lms.learning.progress import modules_complete
+from lms.quizzes import attempts as ops
+from lms.quizzes.models import Answer, Attempt, Question, Quiz
+from lms.quizzes.types import QUESTION_TYPES, TamperError
+
+bp = Blueprint("quizzes", __name__)
+
+
+def _course_and_quiz(course_slug: str, quiz_slug: str) -> tuple[Course, Quiz]:
+    course = db.one_or_404(select(Course).where(Course.slug == course_slug))
+    require(current_user, "study", course)
+    quiz = db.one_or_404(select(Quiz).where(Quiz.course_id == course.id, Quiz.slug == quiz_slug,
+                                            Quiz.archived_at.is_(None)))
+    return course, quiz
+
+
+def _my_attempt(attempt_id: int) -> Attempt:
+    """The attempt, only if it is mine (404 otherwise: no hint that it exists)."""
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.user_id != current_user.id:
+        abort(404)
+    return attempt
+
+
+def _closed_reason(course: Course, quiz: Quiz) -> str | None:
+    if quiz.kind == "posttest" and not current_user.is_staff and not modules_complete(current_user, course):
+        return _("The post-test opens when you have finished all modules and their quizzes.")
+    return None
+
+
+@bp.get("/courses/<course_slug>/quizzes/<quiz_slug>")
+@login_required
+def quiz(course_slug: str, quiz_slug: str) -> str:
+    """A quiz's rules, my attempts, and the button to start or continue."""
+    course, quiz = _course_and_quiz(course_slug, quiz_slug)
+    mine = ops.attempts_of(current_user, quiz)
+    graded = [a for a in mine if a.state == "graded"]
+    return render_template(
+        "quizzes/quiz.html", course=course, quiz=quiz, attempts=mine,
+        counted=ops.counted_attempt(quiz, graded), open_attempt=next((a for a in mine if a.state == "in_progress"), None),
+        left=ops.attempts_left(current_user, quiz), closed=_closed_reason(course, quiz),
+        question_count=quiz.draw_count or len(ops.quiz_questions(quiz)),
+    )
+
+
+@bp.post("/courses/<course_slug>/quizzes/<quiz_slug>/start")
+@login_required
+def start(course_slug: str, quiz_slug: str) -> Response:
+    """Start a new attempt, or go back to the open one."""
+    course, quiz = _course_and_quiz(course_slug, quiz_slug)
+    reason = _closed_reason(course, quiz)
+    if reason:
+        flash(reason, "error")
+        return redirect(url_for("quizzes.quiz", course_slug=course.slug, quiz_slug=quiz.slug))
+    try:
+        attempt = ops.start_attempt(current_user, quiz)
+    except ops.QuizError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("quizzes.quiz", course_slug=course.slug, quiz_slug=quiz.slug))
+    db.session.commit()
+    return redirect(url_for("quizzes.take", attempt_id=attempt.id))
+
+
+def _page_questions(attempt: Attempt) -> list[dict]:
+    """Questions of the attempt as the page shows them: stem, public options, my saved response."""
+    saved = {a.question_id: a for a in db.session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
+    items = []
+    for number, (question, layout) in enumerate(ops._questions_for(attempt), start=1):
+        qtype = QUESTION_TYPES[question.qtype]
+        answer = saved.get(question.id)
+        items.append({
+            "number": number, "id": question.id, "field": ops.field_name(question.id), "qtype": question.qtype,
+            "stem_html": question.stem_html, "mark": question.mark, "public": qtype.public(question.data, layout),
+            "response": answer.response if answer else None, "answer": answer, "question": question,
+            "scored": qtype.scored,
+        })
+    return items
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@login_required
+def take(attempt_id: int) -> Response | str:
+    """The quiz page: every question of the attempt on one page."""
+    attempt = _my_attempt(attempt_id)
+    if attempt.state == "in_progress" and ops.is_expired(attempt):
+        db.session.commit()
+        ops.submit_attempt(attempt.id, current_user.id)
+        db.session.commit()
+        flash(_("The time limit has passed; your attempt was submitted with the answers saved in time."), "info")
+    if attempt.state != "in_progress":
+        return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    quiz = attempt.quiz
+    course = db.session.get(Course, quiz.course_id)
+    return render_template("quizzes/take.html", attempt=attempt, quiz=quiz, course=course,
+                           questions=_page_questions(attempt))
+
+
+@bp.post("/attempts/<int:attempt_id>/save")
+@login_required
+def save(attempt_id: int) -> Response | tuple[Response, int]:
+    """Save my answers (the whole form); JSON for the page's autosave, a redirect otherwise."""
+    attempt = _my_attempt(attempt_id)
+    wants_json = request.headers.get("X-Requested-With") == "fetch"
+    try:
+        answered = ops.save_answers(attempt, request.form)
+    except TamperError as exc:
+        db.session.rollback()
+        ops.log_tamper(current_user, attempt, exc)
+        if wants_json:
+            return jsonify(ok=False, error="rejected"), 400
+        abort(400)
+    except ops.QuizError as exc:
+        db.session.rollback()
+        if wants_json:
+            return jsonify(ok=False, error=str(exc)), 409
+        flash(str(exc), "error")
+        return redirect(url_for("quizzes.result", attempt_id=attempt.id) if attempt.state != "in_progress"
+                        else url_for("quizzes.take", attempt_id=attempt.id))
+    db.session.commit()
+    if wants_json:
+        return jsonify(ok=True, answered=answered)
+    if request.form.get("action") == "review":
+        return redirect(url_for("quizzes.confirm", attempt_id=attempt.id))
+    flash(_("Your answers have been saved."), "success")
+    return redirect(url_for("quizzes.take", attempt_id=attempt.id))
+
+
+@bp.get("/attempts/<int:attempt_id>/submit")
+@login_required
+def confirm(attempt_id: int) -> Response | str:
+    """Before submitting: how many questions are answered, and a last chance to go back."""
+    attempt = _my_attempt(attempt_id)
+    if attempt.state != "in_progress":
+        return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    questions = [q for q in _page_questions(attempt) if q["scored"]]
+    answered = sum(1 for q in questions if q["response"] not in (None, "", [], {}))
+    return render_template("quizzes/confirm.html", attempt=attempt, quiz=attempt.quiz,
+                           total=len(questions), answered=answered)
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+@login_required
+def submit(attempt_id: int) -> Response:
+    """Submit and grade, once; a second submit just shows the result."""
+    user_id = current_user.id
+    _my_attempt(attempt_id)
+    db.session.commit()  # end the read transaction: the state change must be the first write
+    ops.submit_attempt(attempt_id, user_id)
+    db.session.commit()
+    return redirect(url_for("quizzes.result", attempt_id=attempt_id))
+
+
+@bp.get("/attempts/<int:attempt_id>/result")
+@login_required
+def result(attempt_id: int) -> Response | str:
+    """Score, and the feedback and correct answers that the quiz allows."""
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or (attempt.user_id != current_user.id and not current_user.is_staff):
+        abort(404)
+    if attempt.state == "in_progress":
+        return redirect(url_for("quizzes.take", attempt_id=attempt.id))
+    quiz = attempt.quiz
+    course = db.session.get(Course, quiz.course_id)
+    review = ops.may_review(quiz, attempt) or current_user.is_staff
+    questions = _page_questions(attempt)
+    for item in questions:
+        qtype = QUESTION_TYPES[item["qtype"]]
+        data = item["question"].data
+        item["feedback"] = qtype.feedback(data, item["response"]) if review else []
+        item["correct"] = qtype.correct(data) if review else []
+    return render_template("quizzes/result.html", attempt=attempt, quiz=quiz, course=course,
+                           questions=questions, review=review,
+                           left=ops.attempts_left(db.session.get(User, attempt.user_id), quiz))
