@@ -50,9 +50,16 @@ def _configure_sqlite(app: Flask) -> None:
             cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
+    from lms.util.db import sqlite_begin_immediate
+
     @event.listens_for(engine, "begin")
     def on_begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if sqlite_begin_immediate.get() else "BEGIN")
+
+    @app.before_request
+    def writes_take_the_lock_first() -> None:
+        # POST/PUT/DELETE requests write: on SQLite they begin with the write lock.
+        sqlite_begin_immediate.set(request.method not in ("GET", "HEAD", "OPTIONS"))
 
 
 def _security_headers(response):

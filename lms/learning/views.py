@@ -16,6 +16,7 @@ from lms.cohorts.operations import EnrolmentError, cohort_for_key, enrol
 from lms.content.models import Course, Lesson
 from lms.extensions import db, limiter
 from lms.learning import progress
+from lms.util.db import begin_write
 
 bp = Blueprint("learning", __name__)
 
@@ -111,6 +112,7 @@ def lesson(course_slug: str, lesson_slug: str) -> str:
     """Read a lesson; opening it is recorded for 'continue where I left off'."""
     course = _get_course(course_slug)
     lesson = _get_lesson(course, lesson_slug)
+    begin_write()  # this GET records the visit
     record = progress.record_view(current_user, lesson)
     db.session.commit()
     ordered = progress.active_lessons(course)
