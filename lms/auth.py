@@ -40,6 +40,10 @@ def can(user: User | AnonymousUserMixin, action: str, obj: Any = None) -> bool:
         return isinstance(obj, Course) and (user.is_staff or is_enrolled(user, obj))
     if action == "view_course_as_staff":
         return user.is_staff
+    if action == "view_results":  # quiz results, item statistics, knowledge gain
+        return user.is_staff
+    if action == "grade":  # grade essays
+        return role in (Role.FACILITATOR, Role.ADMIN)
     if action == "manage_cohorts":
         return role in (Role.ORGANIZER, Role.ADMIN)
     if action == "admin":

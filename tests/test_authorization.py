@@ -55,11 +55,18 @@ ROUTES = {
     "quizzes.submit": ("POST", "/attempts/{open_attempt}/submit", signed_in(404, trainee=302)),
     # Results: the trainee and staff who review them.
     "quizzes.result": ("GET", "/attempts/{done_attempt}/result", signed_in(200, other_trainee=404)),
+    # Results and grading: staff only; essays are graded by facilitators and admins.
+    "quizzes.course_results": ("GET", "/courses/mini-q/results", signed_in(200, trainee=403, other_trainee=403)),
+    "quizzes.quiz_results": ("GET", "/courses/mini-q/quizzes/kuis-modul/results",
+                             signed_in(200, trainee=403, other_trainee=403)),
+    "quizzes.grading": ("GET", "/grading", signed_in(403, facilitator=200, admin=200)),
+    "quizzes.grade_answer": ("POST", "/answers/{essay_answer}/grade",
+                             signed_in(403, facilitator=302, admin=302)),
 }
 
 
 @pytest.fixture
-def attempts(app, world, make_cohort, enrol_user):
+def attempts(app, world, make_cohort, enrol_user, make_user):
     """The trainee, also in a cohort of mini-q, has one open and one submitted attempt."""
     from sqlalchemy import select
 
@@ -75,7 +82,19 @@ def attempts(app, world, make_cohort, enrol_user):
         db.session.commit()
         submit_attempt(done.id, world["trainee"].id)
         db.session.commit()
-        return {"open_attempt": open_attempt.id, "done_attempt": done.id}
+        # An essay answer waiting for a grade, in a submitted attempt of another trainee.
+        from lms.quizzes.models import Answer, Question
+
+        essay = db.session.scalar(select(Question).where(Question.key == "uraian"))
+        writer = make_user(email="penulis@example.test")
+        enrol_user(writer, make_cohort("mini-q", key="KUISESAI"))
+        essay_attempt = start_attempt(writer, quizzes["kuis-modul"])
+        db.session.add(Answer(attempt_id=essay_attempt.id, question_id=essay.id, response_json='"Rencana saya"'))
+        db.session.commit()
+        submit_attempt(essay_attempt.id, writer.id)
+        db.session.commit()
+        answer_id = db.session.scalar(select(Answer.id).where(Answer.attempt_id == essay_attempt.id))
+        return {"open_attempt": open_attempt.id, "done_attempt": done.id, "essay_answer": answer_id}
 
 
 def test_every_route_is_listed(app):

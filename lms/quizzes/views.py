@@ -16,6 +16,8 @@ from lms.content.models import Course
 from lms.extensions import db
 from lms.learning.progress import modules_complete
 from lms.quizzes import attempts as ops
+from lms.quizzes import stats
+from lms.util.db import begin_write
 from lms.quizzes.models import Answer, Attempt, Question, Quiz
 from lms.quizzes.types import QUESTION_TYPES, TamperError
 
@@ -68,6 +70,8 @@ def start(course_slug: str, quiz_slug: str) -> Response:
     if reason:
         flash(reason, "error")
         return redirect(url_for("quizzes.quiz", course_slug=course.slug, quiz_slug=quiz.slug))
+    begin_write()
+    quiz = db.session.get(Quiz, quiz.id)
     try:
         attempt = ops.start_attempt(current_user, quiz)
     except ops.QuizError as exc:
@@ -188,3 +192,104 @@ def result(attempt_id: int) -> Response | str:
     return render_template("quizzes/result.html", attempt=attempt, quiz=quiz, course=course,
                            questions=questions, review=review,
                            left=ops.attempts_left(db.session.get(User, attempt.user_id), quiz))
+
+
+# --- Facilitators and organizers --------------------------------------------------------------
+
+def _staff_course(course_slug: str) -> Course:
+    course = db.one_or_404(select(Course).where(Course.slug == course_slug))
+    require(current_user, "view_results")
+    return course
+
+
+def _cohort_filter(course: Course):
+    """The cohorts of the course and the one chosen with ?cohort= (None: all trainees)."""
+    from lms.cohorts.models import Cohort, Enrolment
+
+    cohorts = list(db.session.scalars(select(Cohort).where(Cohort.course_id == course.id).order_by(Cohort.name)))
+    chosen = None
+    raw = request.args.get("cohort", "")
+    if raw.isdigit():
+        chosen = next((c for c in cohorts if c.id == int(raw)), None)
+        if chosen is None:
+            abort(404)
+    if chosen is not None:
+        user_ids = stats.cohort_user_ids(chosen.id)
+    else:
+        user_ids = list(db.session.scalars(select(Enrolment.user_id).join(Cohort, Cohort.id == Enrolment.cohort_id)
+                                           .where(Cohort.course_id == course.id).distinct()))
+    return cohorts, chosen, user_ids
+
+
+@bp.get("/courses/<course_slug>/results")
+@login_required
+def course_results(course_slug: str) -> str:
+    """Per cohort: mean pre-test, mean post-test and normalized gain; the course's quizzes."""
+    course = _staff_course(course_slug)
+    cohorts, chosen, user_ids = _cohort_filter(course)
+    quizzes = list(db.session.scalars(select(Quiz).where(Quiz.course_id == course.id, Quiz.archived_at.is_(None))
+                                      .order_by(Quiz.kind, Quiz.title)))
+    pending = db.session.scalar(
+        select(db.func.count(Answer.id)).join(Attempt, Attempt.id == Answer.attempt_id)
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .where(Quiz.course_id == course.id, Attempt.state == "submitted", Answer.fraction.is_(None)))
+    return render_template("quizzes/course_results.html", course=course, cohorts=cohorts, chosen=chosen,
+                           gain=stats.knowledge_gain(course, user_ids), quizzes=quizzes, pending=pending)
+
+
+@bp.get("/courses/<course_slug>/quizzes/<quiz_slug>/results")
+@login_required
+def quiz_results(course_slug: str, quiz_slug: str) -> str:
+    """A quiz's attempts in a cohort and its item analysis."""
+    course = _staff_course(course_slug)
+    quiz = db.one_or_404(select(Quiz).where(Quiz.course_id == course.id, Quiz.slug == quiz_slug))
+    cohorts, chosen, user_ids = _cohort_filter(course)
+    rows = db.session.execute(
+        select(Attempt, User).join(User, User.id == Attempt.user_id)
+        .where(Attempt.quiz_id == quiz.id, Attempt.user_id.in_(user_ids or [-1]))
+        .order_by(User.full_name, Attempt.number)).all()
+    items, counted = stats.item_analysis(quiz, user_ids)
+    return render_template("quizzes/quiz_results.html", course=course, quiz=quiz, cohorts=cohorts, chosen=chosen,
+                           rows=rows, items=items, counted=counted)
+
+
+@bp.get("/grading")
+@login_required
+def grading() -> str:
+    """Essay answers waiting for a grade, oldest first."""
+    require(current_user, "grade")
+    rows = db.session.execute(
+        select(Answer, Attempt, Question, Quiz, User)
+        .join(Attempt, Attempt.id == Answer.attempt_id).join(Question, Question.id == Answer.question_id)
+        .join(Quiz, Quiz.id == Attempt.quiz_id).join(User, User.id == Attempt.user_id)
+        .where(Attempt.state == "submitted", Answer.fraction.is_(None))
+        .order_by(Attempt.submitted_at).limit(50)).all()
+    return render_template("quizzes/grading.html", rows=rows)
+
+
+@bp.post("/answers/<int:answer_id>/grade")
+@login_required
+def grade_answer(answer_id: int) -> Response:
+    """Give an essay answer its points; the attempt's score is final when none is left."""
+    require(current_user, "grade")
+    answer = db.get_or_404(Answer, answer_id)
+    question = db.session.get(Question, answer.question_id)
+    try:
+        points = float(request.form.get("points", "").replace(",", "."))
+    except ValueError:
+        points = -1.0
+    if not 0 <= points <= question.mark:
+        flash(_("Give between 0 and %(max)s points.", max=question.mark), "error")
+        return redirect(url_for("quizzes.grading"))
+    begin_write()
+    answer = db.session.get(Answer, answer_id)
+    try:
+        ops.grade_manually(answer, current_user, points / question.mark if question.mark else 0.0,
+                           request.form.get("comment", "")[:2000])
+    except ops.QuizError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("quizzes.grading"))
+    db.session.commit()
+    flash(_("Grade saved."), "success")
+    return redirect(url_for("quizzes.grading"))
