@@ -14,7 +14,7 @@
     saving = true; dirty = false; say("saving");
     var data = new FormData(form);
     data.set("action", "autosave");
-    fetch(form.action, { method: "POST", body: data, credentials: "same-origin",
+    fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin",
                          headers: { "X-Requested-With": "fetch" } })
       .then(function (response) {
         if (response.ok) { say("saved"); clearTimeout(retry); return; }

@@ -17,6 +17,7 @@ CHROMIUM = os.environ.get("LMS_CHROMIUM", "/usr/bin/chromium")
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / "test-artifacts"
 LIVE_KEY = "UJIBROWSER"
+QUIZ_TAKER = "kuis@perpusdes.id"
 
 
 def _missing() -> str | None:
@@ -60,7 +61,14 @@ def live_server(browser_ready, tmp_path_factory) -> Iterator[str]:
         from lms.content.models import Course
 
         course = db.session.scalar(select(Course))
-        create_cohort(course=course, slug="uji-browser", name="Angkatan Uji Kalimantan Selatan", key=LIVE_KEY)
+        cohort = create_cohort(course=course, slug="uji-browser", name="Angkatan Uji Kalimantan Selatan", key=LIVE_KEY)
+        from lms.accounts.operations import create_user
+        from lms.cohorts.operations import enrol
+
+        quiz_taker = create_user(email=QUIZ_TAKER, full_name="Rahmawati", password="rahasia-123",
+                                 institution="Perpustakaan Desa Tampakang", position="Pengelola",
+                                 regency="Hulu Sungai Utara", province="63")
+        enrol(quiz_taker, cohort)
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
