@@ -63,6 +63,9 @@ def attempts_left(user: User, quiz: Quiz) -> int | None:
 
 def start_attempt(user: User, quiz: Quiz, rng: random.Random | None = None) -> Attempt:
     """Resume my open attempt or start a new one, within the attempt limit."""
+    # Serialize concurrent starts by the same trainee (two tabs): lock her user row first
+    # (PostgreSQL; SQLite requests that write already hold the database write lock).
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
     for attempt in attempts_of(user, quiz):
         if attempt.state == "in_progress":
             if not is_expired(attempt):

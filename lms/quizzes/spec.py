@@ -30,6 +30,10 @@ class QuestionSpec:
     category: str = ""
     name: str = ""
     line: int | None = None
+    key_lines: dict[str, int] = field(default_factory=dict)  # where each key of the question is
+
+    def line_of(self, key: str) -> int | None:
+        return self.key_lines.get(key, self.line)
 
 
 @dataclass
@@ -95,6 +99,7 @@ def check_question(q: QuestionSpec, file: str, problems: Problems) -> None:
         problems.error(file, line, "'mark' must be a number from 0 to 100")
     data = q.data
     if q.qtype in ("single", "multiple"):
+        line = q.line_of("options")
         options = data.get("options", [])
         if len(options) < 2:
             problems.error(file, line, "a choice question needs at least two options")
@@ -113,9 +118,11 @@ def check_question(q: QuestionSpec, file: str, problems: Problems) -> None:
                 problems.error(file, line, f"the weights of the correct options add up to "
                                            f"{round(sum(positive) * 100, 2)}%, not 100%")
     elif q.qtype == "truefalse":
+        line = q.line_of("answer")
         if not isinstance(data.get("answer"), bool):
             problems.error(file, line, "a true/false question needs 'answer: true' or 'answer: false'")
     elif q.qtype == "short":
+        line = q.line_of("answers")
         answers = data.get("answers", [])
         if not answers or not any(a["fraction"] > 0 for a in answers):
             problems.error(file, line, "a short-answer question needs at least one accepted answer")
@@ -131,6 +138,7 @@ def check_question(q: QuestionSpec, file: str, problems: Problems) -> None:
             elif a["tolerance"] < 0:
                 problems.error(file, line, "a tolerance cannot be negative")
     elif q.qtype == "matching":
+        line = q.line_of("pairs")
         pairs = data.get("pairs", [])
         if len(pairs) < 2:
             problems.error(file, line, "a matching question needs at least two pairs")
@@ -194,9 +202,10 @@ def question_from_yaml(item: Any, file: str, line: int, index: int, problems: Pr
             if not isinstance(option, dict):
                 problems.error(file, oline, "an option must be text or a mapping with 'text'")
                 continue
-            unknown = set(option) - {"text", "correct", "weight", "feedback"}
+            unknown = sorted(set(option) - {"text", "correct", "weight", "feedback"})
             if unknown:
-                problems.error(file, oline, f"unknown option key '{sorted(unknown)[0]}' "
+                where = option.line(unknown[0]) if isinstance(option, LineDict) else oline
+                problems.error(file, where, f"unknown option key '{unknown[0]}' "
                                             "(known keys: correct, feedback, text, weight)")
             text = _text(option.get("text"))
             if not text:
@@ -274,7 +283,7 @@ def question_from_yaml(item: Any, file: str, line: int, index: int, problems: Pr
     category = item.get("category", default_category)
     q = QuestionSpec(key=key, qtype=qtype, stem=stem or "", data=data, text_format=text_format,
                      general_feedback=_text(item.get("feedback")) or "", mark=mark,
-                     category=str(category or ""), line=line)
+                     category=str(category or ""), line=line, key_lines=dict(item.key_lines))
     check_question(q, file, problems)
     return q
 
