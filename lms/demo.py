@@ -48,7 +48,70 @@ def seed_command() -> None:
                                ends_on=date(2026, 12, 4))
         enrol(users[Role.TRAINEE], cohort)
         click.echo(f"Demo cohort '{cohort.name}', enrolment key {cohort.enrolment_key}")
+        seeded = seed_test_results(course, cohort)
+        if seeded:
+            click.echo(f"Demo results: {seeded} more trainees with pre-test and post-test attempts")
     db.session.commit()
     click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
     for role, email, _, _ in DEMO_ACCOUNTS:
         click.echo(f"  {role.value:<12} {email}")
+
+
+DEMO_TRAINEES = [
+    ("Ahmad Fauzi", "Perpustakaan Desa Sungai Namang", "Hulu Sungai Utara"),
+    ("Siti Aisyah", "Perpustakaan Desa Tampakang", "Hulu Sungai Utara"),
+    ("Muhammad Rizki", "Perpustakaan Desa Barabai Darat", "Hulu Sungai Tengah"),
+    ("Nur Hasanah", "Perpustakaan Desa Pantai Hambawang", "Hulu Sungai Tengah"),
+    ("Rahmadi", "Perpustakaan Desa Sungai Danau", "Tanah Bumbu"),
+    ("Fitriani", "Perpustakaan Desa Simpang Empat", "Tanah Bumbu"),
+    ("Hendra Saputra", "Perpustakaan Desa Anjir Muara", "Barito Kuala"),
+    ("Lailatul Mubarokah", "Perpustakaan Desa Jejangkit", "Barito Kuala"),
+]
+
+
+def _demo_form(questions_layout, skill: float, rng) -> dict:
+    """Answers of a simulated trainee who knows each item with probability `skill`."""
+    from werkzeug.datastructures import MultiDict
+
+    form = MultiDict()
+    for question, layout in questions_layout:
+        data = question.data
+        knows = rng.random() < skill
+        field = f"q{question.id}"
+        if question.qtype == "single":
+            right = [o["id"] for o in data["options"] if o["fraction"] == 1.0]
+            wrong = [o["id"] for o in data["options"] if o["fraction"] < 1.0]
+            form.add(field, right[0] if knows or not wrong else rng.choice(wrong))
+        elif question.qtype == "multiple":
+            for option in data["options"]:
+                if (option["fraction"] > 0) == knows or rng.random() < 0.3:
+                    form.add(field, option["id"])
+        elif question.qtype == "truefalse":
+            form.add(field, "true" if data["answer"] == knows else "false")
+    return form
+
+
+def seed_test_results(course, cohort, count: int = len(DEMO_TRAINEES)) -> int:
+    """Demo trainees who took the pre-test (weaker) and the post-test (stronger), so the
+    organizer's results page shows item statistics and knowledge gain."""
+    import random
+
+    from lms.quizzes import attempts as ops
+    from lms.quizzes.models import Quiz
+
+    quizzes = {q.kind: q for q in db.session.scalars(select(Quiz).where(Quiz.course_id == course.id))}
+    if "pretest" not in quizzes or "posttest" not in quizzes:
+        return 0
+    rng = random.Random(2021)
+    for index, (name, institution, regency) in enumerate(DEMO_TRAINEES[:count]):
+        user = create_user(email=f"peserta{index + 1}@demo.bimtek.id", full_name=name, password=DEMO_PASSWORD,
+                           institution=institution, regency=regency, province="63",
+                           position="Pengelola perpustakaan desa")
+        enrol(user, cohort)
+        skill = 0.2 + 0.08 * index  # a spread of abilities, as in a real cohort
+        for kind, boost in (("pretest", 0.0), ("posttest", 0.25)):
+            attempt = ops.start_attempt(user, quizzes[kind], rng)
+            ops.save_answers(attempt, _demo_form(ops._questions_for(attempt), min(0.95, skill + boost), rng))
+            db.session.flush()
+            ops.submit_attempt(attempt.id, user.id)
+    return count

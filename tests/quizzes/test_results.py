@@ -161,3 +161,20 @@ def test_quiz_can_draw_from_an_imported_bank(app, runner, courses, tmp_path):
     (course / "01-modul" / "kuis.yml").write_text("slug: kuis-modul\ntitle: X\nbank: Tidak Ada\n")
     result = runner.invoke(args=["courses", "import", str(course)])
     assert result.exit_code == 1 and "question bank 'Tidak Ada' does not exist" in result.output
+
+
+def test_discrimination_is_positive_when_strong_trainees_get_the_item_right(app, courses, make_user, make_cohort,
+                                                                            enrol_user):
+    cohort = make_cohort("mini-q", key="BEDA")
+    users = [make_user(email=f"d{i}@example.test") for i in range(4)]
+    for user in users:
+        enrol_user(user, cohort)
+    right, wrong = option_id("PKK"), option_id("Tidak ada")
+    # Two strong trainees answer both right, two weak ones both wrong.
+    for user, ok in zip(users, (True, True, False, False)):
+        take(app, user, "pre", {"p1": "true" if ok else "false", "p2": right if ok else wrong})
+    with app.app_context():
+        items, counted = item_analysis(quiz_by_slug(app, "pre"), [u.id for u in users])
+    assert counted == 4
+    assert [i.discrimination for i in items] == [100.0, 100.0]
+    assert [i.facility for i in items] == [50.0, 50.0]
