@@ -132,14 +132,16 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     from lms.core.views import bp as core_bp
     from lms.core.views import handle_http_error
     from lms.demo import demo_cli
+    from lms.certificates.cli import certificates_cli
+    from lms.certificates.views import bp as certificates_bp
     from lms.learning.views import bp as learning_bp
     from lms.quizzes.cli import quizzes_cli
     from lms.quizzes.views import bp as quizzes_bp
     from lms.translate import translate_cli
 
-    for blueprint in (core_bp, accounts_bp, learning_bp, content_bp, cohorts_bp, quizzes_bp):
+    for blueprint in (core_bp, accounts_bp, learning_bp, content_bp, cohorts_bp, quizzes_bp, certificates_bp):
         app.register_blueprint(blueprint)
-    for group in (users_cli, courses_cli, cohorts_cli, demo_cli, translate_cli, quizzes_cli):
+    for group in (users_cli, courses_cli, cohorts_cli, demo_cli, translate_cli, quizzes_cli, certificates_cli):
         app.cli.add_command(group)
 
     from werkzeug.exceptions import HTTPException

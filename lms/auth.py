@@ -44,6 +44,10 @@ def can(user: User | AnonymousUserMixin, action: str, obj: Any = None) -> bool:
         return user.is_staff
     if action == "grade":  # grade essays
         return role in (Role.FACILITATOR, Role.ADMIN)
+    if action == "manage_certificates":  # list, revoke, reissue, download a cohort's certificates
+        return role in (Role.ORGANIZER, Role.ADMIN)
+    if action == "download_certificate":
+        return obj is not None and (obj.user_id == user.id or role in (Role.ORGANIZER, Role.ADMIN))
     if action == "manage_cohorts":
         return role in (Role.ORGANIZER, Role.ADMIN)
     if action == "admin":

@@ -44,6 +44,10 @@ ENV_SETTINGS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "LMS_SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", _parse_bool),
     "LMS_LOGIN_RATE_LIMIT": ("LOGIN_RATE_LIMIT", _parse_str),
     "LMS_SQLITE_BUSY_TIMEOUT_MS": ("SQLITE_BUSY_TIMEOUT_MS", _parse_int),
+    "LMS_PUBLIC_URL": ("PUBLIC_URL", _parse_str),
+    "LMS_CERT_ISSUER": ("CERT_ISSUER", _parse_str),
+    "LMS_CERT_SIGNING_P12": ("CERT_SIGNING_P12", _parse_str),
+    "LMS_CERT_SIGNING_PASSWORD": ("CERT_SIGNING_PASSWORD", _parse_str),
 }
 
 
@@ -70,6 +74,16 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "LOGIN_ACCOUNT_RATE_LIMIT": "10 per hour",
         "ENROL_RATE_LIMIT": "10 per hour",
         "PASSWORD_HASH_METHOD": "scrypt",
+        # Certificates: the issuing institution printed on top; where the QR code points.
+        "CERT_ISSUER": "Perpustakaan Nasional Republik Indonesia",
+        "PUBLIC_URL": None,
+        "CERT_SIGNING_P12": None,
+        "CERT_SIGNING_PASSWORD": None,
+        "CERT_FALLBACK_FONTS": None,
+        # Looking up certificates by code: all lookups, and unknown codes (guessing), per address.
+        "VERIFY_RATE_LIMIT": "60 per minute",
+        "VERIFY_MISS_RATE_LIMIT": "10 per minute",
+        "JOBS_INLINE": False,
         "RATELIMIT_HEADERS_ENABLED": True,
     }
 

@@ -45,7 +45,9 @@ def seed_command() -> None:
     if course is not None and db.session.scalar(select(func.count(Cohort.id))) == 0:
         cohort = create_cohort(course=course, slug="demo-kalsel-2026", name="Angkatan Demo Kalimantan Selatan 2026",
                                key=DEMO_KEY, place="Banjarmasin", starts_on=date(2026, 12, 1),
-                               ends_on=date(2026, 12, 4))
+                               ends_on=date(2026, 12, 4), city="Banjarmasin",
+                               signatory_name="Nama Pejabat Demo, S.Sos., M.Si.",
+                               signatory_title="Kepala Dinas Perpustakaan dan Kearsipan Provinsi Kalimantan Selatan")
         enrol(users[Role.TRAINEE], cohort)
         click.echo(f"Demo cohort '{cohort.name}', enrolment key {cohort.enrolment_key}")
         seeded = seed_test_results(course, cohort)

@@ -53,6 +53,8 @@ def base_config(database_url: str) -> dict[str, Any]:
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; scrypt in production
         "RATELIMIT_STORAGE_URI": "memory://",
+        "JOBS_INLINE": True,  # background jobs run in the request, on the test's connection
+        "PUBLIC_URL": "https://lms.example.id",
     }
 
 

@@ -62,6 +62,27 @@ ROUTES = {
     "quizzes.grading": ("GET", "/grading", signed_in(403, facilitator=200, admin=200)),
     "quizzes.grade_answer": ("POST", "/answers/{essay_answer}/grade",
                              signed_in(403, facilitator=302, admin=302)),
+    # Certificates: verification and Open Badges are public; the PDF is the holder's (and
+    # organizers'); managing them is for organizers and admins.
+    "certificates.verify_form": ("GET", "/verify", everyone(200)),
+    "certificates.verify": ("GET", "/verify/{cert_code}", everyone(200)),
+    "certificates.badge_issuer": ("GET", "/badges/issuer", everyone(200)),
+    "certificates.badge_class": ("GET", "/badges/classes/mini-a", everyone(200)),
+    "certificates.badge_assertion": ("GET", "/badges/assertions/{cert_code}", everyone(200)),
+    "certificates.download": ("GET", "/certificates/{cert_code}.pdf",
+                              signed_in(403, trainee=200, organizer=200, admin=200)),
+    "certificates.cohort_certificates": ("GET", "/organizer/cohorts/{cohort_a}/certificates",
+                                         signed_in(403, organizer=200, admin=200)),
+    "certificates.issue_cohort": ("POST", "/organizer/cohorts/{cohort_a}/certificates/issue",
+                                  signed_in(403, organizer=302, admin=302)),
+    "certificates.start_zip": ("POST", "/organizer/cohorts/{cohort_a}/certificates/zip",
+                               signed_in(403, organizer=302, admin=302)),
+    "certificates.revoke": ("POST", "/organizer/certificates/{cert_id}/revoke", signed_in(403, organizer=302, admin=302)),
+    "certificates.reissue": ("POST", "/organizer/certificates/{cert_id}/reissue",
+                             signed_in(403, organizer=302, admin=302)),
+    "certificates.job": ("GET", "/organizer/jobs/{job_id}", signed_in(403, organizer=200, admin=200)),
+    "certificates.job_download": ("GET", "/organizer/jobs/{job_id}/download",
+                                  signed_in(403, organizer=200, admin=200)),
 }
 
 
@@ -94,7 +115,19 @@ def attempts(app, world, make_cohort, enrol_user, make_user):
         submit_attempt(essay_attempt.id, writer.id)
         db.session.commit()
         answer_id = db.session.scalar(select(Answer.id).where(Answer.attempt_id == essay_attempt.id))
-        return {"open_attempt": open_attempt.id, "done_attempt": done.id, "essay_answer": answer_id}
+        # A certificate of the trainee in cohort A, and a finished ZIP job.
+        from lms.certificates.rules import issue_certificate
+        from lms.cohorts.models import Cohort
+        from lms.jobs import Job
+
+        certificate, _ = issue_certificate(world["trainee"], db.session.get(Cohort, world["cohort_a"].id))
+        job = Job(kind="certificates_zip", status="done", params_json='{"cohort_id": %d}' % world["cohort_a"].id,
+                  result=b"PK", result_name="x.zip")
+        db.session.add(job)
+        db.session.commit()
+        return {"open_attempt": open_attempt.id, "done_attempt": done.id, "essay_answer": answer_id,
+                "cert_code": certificate.code, "cert_id": certificate.id, "cohort_a": world["cohort_a"].id,
+                "job_id": job.id}
 
 
 def test_every_route_is_listed(app):

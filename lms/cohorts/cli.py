@@ -19,11 +19,12 @@ cohorts_cli = AppGroup("cohorts", help="Manage cohorts (angkatan).")
 
 def create_cohort(*, course: Course, slug: str, name: str, key: str | None = None,
                   place: str | None = None, starts_on: date | None = None,
-                  ends_on: date | None = None) -> Cohort:
-    """A new open cohort of the course (flush only)."""
+                  ends_on: date | None = None, **certificate: str | None) -> Cohort:
+    """A new open cohort of the course (flush only). certificate: signatory_name,
+    signatory_title, signatory_nip, city, as printed on its certificates."""
     cohort = Cohort(course_id=course.id, slug=slug, name=name,
                     enrolment_key=normalize_key(key) if key else new_enrolment_key(),
-                    place=place, starts_on=starts_on, ends_on=ends_on)
+                    place=place, starts_on=starts_on, ends_on=ends_on, **certificate)
     db.session.add(cohort)
     db.session.flush()
     return cohort
@@ -37,7 +38,12 @@ def create_cohort(*, course: Course, slug: str, name: str, key: str | None = Non
 @click.option("--place", default=None)
 @click.option("--starts", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--ends", type=click.DateTime(["%Y-%m-%d"]), default=None)
-def create_command(course_slug, slug, name, key, place, starts, ends) -> None:
+@click.option("--signatory-name", default=None, help="Who signs the certificates, with degrees.")
+@click.option("--signatory-title", default=None, help="The signatory's position.")
+@click.option("--signatory-nip", default=None)
+@click.option("--city", default=None, help="City of the signature line on certificates.")
+def create_command(course_slug, slug, name, key, place, starts, ends, signatory_name, signatory_title,
+                   signatory_nip, city) -> None:
     """Create a cohort and print its enrolment key."""
     course = db.session.scalar(select(Course).where(Course.slug == course_slug))
     if course is None:
@@ -51,6 +57,7 @@ def create_command(course_slug, slug, name, key, place, starts, ends) -> None:
         sys.exit(1)
     cohort = create_cohort(course=course, slug=slug, name=name, key=key, place=place,
                            starts_on=starts.date() if starts else None,
-                           ends_on=ends.date() if ends else None)
+                           ends_on=ends.date() if ends else None, signatory_name=signatory_name,
+                           signatory_title=signatory_title, signatory_nip=signatory_nip, city=city)
     db.session.commit()
     click.echo(f"created cohort {cohort.slug}; enrolment key: {cohort.enrolment_key}")

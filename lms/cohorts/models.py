@@ -26,6 +26,11 @@ class Cohort(db.Model):
     starts_on: Mapped[date | None]
     ends_on: Mapped[date | None]
     is_open: Mapped[bool] = mapped_column(default=True)
+    # Printed on certificates: who signs, and the city of the signature line.
+    signatory_name: Mapped[str | None] = mapped_column(String(200))
+    signatory_title: Mapped[str | None] = mapped_column(String(200))
+    signatory_nip: Mapped[str | None] = mapped_column(String(30))
+    city: Mapped[str | None] = mapped_column(String(100))
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

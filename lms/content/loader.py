@@ -32,7 +32,10 @@ MAX_LESSON_BYTES = 512 * 1024
 LANGUAGES = ("id", "en")
 
 COURSE_KEYS = {"slug": True, "title": True, "description": False, "jp_hours": False,
-               "language": False, "modules": True, "pretest": False, "posttest": False}
+               "language": False, "modules": True, "pretest": False, "posttest": False,
+               "certificate": False}
+CERTIFICATE_KEYS = {"enabled", "title", "number_pattern", "min_posttest", "show_score"}
+DEFAULT_NUMBER_PATTERN = "{seq:04d}/BIMTEK/{year}"
 MODULE_KEYS = {"slug": True, "title": True, "description": False, "lessons": True, "quiz": False}
 LESSON_KEYS = {"slug": True, "title": True, "minutes": False, "required": False}
 
@@ -82,6 +85,7 @@ class CourseSpec:
     modules: list[ModuleSpec] = field(default_factory=list)
     assets: dict[str, AssetSpec] = field(default_factory=dict)
     quizzes: list[QuizSpec] = field(default_factory=list)
+    certificate: dict = field(default_factory=dict)
     # GIFT files that quizzes draw from: path relative to the course folder -> questions
     gift_banks: dict[str, list[QuestionSpec]] = field(default_factory=dict)
 
@@ -365,6 +369,7 @@ def load_course(path: str | Path) -> tuple[CourseSpec | None, list[Problem]]:
                 problems.warning(f"{folder}/{extra.name}", None,
                                  f"not listed under 'lessons' in {rel_module}, so it is not imported")
         course.modules.append(module)
+    course.certificate = _certificate_settings(doc, problems)
     for kind in ("pretest", "posttest"):
         if doc.get(kind) is not None:
             _load_quiz(root, root, doc, kind, "course.yml", kind, course, problems, None)
@@ -374,6 +379,51 @@ def load_course(path: str | Path) -> tuple[CourseSpec | None, list[Problem]]:
             problems.error(quiz.source_path, None, f"duplicate quiz slug '{quiz.slug}' (also in {quiz_slugs[quiz.slug]})")
         quiz_slugs[quiz.slug] = quiz.source_path
     return course, list(problems)
+
+
+def _certificate_settings(doc: LineDict, problems: Problems) -> dict:
+    """course.yml `certificate:`: who gets one, how it is numbered, what it prints."""
+    raw = doc.get("certificate")
+    settings = {"enabled": True, "title": None, "number_pattern": DEFAULT_NUMBER_PATTERN,
+                "min_posttest": None, "show_score": False}
+    if raw is None:
+        return settings
+    if not isinstance(raw, LineDict):
+        problems.error("course.yml", doc.line("certificate"), "'certificate' must be a mapping of settings")
+        return settings
+    for key in raw:
+        if key not in CERTIFICATE_KEYS:
+            problems.error("course.yml", raw.line(key),
+                           f"unknown certificate key '{key}' (known keys: {', '.join(sorted(CERTIFICATE_KEYS))})")
+    for key in ("enabled", "show_score"):
+        if key in raw:
+            if not isinstance(raw[key], bool):
+                problems.error("course.yml", raw.line(key), f"'{key}' must be true or false")
+            else:
+                settings[key] = raw[key]
+    if "title" in raw:
+        if not isinstance(raw["title"], str) or not raw["title"].strip():
+            problems.error("course.yml", raw.line("title"), "'title' must be text")
+        else:
+            settings["title"] = raw["title"].strip()
+    if "min_posttest" in raw:
+        value = raw["min_posttest"]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 100:
+            problems.error("course.yml", raw.line("min_posttest"), "'min_posttest' must be a percentage from 0 to 100")
+        else:
+            settings["min_posttest"] = float(value)
+    if "number_pattern" in raw:
+        pattern = raw["number_pattern"]
+        try:
+            if not isinstance(pattern, str) or "{seq" not in pattern:
+                raise ValueError("it must contain {seq}, e.g. {seq:04d}/BIMTEK/{year}")
+            pattern.format(seq=1, year=2026, month=1, course="x", cohort="x")
+        except (ValueError, KeyError, IndexError) as exc:
+            problems.error("course.yml", raw.line("number_pattern"),
+                           f"bad 'number_pattern': {exc}; placeholders: {{seq}}, {{year}}, {{month}}, {{course}}, {{cohort}}")
+        else:
+            settings["number_pattern"] = pattern
+    return settings
 
 
 def _load_quiz(root: Path, base: Path, doc: LineDict, key: str, ref_file: str, kind: str,

@@ -27,6 +27,8 @@ class Course(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     jp_hours: Mapped[Decimal | None] = mapped_column(Numeric(5, 1))
     language: Mapped[str] = mapped_column(String(5), default="id")
+    # Certificate rules from course.yml (number pattern, minimum post-test score, ...).
+    certificate_json: Mapped[str] = mapped_column(Text, default="{}")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

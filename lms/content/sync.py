@@ -59,6 +59,7 @@ def sync_course(spec: CourseSpec, asset_url: Callable[[str, str], str]) -> SyncR
         "description": spec.description,
         "jp_hours": Decimal(str(spec.jp_hours)) if spec.jp_hours is not None else None,
         "language": spec.language,
+        "certificate_json": json.dumps(spec.certificate, sort_keys=True),
     }
     if course is None:
         course = Course(slug=spec.slug, **course_values)

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from lms.accounts.forms import JoinForm
 from lms.auth import require
+from lms.certificates.rules import issue_if_eligible
 from lms.cohorts.operations import EnrolmentError, cohort_for_key, enrol
 from lms.content.models import Course, Lesson
 from lms.extensions import db, limiter
@@ -47,7 +48,12 @@ def dashboard() -> str:
             seen.add(course.id)
             unique.append((cohort, course))
     by_course = progress.progress_by_course(current_user, [course.id for _, course in unique])
-    return render_template("learning/dashboard.html", items=unique, progress=by_course, join_form=JoinForm())
+    from lms.certificates.models import Certificate
+
+    certificates = {c.course_id: c for c in db.session.scalars(select(Certificate).where(
+        Certificate.user_id == current_user.id, Certificate.status == "valid"))}
+    return render_template("learning/dashboard.html", items=unique, progress=by_course, join_form=JoinForm(),
+                           certificates=certificates)
 
 
 @bp.post("/join")
@@ -135,7 +141,10 @@ def complete(course_slug: str, lesson_slug: str) -> Response:
     lesson = _get_lesson(course, lesson_slug)
     done = request.form.get("done", "1") == "1"
     progress.set_completed(current_user, lesson, done)
+    issued = issue_if_eligible(current_user, course) if done else []
     db.session.commit()
+    if issued:
+        flash(_("Congratulations! You have completed the course and your certificate has been issued."), "success")
     if done:
         flash(_("Lesson marked as done."), "success")
         ordered = progress.active_lessons(course)

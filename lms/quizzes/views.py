@@ -166,9 +166,23 @@ def submit(attempt_id: int) -> Response:
     user_id = current_user.id
     _my_attempt(attempt_id)
     db.session.commit()  # end the read transaction: the state change must be the first write
-    ops.submit_attempt(attempt_id, user_id)
+    attempt = ops.submit_attempt(attempt_id, user_id)
+    issued = _issue_after(attempt)
     db.session.commit()
+    if issued:
+        flash(_("Congratulations! You have completed the course and your certificate has been issued."), "success")
     return redirect(url_for("quizzes.result", attempt_id=attempt_id))
+
+
+def _issue_after(attempt: Attempt | None) -> list:
+    """A passed quiz may complete the course: issue the trainee's certificate then."""
+    if attempt is None or attempt.state != "graded":
+        return []
+    from lms.certificates.rules import issue_if_eligible
+
+    user = db.session.get(User, attempt.user_id)
+    course = db.session.get(Course, db.session.get(Quiz, attempt.quiz_id).course_id)
+    return issue_if_eligible(user, course)
 
 
 @bp.get("/attempts/<int:attempt_id>/result")
@@ -284,8 +298,9 @@ def grade_answer(answer_id: int) -> Response:
     begin_write()
     answer = db.session.get(Answer, answer_id)
     try:
-        ops.grade_manually(answer, current_user, points / question.mark if question.mark else 0.0,
-                           request.form.get("comment", "")[:2000])
+        attempt = ops.grade_manually(answer, current_user, points / question.mark if question.mark else 0.0,
+                                     request.form.get("comment", "")[:2000])
+        _issue_after(attempt)
     except ops.QuizError as exc:
         db.session.rollback()
         flash(str(exc), "error")

@@ -1,0 +1,1 @@
+"""Certificates: eligibility, gapless numbering, snapshot, PDF with QR code, verification, Open Badges."""

@@ -1,0 +1,57 @@
+"""A certificate's PDF and public URLs, for views, the CLI and background jobs."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from typing import Callable
+
+from flask import current_app, has_request_context, request, url_for
+
+from lms.certificates.models import Certificate
+from lms.certificates.pdf import render_certificate
+from lms.certificates.signing import sign_pdf
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute URL: LMS_PUBLIC_URL when set (behind proxies, in jobs), else the request's."""
+    base = current_app.config.get("PUBLIC_URL")
+    if base:
+        with current_app.test_request_context(base_url=base.rstrip("/") + "/"):
+            return url_for(endpoint, _external=True, **values)
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    with current_app.test_request_context(base_url="http://127.0.0.1:5000/"):
+        return url_for(endpoint, _external=True, **values)
+
+
+def verify_url(certificate: Certificate) -> str:
+    return public_url("certificates.verify", code=certificate.code)
+
+
+def certificate_pdf(certificate: Certificate) -> bytes:
+    """Render (and sign, when configured) the certificate from its frozen snapshot."""
+    snapshot = certificate.snapshot
+    pdf = render_certificate(
+        snapshot, verify_url(certificate), issuer=current_app.config["CERT_ISSUER"],
+        fallback_fonts=current_app.config.get("CERT_FALLBACK_FONTS"))
+    return sign_pdf(pdf, reason=f"Sertifikat {snapshot['number']}",
+                    location=snapshot.get("city") or snapshot.get("place") or "Indonesia")
+
+
+def file_name(certificate: Certificate) -> str:
+    safe = "".join(ch if ch.isalnum() else "-" for ch in certificate.snapshot["name"]).strip("-")[:60]
+    return f"sertifikat-{safe or 'peserta'}-{certificate.code[:8]}.pdf"
+
+
+def zip_certificates(certificates: list[Certificate], progress: Callable[[int, int], None] | None = None,
+                     every: int = 25) -> bytes:
+    """One PDF per certificate in a ZIP (PDFs are already compressed: stored, not deflated)."""
+    buffer = io.BytesIO()
+    total = len(certificates)
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for index, certificate in enumerate(certificates, start=1):
+            archive.writestr(file_name(certificate), certificate_pdf(certificate))
+            if progress and (index % every == 0 or index == total):
+                progress(index, total)
+    return buffer.getvalue()
