@@ -130,6 +130,31 @@ def _fit_text(pdf: FPDF, text: str, max_width: float, size: float, min_size: flo
     return min_size
 
 
+def _wrap(pdf: FPDF, text: str, width: float) -> list[str]:
+    """Greedy word wrap by string width (much faster than fpdf2's general line breaker)."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        candidate = f"{current} {word}" if current else word
+        if current and pdf.get_string_width(candidate) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = candidate
+    if current:
+        lines.append(current)
+    return lines
+
+
+def _centered_lines(pdf: FPDF, x: float, y: float, width: float, line_height: float, text: str) -> float:
+    """Write text centred in lines of the given width; returns the y below the last line."""
+    for line in _wrap(pdf, text, width):
+        pdf.set_xy(x, y)
+        pdf.cell(width, line_height, line, align="C")
+        y += line_height
+    return y
+
+
 def _bold(pdf: FPDF):
     return pdf.local_context(text_mode=TextMode.FILL_STROKE, line_width=0.25)
 
@@ -267,8 +292,7 @@ def render_certificate(snapshot: dict[str, Any], verify_url: str, *, issuer: str
     sentence += "."
     if snapshot.get("score") is not None:
         sentence += f" Nilai akhir: {format_score(snapshot['score'])}."
-    pdf.set_xy(left + 10, y)
-    pdf.multi_cell(content_w - 20, 6.5, sentence, align="C")
+    _centered_lines(pdf, left + 10, y, content_w - 20, 6.5, sentence)
 
     # Signature block (right) and verification (left), anchored to the bottom.
     base = 150.0
@@ -278,8 +302,7 @@ def render_certificate(snapshot: dict[str, Any], verify_url: str, *, issuer: str
     city = snapshot.get("city") or snapshot.get("place") or ""
     issued = indonesian_date(date.fromisoformat(snapshot["issued_on"]))
     pdf.cell(sig_w, 5.5, f"{city}, {issued}" if city else issued, align="C")
-    pdf.set_xy(sig_x, base + 5.5)
-    pdf.multi_cell(sig_w, 5.5, snapshot.get("signatory_title") or "", align="C")
+    _centered_lines(pdf, sig_x, base + 5.5, sig_w, 5.5, snapshot.get("signatory_title") or "")
     pdf.set_xy(sig_x, base + 27)
     pdf.set_draw_color(*INK)
     with _bold(pdf):
@@ -291,14 +314,18 @@ def render_certificate(snapshot: dict[str, Any], verify_url: str, *, issuer: str
     _qr(pdf, verify_url, 24, base - 4, 32)
     pdf.set_font("Cert", size=8.5)
     pdf.set_text_color(*MUTED)
-    pdf.set_xy(60, base)
-    pdf.multi_cell(95, 4.3, "Pindai kode QR atau buka alamat berikut untuk memeriksa keaslian sertifikat ini:",
-                   align="L")
-    pdf.set_xy(60, pdf.get_y() + 1)
+    y = base
+    for line in ("Pindai kode QR atau buka alamat berikut", "untuk memeriksa keaslian sertifikat ini:"):
+        pdf.set_xy(60, y)
+        pdf.cell(95, 4.3, line)
+        y += 4.3
     pdf.set_text_color(*BRAND)
-    pdf.multi_cell(95, 4.3, verify_url, align="L")
+    pdf.set_xy(60, y + 1)
+    _fit_text(pdf, verify_url, 95, 8.5, 6)
+    pdf.cell(95, 4.3, verify_url, link=verify_url)
+    pdf.set_font_size(8.5)
     pdf.set_text_color(*MUTED)
-    pdf.set_xy(60, pdf.get_y() + 1)
+    pdf.set_xy(60, y + 6.3)
     pdf.cell(95, 4.3, f"Kode verifikasi: {snapshot['code']}")
     if status_note:
         pdf.set_text_color(160, 28, 28)
