@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 
 from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template,
                    request, url_for)
@@ -14,6 +15,7 @@ from lms.accounts.models import Role, User
 from lms.auth import require
 from lms.certificates import documents, rules
 from lms.certificates.models import Certificate
+from lms.certificates.pdf import date_range, indonesian_date
 from lms.cohorts.models import Cohort, Enrolment
 from lms.content.models import Course
 from lms.extensions import db, limiter
@@ -53,8 +55,12 @@ def verify(code: str) -> str | tuple[str, int]:
     if certificate is None:
         return render_template("certificates/verify_unknown.html"), 404
     replacement = db.session.get(Certificate, certificate.replaced_by_id) if certificate.replaced_by_id else None
-    return render_template("certificates/verify.html", certificate=certificate, snapshot=certificate.snapshot,
-                           replacement=replacement)
+    snapshot = certificate.snapshot
+    starts = date.fromisoformat(snapshot["starts_on"]) if snapshot.get("starts_on") else None
+    ends = date.fromisoformat(snapshot["ends_on"]) if snapshot.get("ends_on") else None
+    return render_template("certificates/verify.html", certificate=certificate, snapshot=snapshot,
+                           replacement=replacement, dates=date_range(starts, ends),
+                           issued=indonesian_date(date.fromisoformat(snapshot["issued_on"])))
 
 
 def _course_for(certificate: Certificate) -> Course:
