@@ -18,6 +18,7 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / "test-artifacts"
 LIVE_KEY = "UJIBROWSER"
 QUIZ_TAKER = "kuis@perpusdes.id"
+FINISHER = "selesai@perpusdes.id"
 
 
 def _missing() -> str | None:
@@ -69,6 +70,19 @@ def live_server(browser_ready, tmp_path_factory) -> Iterator[str]:
                                  institution="Perpustakaan Desa Tampakang", position="Pengelola",
                                  regency="Hulu Sungai Utara", province="63")
         enrol(quiz_taker, cohort)
+        # The small quiz course, for completing a whole course quickly in the browser.
+        import_courses(ROOT / "tests" / "data" / "courses" / "mini-q")
+        mini = db.session.scalar(select(Course).where(Course.slug == "mini-q"))
+        from datetime import date
+
+        mini_cohort = create_cohort(course=mini, slug="uji-sertifikat", name="Angkatan Uji Sertifikat",
+                                    key="UJISERTIF", place="Banjarmasin", city="Banjarmasin",
+                                    starts_on=date(2026, 6, 14), ends_on=date(2026, 6, 17),
+                                    signatory_name="Dra. Pejabat Uji, M.Si.", signatory_title="Kepala Dinas")
+        finisher = create_user(email=FINISHER, full_name="Nur Hasanah", password="rahasia-123",
+                               institution="Perpustakaan Desa Pantai Hambawang", position="Pengelola",
+                               regency="Hulu Sungai Tengah", province="63")
+        enrol(finisher, mini_cohort)
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
