@@ -127,6 +127,7 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     from lms.accounts.views import bp as accounts_bp
     from lms.cohorts.cli import cohorts_cli
     from lms.cohorts.views import bp as cohorts_bp
+    from lms.cohorts.views import public_bp as invites_bp
     from lms.content.cli import courses_cli
     from lms.content.views import bp as content_bp
     from lms.core.views import bp as core_bp
@@ -139,7 +140,8 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     from lms.quizzes.views import bp as quizzes_bp
     from lms.translate import translate_cli
 
-    for blueprint in (core_bp, accounts_bp, learning_bp, content_bp, cohorts_bp, quizzes_bp, certificates_bp):
+    for blueprint in (core_bp, accounts_bp, learning_bp, content_bp, cohorts_bp, quizzes_bp, certificates_bp,
+                      invites_bp):
         app.register_blueprint(blueprint)
     for group in (users_cli, courses_cli, cohorts_cli, demo_cli, translate_cli, quizzes_cli, certificates_cli):
         app.cli.add_command(group)

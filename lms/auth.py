@@ -27,6 +27,20 @@ def is_enrolled(user: User, course: Course) -> bool:
     return bool(db.session.scalar(stmt))
 
 
+def runs_cohort(user: User, cohort: Cohort) -> bool:
+    """An admin, or an organizer who created the cohort or is assigned to it."""
+    from lms.cohorts.models import CohortStaff
+
+    if user.role_enum is Role.ADMIN:
+        return True
+    if user.role_enum is not Role.ORGANIZER:
+        return False
+    if cohort.created_by_id == user.id:
+        return True
+    return bool(db.session.scalar(select(exists().where(
+        CohortStaff.cohort_id == cohort.id, CohortStaff.user_id == user.id))))
+
+
 def _has_role(user: Any, *roles: Role) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and user.role_enum in roles
 
@@ -44,10 +58,12 @@ def can(user: User | AnonymousUserMixin, action: str, obj: Any = None) -> bool:
         return user.is_staff
     if action == "grade":  # grade essays
         return role in (Role.FACILITATOR, Role.ADMIN)
-    if action == "manage_certificates":  # list, revoke, reissue, download a cohort's certificates
-        return role in (Role.ORGANIZER, Role.ADMIN)
+    if action == "manage_cohort":  # edit, import participants, reports, certificates of one cohort
+        return isinstance(obj, Cohort) and runs_cohort(user, obj)
+    if action == "manage_certificates":  # a certificate, through its cohort
+        return obj is not None and runs_cohort(user, db.session.get(Cohort, obj.cohort_id))
     if action == "download_certificate":
-        return obj is not None and (obj.user_id == user.id or role in (Role.ORGANIZER, Role.ADMIN))
+        return obj is not None and (obj.user_id == user.id or can(user, "manage_certificates", obj))
     if action == "manage_cohorts":
         return role in (Role.ORGANIZER, Role.ADMIN)
     if action == "admin":

@@ -66,7 +66,7 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,  # uploads: participant sheets
         "WTF_CSRF_TIME_LIMIT": None,  # token lives as long as the session
         # Failed logins allowed per client address; successes are not counted.
         "LOGIN_RATE_LIMIT": "5 per minute;20 per hour",

@@ -244,17 +244,35 @@ def world(app, courses, make_user, make_cohort, enrol_user) -> dict[str, Any]:
     other = make_user("trainee", email="lain@example.test")
     enrol_user(trainee, cohort_a)
     enrol_user(other, cohort_b)
+    organizer = make_user("organizer", email="penyelenggara@example.test")
+    from lms.cohorts.models import CohortStaff
+
+    with app.app_context():  # the organizer runs both cohorts
+        db.session.add_all([CohortStaff(cohort_id=c.id, user_id=organizer.id, role="organizer")
+                            for c in (cohort_a, cohort_b)])
+        db.session.commit()
     return {
         "cohort_a": cohort_a, "cohort_b": cohort_b, "trainee": trainee, "other_trainee": other,
         "facilitator": make_user("facilitator", email="fasilitator@example.test"),
-        "organizer": make_user("organizer", email="penyelenggara@example.test"),
+        "organizer": organizer,
         "admin": make_user("admin", email="admin@example.test"),
     }
+
+
+def run_cohort(app, user, cohort) -> None:
+    """Make the organizer one of the cohort's staff."""
+    from lms.cohorts.models import CohortStaff
+
+    with app.app_context():
+        db.session.add(CohortStaff(cohort_id=cohort.id, user_id=user.id, role=user.role))
+        db.session.commit()
 
 
 def text_of(html: bytes | str) -> str:
     """Visible-ish text of an HTML page, whitespace folded, for assertions."""
     if isinstance(html, bytes):
         html = html.decode()
+    import html as html_lib
+
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+    return html_lib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip())

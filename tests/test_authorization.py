@@ -45,6 +45,23 @@ ROUTES = {
                       signed_in(200, other_trainee=403)),
     "cohorts.index": ("GET", "/organizer/cohorts",
                       signed_in(403, organizer=200, admin=200)),
+    "cohorts.new": ("GET", "/organizer/cohorts/new", signed_in(403, organizer=200, admin=200)),
+    "cohorts.detail": ("GET", "/organizer/cohorts/{cohort_a}", signed_in(403, organizer=200, admin=200)),
+    "cohorts.add_staff": ("POST", "/organizer/cohorts/{cohort_a}/staff", signed_in(403, organizer=302, admin=302)),
+    # The organizer removes the record first, so the admin then finds nothing to remove.
+    "cohorts.remove_staff": ("POST", "/organizer/cohorts/{cohort_a}/staff/{staff_id}/remove",
+                             signed_in(403, organizer=302, admin=404)),
+    "cohorts.import_participants": ("GET", "/organizer/cohorts/{cohort_a}/import",
+                                    signed_in(403, organizer=200, admin=200)),
+    # An import batch is its uploader's (the organizer's); admins may see it too.
+    "cohorts.import_preview": ("GET", "/organizer/imports/{batch_id}", signed_in(403, organizer=200, admin=200)),
+    "cohorts.import_commit": ("POST", "/organizer/imports/{batch_id}/commit",
+                              signed_in(403, organizer=302, admin=302)),
+    "cohorts.import_links": ("GET", "/organizer/imports/{batch_id}/links.csv",
+                             signed_in(403, organizer=200, admin=200)),
+    "cohorts.report": ("GET", "/organizer/cohorts/{cohort_a}/report", signed_in(403, organizer=200, admin=200)),
+    "cohorts.course_report": ("GET", "/organizer/courses/mini-a/report", signed_in(403, organizer=200, admin=200)),
+    "invites.set_password": ("GET", "/set-password/{token}", everyone(200)),  # the token is the key
     # Quizzes of mini-q, in which the trainee (not the other trainee) is enrolled.
     "quizzes.quiz": ("GET", "/courses/mini-q/quizzes/kuis-modul", signed_in(200, other_trainee=403)),
     "quizzes.start": ("POST", "/courses/mini-q/quizzes/kuis-modul/start", signed_in(302, other_trainee=403)),
@@ -124,8 +141,17 @@ def attempts(app, world, make_cohort, enrol_user, make_user):
         job = Job(kind="certificates_zip", status="done", params_json='{"cohort_id": %d}' % world["cohort_a"].id,
                   result=b"PK", result_name="x.zip")
         db.session.add(job)
+        from lms.cohorts.models import CohortStaff, ImportBatch
+        from lms.cohorts.participants import new_password_token
+
+        staff = db.session.scalar(select(CohortStaff).where(CohortStaff.cohort_id == world["cohort_a"].id))
+        batch = ImportBatch(cohort_id=world["cohort_a"].id, created_by_id=world["organizer"].id,
+                            filename="peserta.csv", data=b"nama,email\nBaru,baru@perpus.id\n")
+        db.session.add(batch)
+        newcomer = make_user(email="undangan@example.test")
+        token = new_password_token(newcomer)
         db.session.commit()
-        return {"open_attempt": open_attempt.id, "done_attempt": done.id, "essay_answer": answer_id,
+        return {"staff_id": staff.id, "batch_id": batch.id, "token": token,"open_attempt": open_attempt.id, "done_attempt": done.id, "essay_answer": answer_id,
                 "cert_code": certificate.code, "cert_id": certificate.id, "cohort_a": world["cohort_a"].id,
                 "job_id": job.id}
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -38,6 +38,7 @@ class User(UserMixin, db.Model):
     position: Mapped[str | None] = mapped_column(String(120))
     institution: Mapped[str | None] = mapped_column(String(200))
     regency: Mapped[str | None] = mapped_column(String(120))
+    regency_code: Mapped[str | None] = mapped_column(String(5), index=True)  # Kemendagri "63.04"
     province: Mapped[str | None] = mapped_column(String(2))
     locale: Mapped[str] = mapped_column(String(5), default="id")
     is_active_account: Mapped[bool] = mapped_column(default=True)
@@ -65,3 +66,16 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
+
+
+class PasswordToken(db.Model):
+    """A one-time link to set a password (new imported accounts); only its hash is stored."""
+
+    __tablename__ = "password_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -138,8 +138,9 @@ def download(code: str) -> Response | tuple[str, int]:
 # --- organizers -----------------------------------------------------------------------------
 
 def _cohort(cohort_id: int) -> Cohort:
-    require(current_user, "manage_certificates")
-    return db.get_or_404(Cohort, cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
+    require(current_user, "manage_cohort", cohort)
+    return cohort
 
 
 @bp.get("/organizer/cohorts/<int:cohort_id>/certificates")
@@ -189,8 +190,8 @@ def issue_for_cohort(cohort: Cohort) -> int:
 @login_required
 def revoke(certificate_id: int) -> Response:
     """Revoke with a reason; the verification page then says so, and the PDF stops."""
-    require(current_user, "manage_certificates")
     certificate = db.get_or_404(Certificate, certificate_id)
+    require(current_user, "manage_certificates", certificate)
     try:
         rules.revoke(certificate, request.form.get("reason", "")[:500])
     except rules.CertificateError:
@@ -206,7 +207,8 @@ def revoke(certificate_id: int) -> Response:
 @login_required
 def reissue(certificate_id: int) -> Response:
     """Reissue with the trainee's current profile (after a name correction)."""
-    require(current_user, "manage_certificates")
+    certificate = db.get_or_404(Certificate, certificate_id)
+    require(current_user, "manage_certificates", certificate)
     begin_write()
     certificate = db.get_or_404(Certificate, certificate_id)
     try:
@@ -231,20 +233,28 @@ def start_zip(cohort_id: int) -> Response:
     return redirect(url_for("certificates.job", job_id=job.id))
 
 
+def _my_job(job_id: int) -> Job:
+    """A job of a cohort the current user runs."""
+    job = db.get_or_404(Job, job_id)
+    cohort = db.session.get(Cohort, job.params.get("cohort_id", 0))
+    if cohort is None:
+        abort(404)
+    require(current_user, "manage_cohort", cohort)
+    return job
+
+
 @bp.get("/organizer/jobs/<int:job_id>")
 @login_required
 def job(job_id: int) -> str:
     """Progress of a background job; the page refreshes itself until it is done."""
-    require(current_user, "manage_certificates")
-    job = db.get_or_404(Job, job_id)
+    job = _my_job(job_id)
     return render_template("certificates/job.html", job=job)
 
 
 @bp.get("/organizer/jobs/<int:job_id>/download")
 @login_required
 def job_download(job_id: int) -> Response:
-    require(current_user, "manage_certificates")
-    job = db.get_or_404(Job, job_id)
+    job = _my_job(job_id)
     if job.status != "done" or job.result is None:
         abort(404)
     response = Response(job.result, mimetype="application/zip")

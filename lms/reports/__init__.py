@@ -1,0 +1,1 @@
+"""Reports: completion by cohort, regency, institution and module; exports; charts."""
