@@ -137,13 +137,15 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     from lms.certificates.views import bp as certificates_bp
     from lms.learning.views import bp as learning_bp
     from lms.quizzes.cli import quizzes_cli
+    from lms.reports.cli import dev_cli, reports_cli
     from lms.quizzes.views import bp as quizzes_bp
     from lms.translate import translate_cli
 
     for blueprint in (core_bp, accounts_bp, learning_bp, content_bp, cohorts_bp, quizzes_bp, certificates_bp,
                       invites_bp):
         app.register_blueprint(blueprint)
-    for group in (users_cli, courses_cli, cohorts_cli, demo_cli, translate_cli, quizzes_cli, certificates_cli):
+    for group in (users_cli, courses_cli, cohorts_cli, demo_cli, translate_cli, quizzes_cli, certificates_cli,
+                  reports_cli, dev_cli):
         app.cli.add_command(group)
 
     from werkzeug.exceptions import HTTPException

@@ -8,7 +8,17 @@ from sqlalchemy import func, select
 from lms.accounts.models import Role, User
 from lms.extensions import db
 
-PROFILE_FIELDS = ("nip", "position", "institution", "regency", "province")
+PROFILE_FIELDS = ("nip", "position", "institution", "regency", "province", "regency_code")
+
+
+def _with_regency_code(profile: dict) -> dict:
+    """Add the Kemendagri code of a typed regency/city, when it names one, for reports."""
+    if profile.get("regency") and not profile.get("regency_code"):
+        from lms.accounts.regions import match_regency
+
+        found = match_regency(profile["regency"], profile.get("province") or None)
+        profile = {**profile, "regency_code": found.code}
+    return profile
 
 
 class AccountError(Exception):
@@ -32,6 +42,7 @@ def create_user(*, email: str, full_name: str, password: str, role: Role = Role.
     email = normalize_email(email)
     if user_by_email(email) is not None:
         raise AccountError(_l("An account with this email address already exists. Log in instead."))
+    profile = _with_regency_code(profile)
     user = User(email=email, full_name=full_name.strip(), role=Role(role).value, locale=locale,
                 **{k: (v.strip() or None) if isinstance(v, str) else v for k, v in profile.items()})
     user.set_password(password)
@@ -44,6 +55,7 @@ def update_profile(user: User, *, full_name: str, locale: str, **profile: str | 
     """Change the user's own profile fields."""
     user.full_name = full_name.strip()
     user.locale = locale
+    profile = _with_regency_code(profile)
     for key in PROFILE_FIELDS:
         if key in profile:
             value = profile[key]

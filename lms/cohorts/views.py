@@ -285,8 +285,10 @@ def course_report(course_slug: str) -> Response | str:
 
 
 def _report_page(cohorts: list[Cohort], *, title: str, cohort: Cohort | None) -> Response | str:
-    data = cohort_report(cohorts)
     export = request.args.get("format")
+    # Exports of per-participant tables need no module or quiz aggregates.
+    data = cohort_report(cohorts, with_details=not (export and request.args.get("table") in
+                                                    ("participants", "regency", "institution", "funnel")))
     if export in ("csv", "xlsx"):
         table = request.args.get("table", "participants")
         if table not in TABLES:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.extensions import db
@@ -14,7 +14,11 @@ from lms.util.types import UTCDateTime
 
 class LessonProgress(db.Model):
     __tablename__ = "lesson_progress"
-    __table_args__ = (UniqueConstraint("user_id", "lesson_id"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "lesson_id"),
+        # Covers the per-participant aggregates of the reports (no table lookups).
+        Index("ix_lesson_progress_report", "user_id", "lesson_id", "completed_at", "last_viewed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)

@@ -131,13 +131,15 @@ def cohort_report(cohorts: list[Cohort], *, with_details: bool = True) -> Report
         .join(Enrolment, Enrolment.user_id == User.id)
         .where(Enrolment.cohort_id.in_(cohort_ids), User.role == Role.TRAINEE.value)
         .order_by(User.full_name)).all()
+    all_lesson_ids = list(db.session.scalars(select(Lesson.id).where(Lesson.course_id == course.id)))
+    required = set(lesson_ids)
     lesson_stats = {uid: (done, last) for uid, done, last in db.session.execute(
         select(LessonProgress.user_id,
                func.count(case((and_(LessonProgress.completed_at.is_not(None),
-                                     LessonProgress.lesson_id.in_(lesson_ids or [-1])), 1))),
+                                     LessonProgress.lesson_id.in_(required or {-1})), 1))),
                func.max(LessonProgress.last_viewed_at))
-        .where(LessonProgress.user_id.in_(in_cohorts))
-        .join(Lesson, Lesson.id == LessonProgress.lesson_id).where(Lesson.course_id == course.id)
+        .join(Enrolment, Enrolment.user_id == LessonProgress.user_id)
+        .where(Enrolment.cohort_id.in_(cohort_ids), LessonProgress.lesson_id.in_(all_lesson_ids or [-1]))
         .group_by(LessonProgress.user_id))}
     course_quiz_ids = select(Quiz.id).where(Quiz.course_id == course.id).scalar_subquery()
     quiz_stats = {uid: (passed, last) for uid, passed, last in db.session.execute(
@@ -170,12 +172,16 @@ def cohort_report(cohorts: list[Cohort], *, with_details: bool = True) -> Report
 
 def module_rates(course: Course, cohort_ids: list[int], lessons, quizzes, participants: int) -> list[ModuleRate]:
     in_cohorts = select(Enrolment.user_id).where(Enrolment.cohort_id.in_(cohort_ids)).scalar_subquery()
-    done_by_module = dict(db.session.execute(
-        select(Lesson.module_id, func.count(LessonProgress.id))
-        .join(LessonProgress, LessonProgress.lesson_id == Lesson.id)
-        .where(Lesson.course_id == course.id, Lesson.required.is_(True), Lesson.archived_at.is_(None),
-               LessonProgress.completed_at.is_not(None), LessonProgress.user_id.in_(in_cohorts))
-        .group_by(Lesson.module_id)).all())
+    module_of = {lesson_id: module_id for lesson_id, module_id in lessons}
+    done_by_lesson = db.session.execute(
+        select(LessonProgress.lesson_id, func.count())
+        .join(Enrolment, Enrolment.user_id == LessonProgress.user_id)
+        .where(Enrolment.cohort_id.in_(cohort_ids), LessonProgress.lesson_id.in_(list(module_of) or [-1]),
+               LessonProgress.completed_at.is_not(None))
+        .group_by(LessonProgress.lesson_id)).all()
+    done_by_module: dict[int, int] = defaultdict(int)
+    for lesson_id, count in done_by_lesson:
+        done_by_module[module_of[lesson_id]] += count
     passed_by_quiz = dict(db.session.execute(
         select(Attempt.quiz_id, func.count(func.distinct(Attempt.user_id)))
         .where(Attempt.quiz_id.in_([q.id for q in quizzes] or [-1]), Attempt.passed.is_(True),
