@@ -19,6 +19,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 LIVE_KEY = "UJIBROWSER"
 QUIZ_TAKER = "kuis@perpusdes.id"
 FINISHER = "selesai@perpusdes.id"
+ORGANIZER = "penyelenggara@perpusdes.id"
 
 
 def _missing() -> str | None:
@@ -83,6 +84,11 @@ def live_server(browser_ready, tmp_path_factory) -> Iterator[str]:
                                institution="Perpustakaan Desa Pantai Hambawang", position="Pengelola",
                                regency="Hulu Sungai Tengah", province="63")
         enrol(finisher, mini_cohort)
+        from lms.cohorts.models import CohortStaff
+
+        organizer = create_user(email=ORGANIZER, full_name="Rina Penyelenggara", password="rahasia-123",
+                                role="organizer")
+        db.session.add(CohortStaff(cohort_id=cohort.id, user_id=organizer.id, role="organizer"))
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
