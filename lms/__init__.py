@@ -133,6 +133,7 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     from lms.core.views import bp as core_bp
     from lms.core.views import handle_http_error
     from lms.demo import demo_cli
+    from lms.api.views import bp as api_bp
     from lms.certificates.cli import certificates_cli
     from lms.certificates.views import bp as certificates_bp
     from lms.learning.views import bp as learning_bp
@@ -142,7 +143,7 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     from lms.translate import translate_cli
 
     for blueprint in (core_bp, accounts_bp, learning_bp, content_bp, cohorts_bp, quizzes_bp, certificates_bp,
-                      invites_bp):
+                      invites_bp, api_bp):
         app.register_blueprint(blueprint)
     for group in (users_cli, courses_cli, cohorts_cli, demo_cli, translate_cli, quizzes_cli, certificates_cli,
                   reports_cli, dev_cli):

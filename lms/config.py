@@ -48,6 +48,12 @@ ENV_SETTINGS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "LMS_CERT_ISSUER": ("CERT_ISSUER", _parse_str),
     "LMS_CERT_SIGNING_P12": ("CERT_SIGNING_P12", _parse_str),
     "LMS_CERT_SIGNING_PASSWORD": ("CERT_SIGNING_PASSWORD", _parse_str),
+    "LMS_SMTP_HOST": ("SMTP_HOST", _parse_str),
+    "LMS_SMTP_PORT": ("SMTP_PORT", _parse_int),
+    "LMS_SMTP_USER": ("SMTP_USER", _parse_str),
+    "LMS_SMTP_PASSWORD": ("SMTP_PASSWORD", _parse_str),
+    "LMS_SMTP_STARTTLS": ("SMTP_STARTTLS", _parse_bool),
+    "LMS_MAIL_FROM": ("MAIL_FROM", _parse_str),
 }
 
 
@@ -84,6 +90,13 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "VERIFY_RATE_LIMIT": "60 per minute",
         "VERIFY_MISS_RATE_LIMIT": "10 per minute",
         "JOBS_INLINE": False,
+        # Email (reminders, set-password links): off unless SMTP_HOST is set.
+        "SMTP_HOST": None,
+        "SMTP_PORT": 587,
+        "SMTP_USER": None,
+        "SMTP_PASSWORD": None,
+        "SMTP_STARTTLS": True,
+        "MAIL_FROM": "Bimtek LMS <noreply@localhost>",
         "RATELIMIT_HEADERS_ENABLED": True,
     }
 

@@ -1,7 +1,7 @@
 """Every model, imported in one place so that Alembic sees the whole schema."""
 
-from lms.accounts.models import PasswordToken, Role, User  # noqa: F401
-from lms.cohorts.models import Cohort, CohortStaff, Enrolment, ImportBatch  # noqa: F401
+from lms.accounts.models import ApiToken, PasswordToken, Role, User  # noqa: F401
+from lms.cohorts.models import Cohort, CohortStaff, Enrolment, ImportBatch, Reminder  # noqa: F401
 from lms.content.models import Asset, Course, Lesson, Module  # noqa: F401
 from lms.learning.models import LessonProgress  # noqa: F401
 from lms.quizzes.models import Answer, Attempt, Question, QuestionBank, Quiz  # noqa: F401

@@ -61,6 +61,12 @@ ROUTES = {
                              signed_in(403, organizer=200, admin=200)),
     "cohorts.report": ("GET", "/organizer/cohorts/{cohort_a}/report", signed_in(403, organizer=200, admin=200)),
     "cohorts.course_report": ("GET", "/organizer/courses/mini-a/report", signed_in(403, organizer=200, admin=200)),
+    "cohorts.remind": ("POST", "/organizer/cohorts/{cohort_a}/remind", signed_in(403, organizer=302, admin=302)),
+    # The JSON API takes bearer tokens only: a browser session gets 401.
+    "api.cohorts": ("GET", "/api/v1/cohorts", everyone(401)),
+    "api.completion": ("GET", "/api/v1/cohorts/mini-a-c1/completion", everyone(401)),
+    "api.participants": ("GET", "/api/v1/cohorts/mini-a-c1/participants", everyone(401)),
+    "api.openapi": ("GET", "/api/v1/openapi.json", everyone(200)),
     "invites.set_password": ("GET", "/set-password/{token}", everyone(200)),  # the token is the key
     # Quizzes of mini-q, in which the trainee (not the other trainee) is enrolled.
     "quizzes.quiz": ("GET", "/courses/mini-q/quizzes/kuis-modul", signed_in(200, other_trainee=403)),

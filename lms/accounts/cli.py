@@ -35,3 +35,20 @@ def create_command(role: str, email: str, full_name: str, password: str, institu
         sys.exit(1)
     db.session.commit()
     click.echo(f"created {user.role} {user.email}")
+
+
+@users_cli.command("token")
+@click.option("--email", required=True, help="The organizer (or admin) the token acts for.")
+@click.option("--name", "token_name", required=True, help="What the token is for, e.g. 'dashboard dinas'.")
+def token_command(email: str, token_name: str) -> None:
+    """Create an API token (printed once; only its hash is stored)."""
+    from lms.accounts.operations import user_by_email
+    from lms.api.views import new_token
+
+    user = user_by_email(email)
+    if user is None or user.role not in (Role.ORGANIZER.value, Role.ADMIN.value):
+        click.echo("error: no organizer or admin account has this email", err=True)
+        sys.exit(1)
+    token = new_token(user, token_name)
+    db.session.commit()
+    click.echo(token)

@@ -75,3 +75,16 @@ class Enrolment(db.Model):
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     cohort: Mapped[Cohort] = relationship()
+
+
+class Reminder(db.Model):
+    """A reminder sent to a participant (email) or listed in a group message (WhatsApp)."""
+
+    __tablename__ = "reminder"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    sent_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    channel: Mapped[str] = mapped_column(String(10))  # email | whatsapp
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

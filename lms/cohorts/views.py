@@ -316,10 +316,50 @@ def _report_page(cohorts: list[Cohort], *, title: str, cohort: Cohort | None) ->
 
     gain = knowledge_gain(data.course, [p.user_id for p in data.participants]) if len(data.participants) <= 5000 \
         else None
+    from lms.cohorts.reminders import last_reminders
+
     return render_template(
-        "cohorts/report.html", report=data, title=title, cohort=cohort, rows=rows[(page - 1) * page_size: page * page_size],
+        "cohorts/report.html", report=data, title=title, cohort=cohort,
+        reminded=last_reminders(cohort) if cohort else {}, rows=rows[(page - 1) * page_size: page * page_size],
         total_rows=len(rows), page=page, pages=max(1, -(-len(rows) // page_size)), filters=filters,
         regencies=sorted({p.regency for p in data.participants if p.regency}), gain=gain, now=utcnow())
+
+
+@bp.post("/cohorts/<int:cohort_id>/remind")
+@login_required
+def remind(cohort_id: int) -> Response | str:
+    """Remind the selected participants: by email, or as a WhatsApp message to copy."""
+    from lms.cohorts import reminders
+    from lms.mail import MailNotConfigured, send_mails
+
+    cohort = _cohort(cohort_id)
+    ids = [int(v) for v in request.form.getlist("user_id") if v.isdigit()]
+    channel = "email" if request.form.get("channel") == "email" else "whatsapp"
+    chosen = reminders.participants(cohort, ids)
+    already = reminders.reminded_today(cohort, [u.id for u in chosen], channel)
+    fresh = [u for u in chosen if u.id not in already]
+    skipped = [u for u in chosen if u.id in already]
+    course_url = url_for("learning.course", course_slug=cohort.course.slug, _external=True)
+    if not chosen:
+        flash(_("Choose at least one participant."), "error")
+        return redirect(url_for("cohorts.report", cohort_id=cohort.id, inactive=7, sort="activity"))
+    if channel == "email":
+        try:
+            sent = send_mails([(u.email, *reminders.email_text(cohort, u, course_url)) for u in fresh]) if fresh else 0
+        except MailNotConfigured:
+            flash(_("Email is not configured on this server; use the WhatsApp message instead."), "error")
+            return redirect(url_for("cohorts.report", cohort_id=cohort.id, inactive=7, sort="activity"))
+        reminders.log(cohort, fresh, current_user, "email")
+        db.session.commit()
+        flash(_("%(sent)s reminders sent by email.", sent=sent), "success")
+        if skipped:
+            flash(_("Already reminded today, not sent again: %(names)s", names=", ".join(u.full_name for u in skipped)),
+                  "info")
+        return redirect(url_for("cohorts.report", cohort_id=cohort.id, inactive=7, sort="activity"))
+    reminders.log(cohort, fresh, current_user, "whatsapp")
+    db.session.commit()
+    return render_template("cohorts/whatsapp.html", cohort=cohort, skipped=skipped,
+                           text=reminders.whatsapp_text(cohort, fresh, course_url) if fresh else "")
 
 
 # --- set-password links (public) ----------------------------------------------------------------

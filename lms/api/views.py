@@ -1,0 +1,159 @@
+"""Token-authenticated JSON API (`Authorization: Bearer <token>`), described at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from functools import wraps
+from typing import Any, Callable
+
+from flask import Blueprint, g, jsonify, request
+from sqlalchemy import select
+
+from lms.accounts.models import ApiToken, User
+from lms.auth import runs_cohort
+from lms.cohorts.models import Cohort
+from lms.extensions import csrf, db, limiter
+from lms.reports.queries import cohort_report
+from lms.util import utcnow
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # bearer tokens, no cookies
+
+
+def new_token(user: User, name: str) -> str:
+    """Create a token for the user (flush only); the token itself is shown once, never stored."""
+    token = "lms_" + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user_id=user.id, name=name, token_hash=hashlib.sha256(token.encode()).hexdigest()))
+    db.session.flush()
+    return token
+
+
+def _error(status: int, message: str):
+    response = jsonify(error=message)
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="lms"'
+    return response
+
+
+def token_required(view: Callable) -> Callable:
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any):
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            return _error(401, "missing bearer token")
+        digest = hashlib.sha256(header[7:].strip().encode()).hexdigest()
+        token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None)))
+        user = db.session.get(User, token.user_id) if token else None
+        if user is None or not user.is_active:
+            return _error(401, "invalid token")
+        token.last_used_at = utcnow()
+        db.session.commit()
+        g.api_user = user
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _cohort(slug: str):
+    cohort = db.session.scalar(select(Cohort).where(Cohort.slug == slug))
+    if cohort is None or not runs_cohort(g.api_user, cohort):
+        return None  # 404 either way: no hint that another organizer's cohort exists
+    return cohort
+
+
+@bp.get("/cohorts")
+@limiter.limit("120 per minute")
+@token_required
+def cohorts():
+    """The cohorts the token's owner runs."""
+    rows = [c for c in db.session.scalars(select(Cohort).order_by(Cohort.id)) if runs_cohort(g.api_user, c)]
+    return jsonify(cohorts=[{"slug": c.slug, "name": c.name, "course": c.course.slug,
+                             "starts_on": c.starts_on.isoformat() if c.starts_on else None,
+                             "ends_on": c.ends_on.isoformat() if c.ends_on else None, "is_open": c.is_open}
+                            for c in rows])
+
+
+@bp.get("/cohorts/<slug>/completion")
+@limiter.limit("60 per minute")
+@token_required
+def completion(slug: str):
+    """Funnel and completion rates by regency and module."""
+    cohort = _cohort(slug)
+    if cohort is None:
+        return _error(404, "no such cohort")
+    report = cohort_report([cohort])
+    return jsonify(
+        cohort=cohort.slug, participants=len(report.participants), funnel=dict(report.funnel()),
+        by_regency=[{"regency": r.label, "participants": r.participants, "completed": r.completed,
+                     "completion_rate": r.rate, "mean_progress": r.mean_percent} for r in report.by("regency")],
+        by_module=[{"module": m.module, "lesson_completion_rate": m.lesson_rate, "quiz": m.quiz_title,
+                    "quiz_pass_rate": m.quiz_pass_rate} for m in report.modules])
+
+
+@bp.get("/cohorts/<slug>/participants")
+@limiter.limit("60 per minute")
+@token_required
+def participants(slug: str):
+    """Each participant's progress, status and last activity."""
+    cohort = _cohort(slug)
+    if cohort is None:
+        return _error(404, "no such cohort")
+    report = cohort_report([cohort], with_details=False)
+    return jsonify(cohort=cohort.slug, participants=[{
+        "name": p.name, "email": p.email, "institution": p.institution, "regency": p.regency,
+        "regency_code": p.regency_code, "progress_percent": p.percent, "status": p.status,
+        "last_activity": p.last_activity.isoformat() if p.last_activity else None} for p in report.participants])
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The API described in OpenAPI 3.1."""
+    cohort_param = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"},
+                    "description": "Short name of the cohort"}
+    error = {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    return jsonify({
+        "openapi": "3.1.0",
+        "info": {"title": "Bimtek LMS API", "version": "1.0.0",
+                 "description": "Completion of cohorts and progress of their participants. Tokens: "
+                                "`flask --app lms users token --email ORGANIZER --name NAME`."},
+        "servers": [{"url": request.url_root.rstrip("/") + "/api/v1"}],
+        "security": [{"bearer": []}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]},
+                "Cohort": {"type": "object", "required": ["slug", "name", "course", "is_open"], "properties": {
+                    "slug": {"type": "string"}, "name": {"type": "string"}, "course": {"type": "string"},
+                    "starts_on": {"type": ["string", "null"], "format": "date"},
+                    "ends_on": {"type": ["string", "null"], "format": "date"}, "is_open": {"type": "boolean"}}},
+                "Participant": {"type": "object", "required": ["name", "email", "progress_percent", "status"],
+                                "properties": {
+                                    "name": {"type": "string"}, "email": {"type": "string"},
+                                    "institution": {"type": "string"}, "regency": {"type": "string"},
+                                    "regency_code": {"type": ["string", "null"]},
+                                    "progress_percent": {"type": "integer", "minimum": 0, "maximum": 100},
+                                    "status": {"type": "string",
+                                               "enum": ["not_started", "in_progress", "completed", "certified"]},
+                                    "last_activity": {"type": ["string", "null"], "format": "date-time"}}},
+            },
+        },
+        "paths": {
+            "/cohorts": {"get": {"summary": "Cohorts I run", "responses": {
+                "200": {"description": "Cohorts", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"cohorts": {"type": "array",
+                                                                 "items": {"$ref": "#/components/schemas/Cohort"}}}}}}},
+                "401": error}}},
+            "/cohorts/{slug}/completion": {"get": {"summary": "Completion funnel and rates", "parameters": [cohort_param],
+                                                   "responses": {"200": {"description": "Completion", "content": {
+                                                       "application/json": {"schema": {"type": "object"}}}},
+                                                       "401": error, "404": error}}},
+            "/cohorts/{slug}/participants": {"get": {"summary": "Participants' progress", "parameters": [cohort_param],
+                                                     "responses": {"200": {"description": "Participants", "content": {
+                                                         "application/json": {"schema": {"type": "object", "properties": {
+                                                             "participants": {"type": "array", "items": {
+                                                                 "$ref": "#/components/schemas/Participant"}}}}}}},
+                                                         "401": error, "404": error}}},
+        },
+    })

@@ -1,0 +1,67 @@
+"""Nudging stragglers: email each, or a ready-made WhatsApp group message; all logged, and
+nobody is reminded twice on the same day by mistake."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from lms.accounts.models import User
+from lms.cohorts.models import Cohort, Enrolment, Reminder
+from lms.extensions import db
+from lms.util import utcnow
+
+JAKARTA = ZoneInfo("Asia/Jakarta")
+
+
+def start_of_today(now: datetime | None = None) -> datetime:
+    local = (now or utcnow()).astimezone(JAKARTA)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(ZoneInfo("UTC"))
+
+
+def reminded_today(cohort: Cohort, user_ids: list[int], channel: str) -> set[int]:
+    return set(db.session.scalars(select(Reminder.user_id).where(
+        Reminder.cohort_id == cohort.id, Reminder.user_id.in_(user_ids or [-1]), Reminder.channel == channel,
+        Reminder.sent_at >= start_of_today())))
+
+
+def participants(cohort: Cohort, user_ids: list[int]) -> list[User]:
+    """The given users, only those enrolled in the cohort (ids from a form are not trusted)."""
+    return list(db.session.scalars(select(User).join(Enrolment, Enrolment.user_id == User.id).where(
+        Enrolment.cohort_id == cohort.id, User.id.in_(user_ids or [-1])).order_by(User.full_name)))
+
+
+def email_text(cohort: Cohort, user: User, course_url: str) -> tuple[str, str]:
+    subject = _("Reminder: continue %(course)s", course=cohort.course.title)
+    body = _("Dear %(name)s,\n\nYou are registered in %(cohort)s. Your course is waiting for you: open %(url)s "
+             "and continue where you left off.\n\nIf you have difficulties, reply to this message or contact "
+             "your facilitator.\n\nRegards,\nThe organizers", name=user.full_name, cohort=cohort.name,
+             url=course_url)
+    return subject, body
+
+
+def whatsapp_text(cohort: Cohort, users: list[User], course_url: str) -> str:
+    names = "\n".join(f"{number}. {user.full_name}" for number, user in enumerate(users, start=1))
+    return _("Dear participants of %(cohort)s,\n\nThe following friends have not continued the course yet:\n"
+             "%(names)s\n\nPlease open %(url)s and continue where you left off. If you have difficulties, "
+             "tell us in this group. Keep up the spirit!", cohort=cohort.name, names=names, url=course_url)
+
+
+def log(cohort: Cohort, users: list[User], sender: User, channel: str) -> None:
+    now = utcnow()
+    db.session.add_all([Reminder(cohort_id=cohort.id, user_id=u.id, sent_by_id=sender.id, channel=channel,
+                                 sent_at=now) for u in users])
+    db.session.flush()
+
+
+def last_reminders(cohort: Cohort, days: int = 14) -> dict[int, datetime]:
+    rows = db.session.execute(select(Reminder.user_id, Reminder.sent_at).where(
+        Reminder.cohort_id == cohort.id, Reminder.sent_at >= utcnow() - timedelta(days=days)))
+    latest: dict[int, datetime] = {}
+    for user_id, sent_at in rows:
+        if user_id not in latest or sent_at > latest[user_id]:
+            latest[user_id] = sent_at
+    return latest
