@@ -223,6 +223,21 @@ def import_commit(batch_id: int) -> Response | str | tuple[str, int]:
     db.session.commit()
     flash(_("%(created)s accounts created, %(updated)s updated, %(enrolled)s enrolled.", created=result.created,
             updated=result.updated, enrolled=result.enrolled), "success")
+    from lms.mail import mail_configured, send_mails
+
+    if result.links and mail_configured():
+        messages = [(link["email"], _("Your account for %(cohort)s", cohort=cohort.name),
+                     _("Dear %(name)s,\n\nAn account has been made for you for %(cohort)s. Choose your password "
+                       "here (the link works once, for 14 days):\n%(url)s\n\nRegards,\nThe organizers",
+                       name=link["name"], cohort=cohort.name,
+                       url=url_for("invites.set_password", token=link["token"], _external=True)))
+                    for link in result.links]
+        try:
+            sent = send_mails(messages)
+        except OSError:
+            flash(_("The set-password links could not be emailed; download them and hand them out."), "error")
+        else:
+            flash(_("%(sent)s set-password links sent by email.", sent=sent), "success")
     return redirect(url_for("cohorts.import_preview", batch_id=batch.id))
 
 

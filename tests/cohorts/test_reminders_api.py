@@ -127,3 +127,24 @@ def test_openapi_document(client):
     assert spec["openapi"].startswith("3.1")
     assert set(spec["paths"]) == {"/cohorts", "/cohorts/{slug}/completion", "/cohorts/{slug}/participants"}
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+def test_imported_accounts_get_their_link_by_email(app, world, organizer, smtp_server):
+    import io
+
+    controller, inbox = smtp_server
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port, SMTP_STARTTLS=False)
+    try:
+        data = "Nama;Email\nSiti Aisyah;siti@perpusdes.id\n".encode()
+        response = organizer.post(f"/organizer/cohorts/{world['cohort_a'].id}/import",
+                                  data={"file": (io.BytesIO(data), "p.csv")}, content_type="multipart/form-data")
+        batch = int(response.headers["Location"].rsplit("/", 1)[1])
+        done = organizer.post(f"/organizer/imports/{batch}/commit")
+        assert "1 tautan atur kata sandi terkirim lewat email." in text_of(organizer.get(done.headers["Location"]).data)
+        for _ in range(50):
+            if inbox.messages:
+                break
+            time.sleep(0.05)
+        assert inbox.messages[0][0] == ["siti@perpusdes.id"] and "/set-password/" in inbox.messages[0][1]
+    finally:
+        app.config.update(SMTP_HOST=None)
