@@ -160,5 +160,8 @@ def sync_course(spec: CourseSpec, asset_url: Callable[[str, str], str]) -> SyncR
 
     if report.added or report.changed or report.removed:
         course.updated_at = now
+        from lms.learning.rollup import refresh_course
+
+        refresh_course(course.id)  # which lessons are required may have changed
     db.session.flush()
     return report

@@ -26,3 +26,18 @@ class LessonProgress(db.Model):
     first_viewed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_viewed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class CourseProgress(db.Model):
+    """Per trainee and course: required lessons done and last activity, recomputed from the
+    LessonProgress records whenever they change (and for a whole course after a content import).
+    A cache for the organizers' reports, never written any other way."""
+
+    __tablename__ = "course_progress"
+    __table_args__ = (UniqueConstraint("user_id", "course_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), index=True)
+    lessons_done: Mapped[int] = mapped_column(default=0)
+    last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

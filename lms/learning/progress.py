@@ -193,9 +193,12 @@ def _record(user: User, lesson: Lesson) -> LessonProgress:
 
 def record_view(user: User, lesson: Lesson) -> LessonProgress:
     """Note that the user opened the lesson now."""
+    from lms.learning.rollup import refresh_user
+
     record = _record(user, lesson)
     record.last_viewed_at = utcnow()
     db.session.flush()
+    refresh_user(user.id, lesson.course_id)
     return record
 
 
@@ -207,6 +210,9 @@ def set_completed(user: User, lesson: Lesson, done: bool) -> LessonProgress:
     elif not done:
         record.completed_at = None
     db.session.flush()
+    from lms.learning.rollup import refresh_user
+
+    refresh_user(user.id, lesson.course_id)
     return record
 
 

@@ -135,4 +135,8 @@ def seed_command(participants: int, cohorts: int, course_slug: str | None, seed:
         if attempts:
             db.session.execute(insert(Attempt), attempts)
         db.session.commit()
+    from lms.learning.rollup import refresh_course
+
+    refresh_course(course.id)
+    db.session.commit()
     click.echo(f"seeded {participants} participants in {cohorts} cohorts: " + ", ".join(c.slug for c in made))

@@ -17,7 +17,7 @@ from lms.certificates.models import Certificate
 from lms.cohorts.models import Cohort, Enrolment
 from lms.content.models import Course, Lesson, Module
 from lms.extensions import db
-from lms.learning.models import LessonProgress
+from lms.learning.models import CourseProgress, LessonProgress
 from lms.quizzes.models import Attempt, Quiz
 from lms.util import utcnow
 
@@ -114,8 +114,6 @@ def cohort_report(cohorts: list[Cohort], *, with_details: bool = True) -> Report
     course = db.session.get(Course, cohorts[0].course_id)
     cohort_ids = [c.id for c in cohorts]
     names = {c.id: c.name for c in cohorts}
-    in_cohorts = select(Enrolment.user_id).where(Enrolment.cohort_id.in_(cohort_ids)).scalar_subquery()
-
     lessons = list(db.session.execute(
         select(Lesson.id, Lesson.module_id).where(Lesson.course_id == course.id, Lesson.required.is_(True),
                                                   Lesson.archived_at.is_(None))))
@@ -131,23 +129,20 @@ def cohort_report(cohorts: list[Cohort], *, with_details: bool = True) -> Report
         .join(Enrolment, Enrolment.user_id == User.id)
         .where(Enrolment.cohort_id.in_(cohort_ids), User.role == Role.TRAINEE.value)
         .order_by(User.full_name)).all()
-    all_lesson_ids = list(db.session.scalars(select(Lesson.id).where(Lesson.course_id == course.id)))
-    required = set(lesson_ids)
+    # Lessons done and last activity come from CourseProgress, recounted from the records on every
+    # write (lms.learning.rollup): one row per participant instead of one per lesson.
     lesson_stats = {uid: (done, last) for uid, done, last in db.session.execute(
-        select(LessonProgress.user_id,
-               func.count(case((and_(LessonProgress.completed_at.is_not(None),
-                                     LessonProgress.lesson_id.in_(required or {-1})), 1))),
-               func.max(LessonProgress.last_viewed_at))
-        .join(Enrolment, Enrolment.user_id == LessonProgress.user_id)
-        .where(Enrolment.cohort_id.in_(cohort_ids), LessonProgress.lesson_id.in_(all_lesson_ids or [-1]))
-        .group_by(LessonProgress.user_id))}
+        select(CourseProgress.user_id, CourseProgress.lessons_done, CourseProgress.last_activity_at)
+        .join(Enrolment, Enrolment.user_id == CourseProgress.user_id)
+        .where(Enrolment.cohort_id.in_(cohort_ids), CourseProgress.course_id == course.id))}
     course_quiz_ids = select(Quiz.id).where(Quiz.course_id == course.id).scalar_subquery()
     quiz_stats = {uid: (passed, last) for uid, passed, last in db.session.execute(
         select(Attempt.user_id,
                func.count(func.distinct(case((and_(Attempt.passed.is_(True), Attempt.state == "graded",
                                                    Attempt.quiz_id.in_(quiz_ids or [-1])), Attempt.quiz_id)))),
                func.max(Attempt.started_at))
-        .where(Attempt.user_id.in_(in_cohorts), Attempt.quiz_id.in_(course_quiz_ids))
+        .join(Enrolment, Enrolment.user_id == Attempt.user_id)
+        .where(Enrolment.cohort_id.in_(cohort_ids), Attempt.quiz_id.in_(course_quiz_ids))
         .group_by(Attempt.user_id))}
     certified = set(db.session.execute(
         select(Certificate.user_id, Certificate.cohort_id).where(
@@ -171,21 +166,23 @@ def cohort_report(cohorts: list[Cohort], *, with_details: bool = True) -> Report
 
 
 def module_rates(course: Course, cohort_ids: list[int], lessons, quizzes, participants: int) -> list[ModuleRate]:
-    in_cohorts = select(Enrolment.user_id).where(Enrolment.cohort_id.in_(cohort_ids)).scalar_subquery()
     module_of = {lesson_id: module_id for lesson_id, module_id in lessons}
+    # Scanning progress by participant (the covering index) is much faster on SQLite than by lesson;
+    # lessons of other courses or not required are dropped here rather than in SQL.
     done_by_lesson = db.session.execute(
         select(LessonProgress.lesson_id, func.count())
         .join(Enrolment, Enrolment.user_id == LessonProgress.user_id)
-        .where(Enrolment.cohort_id.in_(cohort_ids), LessonProgress.lesson_id.in_(list(module_of) or [-1]),
-               LessonProgress.completed_at.is_not(None))
+        .where(Enrolment.cohort_id.in_(cohort_ids), LessonProgress.completed_at.is_not(None))
         .group_by(LessonProgress.lesson_id)).all()
     done_by_module: dict[int, int] = defaultdict(int)
     for lesson_id, count in done_by_lesson:
-        done_by_module[module_of[lesson_id]] += count
+        if lesson_id in module_of:
+            done_by_module[module_of[lesson_id]] += count
     passed_by_quiz = dict(db.session.execute(
         select(Attempt.quiz_id, func.count(func.distinct(Attempt.user_id)))
-        .where(Attempt.quiz_id.in_([q.id for q in quizzes] or [-1]), Attempt.passed.is_(True),
-               Attempt.state == "graded", Attempt.user_id.in_(in_cohorts))
+        .join(Enrolment, Enrolment.user_id == Attempt.user_id)
+        .where(Enrolment.cohort_id.in_(cohort_ids), Attempt.quiz_id.in_([q.id for q in quizzes] or [-1]),
+               Attempt.passed.is_(True), Attempt.state == "graded")
         .group_by(Attempt.quiz_id)).all())
     per_module: dict[int, int] = defaultdict(int)
     for _, module_id in lessons:
@@ -206,10 +203,10 @@ def module_rates(course: Course, cohort_ids: list[int], lessons, quizzes, partic
 
 def quiz_means(course: Course, cohort_ids: list[int]) -> list[tuple[str, float, int]]:
     """Mean of each trainee's best score per quiz."""
-    in_cohorts = select(Enrolment.user_id).where(Enrolment.cohort_id.in_(cohort_ids)).scalar_subquery()
+    quiz_ids = select(Quiz.id).where(Quiz.course_id == course.id).scalar_subquery()
     best = (select(Attempt.quiz_id, Attempt.user_id, func.max(Attempt.percent).label("best"))
-            .join(Quiz, Quiz.id == Attempt.quiz_id)
-            .where(Quiz.course_id == course.id, Attempt.state == "graded", Attempt.user_id.in_(in_cohorts))
+            .join(Enrolment, Enrolment.user_id == Attempt.user_id)
+            .where(Enrolment.cohort_id.in_(cohort_ids), Attempt.quiz_id.in_(quiz_ids), Attempt.state == "graded")
             .group_by(Attempt.quiz_id, Attempt.user_id).subquery())
     rows = db.session.execute(
         select(Quiz.title, func.avg(best.c.best), func.count(best.c.user_id))

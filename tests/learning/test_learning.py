@@ -157,3 +157,36 @@ def test_staff_see_all_courses(client, auth, world):
     text = text_of(client.get("/dashboard").data)
     assert "Kursus Mini A" in text and "Kursus Mini B" in text
     assert client.get(LESSON.format("pengantar")).status_code == 200
+
+
+def test_report_cache_follows_the_records(app, client, auth, world, runner, tmp_path):
+    """CourseProgress is recounted on every progress write and after an import that changes
+    which lessons are required, so reports never drift from the records."""
+    from lms.learning.models import CourseProgress
+
+    def cached():
+        with app.app_context():
+            row = db.session.scalar(select(CourseProgress).where(CourseProgress.user_id == world["trainee"].id))
+            return None if row is None else row.lessons_done
+
+    auth.login(world["trainee"].email)
+    assert cached() is None
+    client.get(LESSON.format("pengantar"))
+    assert cached() == 0
+    client.post(LESSON.format("pengantar") + "/complete", data={"done": "1"})
+    client.post(LESSON.format("bacaan-tambahan") + "/complete", data={"done": "1"})  # optional: not counted
+    assert cached() == 1
+    client.post(LESSON.format("pengantar") + "/complete", data={"done": "0"})
+    assert cached() == 0
+    client.post(LESSON.format("bacaan-tambahan") + "/complete", data={"done": "1"})
+    # The optional lesson becomes required in the files: the import recounts.
+    import shutil
+
+    from tests.conftest import DATA
+
+    course = tmp_path / "mini-a"
+    shutil.copytree(DATA / "courses" / "mini-a", course)
+    lesson = course / "01-dasar" / "03-bacaan-tambahan.md"
+    lesson.write_text(lesson.read_text().replace("required: false", "required: true"))
+    assert runner.invoke(args=["courses", "import", str(course)]).exit_code == 0
+    assert cached() == 1
