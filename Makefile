@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app lms
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test setup translations migrate
+.PHONY: run serve test install install-test setup translations migrate
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ setup: install
 run: setup
 	@echo "Serving on http://$(HOST):$(PORT)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# Production-style serving: gunicorn (workers and threads from LMS_WORKERS / LMS_THREADS).
+serve: setup
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py lms.wsgi:app
 
 test: install-test
 	$(PY) -m pytest

@@ -74,6 +74,29 @@ def _security_headers(response):
     return response
 
 
+def _request_log(app: Flask) -> None:
+    """One log line per request: method, path, status, duration and user id."""
+    import logging
+    import time
+
+    from flask import g
+
+    log = logging.getLogger("lms.requests")
+
+    @app.before_request
+    def start_timer() -> None:
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def log_request(response):
+        started = g.pop("request_started", None)
+        if started is not None:
+            user = current_user.get_id() if current_user else None
+            log.info("method=%s path=%s status=%s duration_ms=%.1f user=%s", request.method, request.path,
+                     response.status_code, (time.perf_counter() - started) * 1000, user or "-")
+        return response
+
+
 def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the application: defaults, instance/config.py, LMS_* variables, then overrides."""
     app = Flask(
@@ -151,7 +174,13 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
 
     from werkzeug.exceptions import HTTPException
 
+    from lms.backup import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+
     app.register_error_handler(HTTPException, handle_http_error)
+    _request_log(app)
     app.after_request(_security_headers)
 
     from lms.auth import can

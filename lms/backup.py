@@ -1,0 +1,86 @@
+"""`flask backup OUT` and `flask restore IN`: consistent copies while the app runs.
+
+SQLite: the online backup API (a consistent snapshot even with writers). PostgreSQL: pg_dump
+in its custom format, and pg_restore --clean into the configured database.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy.engine import make_url
+
+from lms.extensions import db
+
+
+def _pg_args(url) -> tuple[list[str], dict[str, str]]:
+    args = ["--host", url.host or "127.0.0.1", "--port", str(url.port or 5432), "--dbname", url.database]
+    if url.username:
+        args += ["--username", url.username]
+    env = {"PGPASSWORD": url.password} if url.password else {}
+    return args, env
+
+
+def backup_database(output: Path) -> None:
+    url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite":
+        source = sqlite3.connect(url.database)
+        target = sqlite3.connect(output)
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+            source.close()
+        return
+    import os
+
+    args, env = _pg_args(url)
+    subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--file", str(output), *args], check=True,
+                   env={**os.environ, **env})
+
+
+def restore_database(source_file: Path) -> None:
+    url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    db.session.remove()
+    db.engine.dispose()  # nothing of ours holds the database while it is replaced
+    if url.get_backend_name() == "sqlite":
+        source = sqlite3.connect(source_file)
+        target = sqlite3.connect(url.database)
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+            source.close()
+        return
+    import os
+
+    args, env = _pg_args(url)
+    subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", *args,
+                    str(source_file)], check=True, env={**os.environ, **env})
+
+
+@click.command("backup")
+@with_appcontext
+@click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(output: Path) -> None:
+    """Write a consistent copy of the database to OUTPUT (safe while the app runs)."""
+    backup_database(output)
+    click.echo(f"wrote {output} ({output.stat().st_size // 1024} KB)")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask: the current data is replaced.")
+def restore_command(source: Path, yes: bool) -> None:
+    """Replace the database with a backup made by `flask backup`."""
+    if not yes and not click.confirm("This replaces all current data. Continue?"):
+        sys.exit(1)
+    restore_database(source)
+    click.echo(f"restored {source}")
