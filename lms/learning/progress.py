@@ -105,7 +105,7 @@ class ModuleItem:
         return self.done >= self.required and quizzes_ok and bool(self.lessons or self.quizzes)
 
 
-def course_outline(user: User, course: Course) -> list[ModuleItem]:
+def course_outline(user: User, course: Course, statuses: dict | None = None) -> list[ModuleItem]:
     """The active modules and lessons of a course, in order, with my status for each."""
     modules = db.session.scalars(
         select(Module).where(Module.course_id == course.id, Module.archived_at.is_(None))
@@ -130,7 +130,7 @@ def course_outline(user: User, course: Course) -> list[ModuleItem]:
             by_module[lesson.module_id].append(LessonItem(lesson, status))
     from lms.quizzes.attempts import quiz_statuses
 
-    statuses = quiz_statuses(user, course)
+    statuses = quiz_statuses(user, course) if statuses is None else statuses
     quizzes_by_module: dict[int, list] = {m.id: [] for m in modules}
     for status in statuses.values():
         if status.quiz.kind == "module" and status.quiz.module_id in quizzes_by_module:
@@ -138,9 +138,10 @@ def course_outline(user: User, course: Course) -> list[ModuleItem]:
     return [ModuleItem(module, by_module[module.id], quizzes_by_module[module.id]) for module in modules]
 
 
-def modules_complete(user: User, course: Course) -> bool:
+def modules_complete(user: User, course: Course, outline: list[ModuleItem] | None = None) -> bool:
     """All required lessons done and all required module quizzes passed: the post-test opens."""
-    return all(item.complete or (not item.lessons and not item.quizzes) for item in course_outline(user, course))
+    outline = course_outline(user, course) if outline is None else outline
+    return all(item.complete or (not item.lessons and not item.quizzes) for item in outline)
 
 
 def active_lessons(course: Course) -> list[Lesson]:
@@ -193,12 +194,14 @@ def _record(user: User, lesson: Lesson) -> LessonProgress:
 
 def record_view(user: User, lesson: Lesson) -> LessonProgress:
     """Note that the user opened the lesson now."""
-    from lms.learning.rollup import refresh_user
+    from lms.learning.rollup import touch_user
 
+    now = utcnow()
     record = _record(user, lesson)
-    record.last_viewed_at = utcnow()
+    if record.last_viewed_at != now:
+        record.last_viewed_at = now
     db.session.flush()
-    refresh_user(user.id, lesson.course_id)
+    touch_user(user.id, lesson.course_id, now)
     return record
 
 

@@ -39,6 +39,17 @@ def refresh_user(user_id: int, course_id: int) -> None:
     db.session.flush()
 
 
+def touch_user(user_id: int, course_id: int, when) -> None:
+    """A lesson was opened: only the last activity changes (one UPDATE on the hot path)."""
+    from sqlalchemy import update
+
+    changed = db.session.execute(
+        update(CourseProgress).where(CourseProgress.user_id == user_id, CourseProgress.course_id == course_id)
+        .values(last_activity_at=when).execution_options(synchronize_session=False)).rowcount
+    if not changed:
+        refresh_user(user_id, course_id)
+
+
 def refresh_course(course_id: int) -> None:
     """Recount every trainee of the course (after an import changed which lessons are required)."""
     db.session.execute(delete(CourseProgress).where(CourseProgress.course_id == course_id))

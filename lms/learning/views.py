@@ -79,17 +79,18 @@ def join() -> Response | tuple[str, int]:
 @login_required
 def course(course_slug: str) -> str:
     """The course's modules and lessons with my status for each."""
-    course = _get_course(course_slug)
-    outline = progress.course_outline(current_user, course)
-    started = any(item.status != "not_started" for module in outline for item in module.lessons)
     from lms.quizzes.attempts import quiz_statuses
 
-    statuses = quiz_statuses(current_user, course).values()
+    course = _get_course(course_slug)
+    by_quiz = quiz_statuses(current_user, course)
+    outline = progress.course_outline(current_user, course, by_quiz)
+    started = any(item.status != "not_started" for module in outline for item in module.lessons)
+    statuses = by_quiz.values()
     return render_template(
         "learning/course.html", course=course, outline=outline, started=started,
         pretest=next((s for s in statuses if s.quiz.kind == "pretest"), None),
         posttest=next((s for s in statuses if s.quiz.kind == "posttest"), None),
-        modules_done=progress.modules_complete(current_user, course),
+        modules_done=progress.modules_complete(current_user, course, outline),
         progress=progress.course_progress(current_user, course),
         next_lesson=progress.continue_lesson(current_user, course),
     )

@@ -1,0 +1,64 @@
+"""The hot pages make a small, fixed number of queries, whatever the course or progress size."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+from lms.extensions import db
+from tests.conftest import ROOT
+
+LIMITS = {  # page -> most queries allowed (a trainee, logged in)
+    "lesson": 16,
+    "course": 16,
+    "dashboard": 12,
+}
+
+
+def queries(app, function) -> int:
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(*args):
+        if not args[2].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")):
+            statements.append(args[2])  # savepoints are the test harness's, not the app's
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        function()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+@pytest.fixture
+def reader(app, client, courses, make_user, make_cohort, enrol_user, runner):
+    """A trainee in the real course and in the small test course."""
+    assert runner.invoke(args=["courses", "import", str(ROOT / "courses")]).exit_code == 0
+    user = make_user(email="pembaca@perpusdes.id")
+    for slug in ("strategi-pengembangan-perpustakaan-tik", "mini-a"):
+        enrol_user(user, make_cohort(slug))
+    client.post("/login", data={"email": user.email, "password": "correct-horse-42"})
+    return client
+
+
+def test_hot_pages_make_few_queries_independent_of_size(app, reader):
+    big = "/courses/strategi-pengembangan-perpustakaan-tik"
+    lesson = f"{big}/lessons/dasar-hukum-perpustakaan-desa"
+    reader.get(lesson)  # a trainee coming back to a lesson she has opened before
+
+    def measure():
+        return {"lesson": queries(app, lambda: reader.get(lesson)), "course": queries(app, lambda: reader.get(big)),
+                "dashboard": queries(app, lambda: reader.get("/dashboard"))}
+
+    before = measure()
+    # Much more progress, and a second course on the dashboard: no more queries.
+    for slug in ("apa-itu-tpbis", "pusat-kegiatan-dan-tiga-strategi", "contoh-perubahan-perpustakaan",
+                 "pelibatan-peta-kebutuhan-potensi-mitra", "pelibatan-merancang-kegiatan-inklusif"):
+        reader.post(f"{big}/lessons/{slug}/complete", data={"done": "1"})
+    reader.post("/courses/mini-a/lessons/pengantar/complete", data={"done": "1"})
+    after = measure()
+    assert before == after
+    for page, count in after.items():
+        assert count <= LIMITS[page], (page, count)
