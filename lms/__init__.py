@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -60,6 +61,30 @@ def _configure_sqlite(app: Flask) -> None:
     def writes_take_the_lock_first() -> None:
         # POST/PUT/DELETE requests write: on SQLite they begin with the write lock.
         sqlite_begin_immediate.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+
+
+def _static_cache(response):
+    """Fingerprinted static files (?v=<hash>) never change: browsers keep them for a year."""
+    if request.endpoint == "static" and request.args.get("v") and response.status_code == 200:
+        response.cache_control.public = True
+        response.cache_control.max_age = 31536000
+        response.cache_control.immutable = True
+    return response
+
+
+def static_url(filename: str) -> str:
+    """url_for('static') with a content hash, so a changed file gets a new URL."""
+    from flask import url_for
+
+    return url_for("static", filename=filename, v=_static_hash(filename))
+
+
+@lru_cache(maxsize=64)
+def _static_hash(filename: str) -> str:
+    import hashlib
+
+    path = ROOT / "static" / filename
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:10] if path.is_file() else "0"
 
 
 def _security_headers(response):
@@ -182,6 +207,8 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_error_handler(HTTPException, handle_http_error)
     _request_log(app)
     app.after_request(_security_headers)
+    app.after_request(_static_cache)
+    app.jinja_env.globals["static_url"] = static_url
 
     from lms.auth import can
     from lms.accounts.forms import LanguageForm
