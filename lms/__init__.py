@@ -116,7 +116,7 @@ def _request_log(app: Flask) -> None:
     def log_request(response):
         started = g.pop("request_started", None)
         if started is not None:
-            user = current_user.get_id() if current_user else None
+            user = session.get("_user_id")  # Flask-Login's id in the cookie: no database query
             log.info("method=%s path=%s status=%s duration_ms=%.1f user=%s", request.method, request.path,
                      response.status_code, (time.perf_counter() - started) * 1000, user or "-")
         return response
