@@ -1,0 +1,199 @@
+"""Course folders as {path: bytes}: read from disk or a zip (safely), stored in the database, written back.
+
+A tree is the whole course folder: course.yml, module folders, lessons, quiz files, GIFT banks,
+images. Paths are relative, with '/' separators, and never leave the folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import stat
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from sqlalchemy import select
+
+from lms.authoring.models import CourseFile, CourseFileDraft, CourseFileVersion
+from lms.extensions import db
+from lms.util import utcnow
+
+MAX_FILES = 2000
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_TREE_BYTES = 50 * 1024 * 1024
+# A stable time for zip entries, so the same files always give the same zip.
+ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+
+Tree = dict[str, bytes]
+
+
+class TreeError(ValueError):
+    """A folder or zip that cannot be taken as a course: says what and where."""
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def clean_path(name: str) -> str | None:
+    """The relative POSIX path of a zip entry or editor path, or None if it is unsafe."""
+    if not name or "\\" in name or "\x00" in name or name.startswith("/") or ":" in name.split("/", 1)[0]:
+        return None
+    parts = PurePosixPath(name).parts
+    if any(part in ("", ".", "..") for part in parts):
+        return None
+    return "/".join(parts)
+
+
+def _skipped(parts: tuple[str, ...]) -> bool:
+    """Hidden files and editor/OS clutter are not part of a course."""
+    return any(p.startswith(".") or p in ("__pycache__", "__MACOSX", "Thumbs.db") for p in parts)
+
+
+def read_folder(root: Path) -> Tree:
+    """Every file under a course folder, within the limits."""
+    tree: Tree = {}
+    total = 0
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if _skipped(rel.parts) or path.is_symlink() or not path.is_file():
+            continue
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise TreeError(f"{rel.as_posix()}: file is larger than {MAX_FILE_BYTES // 1024 // 1024} MB")
+        total += size
+        if total > MAX_TREE_BYTES or len(tree) >= MAX_FILES:
+            raise TreeError(f"{root}: the course folder is larger than {MAX_TREE_BYTES // 1024 // 1024} MB "
+                            f"or {MAX_FILES} files")
+        tree[rel.as_posix()] = path.read_bytes()
+    return tree
+
+
+def read_zip(source: str | Path | bytes) -> list[Tree]:
+    """The course folders in a zip: course.yml at its root, or one folder per course.
+
+    Refuses paths outside the folder, links, and archives that unpack to more than the limits
+    (sizes are counted while unpacking, not trusted from the headers: a zip bomb stops early).
+    """
+    stream = io.BytesIO(source) if isinstance(source, bytes) else source
+    try:
+        archive = zipfile.ZipFile(stream)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise TreeError(f"not a zip file ({exc})") from None
+    files: Tree = {}
+    total = 0
+    with archive:
+        entries = [info for info in archive.infolist() if not info.is_dir()]
+        if len(entries) > MAX_FILES:
+            raise TreeError(f"the zip holds {len(entries)} files; the limit is {MAX_FILES}")
+        for info in entries:
+            name = clean_path(info.filename)
+            if name is None:
+                raise TreeError(f"{info.filename}: a path outside the course folder is not allowed")
+            if stat.S_ISLNK(info.external_attr >> 16):
+                raise TreeError(f"{name}: links are not allowed")
+            if _skipped(PurePosixPath(name).parts):
+                continue
+            limit = min(MAX_FILE_BYTES, MAX_TREE_BYTES - total)
+            with archive.open(info) as handle:
+                data = handle.read(limit + 1)
+            if len(data) > limit:
+                raise TreeError(f"{name}: unpacks to more than the limit "
+                                f"({MAX_FILE_BYTES // 1024 // 1024} MB a file, {MAX_TREE_BYTES // 1024 // 1024} MB in all)")
+            total += len(data)
+            files[name] = data
+    if "course.yml" in files:
+        return [files]
+    roots = sorted({name.split("/", 1)[0] for name in files if name.count("/") == 1 and name.endswith("/course.yml")})
+    if not roots:
+        raise TreeError("the zip holds no course.yml (at its root or in a folder)")
+    return [{name.split("/", 1)[1]: data for name, data in files.items() if name.startswith(root + "/")}
+            for root in roots]
+
+
+def write_folder(tree: Tree, root: Path) -> None:
+    """Write a tree as a folder (for the loader, which reads folders)."""
+    for name, data in tree.items():
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+
+def zip_trees(trees: dict[str, Tree]) -> bytes:
+    """A zip with one folder per course; byte-identical for identical files."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for folder in sorted(trees):
+            for name in sorted(trees[folder]):
+                info = zipfile.ZipInfo(f"{folder}/{name}", date_time=ZIP_TIME)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                archive.writestr(info, trees[folder][name])
+    return buffer.getvalue()
+
+
+# --- the tree in the database ---------------------------------------------------------------
+
+
+def published_tree(course_id: int) -> Tree:
+    return {f.path: f.data for f in db.session.scalars(
+        select(CourseFile).where(CourseFile.course_id == course_id).order_by(CourseFile.path))}
+
+
+def drafts(course_id: int) -> dict[str, CourseFileDraft]:
+    return {d.path: d for d in db.session.scalars(
+        select(CourseFileDraft).where(CourseFileDraft.course_id == course_id).order_by(CourseFileDraft.path))}
+
+
+def working_tree(course_id: int) -> Tree:
+    """The published files with every draft applied: what publishing would make live."""
+    tree = published_tree(course_id)
+    for path, draft in drafts(course_id).items():
+        if draft.data is None:
+            tree.pop(path, None)
+        else:
+            tree[path] = draft.data
+    return tree
+
+
+@dataclass
+class TreeChanges:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+
+def diff_trees(old: Tree, new: Tree) -> TreeChanges:
+    return TreeChanges(
+        added=sorted(set(new) - set(old)),
+        changed=sorted(p for p in set(old) & set(new) if old[p] != new[p]),
+        removed=sorted(set(old) - set(new)),
+    )
+
+
+def store_tree(course_id: int, tree: Tree, *, origin: str, author_id: int | None) -> TreeChanges:
+    """Make `tree` the course's published files, keeping a version of each file that changed
+    (flush only; the caller commits with the content sync, in one transaction)."""
+    now = utcnow()
+    current = {f.path: f for f in db.session.scalars(select(CourseFile).where(CourseFile.course_id == course_id))}
+    changes = diff_trees({p: f.data for p, f in current.items()}, tree)
+    for path in changes.added + changes.changed:
+        data = tree[path]
+        digest = sha256(data)
+        row = current.get(path)
+        if row is None:
+            db.session.add(CourseFile(course_id=course_id, path=path, data=data, sha256=digest, updated_at=now))
+        else:
+            row.data, row.sha256, row.updated_at = data, digest, now
+        db.session.add(CourseFileVersion(course_id=course_id, path=path, data=data, sha256=digest,
+                                         origin=origin, author_id=author_id, created_at=now))
+    for path in changes.removed:
+        db.session.delete(current[path])
+        db.session.add(CourseFileVersion(course_id=course_id, path=path, data=None, sha256="",
+                                         origin=origin, author_id=author_id, created_at=now))
+    db.session.flush()
+    return changes
