@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app lms
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve test install install-test setup translations migrate
+.PHONY: run serve worker test bench install install-test setup translations migrate
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -44,5 +44,14 @@ run: setup
 serve: setup
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py lms.wsgi:app
 
+# Background jobs (certificate ZIPs, reminder mailings) on Redis: run one or more next to `make serve`.
+worker: install
+	@test -n "$$LMS_REDIS_URL" || { echo "set LMS_REDIS_URL (the same Redis as the app servers)"; exit 2; }
+	$(FLASK) jobs worker
+
 test: install-test
 	$(PY) -m pytest
+
+# HTTP load benchmark under gunicorn with wrk (bench/README.md), e.g. BENCH_ARGS="--backends sqlite --duration 5".
+bench: install
+	$(PY) bench/bench_http.py $(BENCH_ARGS)

@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import event
 
 from lms import config as lms_config
-from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+from lms.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
 ROOT = lms_config.ROOT
 
@@ -65,6 +65,11 @@ def _configure_sqlite(app: Flask) -> None:
 
 def _static_cache(response):
     """Fingerprinted static files (?v=<hash>) never change: browsers keep them for a year."""
+    if request.endpoint == "static" and response.status_code == 200:
+        # Our static files are small: read them whole, so Flask-Compress compresses them with
+        # gzip too (not only streaming algorithms) and the file is closed with the response.
+        response.direct_passthrough = False
+        response.make_sequence()
     if request.endpoint == "static" and request.args.get("v") and response.status_code == 200:
         response.cache_control.public = True
         response.cache_control.max_age = 31536000
@@ -143,6 +148,9 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     if url.startswith("postgresql://"):  # use psycopg 3, the driver we install
         app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + url[len("postgresql://"):]
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = lms_config.postgres_engine_options(
+            app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "lms" / "translations"))
 
@@ -152,6 +160,7 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    compress.init_app(app)  # registered first, so it runs after every other after_request
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -179,7 +188,7 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     from lms.content.cli import courses_cli
     from lms.content.views import bp as content_bp
     from lms.core.views import bp as core_bp
-    from lms.core.views import handle_http_error
+    from lms.core.views import handle_database_unavailable, handle_http_error
     from lms.demo import demo_cli
     from lms.api.views import bp as api_bp
     from lms.certificates.cli import certificates_cli
@@ -189,12 +198,15 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     from lms.reports.cli import dev_cli, reports_cli
     from lms.quizzes.views import bp as quizzes_bp
     from lms.translate import translate_cli
+    from lms.authoring.views import bp as authoring_bp
 
     for blueprint in (core_bp, accounts_bp, learning_bp, content_bp, cohorts_bp, quizzes_bp, certificates_bp,
-                      invites_bp, api_bp):
+                      invites_bp, api_bp, authoring_bp):
         app.register_blueprint(blueprint)
+    from lms.jobs import jobs_cli
+
     for group in (users_cli, courses_cli, cohorts_cli, demo_cli, translate_cli, quizzes_cli, certificates_cli,
-                  reports_cli, dev_cli):
+                  reports_cli, dev_cli, jobs_cli):
         app.cli.add_command(group)
 
     from werkzeug.exceptions import HTTPException
@@ -205,6 +217,11 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     app.cli.add_command(restore_command)
 
     app.register_error_handler(HTTPException, handle_http_error)
+    # Database restarted or unreachable: 503 with Retry-After, not a 500 for every request.
+    from sqlalchemy.exc import DisconnectionError, OperationalError
+
+    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(DisconnectionError, handle_database_unavailable)
     _request_log(app)
     app.after_request(_security_headers)
     app.after_request(_static_cache)

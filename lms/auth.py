@@ -41,6 +41,19 @@ def runs_cohort(user: User, cohort: Cohort) -> bool:
         CohortStaff.cohort_id == cohort.id, CohortStaff.user_id == user.id))))
 
 
+def authors_course(user: User, course: Course) -> bool:
+    """An admin, or a facilitator assigned to a cohort of the course."""
+    from lms.cohorts.models import CohortStaff
+
+    if user.role_enum is Role.ADMIN:
+        return True
+    if user.role_enum is not Role.FACILITATOR:
+        return False
+    return bool(db.session.scalar(select(exists().where(
+        CohortStaff.user_id == user.id, CohortStaff.role == "facilitator",
+        CohortStaff.cohort_id == Cohort.id, Cohort.course_id == course.id))))
+
+
 def _has_role(user: Any, *roles: Role) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and user.role_enum in roles
 
@@ -64,6 +77,10 @@ def can(user: User | AnonymousUserMixin, action: str, obj: Any = None) -> bool:
         return obj is not None and runs_cohort(user, db.session.get(Cohort, obj.cohort_id))
     if action == "download_certificate":
         return obj is not None and (obj.user_id == user.id or can(user, "manage_certificates", obj))
+    if action == "author":  # open the course editor (which lists the courses one may edit)
+        return role in (Role.FACILITATOR, Role.ADMIN)
+    if action == "author_course":  # edit, publish, export or upload a course's files
+        return isinstance(obj, Course) and authors_course(user, obj)
     if action == "manage_cohorts":
         return role in (Role.ORGANIZER, Role.ADMIN)
     if action == "admin":

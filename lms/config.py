@@ -90,6 +90,9 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "VERIFY_RATE_LIMIT": "60 per minute",
         "VERIFY_MISS_RATE_LIMIT": "10 per minute",
         "JOBS_INLINE": False,
+        # With REDIS_URL, jobs go to this RQ queue (`make worker`); a job may run this many seconds.
+        "JOBS_QUEUE": "lms",
+        "JOBS_TIMEOUT": 1800,
         # Email (reminders, set-password links): off unless SMTP_HOST is set.
         "SMTP_HOST": None,
         "SMTP_PORT": 587,
@@ -98,7 +101,31 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "SMTP_STARTTLS": True,
         "MAIL_FROM": "Bimtek LMS <noreply@localhost>",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis for rate limits: give up quickly when it is unreachable (then limits fall back to memory).
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        # Compressed responses (Flask-Compress): text formats only; PDF, ZIP, XLSX and images
+        # are compressed already. Brotli for browsers that take it, else gzip.
+        "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/javascript", "application/javascript",
+                               "application/json", "image/svg+xml", "text/csv", "text/plain",
+                               "application/manifest+json", "image/x-icon"],
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_MIN_SIZE": 500,
     }
+
+
+def postgres_engine_options(options: dict[str, Any], environ: dict[str, str] | os._Environ[str] = os.environ
+                            ) -> dict[str, Any]:
+    """Pool settings for PostgreSQL, sized to the gunicorn threads of one worker process.
+
+    Each thread holds at most one connection; two more serve a background job thread and a
+    burst. A request waits at most 10 s for a connection and a connection attempt gives up
+    after 5 s, so an unreachable database answers 503 quickly instead of hanging every thread.
+    """
+    threads = int(environ.get("LMS_THREADS", 4))
+    result = {"pool_pre_ping": True, "pool_size": threads + 2, "max_overflow": 2, "pool_timeout": 10,
+              **options}
+    result["connect_args"] = {"connect_timeout": 5, **options.get("connect_args", {})}
+    return result
 
 
 def secret_key_from_instance(instance_path: Path) -> str:

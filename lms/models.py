@@ -7,4 +7,4 @@ from lms.learning.models import CourseProgress, LessonProgress  # noqa: F401
 from lms.quizzes.models import Answer, Attempt, Question, QuestionBank, Quiz  # noqa: F401
 from lms.certificates.models import Certificate, CertificateCounter  # noqa: F401
 from lms.jobs import Job  # noqa: F401
-from lms.authoring.models import CourseFile, CourseFileDraft, CourseFileVersion  # noqa: F401
+from lms.authoring.models import CourseFile, CourseFileDraft, CourseFileVersion, CourseUpload  # noqa: F401

@@ -106,6 +106,25 @@ ROUTES = {
     "certificates.job": ("GET", "/organizer/jobs/{job_id}", signed_in(403, organizer=200, admin=200)),
     "certificates.job_download": ("GET", "/organizer/jobs/{job_id}/download",
                                   signed_in(403, organizer=200, admin=200)),
+    # The course editor: facilitators assigned to a cohort of the course, and admins (the
+    # facilitator here is assigned to none).
+    "authoring.index": ("GET", "/author/", signed_in(403, facilitator=200, admin=200)),
+    "authoring.course": ("GET", "/author/courses/mini-a", signed_in(403, admin=200)),
+    "authoring.edit": ("GET", "/author/courses/mini-a/files/01-dasar/01-pengantar.md/edit", signed_in(403, admin=200)),
+    "authoring.discard": ("POST", "/author/courses/mini-a/files/01-dasar/01-pengantar.md/discard",
+                          signed_in(403, admin=302)),
+    "authoring.raw": ("GET", "/author/courses/mini-a/raw/01-dasar/images/diagram.svg", signed_in(403, admin=200)),
+    "authoring.history": ("GET", "/author/courses/mini-a/files/01-dasar/01-pengantar.md/history",
+                          signed_in(403, admin=200)),
+    "authoring.version": ("GET", "/author/courses/mini-a/versions/{version_id}", signed_in(403, admin=200)),
+    "authoring.restore": ("POST", "/author/courses/mini-a/versions/{version_id}/restore", signed_in(403, admin=302)),
+    "authoring.publish": ("POST", "/author/courses/mini-a/publish", signed_in(403, admin=302)),
+    "authoring.upload_image": ("POST", "/author/courses/mini-a/images", signed_in(403, admin=302)),
+    "authoring.export": ("GET", "/author/courses/mini-a/export.zip", signed_in(403, admin=200)),
+    "authoring.upload": ("POST", "/author/courses/mini-a/upload", signed_in(403, admin=302)),
+    # An uploaded zip is its uploader's (the admin's here): nobody else learns it exists.
+    "authoring.upload_preview": ("GET", "/author/uploads/{upload_id}", signed_in(404, admin=200)),
+    "authoring.upload_apply": ("POST", "/author/uploads/{upload_id}/apply", signed_in(404, admin=302)),
 }
 
 
@@ -156,10 +175,17 @@ def attempts(app, world, make_cohort, enrol_user, make_user):
         db.session.add(batch)
         newcomer = make_user(email="undangan@example.test")
         token = new_password_token(newcomer)
+        from lms.authoring.models import CourseFileVersion, CourseUpload
+
+        version_id = db.session.scalar(select(CourseFileVersion.id).where(
+            CourseFileVersion.path == "01-dasar/01-pengantar.md", CourseFileVersion.course_id == world["cohort_a"].course_id))
+        upload = CourseUpload(course_id=world["cohort_a"].course_id, filename="x.zip", data=b"PK",
+                              created_by_id=world["admin"].id)
+        db.session.add(upload)
         db.session.commit()
         return {"staff_id": staff.id, "batch_id": batch.id, "token": token,"open_attempt": open_attempt.id, "done_attempt": done.id, "essay_answer": answer_id,
                 "cert_code": certificate.code, "cert_id": certificate.id, "cohort_a": world["cohort_a"].id,
-                "job_id": job.id}
+                "job_id": job.id, "version_id": version_id, "upload_id": upload.id}
 
 
 def test_every_route_is_listed(app):

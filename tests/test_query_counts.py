@@ -7,11 +7,13 @@ from sqlalchemy import event
 
 from lms.extensions import db
 from tests.conftest import ROOT
+from tests.quizzes.conftest import quiz_world  # noqa: F401  (fixture)
 
 LIMITS = {  # page -> most queries allowed (a trainee, logged in)
     "lesson": 16,
     "course": 16,
     "dashboard": 12,
+    "quiz submit": 16,
 }
 
 
@@ -62,3 +64,30 @@ def test_hot_pages_make_few_queries_independent_of_size(app, reader):
     assert before == after
     for page, count in after.items():
         assert count <= LIMITS[page], (page, count)
+
+
+def test_quiz_submit_makes_few_queries_independent_of_answers_and_attempts(app, client, quiz_world):
+    """Submitting grades every answer: one query for all questions and one for all answers,
+    whatever their number and however many attempts came before."""
+    from sqlalchemy import update
+
+    from lms.quizzes.models import Quiz
+    from tests.quizzes.conftest import correct_form, questions_by_key, quiz_by_slug, start
+
+    quiz = quiz_by_slug(app, "kuis-modul")
+    with app.app_context():  # unlimited attempts, so that many can come before
+        db.session.execute(update(Quiz).where(Quiz.id == quiz.id).values(attempts_allowed=0))
+        db.session.commit()
+    questions = questions_by_key(app, quiz)
+
+    def submit(form) -> int:
+        attempt = start(client, "kuis-modul")
+        assert client.post(f"/attempts/{attempt}/save", data=form).status_code == 302  # saved
+        return queries(app, lambda: client.post(f"/attempts/{attempt}/submit"))
+
+    first_with_one_answer = submit({f"q{questions['benar-salah'].id}": "true"})
+    for _ in range(3):
+        submit(correct_form(app, essay=""))
+    fifth_with_every_answer = submit(correct_form(app, essay=""))
+    assert first_with_one_answer == fifth_with_every_answer
+    assert fifth_with_every_answer <= LIMITS["quiz submit"], fifth_with_every_answer

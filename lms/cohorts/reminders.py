@@ -65,3 +65,34 @@ def last_reminders(cohort: Cohort, days: int = 14) -> dict[int, datetime]:
         if user_id not in latest or sent_at > latest[user_id]:
             latest[user_id] = sent_at
     return latest
+
+
+def send_emails(job, progress) -> tuple[bytes, str]:
+    """Job handler: email the reminders in batches, logging each batch once it is sent, so a
+    failure part-way leaves a true record of who was reminded. Anyone reminded today by the
+    time the job runs (a second click) is skipped."""
+    from lms.mail import send_mails
+
+    params = job.params
+    cohort = db.session.get(Cohort, params["cohort_id"])
+    sender = db.session.get(User, params["sender_id"])
+    chosen = participants(cohort, params["user_ids"])
+    already = reminded_today(cohort, [u.id for u in chosen], "email")
+    fresh = [u for u in chosen if u.id not in already]
+    sent = 0
+    progress(0, len(fresh))
+    for start in range(0, len(fresh), 50):
+        batch = fresh[start:start + 50]
+        sent += send_mails([(u.email, *email_text(cohort, u, params["course_url"])) for u in batch])
+        log(cohort, batch, sender, "email")
+        progress(sent, len(fresh))  # commits the batch's log with the progress
+    return f"{sent}\n".encode(), f"pengingat-{cohort.slug}.txt"
+
+
+def _register() -> None:
+    from lms.jobs import HANDLERS
+
+    HANDLERS["reminder_emails"] = send_emails
+
+
+_register()

@@ -344,8 +344,9 @@ def _report_page(cohorts: list[Cohort], *, title: str, cohort: Cohort | None) ->
 @login_required
 def remind(cohort_id: int) -> Response | str:
     """Remind the selected participants: by email, or as a WhatsApp message to copy."""
+    from lms import jobs
     from lms.cohorts import reminders
-    from lms.mail import MailNotConfigured, send_mails
+    from lms.mail import mail_configured
 
     cohort = _cohort(cohort_id)
     ids = [int(v) for v in request.form.getlist("user_id") if v.isdigit()]
@@ -359,14 +360,24 @@ def remind(cohort_id: int) -> Response | str:
         flash(_("Choose at least one participant."), "error")
         return redirect(url_for("cohorts.report", cohort_id=cohort.id, inactive=7, sort="activity"))
     if channel == "email":
-        try:
-            sent = send_mails([(u.email, *reminders.email_text(cohort, u, course_url)) for u in fresh]) if fresh else 0
-        except MailNotConfigured:
+        if not mail_configured():
             flash(_("Email is not configured on this server; use the WhatsApp message instead."), "error")
             return redirect(url_for("cohorts.report", cohort_id=cohort.id, inactive=7, sort="activity"))
-        reminders.log(cohort, fresh, current_user, "email")
-        db.session.commit()
-        flash(_("%(sent)s reminders sent by email.", sent=sent), "success")
+        if fresh:  # a background job sends them (many participants, one slow SMTP server)
+            job = jobs.enqueue("reminder_emails", {"cohort_id": cohort.id, "user_ids": [u.id for u in fresh],
+                                                   "sender_id": current_user.id, "course_url": course_url},
+                               current_user.id)
+            db.session.commit()
+            jobs.start(job)
+            if job.status == "done":
+                flash(_("%(sent)s reminders sent by email.", sent=job.progress), "success")
+            elif job.status == "failed":
+                flash(_("The reminders could not be sent: %(error)s", error=job.error), "error")
+            else:
+                flash(_("%(count)s reminders are being sent by email; the report shows who has been reminded.",
+                        count=len(fresh)), "success")
+        else:
+            flash(_("%(sent)s reminders sent by email.", sent=0), "success")
         if skipped:
             flash(_("Already reminded today, not sent again: %(names)s", names=", ".join(u.full_name for u in skipped)),
                   "info")
@@ -397,3 +408,6 @@ def set_password(token: str) -> Response | str | tuple[str, int]:
         return redirect(url_for("learning.dashboard"))
     status = 200 if request.method == "GET" else 400
     return render_template("cohorts/set_password.html", form=form, user=user), status
+
+
+import lms.cohorts.reminders  # noqa: E402,F401  (registers the reminder-email job handler)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import text
@@ -11,6 +13,7 @@ from werkzeug.wrappers import Response
 from lms.extensions import db
 
 bp = Blueprint("core", __name__)
+log = logging.getLogger(__name__)
 
 
 @bp.get("/")
@@ -32,6 +35,26 @@ def healthz() -> tuple[Response, int]:
         database = f"error: {type(exc).__name__}"
     healthy = database == "ok"
     return jsonify(status="ok" if healthy else "error", database=database), 200 if healthy else 503
+
+
+def handle_database_unavailable(error: Exception) -> tuple[str, int, dict[str, str]]:
+    """The database is unreachable (restart, failover): a friendly 503 that asks to retry.
+
+    The pool pings connections before use (pool_pre_ping), so requests recover by themselves
+    once the database is back. The page is rendered without touching the database: the user
+    shown as anonymous, the session's connection discarded.
+    """
+    from flask import g
+
+    from lms.extensions import login_manager
+
+    log.warning("database unavailable: %s", str(error).splitlines()[0] if str(error) else type(error).__name__)
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone; the session is removed at teardown anyway
+        pass
+    g._login_user = login_manager.anonymous_user()  # Flask-Login's per-request user: no user query
+    return render_template("core/error.html", code=503), 503, {"Retry-After": "30"}
 
 
 def handle_http_error(error: HTTPException) -> tuple[str, int]:

@@ -1,0 +1,66 @@
+"""A lesson file seen as fields: front matter keys the form edits, and the Markdown body.
+
+Saving changes only the front-matter lines of the keys that changed, so comments and other
+keys a facilitator wrote in the file stay as they were.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import yaml
+
+from lms.content.loader import split_front_matter
+
+
+@dataclass
+class LessonFields:
+    title: str
+    minutes: int | None
+    required: bool
+    body: str
+
+
+def read_lesson(text: str) -> LessonFields:
+    front, body, _ = split_front_matter(text)
+    try:
+        meta = yaml.safe_load(front or "") or {}
+    except yaml.YAMLError:
+        meta = {}
+    if not isinstance(meta, dict):
+        meta = {}
+    minutes = meta.get("minutes")
+    return LessonFields(str(meta.get("title") or ""), minutes if isinstance(minutes, int) else None,
+                        meta.get("required", True) is not False, body)
+
+
+def _scalar(value: object) -> str:
+    return yaml.safe_dump(value, allow_unicode=True, width=10_000, default_flow_style=True).strip().removesuffix("...").strip()
+
+
+def write_lesson(original: str, fields: LessonFields) -> str:
+    """The lesson file with the given fields and body, keeping the rest of the front matter."""
+    front, _, _ = split_front_matter(original)
+    lines = (front or "").splitlines()
+    old = read_lesson(original)
+    wanted = {"title": fields.title, "minutes": fields.minutes, "required": fields.required}
+    current = {"title": old.title, "minutes": old.minutes, "required": old.required}
+    for key, value in wanted.items():
+        if value == current[key] and any(re.match(rf"^{key}\s*:", line) for line in lines):
+            continue
+        pattern = re.compile(rf"^{key}\s*:")
+        index = next((i for i, line in enumerate(lines) if pattern.match(line)), None)
+        if value is None or (key == "required" and value is True and index is None):
+            if index is not None:
+                del lines[index]
+            continue
+        new_line = f"{key}: {_scalar(value)}"
+        if index is None:
+            lines.append(new_line)
+        else:
+            lines[index] = new_line
+    body = fields.body.replace("\r\n", "\n")
+    if not body.endswith("\n"):
+        body += "\n"
+    return "---\n" + "\n".join(lines) + "\n---\n" + body

@@ -1,0 +1,233 @@
+"""Drafts, publishing, history and restore: the browser's door to a course's files.
+
+Publishing writes the working tree (published files plus drafts) to a temporary folder and
+runs the very loader and sync that `courses import` runs, so the browser can publish nothing
+that the command line would refuse, and both leave the same rows and file versions.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import exists, select
+
+from lms.authoring.models import CourseFile, CourseFileDraft, CourseFileVersion
+from lms.authoring.tree import Tree, clean_path, drafts, published_tree, sha256, working_tree, write_folder
+from lms.content.models import Course, Lesson
+from lms.content.problems import Problem
+from lms.content.sync import SyncReport
+from lms.extensions import db
+from lms.learning.models import LessonProgress
+from lms.util import utcnow
+
+TEXT_SUFFIXES = (".md", ".yml", ".yaml", ".gift", ".txt")
+
+
+@dataclass
+class Current:
+    """What the editor shows for a file: the draft if there is one, else the published file."""
+
+    path: str
+    data: bytes | None
+    sha256: str
+    draft: CourseFileDraft | None
+    published_sha256: str
+
+    @property
+    def text(self) -> str:
+        return (self.data or b"").decode("utf-8", errors="replace")
+
+    @property
+    def stale(self) -> bool:
+        """The draft was started from a published file that has changed since."""
+        return self.draft is not None and self.draft.base_sha256 != self.published_sha256
+
+
+def current(course_id: int, path: str) -> Current | None:
+    published = db.session.scalar(select(CourseFile).where(CourseFile.course_id == course_id, CourseFile.path == path))
+    draft = db.session.scalar(select(CourseFileDraft).where(CourseFileDraft.course_id == course_id,
+                                                            CourseFileDraft.path == path))
+    if published is None and draft is None:
+        return None
+    published_sha = published.sha256 if published else ""
+    if draft is not None:
+        return Current(path, draft.data, draft.sha256, draft, published_sha)
+    return Current(path, published.data, published.sha256, None, published_sha)
+
+
+@dataclass
+class Conflict:
+    """Someone saved this file after the editor loaded it: both texts, for the second editor."""
+
+    path: str
+    theirs: str
+    theirs_sha256: str
+    mine: str
+
+
+def save_draft(course_id: int, path: str, data: bytes | None, *, loaded_sha256: str, author_id: int,
+               rebase: bool = False) -> Conflict | None:
+    """Save (data None: remove) a file as a draft, unless it changed since the editor loaded it.
+
+    loaded_sha256 is the digest of the text the editor showed ('' for a new file). rebase=True
+    takes the currently published file as the draft's new base (after a stale warning).
+    """
+    if clean_path(path) != path:
+        raise ValueError(f"unsafe path {path!r}")
+    now = current(course_id, path)
+    now_sha = now.sha256 if now else ""
+    new_sha = sha256(data) if data is not None else ""
+    if now_sha != loaded_sha256 and now_sha != new_sha:
+        return Conflict(path, now.text if now else "", now_sha, (data or b"").decode("utf-8", errors="replace"))
+    published_sha = now.published_sha256 if now else ""
+    draft = now.draft if now else None
+    if draft is None:
+        if new_sha == published_sha and data is not None:
+            return None  # nothing changed
+        draft = CourseFileDraft(course_id=course_id, path=path, base_sha256=published_sha)
+        db.session.add(draft)
+    elif rebase:
+        draft.base_sha256 = published_sha
+    draft.data, draft.sha256, draft.author_id, draft.updated_at = data, new_sha, author_id, utcnow()
+    if draft.id is not None and data is not None and new_sha == published_sha and draft.base_sha256 == published_sha:
+        db.session.delete(draft)  # edited back to what is published: no draft left
+    db.session.flush()
+    return None
+
+
+def discard_draft(course_id: int, path: str) -> bool:
+    draft = db.session.scalar(select(CourseFileDraft).where(CourseFileDraft.course_id == course_id,
+                                                            CourseFileDraft.path == path))
+    if draft is None:
+        return False
+    db.session.delete(draft)
+    db.session.flush()
+    return True
+
+
+@dataclass
+class PublishResult:
+    """What publishing did, or why it did not: problems (file:line), stale drafts, or lessons
+    with learners' records that would be removed (asks for confirmation)."""
+
+    report: SyncReport | None = None
+    problems: list[Problem] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+    removes_completed: list[tuple[str, int]] = field(default_factory=list)  # lesson title, learners
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def published(self) -> bool:
+        return self.report is not None
+
+
+def publish(course: Course, author_id: int, *, confirm_removals: bool = False, dry_run: bool = False,
+            tree: Tree | None = None, origin: str = "browser") -> PublishResult:
+    """Make the working tree (or the given tree, e.g. an uploaded zip) live in one transaction.
+
+    Flushes only; the caller commits when result.published and not dry_run. A dry run (the
+    preview of an upload) rolls its changes back and returns the report of what would change.
+    """
+    from lms.content.cli import load_sources, sync_specs
+
+    from_drafts = tree is None
+    pending = drafts(course.id) if from_drafts else {}
+    result = PublishResult(files=sorted(pending))
+    if from_drafts:
+        published = {f.path: f.sha256 for f in db.session.scalars(
+            select(CourseFile).where(CourseFile.course_id == course.id))}
+        result.stale = [p for p, d in pending.items() if d.base_sha256 != published.get(p, "")]
+        if result.stale:
+            return result
+        tree = working_tree(course.id)
+    with tempfile.TemporaryDirectory(prefix="lms-publish-") as tmp:
+        write_folder(tree, Path(tmp))
+        specs, problems = load_sources([(Path(tmp), f"{course.slug}/")])
+        result.problems = problems
+        if any(p.severity == "error" for p in problems) or not specs:
+            return result
+        if specs[0][0].slug != course.slug:
+            result.problems.append(Problem(f"{course.slug}/course.yml", None,
+                                           f"the course slug must stay '{course.slug}'"))
+            return result
+        savepoint = db.session.begin_nested()
+        reports, problems = sync_specs(specs, problems, lambda spec: tree, origin=origin, author_id=author_id)
+        result.problems = problems
+        if not reports:
+            savepoint.rollback()
+            return result
+        report = reports[0]
+        result.removes_completed = _completed_lessons_removed(course.id, report)
+        if dry_run or (result.removes_completed and not confirm_removals):
+            savepoint.rollback()
+            result.report = report if dry_run else None
+            return result
+        savepoint.commit()
+    for draft in pending.values():
+        db.session.delete(draft)
+    db.session.flush()
+    result.report = report
+    return result
+
+
+def _completed_lessons_removed(course_id: int, report: SyncReport) -> list[tuple[str, int]]:
+    slugs = [item.split(" ", 1)[1] for item in report.removed if item.startswith("lesson ")]
+    if not slugs:
+        return []
+    rows = db.session.execute(
+        select(Lesson.title, db.func.count(LessonProgress.id))
+        .join(LessonProgress, LessonProgress.lesson_id == Lesson.id)
+        .where(Lesson.course_id == course_id, Lesson.slug.in_(slugs), LessonProgress.completed_at.is_not(None))
+        .group_by(Lesson.id, Lesson.title).order_by(Lesson.title)).all()
+    return [(title, count) for title, count in rows]
+
+
+def has_files(course_id: int) -> bool:
+    return bool(db.session.scalar(select(exists().where(CourseFile.course_id == course_id))))
+
+
+def history(course_id: int, path: str) -> list[CourseFileVersion]:
+    return list(db.session.scalars(select(CourseFileVersion).where(
+        CourseFileVersion.course_id == course_id, CourseFileVersion.path == path)
+        .order_by(CourseFileVersion.id.desc())))
+
+
+def previous_version(version: CourseFileVersion) -> CourseFileVersion | None:
+    return db.session.scalar(select(CourseFileVersion).where(
+        CourseFileVersion.course_id == version.course_id, CourseFileVersion.path == version.path,
+        CourseFileVersion.id < version.id).order_by(CourseFileVersion.id.desc()).limit(1))
+
+
+@dataclass
+class DiffLine:
+    kind: str  # same | added | removed | skip
+    old: int | None
+    new: int | None
+    text: str
+
+
+def diff_lines(old: str, new: str, context: int = 3) -> list[DiffLine]:
+    """A readable line diff: changed lines with a few lines of context around them."""
+    a, b = old.splitlines(), new.splitlines()
+    lines: list[DiffLine] = []
+    for group in difflib.SequenceMatcher(None, a, b, autojunk=False).get_grouped_opcodes(context):
+        if lines:
+            lines.append(DiffLine("skip", None, None, "…"))
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                lines += [DiffLine("same", i1 + k + 1, j1 + k + 1, a[i1 + k]) for k in range(i2 - i1)]
+                continue
+            lines += [DiffLine("removed", i + 1, None, a[i]) for i in range(i1, i2)]
+            lines += [DiffLine("added", None, j + 1, b[j]) for j in range(j1, j2)]
+    return lines
+
+
+def restore(version: CourseFileVersion, author_id: int) -> None:
+    """Put an earlier version of a file back as a draft, to be reviewed and published."""
+    now = current(version.course_id, version.path)
+    conflict = save_draft(version.course_id, version.path, version.data, loaded_sha256=now.sha256 if now else "",
+                          author_id=author_id, rebase=True)
+    assert conflict is None  # loaded_sha256 is what is there now

@@ -1,0 +1,364 @@
+"""The course editor: files as drafts, preview, publish, history, restore, images, zip round trip."""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from lms.auth import can, require
+from lms.authoring import publish as authoring
+from lms.authoring.forms import FileForm, ImageForm, LessonForm, PublishForm, ZipForm
+from lms.authoring.lessons import LessonFields, read_lesson, write_lesson
+from lms.authoring.models import CourseFileVersion, CourseUpload
+from lms.authoring.tree import TreeError, clean_path, diff_trees, drafts, published_tree, read_zip, working_tree, zip_trees
+from lms.content.loader import IMAGE_TYPES, MAX_IMAGE_BYTES
+from lms.content.markdown import render_markdown
+from lms.content.models import Course, Lesson, Module
+from lms.extensions import db
+
+bp = Blueprint("authoring", __name__, url_prefix="/author")
+
+
+def _course(slug: str) -> Course:
+    course = db.one_or_404(select(Course).where(Course.slug == slug))
+    require(current_user, "author_course", course)
+    return course
+
+
+def _path(path: str) -> str:
+    if clean_path(path) != path:
+        abort(404)
+    return path
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    """The courses I may edit."""
+    require(current_user, "author")
+    courses = [c for c in db.session.scalars(select(Course).order_by(Course.title)) if can(current_user, "author_course", c)]
+    return render_template("authoring/index.html", courses=courses, zip_form=ZipForm())
+
+
+@bp.get("/courses/<slug>")
+@login_required
+def course(slug: str) -> str:
+    """Outline with each lesson's file, the other files, drafts waiting to be published."""
+    course = _course(slug)
+    modules = db.session.scalars(select(Module).where(Module.course_id == course.id, Module.archived_at.is_(None))
+                                 .order_by(Module.position)).all()
+    lessons = db.session.scalars(select(Lesson).where(Lesson.course_id == course.id, Lesson.archived_at.is_(None))
+                                 .order_by(Lesson.position)).all()
+    tree = working_tree(course.id)
+    lesson_paths = {lesson.source_path for lesson in lessons}
+    other_files = sorted(p for p in tree if p not in lesson_paths and p.endswith(authoring.TEXT_SUFFIXES))
+    images = sorted(p for p in tree if posixpath.splitext(p)[1].lower() in IMAGE_TYPES)
+    return render_template("authoring/course.html", course=course, modules=modules, lessons=lessons,
+                           other_files=other_files, images=images, pending=drafts(course.id),
+                           has_files=authoring.has_files(course.id), publish_form=PublishForm(), zip_form=ZipForm())
+
+
+def _is_lesson(course_id: int, path: str) -> bool:
+    return path.endswith(".md") and db.session.scalar(
+        select(Lesson.id).where(Lesson.course_id == course_id, Lesson.source_path == path)) is not None
+
+
+def _preview(course: Course, path: str, body: str) -> str:
+    """The same rendering and sanitizing as an import; images come from the working files."""
+    folder = posixpath.dirname(path)
+    return render_markdown(body, source_dir=folder, asset_url=lambda p: url_for(
+        "authoring.raw", slug=course.slug, path=p)).html
+
+
+@bp.route("/courses/<slug>/files/<path:path>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug: str, path: str) -> Response | str:
+    """Edit a file as a draft. A lesson shows its title, minutes and body as fields."""
+    course = _course(slug)
+    path = _path(path)
+    now = authoring.current(course.id, path)
+    is_new = now is None
+    if is_new and not path.endswith(authoring.TEXT_SUFFIXES):
+        abort(404)
+    lesson = path.endswith(".md")
+    form = (LessonForm if lesson else FileForm)()
+    if request.method == "GET":
+        form.loaded_sha.data = now.sha256 if now else ""
+        if lesson:
+            fields = read_lesson(now.text if now else "")
+            form.title.data, form.minutes.data, form.required.data, form.text.data = (
+                fields.title, fields.minutes, fields.required, fields.body)
+        else:
+            form.text.data = now.text if now else ""
+    preview = conflict = None
+    if form.validate_on_submit():
+        if lesson:
+            text = write_lesson(now.text if now else "", LessonFields(
+                form.title.data.strip(), form.minutes.data, bool(form.required.data), form.text.data or ""))
+        else:
+            text = (form.text.data or "").replace("\r\n", "\n")
+        if "preview" in request.form:
+            preview = _preview(course, path, read_lesson(text).body) if lesson else None
+        else:
+            conflict = authoring.save_draft(course.id, path, text.encode("utf-8"), loaded_sha256=form.loaded_sha.data,
+                                            author_id=current_user.id, rebase=form.rebase.data == "1")
+            if conflict is None:
+                db.session.commit()
+                flash(_("Draft saved. Trainees see it after you publish."), "success")
+                return redirect(url_for("authoring.edit", slug=slug, path=path))
+            form.loaded_sha.data = conflict.theirs_sha256
+    return render_template(
+        "authoring/edit.html", course=course, path=path, form=form, lesson=lesson, current=now, preview=preview,
+        conflict=conflict, diff=authoring.diff_lines(conflict.theirs, conflict.mine) if conflict else None,
+        stale_diff=_stale_diff(course.id, now) if now and now.stale else None,
+        image_form=ImageForm(folder=posixpath.dirname(path)), is_new=is_new,
+    ), (409 if conflict else 400 if request.method == "POST" and form.errors else 200)
+
+
+def _stale_diff(course_id: int, now: authoring.Current):
+    published = published_tree(course_id).get(now.path, b"").decode("utf-8", errors="replace")
+    return authoring.diff_lines(published, now.text)
+
+
+@bp.post("/courses/<slug>/files/<path:path>/discard")
+@login_required
+def discard(slug: str, path: str) -> Response:
+    course = _course(slug)
+    if authoring.discard_draft(course.id, _path(path)):
+        db.session.commit()
+        flash(_("Draft discarded: %(path)s", path=path), "success")
+    return redirect(url_for("authoring.course", slug=slug))
+
+
+@bp.get("/courses/<slug>/raw/<path:path>")
+@login_required
+def raw(slug: str, path: str) -> Response:
+    """A file of the working tree (drafts included), e.g. an image in a preview."""
+    course = _course(slug)
+    data = working_tree(course.id).get(_path(path))
+    if data is None:
+        abort(404)
+    suffix = posixpath.splitext(path)[1].lower()
+    mimetype = IMAGE_TYPES.get(suffix) or "text/plain; charset=utf-8"
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@bp.get("/courses/<slug>/files/<path:path>/history")
+@login_required
+def history(slug: str, path: str) -> str:
+    course = _course(slug)
+    versions = authoring.history(course.id, _path(path))
+    if not versions:
+        abort(404)
+    from lms.accounts.models import User
+
+    ids = {v.author_id for v in versions if v.author_id}
+    authors = {u.id: u.full_name for u in db.session.scalars(select(User).where(User.id.in_(ids or {-1})))}
+    return render_template("authoring/history.html", course=course, path=path, versions=versions, authors=authors)
+
+
+def _version(course: Course, version_id: int) -> CourseFileVersion:
+    version = db.session.get(CourseFileVersion, version_id)
+    if version is None or version.course_id != course.id:
+        abort(404)
+    return version
+
+
+@bp.get("/courses/<slug>/versions/<int:version_id>")
+@login_required
+def version(slug: str, version_id: int) -> str:
+    """One version and what it changed from the one before."""
+    course = _course(slug)
+    version = _version(course, version_id)
+    before = authoring.previous_version(version)
+    old = (before.data or b"").decode("utf-8", errors="replace") if before else ""
+    new = (version.data or b"").decode("utf-8", errors="replace")
+    binary = posixpath.splitext(version.path)[1].lower() in IMAGE_TYPES
+    return render_template("authoring/version.html", course=course, version=version, before=before,
+                           diff=None if binary else authoring.diff_lines(old, new))
+
+
+@bp.post("/courses/<slug>/versions/<int:version_id>/restore")
+@login_required
+def restore(slug: str, version_id: int) -> Response:
+    course = _course(slug)
+    version = _version(course, version_id)
+    authoring.restore(version, current_user.id)
+    db.session.commit()
+    flash(_("The version of %(time)s is now the draft of %(path)s: check it, then publish.",
+            time=version.created_at.strftime("%Y-%m-%d %H:%M"), path=version.path), "success")
+    if version.data is not None and version.path.endswith(authoring.TEXT_SUFFIXES):
+        return redirect(url_for("authoring.edit", slug=slug, path=version.path))
+    return redirect(url_for("authoring.course", slug=slug))
+
+
+@bp.post("/courses/<slug>/publish")
+@login_required
+def publish(slug: str) -> Response | str:
+    """Validate the course with every draft and make it live, in one transaction."""
+    course = _course(slug)
+    form = PublishForm()
+    if not form.validate_on_submit():
+        abort(400)
+    result = authoring.publish(course, current_user.id, confirm_removals=bool(form.confirm_removals.data))
+    if result.published:
+        db.session.commit()
+        flash(_("Published: %(files)s.", files=", ".join(result.files)), "success")
+        return redirect(url_for("authoring.course", slug=slug))
+    db.session.rollback()
+    return render_template("authoring/publish_failed.html", course=course, result=result, form=form), \
+        (409 if result.stale or result.removes_completed else 422)
+
+
+@bp.post("/courses/<slug>/images")
+@login_required
+def upload_image(slug: str) -> Response | str:
+    """Add an image next to a lesson (images/NAME in the lesson's folder), as a draft."""
+    course = _course(slug)
+    form = ImageForm()
+    folder = _path(form.folder.data) if form.folder.data else ""
+    back = request.form.get("back", "")
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return redirect(back if back.startswith("/author/") else url_for("authoring.course", slug=slug))
+    upload = form.image.data
+    data = upload.read(MAX_IMAGE_BYTES + 1)
+    suffix = posixpath.splitext(upload.filename or "")[1].lower()
+    problem = image_problem(data, suffix)
+    if problem:
+        flash(problem, "error")
+        return redirect(back if back.startswith("/author/") else url_for("authoring.course", slug=slug))
+    stem = re.sub(r"[^a-z0-9]+", "-", posixpath.splitext(upload.filename or "gambar")[0].lower()).strip("-") or "gambar"
+    name = f"images/{stem}{'.jpg' if suffix == '.jpeg' else suffix}"
+    path = posixpath.join(folder, name) if folder else name
+    tree = working_tree(course.id)
+    counter = 2
+    while path in tree and tree[path] != data:
+        name = f"images/{stem}-{counter}{suffix}"
+        path = posixpath.join(folder, name) if folder else name
+        counter += 1
+    authoring.save_draft(course.id, path, data, loaded_sha256=authoring.current(course.id, path).sha256
+                         if path in tree else "", author_id=current_user.id)
+    db.session.commit()
+    alt = form.alt.data.replace("]", "").strip()
+    flash(_("Image added. Put this line in the lesson where it belongs: %(markdown)s",
+            markdown=f"![{alt}]({quote(name)})"), "success")
+    return redirect(back if back.startswith("/author/") else url_for("authoring.course", slug=slug))
+
+
+def image_problem(data: bytes, suffix: str) -> str | None:
+    """Why an upload is not an acceptable image, or None."""
+    if len(data) > MAX_IMAGE_BYTES:
+        return _("The image is larger than %(kb)s KB.", kb=MAX_IMAGE_BYTES // 1024)
+    if suffix not in IMAGE_TYPES:
+        return _("Upload a PNG, JPEG, GIF, WebP or SVG image.")
+    if suffix == ".svg":
+        head = data[:4096].lstrip()
+        if not (head.startswith(b"<svg") or head.startswith(b"<?xml")) or b"<svg" not in data[:4096]:
+            return _("This file is not an image.")
+        if re.search(rb"<script|\bon\w+\s*=|javascript:|<foreignObject", data, re.I):
+            return _("An SVG image must be a static drawing, without scripts or event attributes.")
+        return None
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            kind = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError):
+        return _("This file is not an image.")
+    expected = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".gif": "GIF", ".webp": "WEBP"}[suffix]
+    if kind != expected:
+        return _("This file is not an image.")
+    return None
+
+
+@bp.get("/courses/<slug>/export.zip")
+@login_required
+def export(slug: str) -> Response:
+    """The course folder as a zip, in the format `courses validate` accepts."""
+    course = _course(slug)
+    tree = published_tree(course.id)
+    if not tree:
+        abort(404)
+    response = Response(zip_trees({course.slug: tree}), mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="{course.slug}.zip"'
+    return response
+
+
+@bp.post("/courses/<slug>/upload")
+@login_required
+def upload(slug: str) -> Response | str:
+    """Upload a course zip: it is checked and compared, and nothing changes until confirmed."""
+    course = _course(slug)
+    form = ZipForm()
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("authoring.course", slug=slug))
+    item = CourseUpload(course_id=course.id, filename=(form.archive.data.filename or "kursus.zip")[:200],
+                        data=form.archive.data.read(), created_by_id=current_user.id)
+    db.session.add(item)
+    db.session.commit()
+    return redirect(url_for("authoring.upload_preview", upload_id=item.id))
+
+
+def _upload(upload_id: int) -> tuple[CourseUpload, Course]:
+    item = db.session.get(CourseUpload, upload_id)
+    if item is None or item.created_by_id != current_user.id or item.course_id is None:
+        abort(404)
+    return item, _course(db.session.get(Course, item.course_id).slug)
+
+
+def _upload_result(item: CourseUpload, course: Course, *, dry_run: bool, confirm: bool = False):
+    try:
+        trees = read_zip(item.data)
+    except TreeError as exc:
+        return None, str(exc)
+    if len(trees) != 1:
+        return None, _("The zip must hold exactly one course.")
+    result = authoring.publish(course, current_user.id, tree=trees[0], origin="files", dry_run=dry_run,
+                               confirm_removals=confirm)
+    return (result, trees[0]), None
+
+
+@bp.get("/uploads/<int:upload_id>")
+@login_required
+def upload_preview(upload_id: int) -> str:
+    """What the upload would add, change and remove, or why it cannot be used."""
+    item, course = _upload(upload_id)
+    outcome, error = _upload_result(item, course, dry_run=True)
+    db.session.rollback()
+    result, tree = outcome if outcome else (None, None)
+    files = diff_trees(published_tree(course.id), tree) if tree is not None else None
+    return render_template("authoring/upload.html", course=course, item=item, result=result, error=error,
+                           files=files, form=PublishForm())
+
+
+@bp.post("/uploads/<int:upload_id>/apply")
+@login_required
+def upload_apply(upload_id: int) -> Response:
+    item, course = _upload(upload_id)
+    form = PublishForm()
+    if not form.validate_on_submit() or item.applied_at is not None:
+        abort(400)
+    outcome, error = _upload_result(item, course, dry_run=False, confirm=bool(form.confirm_removals.data))
+    if outcome is None or not outcome[0].published:
+        db.session.rollback()
+        flash(error or _("The upload was not applied: see the problems below."), "error")
+        return redirect(url_for("authoring.upload_preview", upload_id=upload_id))
+    from lms.util import utcnow
+
+    item.applied_at = utcnow()
+    db.session.commit()
+    flash(_("The uploaded course is live."), "success")
+    return redirect(url_for("authoring.course", slug=course.slug))
