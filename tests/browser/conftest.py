@@ -20,6 +20,7 @@ LIVE_KEY = "UJIBROWSER"
 QUIZ_TAKER = "kuis@perpusdes.id"
 FINISHER = "selesai@perpusdes.id"
 ORGANIZER = "penyelenggara@perpusdes.id"
+FACILITATOR = "fasilitator@perpusdes.id"
 
 
 def _missing() -> str | None:
@@ -89,6 +90,9 @@ def live_server(browser_ready, tmp_path_factory) -> Iterator[str]:
         organizer = create_user(email=ORGANIZER, full_name="Rina Penyelenggara", password="rahasia-123",
                                 role="organizer")
         db.session.add(CohortStaff(cohort_id=cohort.id, user_id=organizer.id, role="organizer"))
+        facilitator = create_user(email=FACILITATOR, full_name="Yusuf Fasilitator", password="rahasia-123",
+                                  role="facilitator")
+        db.session.add(CohortStaff(cohort_id=cohort.id, user_id=facilitator.id, role="facilitator"))
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -1,0 +1,100 @@
+"""In a real browser: a facilitator edits a lesson, previews it, publishes it, the trainee sees
+the change, the facilitator restores the earlier version; the trainee's progress never moves."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.browser.conftest import FACILITATOR, QUIZ_TAKER, run_axe, screenshot
+
+pytestmark = pytest.mark.browser
+
+LESSON = "/courses/strategi-pengembangan-perpustakaan-tik/lessons/apa-itu-tpbis"
+NOTE = "Catatan fasilitator: bawa daftar hadir kegiatan bulan lalu ke sesi pertama."
+
+
+def login(browser, live_server, email, width=1280):
+    context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True, locale="id-ID")
+    page = context.new_page()
+    page.goto(live_server + "/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Kata sandi").fill("rahasia-123")
+    page.get_by_role("button", name="Masuk").click()
+    page.wait_for_url("**/dashboard")
+    return context, page
+
+
+def trainee_view(page, live_server) -> tuple[str, bool]:
+    page.goto(live_server + LESSON)
+    return page.locator(".lesson-body").inner_text(), page.locator(".lesson-header .badge-done").count() == 1
+
+
+def test_edit_preview_publish_and_restore_a_lesson(live_server, browser):
+    violations = {}
+    trainee_context, trainee = login(browser, live_server, QUIZ_TAKER)
+    trainee.goto(live_server + LESSON)
+    trainee.get_by_role("button", name="Tandai selesai dan lanjutkan").click()
+    trainee.wait_for_url(lambda url: url != live_server + LESSON)
+    original, done = trainee_view(trainee, live_server)
+    assert done and NOTE not in original
+
+    context, page = login(browser, live_server, FACILITATOR)
+    page.get_by_role("link", name="Penyunting kursus").click()
+    page.get_by_role("link", name="Strategi Pengembangan Perpustakaan dan TIK").click()
+    violations["course"] = run_axe(page)
+    page.get_by_role("link", name="Apa Itu TPBIS dan Mengapa Perpustakaan Berubah").click()
+    text = page.get_by_label("Teks materi (Markdown)")
+    text.fill(text.input_value().replace("## Tujuan pembelajaran", f"{NOTE}\n\n## Tujuan pembelajaran", 1))
+    page.get_by_role("button", name="Pratinjau").click()
+    assert NOTE in page.locator(".editor-preview").inner_text()
+    violations["editor"] = run_axe(page)
+    screenshot(page, "editor-preview-1280")
+    page.set_viewport_size({"width": 360, "height": 800})
+    screenshot(page, "editor-preview-360")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.get_by_role("button", name="Simpan draf").click()
+    assert "Draf tersimpan." in page.content()
+    assert NOTE not in trainee_view(trainee, live_server)[0]  # a draft is not live
+
+    page.get_by_role("link", name="Strategi Pengembangan Perpustakaan dan TIK").click()
+    page.get_by_role("button", name="Terbitkan semua draf").click()
+    assert "Diterbitkan:" in page.content()
+    published, done = trainee_view(trainee, live_server)
+    assert NOTE in published and done
+
+    page.get_by_role("link", name="Riwayat").first.click()
+    violations["history"] = run_axe(page)
+    page.get_by_role("link", name="terbit").count()  # the live version is marked
+    page.locator("table tbody tr").nth(0).get_by_role("link").click()
+    assert NOTE in page.locator("table.diff").inner_text()
+    violations["version"] = run_axe(page)
+    screenshot(page, "version-diff-1280")
+    page.go_back()
+    page.get_by_role("button", name="Pulihkan sebagai draf").click()
+    assert NOTE not in page.get_by_label("Teks materi (Markdown)").input_value()
+    page.get_by_role("link", name="Strategi Pengembangan Perpustakaan dan TIK").click()
+    page.get_by_role("button", name="Terbitkan semua draf").click()
+    restored, done = trainee_view(trainee, live_server)
+    assert NOTE not in restored and done
+    assert restored == original
+    context.close()
+    trainee_context.close()
+    found = {name: v for name, v in violations.items() if v}
+    assert not found, json.dumps(found, indent=1)
+
+
+def test_editor_works_without_javascript(live_server, browser):
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 800})
+    page = context.new_page()
+    page.goto(live_server + "/login")
+    page.get_by_label("Email").fill(FACILITATOR)
+    page.get_by_label("Kata sandi").fill("rahasia-123")
+    page.get_by_role("button", name="Masuk").click()
+    page.goto(live_server + "/author/courses/strategi-pengembangan-perpustakaan-tik/files/"
+              "01-transformasi-perpustakaan/01-apa-itu-tpbis.md/edit")
+    page.get_by_role("button", name="Pratinjau").click()
+    assert page.locator(".editor-preview h2").count() > 0
+    context.close()
