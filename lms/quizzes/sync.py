@@ -6,12 +6,12 @@ import hashlib
 import json
 from dataclasses import asdict
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from lms.content.markdown import RENDER_VERSION, render_text
 from lms.content.models import Course, Module
 from lms.extensions import db
-from lms.quizzes.models import Question, QuestionBank, Quiz
+from lms.quizzes.models import Answer, Question, QuestionBank, Quiz
 from lms.quizzes.spec import QuestionSpec, QuizSpec
 from lms.quizzes.types import QUESTION_TYPES
 from lms.util import utcnow
@@ -68,6 +68,14 @@ def sync_bank(bank: QuestionBank, questions: list[QuestionSpec], *, archive_miss
         if question is None:
             db.session.add(Question(bank_id=bank.id, key=spec.key, **values))
             report["added"].append(spec.key)
+        elif _grading_changed(question, values) and _has_answers(question):
+            # Answers were given (and maybe graded) against this version: keep it for them, under
+            # a retired key, and make a new version. Regrading them is an explicit, separate step.
+            question.key = f"{spec.key[:180]}~v{question.id}"
+            question.archived_at = question.archived_at or utcnow()
+            db.session.flush()
+            db.session.add(Question(bank_id=bank.id, key=spec.key, **values))
+            report["changed"].append(f"{spec.key} (new version; earlier answers keep the old one)")
         else:
             for key, value in values.items():
                 setattr(question, key, value)
@@ -80,6 +88,16 @@ def sync_bank(bank: QuestionBank, questions: list[QuestionSpec], *, archive_miss
                 report["removed"].append(key)
     db.session.flush()
     return report
+
+
+def _grading_changed(question: Question, values: dict) -> bool:
+    """Whether what decides a grade (type, answers, weight) differs from the stored question."""
+    return (question.qtype != values["qtype"] or json.loads(question.data_json) != json.loads(values["data_json"])
+            or float(question.mark) != float(values["mark"]))
+
+
+def _has_answers(question: Question) -> bool:
+    return bool(db.session.scalar(select(exists().where(Answer.question_id == question.id))))
 
 
 def sync_quizzes(course: Course, quizzes: list[QuizSpec], gift_banks: dict[str, list[QuestionSpec]],

@@ -1,0 +1,87 @@
+"""Editing a quiz that has attempts: graded answers keep the question version they were given for."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from lms.authoring.tree import read_folder, write_folder
+from lms.extensions import db
+from lms.quizzes.models import Answer, Attempt, Question, Quiz
+from tests.conftest import DATA
+
+QUIZ_FILE = "01-modul/kuis.yml"
+
+
+def test_changing_a_key_after_answers_makes_a_new_version(app, runner, tmp_path, make_user, make_cohort, enrol_user):
+    from lms.quizzes.attempts import save_answers, start_attempt, submit_attempt
+
+    tree = read_folder(DATA / "courses" / "mini-q")
+    write_folder(tree, tmp_path / "v1")
+    assert runner.invoke(args=["courses", "import", str(tmp_path / "v1")]).exit_code == 0
+    trainee = make_user()
+    enrol_user(trainee, make_cohort("mini-q"))
+    with app.app_context():
+        quiz = db.session.scalar(select(Quiz).where(Quiz.slug == "kuis-modul"))
+        attempt = start_attempt(trainee, quiz)
+        db.session.commit()
+        old = db.session.scalar(select(Question).where(Question.key == "pilih-satu"))
+        from werkzeug.datastructures import MultiDict
+
+        from lms.quizzes.types import option_id
+
+        # "Pelibatan masyarakat", the correct option in version 1.
+        save_answers(attempt, MultiDict({f"q{old.id}": option_id("Pelibatan masyarakat")}))
+        db.session.commit()
+        submit_attempt(attempt.id, trainee.id)
+        db.session.commit()
+        old_id, old_data = old.id, old.data_json
+        answer = db.session.scalar(select(Answer).where(Answer.attempt_id == attempt.id, Answer.question_id == old_id))
+        assert answer.fraction == 1.0
+        score = db.session.get(Attempt, attempt.id).percent
+
+    # The facilitator swaps which option is correct.
+    text = tree[QUIZ_FILE].decode()
+    text = text.replace("      - text: Pelibatan masyarakat\n        correct: true\n",
+                        "      - text: Pelibatan masyarakat\n", 1)
+    text = text.replace("      - text: Pengadaan gedung\n", "      - text: Pengadaan gedung\n        correct: true\n", 1)
+    tree[QUIZ_FILE] = text.encode()
+    write_folder(tree, tmp_path / "v2")
+    result = runner.invoke(args=["courses", "import", str(tmp_path / "v2")])
+    assert result.exit_code == 0, result.output
+    assert "pilih-satu (new version; earlier answers keep the old one)" in result.output
+
+    with app.app_context():
+        kept = db.session.get(Question, old_id)
+        assert kept.data_json == old_data and kept.archived_at is not None
+        current = db.session.scalar(select(Question).where(Question.key == "pilih-satu"))
+        assert current.id != old_id and current.archived_at is None
+        assert json.loads(current.data_json) != json.loads(old_data)
+        answer = db.session.scalar(select(Answer).where(Answer.question_id == old_id))
+        assert answer.fraction == 1.0  # not silently regraded
+        assert db.session.get(Attempt, attempt.id).percent == score
+        # A new attempt gets the new version.
+        second = start_attempt(trainee, db.session.scalar(select(Quiz).where(Quiz.slug == "kuis-modul")))
+        db.session.commit()
+        ids = [entry["q"] for entry in second.layout]
+        assert current.id in ids and old_id not in ids
+
+
+def test_a_typo_fix_in_the_question_text_keeps_the_same_row(app, runner, tmp_path, make_user, make_cohort, enrol_user):
+    from lms.quizzes.attempts import start_attempt
+
+    tree = read_folder(DATA / "courses" / "mini-q")
+    write_folder(tree, tmp_path / "v1")
+    assert runner.invoke(args=["courses", "import", str(tmp_path / "v1")]).exit_code == 0
+    trainee = make_user()
+    enrol_user(trainee, make_cohort("mini-q"))
+    with app.app_context():
+        start_attempt(trainee, db.session.scalar(select(Quiz).where(Quiz.slug == "kuis-modul")))
+        db.session.commit()
+        before = db.session.scalar(select(Question.id).where(Question.key == "pilih-satu"))
+    tree[QUIZ_FILE] = tree[QUIZ_FILE].replace(b"melibatkan warga adalah?", b"melibatkan warga adalah ...?")
+    write_folder(tree, tmp_path / "v2")
+    assert runner.invoke(args=["courses", "import", str(tmp_path / "v2")]).exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(select(Question.id).where(Question.key == "pilih-satu")) == before
