@@ -231,3 +231,57 @@ def restore(version: CourseFileVersion, author_id: int) -> None:
     conflict = save_draft(version.course_id, version.path, version.data, loaded_sha256=now.sha256 if now else "",
                           author_id=author_id, rebase=True)
     assert conflict is None  # loaded_sha256 is what is there now
+
+
+@dataclass
+class QuestionPreview:
+    """The questions of an edited quiz or GIFT file as trainees will see them, or its problems."""
+
+    questions: list[dict] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    title: str = ""
+
+
+def preview_questions(course: Course, path: str, data: bytes) -> QuestionPreview:
+    """Load the course with this file's new text (the importer's own checks, with file:line)
+    and lay out the questions of the quiz or GIFT bank in it, unshuffled, with no answers shown."""
+    import random
+
+    from lms.content.cli import load_sources
+    from lms.content.markdown import render_text
+    from lms.quizzes.types import QUESTION_TYPES
+
+    tree = working_tree(course.id)
+    tree[path] = data
+    with tempfile.TemporaryDirectory(prefix="lms-preview-") as tmp:
+        write_folder(tree, Path(tmp))
+        specs, problems = load_sources([(Path(tmp), f"{course.slug}/")])
+    result = QuestionPreview(problems=[p for p in problems if p.file == f"{course.slug}/{path}"
+                                       or p.severity == "error"])
+    questions = specs[0][0].gift_banks.get(path) if specs else None
+    if questions is None and path.endswith(".gift"):  # a bank no quiz uses yet: parse it on its own
+        from lms.quizzes.gift import parse_gift
+
+        parsed = parse_gift(data.decode("utf-8", errors="replace"), path)
+        result.problems = [Problem(f"{course.slug}/{p.file}", p.line, p.message, p.severity) for p in parsed.problems]
+        questions = parsed.questions
+    elif not specs:
+        return result
+    spec = specs[0][0] if specs else None
+    for quiz in spec.quizzes if spec else []:
+        if quiz.source_path == path:
+            result.title = quiz.title
+            questions = quiz.questions or spec.gift_banks.get(quiz.gift or "", [])
+    number = 0
+    for question in questions or []:
+        qtype = QUESTION_TYPES[question.qtype]
+        prepared = qtype.prepare(question.data, question.text_format)
+        layout = qtype.layout(prepared, random.Random(0), False)
+        number += 1
+        result.questions.append({
+            "number": number, "id": number, "field": f"preview{number}", "qtype": question.qtype,
+            "stem_html": render_text(question.stem, question.text_format), "mark": question.mark,
+            "public": qtype.public(prepared, layout), "response": None, "answer": None, "question": None,
+            "scored": qtype.scored,
+        })
+    return result

@@ -97,7 +97,7 @@ def edit(slug: str, path: str) -> Response | str:
                 fields.title, fields.minutes, fields.required, fields.body)
         else:
             form.text.data = now.text if now else ""
-    preview = conflict = None
+    preview = conflict = quiz_preview = None
     if form.validate_on_submit():
         if lesson:
             text = write_lesson(now.text if now else "", LessonFields(
@@ -105,7 +105,10 @@ def edit(slug: str, path: str) -> Response | str:
         else:
             text = (form.text.data or "").replace("\r\n", "\n")
         if "preview" in request.form:
-            preview = _preview(course, path, read_lesson(text).body) if lesson else None
+            if lesson:
+                preview = _preview(course, path, read_lesson(text).body)
+            else:
+                quiz_preview = authoring.preview_questions(course, path, text.encode("utf-8"))
         else:
             conflict = authoring.save_draft(course.id, path, text.encode("utf-8"), loaded_sha256=form.loaded_sha.data,
                                             author_id=current_user.id, rebase=form.rebase.data == "1")
@@ -118,7 +121,8 @@ def edit(slug: str, path: str) -> Response | str:
         "authoring/edit.html", course=course, path=path, form=form, lesson=lesson, current=now, preview=preview,
         conflict=conflict, diff=authoring.diff_lines(conflict.theirs, conflict.mine) if conflict else None,
         stale_diff=_stale_diff(course.id, now) if now and now.stale else None,
-        image_form=ImageForm(folder=posixpath.dirname(path)), is_new=is_new,
+        image_form=ImageForm(folder=posixpath.dirname(path)), is_new=is_new, quiz_preview=quiz_preview,
+        previewable=lesson or path.endswith((".yml", ".yaml", ".gift")),
     ), (409 if conflict else 400 if request.method == "POST" and form.errors else 200)
 
 

@@ -289,3 +289,20 @@ def test_forged_posts_without_csrf_token_are_rejected(app, editor):
         app.config["WTF_CSRF_ENABLED"] = False
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(CourseFileDraft)) == 0
+
+
+def test_gift_paste_previews_questions_without_answers_and_reports_lines(app, editor):
+    fac = editor["facilitator"]
+    url = "/author/courses/mini-a/files/bank-baru.gift/edit"
+    gift = ("::advokasi:: Siapa sasaran utama advokasi perpustakaan desa? {\n"
+            "=Kepala desa dan BPD#Tepat: mereka memutuskan anggaran.\n~Pemustaka anak}\n\n"
+            "::rusak:: Pertanyaan tanpa penutup {=ya\n")
+    page = fac.post(url, data={"text": gift, "loaded_sha": "", "preview": "1"})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    preview = html.split('id="preview"', 1)[1]
+    assert "Siapa sasaran utama advokasi" in preview and "Kepala desa dan BPD" in preview
+    assert "Tepat: mereka memutuskan anggaran." not in preview  # feedback and keys stay hidden
+    assert re.search(r"mini-a/bank-baru\.gift:\d+</code>", preview)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CourseFileDraft)) == 0
