@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, HiddenField, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from lms.content.loader import MAX_LESSON_BYTES
 
@@ -46,3 +46,15 @@ class ImageForm(FlaskForm):
 
 class ZipForm(FlaskForm):
     archive = FileField(_l("Course zip"), validators=[FileRequired(), FileAllowed(["zip"], _l("Upload a .zip file."))])
+
+
+class StructureForm(FlaskForm):
+    """One change to the outline: which operation, on what, with which new title and short name."""
+
+    op = SelectField(choices=["add_lesson", "add_module", "up", "down", "remove_lesson", "rename_module"],
+                     validators=[DataRequired()])
+    target = HiddenField()
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=200)])
+    slug = StringField(_l("Short name"), validators=[Optional(), Length(max=100), Regexp(
+        r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message=_l("Lowercase letters, digits and hyphens."))],
+        description=_l("Used in links; never change it once learners have started."))

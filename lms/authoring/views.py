@@ -14,13 +14,14 @@ from sqlalchemy import select
 
 from lms.auth import can, require
 from lms.authoring import publish as authoring
-from lms.authoring.forms import FileForm, ImageForm, LessonForm, PublishForm, ZipForm
+from lms.authoring import structure
+from lms.authoring.forms import FileForm, ImageForm, LessonForm, PublishForm, StructureForm, ZipForm
 from lms.authoring.lessons import LessonFields, read_lesson, write_lesson
 from lms.authoring.models import CourseFileVersion, CourseUpload
 from lms.authoring.tree import TreeError, clean_path, diff_trees, drafts, published_tree, read_zip, working_tree, zip_trees
 from lms.content.loader import IMAGE_TYPES, MAX_IMAGE_BYTES
 from lms.content.markdown import render_markdown
-from lms.content.models import Course, Lesson, Module
+from lms.content.models import Course, Lesson
 from lms.extensions import db
 
 bp = Blueprint("authoring", __name__, url_prefix="/author")
@@ -50,19 +51,65 @@ def index() -> str:
 @bp.get("/courses/<slug>")
 @login_required
 def course(slug: str) -> str:
-    """Outline with each lesson's file, the other files, drafts waiting to be published."""
+    """Outline as the working files list it (drafts included), other files, drafts to publish."""
     course = _course(slug)
-    modules = db.session.scalars(select(Module).where(Module.course_id == course.id, Module.archived_at.is_(None))
-                                 .order_by(Module.position)).all()
-    lessons = db.session.scalars(select(Lesson).where(Lesson.course_id == course.id, Lesson.archived_at.is_(None))
-                                 .order_by(Lesson.position)).all()
     tree = working_tree(course.id)
-    lesson_paths = {lesson.source_path for lesson in lessons}
+    modules, outline_problem = structure.outline(tree)
+    lesson_paths = {lesson.path for module in modules for lesson in module.lessons}
     other_files = sorted(p for p in tree if p not in lesson_paths and p.endswith(authoring.TEXT_SUFFIXES))
     images = sorted(p for p in tree if posixpath.splitext(p)[1].lower() in IMAGE_TYPES)
-    return render_template("authoring/course.html", course=course, modules=modules, lessons=lessons,
+    return render_template("authoring/course.html", course=course, modules=modules, outline_problem=outline_problem,
                            other_files=other_files, images=images, pending=drafts(course.id),
-                           has_files=authoring.has_files(course.id), publish_form=PublishForm(), zip_form=ZipForm())
+                           has_files=authoring.has_files(course.id), publish_form=PublishForm(), zip_form=ZipForm(),
+                           structure_form=StructureForm(formdata=None))
+
+
+@bp.post("/courses/<slug>/structure")
+@login_required
+def change_structure(slug: str) -> Response:
+    """Add, move, rename or remove a module or lesson: drafts of course.yml / module.yml."""
+    course = _course(slug)
+    form = StructureForm()
+    back = url_for("authoring.course", slug=slug)
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return redirect(back)
+    op, target = form.op.data, _path(form.target.data) if form.target.data else ""
+    title, new_slug = (form.title.data or "").strip(), form.slug.data or ""
+    try:
+        if op in ("add_lesson", "add_module"):
+            if not title or not new_slug:
+                raise structure.StructureError(_("Give a title and a short name."))
+            if op == "add_lesson":
+                taken = db.session.scalar(select(Lesson.id).where(Lesson.course_id == course.id, Lesson.slug == new_slug))
+                if taken:
+                    raise structure.StructureError(_("A lesson with the short name '%(slug)s' exists already.",
+                                                     slug=new_slug))
+                path = structure.add_lesson(course.id, target, new_slug, title, current_user.id)
+                db.session.commit()
+                flash(_("Lesson added as a draft: write it, then publish."), "success")
+                return redirect(url_for("authoring.edit", slug=slug, path=path))
+            structure.add_module(course.id, new_slug, title, current_user.id)
+            flash(_("Module added as a draft; add its lessons, then publish."), "success")
+        elif op in ("up", "down"):
+            list_file, item = ("course.yml", target) if "/" not in target else (
+                f"{posixpath.dirname(target)}/module.yml", posixpath.basename(target))
+            structure.move(course.id, list_file, item, -1 if op == "up" else 1, current_user.id)
+            flash(_("Order changed (draft)."), "success")
+        elif op == "remove_lesson":
+            structure.remove_lesson(course.id, target, current_user.id)
+            flash(_("Lesson removed (draft). Learners' records are kept."), "success")
+        elif op == "rename_module":
+            if not title:
+                raise structure.StructureError(_("Give a title and a short name."))
+            structure.rename_module(course.id, target, title, current_user.id)
+            flash(_("Module renamed (draft)."), "success")
+    except structure.StructureError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(back)
+    db.session.commit()
+    return redirect(back)
 
 
 def _is_lesson(course_id: int, path: str) -> bool:
