@@ -156,6 +156,9 @@ def edit(slug: str, path: str) -> Response | str:
                 preview = _preview(course, path, read_lesson(text).body)
             else:
                 quiz_preview = authoring.preview_questions(course, path, text.encode("utf-8"))
+            if request.headers.get("X-Requested-With") == "fetch":  # the live preview pane (editor.js)
+                return render_template("authoring/_preview.html", form=form, preview=preview,
+                                       quiz_preview=quiz_preview)
         else:
             conflict = authoring.save_draft(course.id, path, text.encode("utf-8"), loaded_sha256=form.loaded_sha.data,
                                             author_id=current_user.id, rebase=form.rebase.data == "1")

@@ -306,3 +306,16 @@ def test_gift_paste_previews_questions_without_answers_and_reports_lines(app, ed
     assert re.search(r"mini-a/bank-baru\.gift:\d+</code>", preview)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(CourseFileDraft)) == 0
+
+
+def test_live_preview_returns_only_the_sanitized_pane(app, editor):
+    fac = editor["facilitator"]
+    sha = loaded_sha(fac.get(EDIT).data)
+    response = fac.post(EDIT, data={"title": "Judul", "minutes": "5", "required": "y", "loaded_sha": sha,
+                                    "text": "## Bagian\n\n**Tebal** <script>alert(1)</script>\n", "preview": "1"},
+                        headers={"X-Requested-With": "fetch"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in html
+    assert "<strong>Tebal</strong>" in html and "<script>alert" not in html
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CourseFileDraft)) == 0

@@ -51,6 +51,8 @@ def test_edit_preview_publish_and_restore_a_lesson(live_server, browser):
     page.get_by_role("link", name="Apa Itu TPBIS dan Mengapa Perpustakaan Berubah", exact=True).click()
     text = page.get_by_label("Teks materi (Markdown)")
     text.fill(text.input_value().replace("## Tujuan pembelajaran", f"{NOTE}\n\n## Tujuan pembelajaran", 1))
+    # editor.js refreshes the preview pane beside the text while typing (wide screens).
+    page.wait_for_function("document.querySelector('#preview .lesson-body').innerText.includes('Catatan fasilitator')")
     page.get_by_role("button", name="Pratinjau").click()
     assert NOTE in page.locator(".editor-preview").inner_text()
     violations["editor"] = run_axe(page)

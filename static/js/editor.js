@@ -1,0 +1,33 @@
+// Course editor: refresh the preview pane while the facilitator types (the same server-side
+// rendering and sanitizing as publishing). Without JavaScript the Preview button does the same.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-live-preview]");
+  var pane = document.getElementById("preview");
+  if (!form || !pane || !window.fetch || !window.FormData) { return; }
+  var timer = null, busy = false, again = false;
+
+  function refresh() {
+    if (busy) { again = true; return; }
+    busy = true;
+    var data = new FormData(form);
+    data.set("preview", "1");
+    data.delete("save");
+    fetch(form.getAttribute("action") || window.location.pathname,
+          { method: "POST", body: data, credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (html === null) { return; }
+        pane.innerHTML = html;  // rendered and sanitized by the server
+        pane.hidden = false;
+        var tabs = document.getElementById("editor-tabs");
+        if (tabs) { tabs.hidden = false; }
+        form.parentNode.classList.add("editor-with-preview");
+      })
+      .catch(function () { /* offline: the Preview button still works later */ })
+      .then(function () { busy = false; if (again) { again = false; refresh(); } });
+  }
+
+  form.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(refresh, 700); });
+  if (window.matchMedia("(min-width: 64rem)").matches) { refresh(); }
+})();
