@@ -122,6 +122,7 @@ ROUTES = {
     "authoring.upload_image": ("POST", "/author/courses/mini-a/images", signed_in(403, admin=302)),
     "authoring.export": ("GET", "/author/courses/mini-a/export.zip", signed_in(403, admin=200)),
     "authoring.change_structure": ("POST", "/author/courses/mini-a/structure", signed_in(403, admin=302)),
+    "authoring.upload_new": ("POST", "/author/upload", signed_in(403, admin=302)),
     "authoring.upload": ("POST", "/author/courses/mini-a/upload", signed_in(403, admin=302)),
     # An uploaded zip is its uploader's (the admin's here): nobody else learns it exists.
     "authoring.upload_preview": ("GET", "/author/uploads/{upload_id}", signed_in(404, admin=200)),

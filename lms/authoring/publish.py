@@ -173,6 +173,32 @@ def publish(course: Course, author_id: int, *, confirm_removals: bool = False, d
     return result
 
 
+def import_new(tree: Tree, shown: str, author_id: int, *, dry_run: bool = False) -> PublishResult:
+    """Create a course from an uploaded folder: the checks and import of `courses import`."""
+    from lms.content.cli import load_sources, sync_specs
+
+    result = PublishResult()
+    with tempfile.TemporaryDirectory(prefix="lms-new-") as tmp:
+        write_folder(tree, Path(tmp))
+        specs, problems = load_sources([(Path(tmp), f"{shown}/")])
+        result.problems = problems
+        if any(p.severity == "error" for p in problems) or not specs:
+            return result
+        slug = specs[0][0].slug
+        if db.session.scalar(select(Course.id).where(Course.slug == slug)) is not None:
+            result.problems.append(Problem(f"{shown}/course.yml", None, f"a course with the slug '{slug}' exists "
+                                           "already; upload the zip on that course's page to update it"))
+            return result
+        savepoint = db.session.begin_nested()
+        reports, result.problems = sync_specs(specs, problems, lambda spec: tree, origin="files", author_id=author_id)
+        if not reports or dry_run:
+            savepoint.rollback()
+        else:
+            savepoint.commit()
+    result.report = reports[0] if reports else None
+    return result
+
+
 def _completed_lessons_removed(course_id: int, report: SyncReport) -> list[tuple[str, int]]:
     slugs = [item.split(" ", 1)[1] for item in report.removed if item.startswith("lesson ")]
     if not slugs:

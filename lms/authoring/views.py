@@ -366,22 +366,45 @@ def upload(slug: str) -> Response | str:
     return redirect(url_for("authoring.upload_preview", upload_id=item.id))
 
 
-def _upload(upload_id: int) -> tuple[CourseUpload, Course]:
+@bp.post("/upload")
+@login_required
+def upload_new() -> Response:
+    """An admin uploads the zip of a new course: checked and previewed like any upload."""
+    require(current_user, "admin")
+    form = ZipForm()
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("authoring.index"))
+    item = CourseUpload(course_id=None, filename=(form.archive.data.filename or "kursus.zip")[:200],
+                        data=form.archive.data.read(), created_by_id=current_user.id)
+    db.session.add(item)
+    db.session.commit()
+    return redirect(url_for("authoring.upload_preview", upload_id=item.id))
+
+
+def _upload(upload_id: int) -> tuple[CourseUpload, Course | None]:
+    """My upload, and the course it updates (None: a new course, which only admins create)."""
     item = db.session.get(CourseUpload, upload_id)
-    if item is None or item.created_by_id != current_user.id or item.course_id is None:
+    if item is None or item.created_by_id != current_user.id:
         abort(404)
+    if item.course_id is None:
+        require(current_user, "admin")
+        return item, None
     return item, _course(db.session.get(Course, item.course_id).slug)
 
 
-def _upload_result(item: CourseUpload, course: Course, *, dry_run: bool, confirm: bool = False):
+def _upload_result(item: CourseUpload, course: Course | None, *, dry_run: bool, confirm: bool = False):
     try:
         trees = read_zip(item.data)
     except TreeError as exc:
         return None, str(exc)
     if len(trees) != 1:
         return None, _("The zip must hold exactly one course.")
-    result = authoring.publish(course, current_user.id, tree=trees[0], origin="files", dry_run=dry_run,
-                               confirm_removals=confirm)
+    if course is None:
+        result = authoring.import_new(trees[0], item.filename, current_user.id, dry_run=dry_run)
+    else:
+        result = authoring.publish(course, current_user.id, tree=trees[0], origin="files", dry_run=dry_run,
+                                   confirm_removals=confirm)
     return (result, trees[0]), None
 
 
@@ -393,7 +416,7 @@ def upload_preview(upload_id: int) -> str:
     outcome, error = _upload_result(item, course, dry_run=True)
     db.session.rollback()
     result, tree = outcome if outcome else (None, None)
-    files = diff_trees(published_tree(course.id), tree) if tree is not None else None
+    files = diff_trees(published_tree(course.id) if course else {}, tree) if tree is not None else None
     return render_template("authoring/upload.html", course=course, item=item, result=result, error=error,
                            files=files, form=PublishForm())
 
@@ -415,4 +438,4 @@ def upload_apply(upload_id: int) -> Response:
     item.applied_at = utcnow()
     db.session.commit()
     flash(_("The uploaded course is live."), "success")
-    return redirect(url_for("authoring.course", slug=course.slug))
+    return redirect(url_for("authoring.course", slug=course.slug if course else outcome[0].report.course_slug))

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from lms.authoring.models import CourseFileDraft, CourseFileVersion
 from lms.authoring.tree import published_tree, zip_trees
 from lms.cohorts.models import CohortStaff
-from lms.content.models import Lesson
+from lms.content.models import Course, Lesson
 from lms.extensions import db
 from lms.learning.models import LessonProgress
 from tests.conftest import PASSWORD, text_of
@@ -319,3 +319,34 @@ def test_live_preview_returns_only_the_sanitized_pane(app, editor):
     assert "<strong>Tebal</strong>" in html and "<script>alert" not in html
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(CourseFileDraft)) == 0
+
+
+def test_admin_creates_a_course_from_a_zip_after_a_preview(app, make_user, courses):
+    from lms.authoring.tree import read_folder
+    from tests.conftest import DATA
+
+    admin = make_user("admin", email="admin-zip@example.test")
+    client = app.test_client()
+    client.post("/login", data={"email": admin.email, "password": PASSWORD})
+    tree = read_folder(DATA / "courses" / "mini-q")
+    tree["course.yml"] = tree["course.yml"].replace(b"slug: mini-q", b"slug: kursus-baru", 1)
+    upload = client.post("/author/upload", data={"archive": (io.BytesIO(zip_trees({"baru": tree})), "baru.zip")},
+                         content_type="multipart/form-data")
+    assert upload.status_code == 302
+    preview = text_of(client.get(upload.headers["Location"]).data)
+    assert "course kursus-baru" in preview and "lesson bacaan-kuis" in preview
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Course).where(Course.slug == "kursus-baru")) == 0
+    applied = client.post(upload.headers["Location"] + "/apply")
+    assert applied.status_code == 302 and applied.headers["Location"].endswith("/author/courses/kursus-baru")
+    assert client.get("/author/courses/kursus-baru").status_code == 200
+    # The same zip again: the course exists, so it must be updated from its own page.
+    again = client.post("/author/upload", data={"archive": (io.BytesIO(zip_trees({"baru": tree})), "lagi.zip")},
+                        content_type="multipart/form-data")
+    assert "exists already" in text_of(client.get(again.headers["Location"]).data)
+
+
+def test_only_admins_create_courses_by_upload(app, editor):
+    response = editor["facilitator"].post("/author/upload", data={
+        "archive": (io.BytesIO(b"PK"), "x.zip")}, content_type="multipart/form-data")
+    assert response.status_code == 403
