@@ -108,6 +108,15 @@ def discard_draft(course_id: int, path: str) -> bool:
     return True
 
 
+def load_tree(tree: Tree, shown: str):
+    """The loader's specs and problems for a tree (written to a temporary folder, as it reads folders)."""
+    from lms.content.cli import load_sources
+
+    with tempfile.TemporaryDirectory(prefix="lms-tree-") as tmp:
+        write_folder(tree, Path(tmp))
+        return load_sources([(Path(tmp), shown)])
+
+
 @dataclass
 class PublishResult:
     """What publishing did, or why it did not: problems (file:line), stale drafts, or lessons
@@ -131,7 +140,7 @@ def publish(course: Course, author_id: int, *, confirm_removals: bool = False, d
     Flushes only; the caller commits when result.published and not dry_run. A dry run (the
     preview of an upload) rolls its changes back and returns the report of what would change.
     """
-    from lms.content.cli import load_sources, sync_specs
+    from lms.content.cli import sync_specs
 
     from_drafts = tree is None
     pending = drafts(course.id) if from_drafts else {}
@@ -143,29 +152,25 @@ def publish(course: Course, author_id: int, *, confirm_removals: bool = False, d
         if result.stale:
             return result
         tree = working_tree(course.id)
-    with tempfile.TemporaryDirectory(prefix="lms-publish-") as tmp:
-        write_folder(tree, Path(tmp))
-        specs, problems = load_sources([(Path(tmp), f"{course.slug}/")])
-        result.problems = problems
-        if any(p.severity == "error" for p in problems) or not specs:
-            return result
-        if specs[0][0].slug != course.slug:
-            result.problems.append(Problem(f"{course.slug}/course.yml", None,
-                                           f"the course slug must stay '{course.slug}'"))
-            return result
-        savepoint = db.session.begin_nested()
-        reports, problems = sync_specs(specs, problems, lambda spec: tree, origin=origin, author_id=author_id)
-        result.problems = problems
-        if not reports:
-            savepoint.rollback()
-            return result
-        report = reports[0]
-        result.removes_completed = _completed_lessons_removed(course.id, report)
-        if dry_run or (result.removes_completed and not confirm_removals):
-            savepoint.rollback()
-            result.report = report if dry_run else None
-            return result
-        savepoint.commit()
+    specs, problems = load_tree(tree, f"{course.slug}/")
+    result.problems = problems
+    if any(p.severity == "error" for p in problems) or not specs:
+        return result
+    if specs[0][0].slug != course.slug:
+        result.problems.append(Problem(f"{course.slug}/course.yml", None, f"the course slug must stay '{course.slug}'"))
+        return result
+    savepoint = db.session.begin_nested()
+    reports, result.problems = sync_specs(specs, problems, lambda spec: tree, origin=origin, author_id=author_id)
+    if not reports:
+        savepoint.rollback()
+        return result
+    report = reports[0]
+    result.removes_completed = _completed_lessons_removed(course.id, report)
+    if dry_run or (result.removes_completed and not confirm_removals):
+        savepoint.rollback()
+        result.report = report if dry_run else None
+        return result
+    savepoint.commit()
     for draft in pending.values():
         db.session.delete(draft)
     db.session.flush()
@@ -175,26 +180,24 @@ def publish(course: Course, author_id: int, *, confirm_removals: bool = False, d
 
 def import_new(tree: Tree, shown: str, author_id: int, *, dry_run: bool = False) -> PublishResult:
     """Create a course from an uploaded folder: the checks and import of `courses import`."""
-    from lms.content.cli import load_sources, sync_specs
+    from lms.content.cli import sync_specs
 
     result = PublishResult()
-    with tempfile.TemporaryDirectory(prefix="lms-new-") as tmp:
-        write_folder(tree, Path(tmp))
-        specs, problems = load_sources([(Path(tmp), f"{shown}/")])
-        result.problems = problems
-        if any(p.severity == "error" for p in problems) or not specs:
-            return result
-        slug = specs[0][0].slug
-        if db.session.scalar(select(Course.id).where(Course.slug == slug)) is not None:
-            result.problems.append(Problem(f"{shown}/course.yml", None, f"a course with the slug '{slug}' exists "
-                                           "already; upload the zip on that course's page to update it"))
-            return result
-        savepoint = db.session.begin_nested()
-        reports, result.problems = sync_specs(specs, problems, lambda spec: tree, origin="files", author_id=author_id)
-        if not reports or dry_run:
-            savepoint.rollback()
-        else:
-            savepoint.commit()
+    specs, problems = load_tree(tree, f"{shown}/")
+    result.problems = problems
+    if any(p.severity == "error" for p in problems) or not specs:
+        return result
+    slug = specs[0][0].slug
+    if db.session.scalar(select(Course.id).where(Course.slug == slug)) is not None:
+        result.problems.append(Problem(f"{shown}/course.yml", None, f"a course with the slug '{slug}' exists "
+                                       "already; upload the zip on that course's page to update it"))
+        return result
+    savepoint = db.session.begin_nested()
+    reports, result.problems = sync_specs(specs, problems, lambda spec: tree, origin="files", author_id=author_id)
+    if not reports or dry_run:
+        savepoint.rollback()
+    else:
+        savepoint.commit()
     result.report = reports[0] if reports else None
     return result
 
@@ -273,15 +276,12 @@ def preview_questions(course: Course, path: str, data: bytes) -> QuestionPreview
     and lay out the questions of the quiz or GIFT bank in it, unshuffled, with no answers shown."""
     import random
 
-    from lms.content.cli import load_sources
     from lms.content.markdown import render_text
     from lms.quizzes.types import QUESTION_TYPES
 
     tree = working_tree(course.id)
     tree[path] = data
-    with tempfile.TemporaryDirectory(prefix="lms-preview-") as tmp:
-        write_folder(tree, Path(tmp))
-        specs, problems = load_sources([(Path(tmp), f"{course.slug}/")])
+    specs, problems = load_tree(tree, f"{course.slug}/")
     result = QuestionPreview(problems=[p for p in problems if p.file == f"{course.slug}/{path}"
                                        or p.severity == "error"])
     questions = specs[0][0].gift_banks.get(path) if specs else None

@@ -9,7 +9,9 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from lms.auth import can, require
@@ -58,7 +60,10 @@ def course(slug: str) -> str:
     lesson_paths = {lesson.path for module in modules for lesson in module.lessons}
     other_files = sorted(p for p in tree if p not in lesson_paths and p.endswith(authoring.TEXT_SUFFIXES))
     images = sorted(p for p in tree if posixpath.splitext(p)[1].lower() in IMAGE_TYPES)
+    from lms.quizzes.regrade import retired_versions
+
     return render_template("authoring/course.html", course=course, modules=modules, outline_problem=outline_problem,
+                           retired=[r for r in retired_versions(course.id) if r.current is not None],
                            other_files=other_files, images=images, pending=drafts(course.id),
                            has_files=authoring.has_files(course.id), publish_form=PublishForm(), zip_form=ZipForm(),
                            structure_form=StructureForm(formdata=None))
@@ -439,3 +444,34 @@ def upload_apply(upload_id: int) -> Response:
     db.session.commit()
     flash(_("The uploaded course is live."), "success")
     return redirect(url_for("authoring.course", slug=course.slug if course else outcome[0].report.course_slug))
+
+
+def _retired(course: Course, question_id: int):
+    from lms.quizzes.regrade import retired_versions
+
+    found = next((r for r in retired_versions(course.id) if r.old.id == question_id), None)
+    if found is None or found.current is None:
+        abort(404)
+    return found
+
+
+@bp.route("/courses/<slug>/regrade/<int:question_id>", methods=["GET", "POST"])
+@login_required
+def regrade(slug: str, question_id: int) -> Response | str:
+    """What regrading the answers of an earlier question version would change; then do it."""
+    from lms.quizzes.regrade import regrade as run_regrade
+
+    course = _course(slug)
+    retired = _retired(course, question_id)
+    form = FlaskForm()
+    if retired.current.qtype != retired.old.qtype:
+        return render_template("authoring/regrade.html", course=course, retired=retired, changes=None, form=form)
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        changes = run_regrade(retired.old, retired.current, apply=True)
+        db.session.commit()
+        flash(ngettext("%(num)s answer regraded.", "%(num)s answers regraded.", len(changes)), "success")
+        return redirect(url_for("authoring.course", slug=slug))
+    changes = run_regrade(retired.old, retired.current, apply=False)
+    return render_template("authoring/regrade.html", course=course, retired=retired, changes=changes, form=form)

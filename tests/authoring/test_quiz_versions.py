@@ -14,12 +14,25 @@ from tests.conftest import DATA
 QUIZ_FILE = "01-modul/kuis.yml"
 
 
+def import_version(runner, tmp_path, name: str, tree: dict[str, bytes]) -> dict[str, bytes]:
+    write_folder(tree, tmp_path / name)
+    result = runner.invoke(args=["courses", "import", str(tmp_path / name)])
+    assert result.exit_code == 0, result.output
+    return tree
+
+
+def with_key_swapped(tree: dict[str, bytes]) -> dict[str, bytes]:
+    """The facilitator swaps which option of 'pilih-satu' is correct."""
+    text = tree[QUIZ_FILE].decode()
+    text = text.replace("      - text: Pelibatan masyarakat\n        correct: true\n", "      - text: Pelibatan masyarakat\n", 1)
+    text = text.replace("      - text: Pengadaan gedung\n", "      - text: Pengadaan gedung\n        correct: true\n", 1)
+    return {**tree, QUIZ_FILE: text.encode()}
+
+
 def test_changing_a_key_after_answers_makes_a_new_version(app, runner, tmp_path, make_user, make_cohort, enrol_user):
     from lms.quizzes.attempts import save_answers, start_attempt, submit_attempt
 
-    tree = read_folder(DATA / "courses" / "mini-q")
-    write_folder(tree, tmp_path / "v1")
-    assert runner.invoke(args=["courses", "import", str(tmp_path / "v1")]).exit_code == 0
+    tree = import_version(runner, tmp_path, "v1", read_folder(DATA / "courses" / "mini-q"))
     trainee = make_user()
     enrol_user(trainee, make_cohort("mini-q"))
     with app.app_context():
@@ -41,13 +54,7 @@ def test_changing_a_key_after_answers_makes_a_new_version(app, runner, tmp_path,
         assert answer.fraction == 1.0
         score = db.session.get(Attempt, attempt.id).percent
 
-    # The facilitator swaps which option is correct.
-    text = tree[QUIZ_FILE].decode()
-    text = text.replace("      - text: Pelibatan masyarakat\n        correct: true\n",
-                        "      - text: Pelibatan masyarakat\n", 1)
-    text = text.replace("      - text: Pengadaan gedung\n", "      - text: Pengadaan gedung\n        correct: true\n", 1)
-    tree[QUIZ_FILE] = text.encode()
-    write_folder(tree, tmp_path / "v2")
+    write_folder(with_key_swapped(tree), tmp_path / "v2")
     result = runner.invoke(args=["courses", "import", str(tmp_path / "v2")])
     assert result.exit_code == 0, result.output
     assert "pilih-satu (new version; earlier answers keep the old one)" in result.output
@@ -71,9 +78,7 @@ def test_changing_a_key_after_answers_makes_a_new_version(app, runner, tmp_path,
 def test_a_typo_fix_in_the_question_text_keeps_the_same_row(app, runner, tmp_path, make_user, make_cohort, enrol_user):
     from lms.quizzes.attempts import start_attempt
 
-    tree = read_folder(DATA / "courses" / "mini-q")
-    write_folder(tree, tmp_path / "v1")
-    assert runner.invoke(args=["courses", "import", str(tmp_path / "v1")]).exit_code == 0
+    tree = import_version(runner, tmp_path, "v1", read_folder(DATA / "courses" / "mini-q"))
     trainee = make_user()
     enrol_user(trainee, make_cohort("mini-q"))
     with app.app_context():
@@ -85,3 +90,48 @@ def test_a_typo_fix_in_the_question_text_keeps_the_same_row(app, runner, tmp_pat
     assert runner.invoke(args=["courses", "import", str(tmp_path / "v2")]).exit_code == 0
     with app.app_context():
         assert db.session.scalar(select(Question.id).where(Question.key == "pilih-satu")) == before
+
+
+def test_regrading_is_explicit_and_shows_what_changes(app, runner, tmp_path, make_user, make_cohort, enrol_user):
+    from werkzeug.datastructures import MultiDict
+
+    from lms.quizzes.attempts import save_answers, start_attempt, submit_attempt
+    from lms.quizzes.types import option_id
+    from tests.conftest import PASSWORD, text_of
+
+    tree = import_version(runner, tmp_path, "v1", read_folder(DATA / "courses" / "mini-q"))
+    trainee = make_user(full_name="Siti Peserta")
+    enrol_user(trainee, make_cohort("mini-q"))
+    with app.app_context():
+        attempt = start_attempt(trainee, db.session.scalar(select(Quiz).where(Quiz.slug == "kuis-modul")))
+        db.session.commit()
+        old = db.session.scalar(select(Question).where(Question.key == "pilih-satu"))
+        save_answers(attempt, MultiDict({f"q{old.id}": option_id("Pengadaan gedung")}))  # wrong in version 1
+        db.session.commit()
+        submit_attempt(attempt.id, trainee.id)
+        db.session.commit()
+        old_id, before = old.id, db.session.get(Attempt, attempt.id).score
+    import_version(runner, tmp_path, "v2", with_key_swapped(tree))
+
+    admin = make_user("admin", email="admin-regrade@example.test")
+    client = app.test_client()
+    client.post("/login", data={"email": admin.email, "password": PASSWORD})
+    course_page = client.get("/author/courses/mini-q")
+    assert f"/author/courses/mini-q/regrade/{old_id}" in course_page.get_data(as_text=True)
+    preview = client.get(f"/author/courses/mini-q/regrade/{old_id}")
+    assert preview.status_code == 200
+    page = text_of(preview.data)
+    assert "Siti Peserta" in page and "1 dari jawaban ini akan mendapat nilai lain." in page
+    with app.app_context():  # the preview changed nothing
+        assert db.session.scalar(select(Answer.question_id).where(Answer.attempt_id == attempt.id,
+                                                                  Answer.question_id == old_id)) == old_id
+        assert db.session.get(Attempt, attempt.id).score == before
+    assert client.post(f"/author/courses/mini-q/regrade/{old_id}").status_code == 302
+    with app.app_context():
+        current = db.session.scalar(select(Question).where(Question.key == "pilih-satu"))
+        answer = db.session.scalar(select(Answer).where(Answer.attempt_id == attempt.id,
+                                                        Answer.question_id == current.id))
+        assert answer.fraction == 1.0
+        assert db.session.get(Attempt, attempt.id).score == before + current.mark
+        assert [e["q"] for e in db.session.get(Attempt, attempt.id).layout].count(current.id) == 1
+    assert client.get(f"/author/courses/mini-q/regrade/{old_id}").status_code == 404  # nothing left to regrade
