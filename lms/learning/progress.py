@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Iterable
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import User
@@ -153,6 +154,40 @@ def active_lessons(course: Course) -> list[Lesson]:
     ))
 
 
+def reading_order(course: Course) -> list:
+    """The course's lessons in reading order, as light rows (id, slug, title): no lesson bodies."""
+    return list(db.session.execute(
+        select(Lesson.id, Lesson.slug, Lesson.title).join(Module, Module.id == Lesson.module_id)
+        .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None), Module.archived_at.is_(None))
+        .order_by(Lesson.position)))
+
+
+def lesson_record(user: User, lesson: Lesson) -> LessonProgress | None:
+    return db.session.scalar(select(LessonProgress).where(LessonProgress.user_id == user.id,
+                                                          LessonProgress.lesson_id == lesson.id))
+
+
+# The lesson I opened last, opened again within this many seconds, is not recorded again: a
+# reload stays a read (no write lock on SQLite, no commit to disk on PostgreSQL).
+VIEW_RECORD_SECONDS = 60
+
+
+def view_needs_recording(user: User, lesson: Lesson, record: LessonProgress | None,
+                         now: datetime | None = None) -> bool:
+    """Whether opening the lesson must be written: first visit, another lesson opened since
+    (so 'continue' points here again), or the last record is older than VIEW_RECORD_SECONDS."""
+    from lms.learning.models import CourseProgress
+
+    now = now or utcnow()
+    if record is None or record.last_viewed_at is None:
+        return True
+    if record.last_viewed_at < now - timedelta(seconds=VIEW_RECORD_SECONDS):
+        return True
+    latest = db.session.scalar(select(CourseProgress.last_activity_at).where(
+        CourseProgress.user_id == user.id, CourseProgress.course_id == lesson.course_id))
+    return latest is None or record.last_viewed_at < latest
+
+
 def continue_lesson(user: User, course: Course) -> Lesson | None:
     """Where to pick up: the lesson I last opened and have not finished, else the first
     unfinished lesson in order; None when every lesson is done."""
@@ -197,6 +232,9 @@ def record_view(user: User, lesson: Lesson) -> LessonProgress:
     from lms.learning.rollup import touch_user
 
     now = utcnow()
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Losing the newest view time in a crash is harmless: do not wait for the disk.
+        db.session.execute(text("SET LOCAL synchronous_commit = off"))
     record = _record(user, lesson)
     if record.last_viewed_at != now:
         record.last_viewed_at = now

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from lms.accounts.forms import JoinForm
@@ -116,22 +117,30 @@ def _get_lesson(course: Course, lesson_slug: str) -> Lesson:
 @bp.get("/courses/<course_slug>/lessons/<lesson_slug>")
 @login_required
 def lesson(course_slug: str, lesson_slug: str) -> str:
-    """Read a lesson; opening it is recorded for 'continue where I left off'."""
+    """Read a lesson; opening it is recorded for 'continue where I left off'.
+
+    The page is rendered from reads first; the visit is written after, unless this lesson is
+    already the one I opened last, less than a minute ago (a reload stays a pure read).
+    """
     course = _get_course(course_slug)
-    lesson = _get_lesson(course, lesson_slug)
-    begin_write()  # this GET records the visit
-    record = progress.record_view(current_user, lesson)
-    db.session.commit()
-    ordered = progress.active_lessons(course)
+    lesson = db.one_or_404(select(Lesson).options(joinedload(Lesson.module)).where(
+        Lesson.course_id == course.id, Lesson.slug == lesson_slug, Lesson.archived_at.is_(None)))
+    record = progress.lesson_record(current_user, lesson)
+    ordered = progress.reading_order(course)
     index = next(i for i, item in enumerate(ordered) if item.id == lesson.id)
-    return render_template(
+    page = render_template(
         "learning/lesson.html", course=course, lesson=lesson, module=lesson.module,
-        toc=json.loads(lesson.toc_json), done=record.completed_at is not None,
+        toc=json.loads(lesson.toc_json), done=record is not None and record.completed_at is not None,
         previous=ordered[index - 1] if index > 0 else None,
         next=ordered[index + 1] if index + 1 < len(ordered) else None,
         position=index + 1, count=len(ordered),
         progress=progress.course_progress(current_user, course),
     )
+    if progress.view_needs_recording(current_user, lesson, record):
+        begin_write()
+        progress.record_view(current_user, lesson)
+        db.session.commit()
+    return page
 
 
 @bp.post("/courses/<course_slug>/lessons/<lesson_slug>/complete")

@@ -96,6 +96,19 @@ def test_continue_where_i_left_off(client, auth, world):
     assert client.get("/courses/mini-a/continue").headers["Location"] == "/courses/mini-a"
 
 
+def test_going_back_to_a_lesson_makes_it_the_one_to_continue(app, client, auth, world):
+    auth.login(world["trainee"].email)
+    for slug in ("pengantar", "lanjutan", "pengantar"):  # within seconds
+        client.get(LESSON.format(slug))
+    assert client.get("/courses/mini-a/continue").headers["Location"] == LESSON.format("pengantar")
+    with app.app_context():
+        before = db.session.scalar(select(LessonProgress.last_viewed_at).join(Lesson).where(Lesson.slug == "pengantar"))
+    client.get(LESSON.format("pengantar"))  # a reload of the lesson I am on: nothing to write
+    with app.app_context():
+        assert db.session.scalar(select(LessonProgress.last_viewed_at).join(Lesson)
+                                 .where(Lesson.slug == "pengantar")) == before
+
+
 def test_course_page_shows_status_of_each_lesson(client, auth, world):
     auth.login(world["trainee"].email)
     client.post(LESSON.format("pengantar") + "/complete", data={"done": "1"})
