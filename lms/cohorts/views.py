@@ -19,7 +19,7 @@ from lms.cohorts.participants import apply_rows, parse_sheet, preview
 from lms.content.models import Course
 from lms.extensions import db
 from lms.reports import exports
-from lms.reports.queries import cohort_report, filter_participants
+from lms.reports.queries import Filters, cohort_report
 from lms.util import utcnow
 from lms.util.db import begin_write
 
@@ -268,8 +268,7 @@ def _table(report, name: str) -> tuple[list[str], list[tuple]]:
     if name == "participants":
         return (["Nama", "Email", "Instansi", "Kabupaten/Kota", "Angkatan", "Kemajuan (%)", "Status",
                  "Aktivitas terakhir"],
-                [(p.name, p.email, p.institution, p.regency, p.cohort_name, p.percent, p.status, p.last_activity)
-                 for p in report.participants])
+                report.rows())
     if name in ("regency", "institution"):
         label = "Kabupaten/Kota" if name == "regency" else "Instansi"
         return ([label, "Peserta", "Selesai", "Tingkat penyelesaian (%)", "Rata-rata kemajuan (%)"],
@@ -301,9 +300,7 @@ def course_report(course_slug: str) -> Response | str:
 
 def _report_page(cohorts: list[Cohort], *, title: str, cohort: Cohort | None) -> Response | str:
     export = request.args.get("format")
-    # Exports of per-participant tables need no module or quiz aggregates.
-    data = cohort_report(cohorts, with_details=not (export and request.args.get("table") in
-                                                    ("participants", "regency", "institution", "funnel")))
+    data = cohort_report(cohorts)
     if export in ("csv", "xlsx"):
         table = request.args.get("table", "participants")
         if table not in TABLES:
@@ -321,23 +318,26 @@ def _report_page(cohorts: list[Cohort], *, title: str, cohort: Cohort | None) ->
     filters = {"status": request.args.get("status", ""), "regency": request.args.get("regency", ""),
                "inactive_days": inactive, "query": request.args.get("q", "").strip(),
                "sort": request.args.get("sort", "name")}
-    rows = filter_participants(data.participants, **filters)
     page_size = 100
     try:
         page = max(1, int(request.args.get("page", "1")))
     except ValueError:
         page = 1
+    # Only the page shown is read; filtering, sorting and counting happen in the database.
+    wanted = Filters(**filters)
+    total_rows = data.count(wanted)
+    offset = (page - 1) * page_size
+    rows = data.page(wanted, offset, page_size) if offset < total_rows else []
     from lms.quizzes.stats import knowledge_gain
 
-    gain = knowledge_gain(data.course, [p.user_id for p in data.participants]) if len(data.participants) <= 5000 \
-        else None
+    gain = knowledge_gain(data.course, data.user_ids()) if data.enrolled <= 5000 else None
     from lms.cohorts.reminders import last_reminders
 
     return render_template(
         "cohorts/report.html", report=data, title=title, cohort=cohort,
-        reminded=last_reminders(cohort) if cohort else {}, rows=rows[(page - 1) * page_size: page * page_size],
-        total_rows=len(rows), page=page, pages=max(1, -(-len(rows) // page_size)), filters=filters,
-        regencies=sorted({p.regency for p in data.participants if p.regency}), gain=gain, now=utcnow())
+        reminded=last_reminders(cohort) if cohort else {}, rows=rows,
+        total_rows=total_rows, page=page, pages=max(1, -(-total_rows // page_size)), filters=filters,
+        regencies=data.regencies(), gain=gain, now=utcnow())
 
 
 @bp.post("/cohorts/<int:cohort_id>/remind")

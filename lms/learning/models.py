@@ -29,9 +29,10 @@ class LessonProgress(db.Model):
 
 
 class CourseProgress(db.Model):
-    """Per trainee and course: required lessons done and last activity, recomputed from the
-    LessonProgress records whenever they change (and for a whole course after a content import).
-    A cache for the organizers' reports, never written any other way."""
+    """Per trainee and course: required lessons done and last lesson activity, required quizzes
+    passed and last quiz activity, recomputed from the LessonProgress and Attempt records whenever
+    they change (and for a whole course after a content import). A cache for the organizers'
+    reports, never written any other way (lms.learning.rollup)."""
 
     __tablename__ = "course_progress"
     __table_args__ = (UniqueConstraint("user_id", "course_id"),)
@@ -40,4 +41,18 @@ class CourseProgress(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), index=True)
     lessons_done: Mapped[int] = mapped_column(default=0)
-    last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # last lesson viewed
+    quizzes_passed: Mapped[int] = mapped_column(default=0, server_default="0")  # required module/post-tests
+    quiz_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # last attempt started
+
+
+class ModuleProgress(db.Model):
+    """Per trainee and module: required lessons done; kept with CourseProgress (same recount),
+    so that the reports' module rates read one row per trainee and module, not per lesson."""
+
+    __tablename__ = "module_progress"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("module.id"), primary_key=True, index=True)
+    lessons_done: Mapped[int] = mapped_column(default=0)

@@ -1,48 +1,203 @@
-"""Keep CourseProgress (the reports' cache) equal to what the LessonProgress records say."""
+"""Keep the reports' caches equal to what the records say.
+
+CourseProgress (per trainee and course), ModuleProgress (per trainee and module) and QuizResult
+(per trainee and quiz) are recounted from the LessonProgress and Attempt records, in the
+transaction that changes them: after a lesson view or completion, an attempt started or graded,
+and for a whole course after a content import (which lessons and quizzes count may have changed).
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import and_, case, delete, func, insert, select
+from sqlalchemy import and_, case, delete, func, insert, literal, select, union, update
+from sqlalchemy.orm import aliased
 
-from lms.content.models import Lesson
+from lms.content.models import Lesson, Module
 from lms.extensions import db
-from lms.learning.models import CourseProgress, LessonProgress
+from lms.learning.models import CourseProgress, LessonProgress, ModuleProgress
+from lms.quizzes.models import Attempt, Quiz, QuizResult
+
+# Quizzes that count toward completion, as the reports count them.
+COUNTED_KINDS = ("module", "posttest")
 
 
-def _aggregate(course_id: int):
-    required = select(Lesson.id).where(Lesson.course_id == course_id, Lesson.required.is_(True),
-                                       Lesson.archived_at.is_(None)).scalar_subquery()
-    return (
-        select(LessonProgress.user_id, func.count(case((and_(LessonProgress.completed_at.is_not(None),
-                                                             LessonProgress.lesson_id.in_(required)), 1))),
-               func.max(LessonProgress.last_viewed_at))
+def required_lessons(course_id: int):
+    return select(Lesson.id).where(Lesson.course_id == course_id, Lesson.required.is_(True),
+                                   Lesson.archived_at.is_(None))
+
+
+def required_quizzes(course_id: int):
+    return select(Quiz.id).where(Quiz.course_id == course_id, Quiz.required.is_(True), Quiz.archived_at.is_(None),
+                                 Quiz.kind.in_(COUNTED_KINDS))
+
+
+def _aggregate(course_id: int, user_id: int | None = None):
+    """Per trainee: required lessons done and last lesson activity."""
+    required = required_lessons(course_id).scalar_subquery()
+    stmt = (
+        select(LessonProgress.user_id.label("user_id"),
+               func.count(case((and_(LessonProgress.completed_at.is_not(None),
+                                     LessonProgress.lesson_id.in_(required)), 1))).label("done"),
+               func.max(LessonProgress.last_viewed_at).label("last"))
         .join(Lesson, Lesson.id == LessonProgress.lesson_id)
         .where(Lesson.course_id == course_id)
         .group_by(LessonProgress.user_id)
     )
+    return stmt if user_id is None else stmt.where(LessonProgress.user_id == user_id)
 
 
-def refresh_user(user_id: int, course_id: int) -> None:
-    """Recount one trainee's row from her records (after a lesson view or completion)."""
-    row = db.session.execute(_aggregate(course_id).where(LessonProgress.user_id == user_id)).first()
+def _quiz_aggregate(course_id: int, user_id: int | None = None):
+    """Per trainee: required quizzes passed (a graded attempt passed) and the last attempt started."""
+    required = required_quizzes(course_id).scalar_subquery()
+    stmt = (
+        select(Attempt.user_id.label("user_id"),
+               func.count(func.distinct(case((and_(Attempt.passed.is_(True), Attempt.state == "graded",
+                                                   Attempt.quiz_id.in_(required)), Attempt.quiz_id)))).label("passed"),
+               func.max(Attempt.started_at).label("last"))
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .where(Quiz.course_id == course_id)
+        .group_by(Attempt.user_id)
+    )
+    return stmt if user_id is None else stmt.where(Attempt.user_id == user_id)
+
+
+def _progress_rows(course_id: int, user_id: int | None = None):
+    """(user_id, lessons_done, last_activity_at, quizzes_passed, quiz_activity_at) per trainee with any record."""
+    lessons = _aggregate(course_id, user_id).subquery()
+    quizzes = _quiz_aggregate(course_id, user_id).subquery()
+    users = union(select(lessons.c.user_id), select(quizzes.c.user_id)).subquery()
+    return (select(users.c.user_id, func.coalesce(lessons.c.done, 0), lessons.c.last,
+                   func.coalesce(quizzes.c.passed, 0), quizzes.c.last)
+            .select_from(users)
+            .outerjoin(lessons, lessons.c.user_id == users.c.user_id)
+            .outerjoin(quizzes, quizzes.c.user_id == users.c.user_id))
+
+
+def _module_rows(course_id: int, user_id: int | None = None):
+    """(user_id, module_id, required lessons done) per trainee and module with any done."""
+    stmt = (select(LessonProgress.user_id, Lesson.module_id, func.count())
+            .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+            .where(Lesson.course_id == course_id, Lesson.required.is_(True), Lesson.archived_at.is_(None),
+                   LessonProgress.completed_at.is_not(None))
+            .group_by(LessonProgress.user_id, Lesson.module_id))
+    return stmt if user_id is None else stmt.where(LessonProgress.user_id == user_id)
+
+
+def _quiz_result_rows(*, course_id: int | None = None, quiz_id: int | None = None, user_id: int | None = None):
+    """(user_id, quiz_id, best, first, last percent, passed) per trainee and quiz with a graded attempt."""
+    stmt = (select(Attempt.user_id.label("user_id"), Attempt.quiz_id.label("quiz_id"),
+                   func.max(Attempt.percent).label("best"),
+                   func.max(case((Attempt.passed.is_(True), 1), else_=0)).label("passed"),
+                   func.min(Attempt.number).label("first_n"), func.max(Attempt.number).label("last_n"))
+            .where(Attempt.state == "graded")
+            .group_by(Attempt.user_id, Attempt.quiz_id))
+    if course_id is not None:
+        stmt = stmt.where(Attempt.quiz_id.in_(select(Quiz.id).where(Quiz.course_id == course_id).scalar_subquery()))
+    if quiz_id is not None:
+        stmt = stmt.where(Attempt.quiz_id == quiz_id)
+    if user_id is not None:
+        stmt = stmt.where(Attempt.user_id == user_id)
+    best = stmt.subquery()
+    first, last = aliased(Attempt), aliased(Attempt)
+    return (select(best.c.user_id, best.c.quiz_id, best.c.best, first.percent, last.percent, best.c.passed == 1)
+            .join(first, and_(first.quiz_id == best.c.quiz_id, first.user_id == best.c.user_id,
+                              first.number == best.c.first_n))
+            .join(last, and_(last.quiz_id == best.c.quiz_id, last.user_id == best.c.user_id,
+                             last.number == best.c.last_n)))
+
+
+QUIZ_RESULT_COLUMNS = ["user_id", "quiz_id", "best_percent", "first_percent", "last_percent", "passed"]
+
+
+def _lock(user_id: int) -> None:
+    # Recounts of one trainee replace her rows: serialize them (PostgreSQL; on SQLite a writing
+    # request already holds the database write lock).
+    from lms.accounts.models import User
+
+    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+
+
+def _refresh_progress(user_id: int, course_id: int) -> None:
+    row = db.session.execute(_progress_rows(course_id, user_id)).first()
     record = db.session.scalar(select(CourseProgress).where(CourseProgress.user_id == user_id,
                                                             CourseProgress.course_id == course_id))
     if row is None:
         if record is not None:
             db.session.delete(record)
+        db.session.flush()
         return
-    _, done, last = row
+    _, done, last, passed, quiz_last = row
     if record is None:
-        db.session.add(CourseProgress(user_id=user_id, course_id=course_id, lessons_done=done, last_activity_at=last))
+        db.session.add(CourseProgress(user_id=user_id, course_id=course_id, lessons_done=done, last_activity_at=last,
+                                      quizzes_passed=passed, quiz_activity_at=quiz_last))
     else:
         record.lessons_done, record.last_activity_at = done, last
+        record.quizzes_passed, record.quiz_activity_at = passed, quiz_last
     db.session.flush()
+
+
+def refresh_user(user_id: int, course_id: int) -> None:
+    """Recount one trainee's rows of the course from her records (after a lesson completion)."""
+    _lock(user_id)
+    _refresh_progress(user_id, course_id)
+    course_modules = select(Module.id).where(Module.course_id == course_id).scalar_subquery()
+    db.session.execute(delete(ModuleProgress).where(ModuleProgress.user_id == user_id,
+                                                    ModuleProgress.module_id.in_(course_modules)))
+    db.session.execute(insert(ModuleProgress).from_select(["user_id", "module_id", "lessons_done"],
+                                                          _module_rows(course_id, user_id)))
+    db.session.flush()
+
+
+def refresh_quiz(user_id: int, quiz_id: int, course_id: int | None = None) -> None:
+    """Recount one trainee's result of a quiz and her quizzes passed (after an attempt is graded).
+
+    Two statements on the submit path: on PostgreSQL the trainee's row locked (and loaded, for the
+    certificate check that follows) and one upsert-and-update; on SQLite (the request holds the
+    database write lock) the upsert and the update."""
+    from lms.accounts.models import User
+
+    if db.session.get_bind().dialect.name != "sqlite":  # SQLite: the request holds the write lock
+        db.session.execute(select(User).where(User.id == user_id).with_for_update()
+                           .execution_options(populate_existing=True))
+    if course_id is None:
+        course_id = db.session.scalar(select(Quiz.course_id).where(Quiz.id == quiz_id))
+    rows = _quiz_result_rows(quiz_id=quiz_id, user_id=user_id)
+    # Grading changes only the quizzes passed (the attempt's start is already counted).
+    passed = (select(func.count(func.distinct(Attempt.quiz_id)))
+              .where(Attempt.user_id == user_id, Attempt.state == "graded", Attempt.passed.is_(True),
+                     Attempt.quiz_id.in_(required_quizzes(course_id).scalar_subquery()))
+              .scalar_subquery())
+    progress = (update(CourseProgress)
+                .where(CourseProgress.user_id == user_id, CourseProgress.course_id == course_id)
+                .values(quizzes_passed=passed).execution_options(synchronize_session=False))
+    dialect = db.session.get_bind().dialect.name
+    # A graded attempt stays graded: the result row only ever appears or changes (an upsert).
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+
+        stmt = upsert(QuizResult).from_select(QUIZ_RESULT_COLUMNS, rows)
+        stmt = stmt.on_conflict_do_update(index_elements=["user_id", "quiz_id"],
+                                          set_={n: getattr(stmt.excluded, n) for n in QUIZ_RESULT_COLUMNS[2:]})
+        # One statement for both (a data-modifying WITH), taken after the lock above.
+        changed = db.session.execute(progress.add_cte(stmt.returning(QuizResult.quiz_id).cte("result"))).rowcount
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as upsert
+
+        # WHERE true: SQLite would read ON CONFLICT as the last join's ON otherwise.
+        stmt = upsert(QuizResult).from_select(QUIZ_RESULT_COLUMNS, rows.where(literal(True)))
+        db.session.execute(stmt.on_conflict_do_update(
+            index_elements=["user_id", "quiz_id"],
+            set_={n: getattr(stmt.excluded, n) for n in QUIZ_RESULT_COLUMNS[2:]}))
+        changed = db.session.execute(progress).rowcount
+    else:
+        db.session.execute(delete(QuizResult).where(QuizResult.user_id == user_id, QuizResult.quiz_id == quiz_id))
+        db.session.execute(insert(QuizResult).from_select(QUIZ_RESULT_COLUMNS, rows))
+        changed = db.session.execute(progress).rowcount
+    if not changed:
+        _refresh_progress(user_id, course_id)
 
 
 def touch_user(user_id: int, course_id: int, when) -> None:
     """A lesson was opened: only the last activity changes (one UPDATE on the hot path)."""
-    from sqlalchemy import update
-
     changed = db.session.execute(
         update(CourseProgress).where(CourseProgress.user_id == user_id, CourseProgress.course_id == course_id)
         .values(last_activity_at=when).execution_options(synchronize_session=False)).rowcount
@@ -50,11 +205,28 @@ def touch_user(user_id: int, course_id: int, when) -> None:
         refresh_user(user_id, course_id)
 
 
+def touch_quiz(user_id: int, course_id: int, when) -> None:
+    """An attempt was started: only the last quiz activity changes."""
+    changed = db.session.execute(
+        update(CourseProgress).where(CourseProgress.user_id == user_id, CourseProgress.course_id == course_id)
+        .values(quiz_activity_at=when).execution_options(synchronize_session=False)).rowcount
+    if not changed:
+        _lock(user_id)
+        _refresh_progress(user_id, course_id)
+
+
 def refresh_course(course_id: int) -> None:
-    """Recount every trainee of the course (after an import changed which lessons are required)."""
+    """Recount every trainee of the course (after an import changed which lessons or quizzes count)."""
     db.session.execute(delete(CourseProgress).where(CourseProgress.course_id == course_id))
-    aggregate = _aggregate(course_id).subquery()
+    progress = _progress_rows(course_id).subquery()
     db.session.execute(insert(CourseProgress).from_select(
-        ["user_id", "course_id", "lessons_done", "last_activity_at"],
-        select(aggregate.c[0], course_id, aggregate.c[1], aggregate.c[2])))
+        ["user_id", "course_id", "lessons_done", "last_activity_at", "quizzes_passed", "quiz_activity_at"],
+        select(progress.c[0], literal(course_id), progress.c[1], progress.c[2], progress.c[3], progress.c[4])))
+    course_modules = select(Module.id).where(Module.course_id == course_id).scalar_subquery()
+    db.session.execute(delete(ModuleProgress).where(ModuleProgress.module_id.in_(course_modules)))
+    db.session.execute(insert(ModuleProgress).from_select(["user_id", "module_id", "lessons_done"],
+                                                          _module_rows(course_id)))
+    course_quizzes = select(Quiz.id).where(Quiz.course_id == course_id).scalar_subquery()
+    db.session.execute(delete(QuizResult).where(QuizResult.quiz_id.in_(course_quizzes)))
+    db.session.execute(insert(QuizResult).from_select(QUIZ_RESULT_COLUMNS, _quiz_result_rows(course_id=course_id)))
     db.session.flush()

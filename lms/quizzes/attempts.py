@@ -99,6 +99,9 @@ def start_attempt(user: User, quiz: Quiz, rng: random.Random | None = None) -> A
         if existing is None:
             raise
         return existing
+    from lms.learning.rollup import touch_quiz
+
+    touch_quiz(user.id, quiz.course_id, now)
     return attempt
 
 
@@ -171,7 +174,7 @@ def _recompute(attempt: Attempt, pairs: Iterable[tuple[Question, dict]], answers
     attempt.state = "graded"
     attempt.graded_at = now
     attempt.percent = round(100.0 * score / max_score, 2) if max_score else 100.0
-    pass_mark = db.session.scalar(select(Quiz.pass_mark).where(Quiz.id == attempt.quiz_id))
+    pass_mark = attempt.quiz.pass_mark  # the quiz, loaded once (the reports' rollup reads it too)
     attempt.passed = attempt.percent + 1e-9 >= pass_mark
 
 
@@ -183,6 +186,10 @@ def submit_attempt(attempt_id: int, user_id: int, now: datetime | None = None) -
     Returns None if the attempt is not this user's.
     """
     now = now or utcnow()
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The trainee's row first: grading updates her per-course caches, and concurrent
+        # submissions of her attempts must queue here rather than lock rows in two orders.
+        db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
     changed = db.session.execute(
         update(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user_id,
                               Attempt.state == "in_progress")
@@ -211,7 +218,15 @@ def submit_attempt(attempt_id: int, user_id: int, now: datetime | None = None) -
             answer.graded_at = now
     _recompute(attempt, pairs, answers, now)
     db.session.flush()
+    _refresh_rollup(attempt)
     return attempt
+
+
+def _refresh_rollup(attempt: Attempt) -> None:
+    """The reports' caches follow the grade in the same transaction."""
+    from lms.learning.rollup import refresh_quiz
+
+    refresh_quiz(attempt.user_id, attempt.quiz_id, attempt.quiz.course_id)  # attempt.quiz: kept for the caller
 
 
 def grade_manually(answer: Answer, grader: User, fraction: float, comment: str = "") -> Attempt:
@@ -232,6 +247,7 @@ def grade_manually(answer: Answer, grader: User, fraction: float, comment: str =
     answers = {a.question_id: a for a in db.session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
     _recompute(attempt, pairs, answers, now)
     db.session.flush()
+    _refresh_rollup(attempt)
     return attempt
 
 

@@ -108,6 +108,22 @@ class Attempt(db.Model):
         return json.loads(self.layout_json)
 
 
+class QuizResult(db.Model):
+    """Per trainee and quiz, from her graded attempts: best, first and last percent and whether
+    one passed. A cache for the reports, recomputed from the attempts whenever one is graded
+    (lms.learning.rollup); a row exists only while a graded attempt does."""
+
+    __tablename__ = "quiz_result"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quiz.id"), primary_key=True, index=True)
+    best_percent: Mapped[float | None] = mapped_column(Float)
+    first_percent: Mapped[float | None] = mapped_column(Float)  # lowest attempt number: the pre-test score
+    last_percent: Mapped[float | None] = mapped_column(Float)  # highest attempt number
+    passed: Mapped[bool] = mapped_column(default=False)
+
+
 class Answer(db.Model):
     __tablename__ = "answer"
     __table_args__ = (UniqueConstraint("attempt_id", "question_id"),)

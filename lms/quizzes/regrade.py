@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from lms.accounts.models import User
 from lms.extensions import db
-from lms.quizzes.attempts import _questions_for, _recompute
+from lms.quizzes.attempts import _questions_for, _recompute, _refresh_rollup
 from lms.quizzes.models import Answer, Attempt, Question, QuestionBank
 from lms.quizzes.types import QUESTION_TYPES
 from lms.util import utcnow
@@ -103,6 +103,7 @@ def regrade(old: Question, current: Question, *, apply: bool) -> list[Change]:
             _recompute(attempt, pairs, {a.question_id: a for a in db.session.scalars(
                 select(Answer).where(Answer.attempt_id == attempt.id))}, now)
             db.session.flush()
+            _refresh_rollup(attempt)  # the reports' caches follow the new grade
         changes.append(Change(answer, attempt, db.session.get(User, attempt.user_id), before[0], answer.mark,
                               before[1], attempt.percent, before[2], attempt.passed))
     snapshot = [Change(c.answer, c.attempt, c.user, c.old_mark, c.new_mark, c.old_percent, c.new_percent,

@@ -1,24 +1,28 @@
-"""Completion reports as SQL aggregates: the number of queries does not grow with participants.
+"""Completion reports as SQL aggregates: the number of queries does not grow with participants,
+and neither does the work in Python.
 
-Per participant the database returns one row per table (lessons done, quizzes passed, last
-activity, certificate); grouping by regency, institution and status happens over those rows.
+Per participant the database keeps one cached row (CourseProgress: lessons done, quizzes passed,
+last activity; recounted from the records on every write, lms.learning.rollup); the funnel and
+the rates by regency and institution are GROUP BY queries over those rows joined with the
+certificates, module rates and quiz means read the per-module and per-quiz caches, and the
+participant list is filtered, sorted and paged in SQL.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Integer, and_, case, false, func, literal, or_, select
 
 from lms.accounts.models import Role, User
 from lms.certificates.models import Certificate
 from lms.cohorts.models import Cohort, Enrolment
 from lms.content.models import Course, Lesson, Module
 from lms.extensions import db
-from lms.learning.models import CourseProgress, LessonProgress
-from lms.quizzes.models import Attempt, Quiz
+from lms.learning.models import CourseProgress, ModuleProgress
+from lms.quizzes.models import Quiz, QuizResult
 from lms.util import utcnow
 
 
@@ -81,137 +85,268 @@ class ModuleRate:
 
 
 @dataclass
+class Filters:
+    """The participant list's filters, as the report page takes them."""
+
+    status: str = ""
+    regency: str = ""
+    inactive_days: int | None = None
+    query: str = ""
+    sort: str = "name"
+
+    @property
+    def active(self) -> bool:
+        return bool(self.status or self.regency or self.inactive_days or self.query)
+
+
 class Report:
-    course: Course
-    cohorts: list[Cohort]
-    participants: list[ParticipantStatus]
-    modules: list[ModuleRate] = field(default_factory=list)
-    quiz_means: list[tuple[str, float, int]] = field(default_factory=list)  # title, mean %, takers
+    """Completion of some cohorts of one course, computed by the database.
+
+    The funnel and the rates by regency and institution are GROUP BY queries over one cached row
+    per participant (CourseProgress, lms.learning.rollup); module rates and quiz means over the
+    per-module and per-quiz caches. The participant list is read a page at a time, filtered and
+    sorted in SQL; `participants` (every participant, as objects) is for the API and the CLI.
+    Each aggregate is one query, made when first used.
+    """
+
+    def __init__(self, course: Course, cohorts: list[Cohort], lessons: list[tuple[int, int]], quizzes: list[Quiz]):
+        self.course = course
+        self.cohorts = cohorts
+        self.cohort_ids = [c.id for c in cohorts]
+        self.cohort_names = {c.id: c.name for c in cohorts}
+        self.lessons = lessons  # (lesson id, module id) of the required active lessons
+        self.quizzes = quizzes  # every quiz of the course
+        self.required_quizzes = [q for q in quizzes if q.required and q.archived_at is None
+                                 and q.kind in ("module", "posttest")]
+        self.lessons_total = len(lessons)
+        self.quizzes_total = len(self.required_quizzes)
+        self.required_total = self.lessons_total + self.quizzes_total
+        self._groups: dict[str, list] = {}
+        self._participants: list[ParticipantStatus] | None = None
+        self._modules: list[ModuleRate] | None = None
+        self._quiz_means: list[tuple[str, float, int]] | None = None
+        self._quiz_rows: list | None = None
+
+    # --- one row per participant, as SQL expressions -------------------------------------------
+
+    def _columns(self):
+        cp = CourseProgress
+        lessons_done = func.coalesce(cp.lessons_done, 0)
+        done = lessons_done + func.coalesce(cp.quizzes_passed, 0)
+        last = case((or_(cp.quiz_activity_at.is_(None), and_(cp.last_activity_at.is_not(None),
+                                                             cp.last_activity_at >= cp.quiz_activity_at)),
+                     cp.last_activity_at), else_=cp.quiz_activity_at)
+        certified = Certificate.id.is_not(None)
+        total = self.required_total
+        percent = (literal(100, Integer) * done) // total if total else literal(0, Integer)
+        complete = (done >= total) if total else false()
+        status = case((certified, "certified"), (complete, "completed"), (last.is_(None), "not_started"),
+                      else_="in_progress")
+        return {"lessons_done": lessons_done, "done": done, "last": last, "certified": certified,
+                "percent": percent, "complete": complete, "status": status}
+
+    def _from(self, stmt):
+        """Trainees enrolled in the cohorts, with their cached progress and valid certificate."""
+        return (stmt.select_from(Enrolment)
+                .join(User, User.id == Enrolment.user_id)
+                .outerjoin(CourseProgress, and_(CourseProgress.user_id == Enrolment.user_id,
+                                                CourseProgress.course_id == self.course.id))
+                # At most one certificate per trainee and cohort is not replaced (a unique index).
+                .outerjoin(Certificate, and_(Certificate.user_id == Enrolment.user_id,
+                                             Certificate.cohort_id == Enrolment.cohort_id,
+                                             Certificate.status != "replaced", Certificate.status == "valid"))
+                .where(Enrolment.cohort_id.in_(self.cohort_ids), User.role == Role.TRAINEE.value))
+
+    def _people(self):
+        c = self._columns()
+        return self._from(select(
+            User.id, User.full_name, User.email, func.coalesce(User.institution, ""), func.coalesce(User.regency, ""),
+            User.regency_code, Enrolment.cohort_id, c["lessons_done"], func.coalesce(CourseProgress.quizzes_passed, 0),
+            c["last"], c["certified"]))
+
+    def _status(self, row) -> ParticipantStatus:
+        uid, name, email, institution, regency, regency_code, cohort_id, lessons_done, quizzes_passed, last, cert = row
+        return ParticipantStatus(uid, name, email, institution, regency, regency_code, cohort_id,
+                                 self.cohort_names[cohort_id], lessons_done, quizzes_passed, self.required_total, last,
+                                 bool(cert), lessons_total=self.lessons_total, quizzes_total=self.quizzes_total)
+
+    # --- aggregates ---------------------------------------------------------------------------------
+
+    def _group_rows(self, key: str) -> list:
+        """Per value of the user's regency or institution: participants, completed, sum of percents,
+        and (by regency) the funnel's counts."""
+        if key not in self._groups:
+            c = self._columns()
+            label = func.coalesce(getattr(User, key), "")
+            counts = [func.count(), func.sum(case((or_(c["certified"], c["complete"]), 1), else_=0)),
+                      func.sum(c["percent"])]
+            if key == "regency":
+                lessons = (c["lessons_done"] >= self.lessons_total) if self.lessons_total else false()
+                counts += [func.sum(case((c["last"].is_not(None), 1), else_=0)),
+                           func.sum(case((c["percent"] >= 50, 1), else_=0)),
+                           func.sum(case((lessons, 1), else_=0)),
+                           func.sum(case((c["complete"], 1), else_=0)),
+                           func.sum(case((c["certified"], 1), else_=0))]
+            self._groups[key] = [tuple(int(v or 0) if i else v for i, v in enumerate(row)) for row in
+                                 db.session.execute(self._from(select(label, *counts)).group_by(label)).all()]
+        return self._groups[key]
+
+    @property
+    def enrolled(self) -> int:
+        return sum(row[1] for row in self._group_rows("regency"))
 
     def funnel(self) -> list[tuple[str, int]]:
-        rows = self.participants
-        lessons_total = rows[0].lessons_total if rows else 0
-        return [
-            ("enrolled", len(rows)),
-            ("started", sum(1 for r in rows if r.last_activity is not None)),
-            ("half", sum(1 for r in rows if r.percent >= 50)),
-            ("lessons", sum(1 for r in rows if lessons_total and r.lessons_done >= lessons_total)),
-            ("quizzes", sum(1 for r in rows if r.required_total and r.done >= r.required_total)),
-            ("certified", sum(1 for r in rows if r.certified)),
-        ]
+        rows = self._group_rows("regency")
+        stages = ("started", "half", "lessons", "quizzes", "certified")
+        return [("enrolled", self.enrolled)] + [(stage, sum(row[4 + i] for row in rows)) for i, stage in
+                                                enumerate(stages)]
 
     def by(self, key: str) -> list[GroupRate]:
-        groups: dict[str, list[ParticipantStatus]] = defaultdict(list)
-        for row in self.participants:
-            groups[getattr(row, key) or "-"].append(row)
-        rates = [GroupRate(label, len(rows), sum(1 for r in rows if r.status in ("completed", "certified")),
-                           round(sum(r.percent for r in rows) / len(rows), 1)) for label, rows in groups.items()]
+        groups: dict[str, list[int]] = {}
+        for label, participants, completed, percents, *_ in self._group_rows(key):
+            totals = groups.setdefault(label or "-", [0, 0, 0])
+            totals[0] += participants
+            totals[1] += completed
+            totals[2] += percents
+        rates = [GroupRate(label, n, completed, round(percents / n, 1))
+                 for label, (n, completed, percents) in groups.items()]
         return sorted(rates, key=lambda g: (-g.rate, g.label))
+
+    def regencies(self) -> list[str]:
+        """The participants' regencies, for the filter."""
+        return sorted(row[0] for row in self._group_rows("regency") if row[0])
+
+    def _quiz_results(self) -> dict[int, tuple[float | None, int, int]]:
+        """Per quiz: mean best score, trainees with a graded attempt, trainees who passed."""
+        if self._quiz_rows is None:
+            enrolled = select(Enrolment.user_id).where(Enrolment.cohort_id.in_(self.cohort_ids))
+            self._quiz_rows = db.session.execute(
+                select(QuizResult.quiz_id, func.avg(QuizResult.best_percent), func.count(),
+                       func.sum(case((QuizResult.passed.is_(True), 1), else_=0)))
+                .where(QuizResult.quiz_id.in_([q.id for q in self.quizzes] or [-1]),
+                       QuizResult.user_id.in_(enrolled))
+                .group_by(QuizResult.quiz_id)).all()
+        return {quiz_id: (mean, takers, int(passed or 0)) for quiz_id, mean, takers, passed in self._quiz_rows}
+
+    @property
+    def quiz_means(self) -> list[tuple[str, float, int]]:
+        """Mean of each trainee's best score per quiz, for the quizzes someone finished."""
+        if self._quiz_means is None:
+            results = self._quiz_results()
+            self._quiz_means = [(q.title, round(float(results[q.id][0]), 1), results[q.id][1])
+                                for q in sorted(self.quizzes, key=lambda q: (q.title, q.id))
+                                if q.id in results and results[q.id][0] is not None]
+        return self._quiz_means
+
+    @property
+    def modules(self) -> list[ModuleRate]:
+        if self._modules is None:
+            self._modules = module_rates(self)
+        return self._modules
+
+    # --- participants --------------------------------------------------------------------------
+
+    def _filtered(self, stmt, filters: Filters):
+        c = self._columns()
+        if filters.status:
+            stmt = stmt.where(c["status"] == filters.status)
+        if filters.regency:
+            stmt = stmt.where(func.coalesce(User.regency, "") == filters.regency)
+        if filters.inactive_days:
+            cutoff = utcnow() - timedelta(days=filters.inactive_days)
+            stmt = stmt.where(c["status"].not_in(("completed", "certified")),
+                              or_(c["last"].is_(None), c["last"] < cutoff))
+        if filters.query:
+            q = filters.query.casefold()
+            stmt = stmt.where(or_(func.lower(User.full_name).contains(q, autoescape=True),
+                                  func.lower(func.coalesce(User.institution, "")).contains(q, autoescape=True),
+                                  User.email.contains(q, autoescape=True)))
+        return stmt
+
+    def count(self, filters: Filters) -> int:
+        """Participants the filters keep."""
+        if not filters.active:
+            return self.enrolled
+        return db.session.scalar(self._filtered(self._from(select(func.count())), filters))
+
+    def page(self, filters: Filters, offset: int, limit: int) -> list[ParticipantStatus]:
+        """One page of the participants the filters keep, sorted as filter_participants sorts them
+        (ties in the database's order of names, then by account)."""
+        c = self._columns()
+        name = func.lower(User.full_name)
+        keys = {
+            "name": [name],
+            "progress": [c["percent"].desc(), name],
+            "progress_asc": [c["percent"], name],
+            "activity": [case((c["last"].is_(None), 0), else_=1), c["last"]],
+            "regency": [func.coalesce(User.regency, ""), name],
+        }
+        order = keys.get(filters.sort, keys["name"]) + [User.full_name, User.id, Enrolment.cohort_id]
+        stmt = self._filtered(self._people(), filters).order_by(*order).offset(offset).limit(limit)
+        return [self._status(row) for row in db.session.execute(stmt)]
+
+    def rows(self):
+        """Every participant as (name, email, institution, regency, cohort, percent, status, last
+        activity), by name, streamed for exports without building objects."""
+        c = self._columns()
+        stmt = self._from(select(User.full_name, User.email, func.coalesce(User.institution, ""),
+                                 func.coalesce(User.regency, ""), Enrolment.cohort_id, c["percent"], c["status"],
+                                 c["last"])).order_by(User.full_name, User.id, Enrolment.cohort_id)
+        names = self.cohort_names
+        for name, email, institution, regency, cohort_id, percent, status, last in \
+                db.session.execute(stmt.execution_options(yield_per=2000)):
+            yield name, email, institution, regency, names[cohort_id], percent, status, last
+
+    @property
+    def participants(self) -> list[ParticipantStatus]:
+        """Every participant, by name (the API and the CLI)."""
+        if self._participants is None:
+            stmt = self._people().order_by(User.full_name, User.id, Enrolment.cohort_id)
+            self._participants = [self._status(row) for row in db.session.execute(stmt)]
+        return self._participants
+
+    def user_ids(self) -> list[int]:
+        return list(db.session.scalars(self._from(select(User.id))))
 
 
 def cohort_report(cohorts: list[Cohort], *, with_details: bool = True) -> Report:
-    """Completion of the given cohorts (all of one course)."""
+    """Completion of the given cohorts (all of one course). Aggregates are queried when first used
+    (with_details is kept for callers; module rates and quiz means cost nothing unless read)."""
     course = db.session.get(Course, cohorts[0].course_id)
-    cohort_ids = [c.id for c in cohorts]
-    names = {c.id: c.name for c in cohorts}
-    lessons = list(db.session.execute(
+    lessons = [tuple(row) for row in db.session.execute(
         select(Lesson.id, Lesson.module_id).where(Lesson.course_id == course.id, Lesson.required.is_(True),
-                                                  Lesson.archived_at.is_(None))))
-    lesson_ids = [lid for lid, _ in lessons]
-    quizzes = list(db.session.scalars(select(Quiz).where(
-        Quiz.course_id == course.id, Quiz.required.is_(True), Quiz.archived_at.is_(None),
-        Quiz.kind.in_(("module", "posttest")))))
-    quiz_ids = [q.id for q in quizzes]
-
-    people = db.session.execute(
-        select(User.id, User.full_name, User.email, User.institution, User.regency, User.regency_code,
-               Enrolment.cohort_id)
-        .join(Enrolment, Enrolment.user_id == User.id)
-        .where(Enrolment.cohort_id.in_(cohort_ids), User.role == Role.TRAINEE.value)
-        .order_by(User.full_name)).all()
-    # Lessons done and last activity come from CourseProgress, recounted from the records on every
-    # write (lms.learning.rollup): one row per participant instead of one per lesson.
-    lesson_stats = {uid: (done, last) for uid, done, last in db.session.execute(
-        select(CourseProgress.user_id, CourseProgress.lessons_done, CourseProgress.last_activity_at)
-        .join(Enrolment, Enrolment.user_id == CourseProgress.user_id)
-        .where(Enrolment.cohort_id.in_(cohort_ids), CourseProgress.course_id == course.id))}
-    course_quiz_ids = select(Quiz.id).where(Quiz.course_id == course.id).scalar_subquery()
-    quiz_stats = {uid: (passed, last) for uid, passed, last in db.session.execute(
-        select(Attempt.user_id,
-               func.count(func.distinct(case((and_(Attempt.passed.is_(True), Attempt.state == "graded",
-                                                   Attempt.quiz_id.in_(quiz_ids or [-1])), Attempt.quiz_id)))),
-               func.max(Attempt.started_at))
-        .join(Enrolment, Enrolment.user_id == Attempt.user_id)
-        .where(Enrolment.cohort_id.in_(cohort_ids), Attempt.quiz_id.in_(course_quiz_ids))
-        .group_by(Attempt.user_id))}
-    certified = set(db.session.execute(
-        select(Certificate.user_id, Certificate.cohort_id).where(
-            Certificate.cohort_id.in_(cohort_ids), Certificate.status == "valid")).all())
-
-    total = len(lesson_ids) + len(quiz_ids)
-    participants = []
-    for uid, name, email, institution, regency, regency_code, cohort_id in people:
-        lessons_done, lesson_last = lesson_stats.get(uid, (0, None))
-        quizzes_passed, quiz_last = quiz_stats.get(uid, (0, None))
-        last = max((t for t in (lesson_last, quiz_last) if t is not None), default=None)
-        participants.append(ParticipantStatus(
-            uid, name, email, institution or "", regency or "", regency_code, cohort_id, names[cohort_id],
-            lessons_done, quizzes_passed, total, last, (uid, cohort_id) in certified,
-            lessons_total=len(lesson_ids), quizzes_total=len(quiz_ids)))
-    report = Report(course, cohorts, participants)
-    if with_details:
-        report.modules = module_rates(course, cohort_ids, lessons, quizzes, len(participants))
-        report.quiz_means = quiz_means(course, cohort_ids)
-    return report
+                                                  Lesson.archived_at.is_(None)))]
+    quizzes = list(db.session.scalars(select(Quiz).where(Quiz.course_id == course.id)))
+    return Report(course, cohorts, lessons, quizzes)
 
 
-def module_rates(course: Course, cohort_ids: list[int], lessons, quizzes, participants: int) -> list[ModuleRate]:
-    module_of = {lesson_id: module_id for lesson_id, module_id in lessons}
-    # Scanning progress by participant (the covering index) is much faster on SQLite than by lesson;
-    # lessons of other courses or not required are dropped here rather than in SQL.
-    done_by_lesson = db.session.execute(
-        select(LessonProgress.lesson_id, func.count())
-        .join(Enrolment, Enrolment.user_id == LessonProgress.user_id)
-        .where(Enrolment.cohort_id.in_(cohort_ids), LessonProgress.completed_at.is_not(None))
-        .group_by(LessonProgress.lesson_id)).all()
-    done_by_module: dict[int, int] = defaultdict(int)
-    for lesson_id, count in done_by_lesson:
-        if lesson_id in module_of:
-            done_by_module[module_of[lesson_id]] += count
-    passed_by_quiz = dict(db.session.execute(
-        select(Attempt.quiz_id, func.count(func.distinct(Attempt.user_id)))
-        .join(Enrolment, Enrolment.user_id == Attempt.user_id)
-        .where(Enrolment.cohort_id.in_(cohort_ids), Attempt.quiz_id.in_([q.id for q in quizzes] or [-1]),
-               Attempt.passed.is_(True), Attempt.state == "graded")
-        .group_by(Attempt.quiz_id)).all())
+def module_rates(report: Report) -> list[ModuleRate]:
+    """Share of the module's required lessons done over participants (as many as the funnel
+    enrolled) and share of participants who passed its quiz."""
+    participants = report.enrolled
+    module_ids = select(Module.id).where(Module.course_id == report.course.id).scalar_subquery()
+    done_by_module = dict(db.session.execute(
+        select(ModuleProgress.module_id, func.sum(ModuleProgress.lessons_done))
+        .join(Enrolment, Enrolment.user_id == ModuleProgress.user_id)
+        .where(Enrolment.cohort_id.in_(report.cohort_ids), ModuleProgress.module_id.in_(module_ids))
+        .group_by(ModuleProgress.module_id)).all())
+    results = report._quiz_results()
     per_module: dict[int, int] = defaultdict(int)
-    for _, module_id in lessons:
+    for _, module_id in report.lessons:
         per_module[module_id] += 1
-    quiz_of = {q.module_id: q for q in quizzes if q.module_id}
+    quiz_of = {q.module_id: q for q in report.required_quizzes if q.module_id}
     rates = []
-    for module in db.session.scalars(select(Module).where(Module.course_id == course.id, Module.archived_at.is_(None))
-                                     .order_by(Module.position)):
+    for module in db.session.scalars(select(Module).where(Module.course_id == report.course.id,
+                                                          Module.archived_at.is_(None)).order_by(Module.position)):
         count = per_module.get(module.id, 0)
         possible = count * participants
         quiz = quiz_of.get(module.id)
+        passed = results.get(quiz.id, (None, 0, 0))[2] if quiz else 0
         rates.append(ModuleRate(
-            module.title, count, round(100 * done_by_module.get(module.id, 0) / possible, 1) if possible else 0.0,
+            module.title, count, round(100 * int(done_by_module.get(module.id) or 0) / possible, 1) if possible else 0.0,
             quiz.title if quiz else None,
-            round(100 * passed_by_quiz.get(quiz.id, 0) / participants, 1) if quiz and participants else None))
+            round(100 * passed / participants, 1) if quiz and participants else None))
     return rates
-
-
-def quiz_means(course: Course, cohort_ids: list[int]) -> list[tuple[str, float, int]]:
-    """Mean of each trainee's best score per quiz."""
-    quiz_ids = select(Quiz.id).where(Quiz.course_id == course.id).scalar_subquery()
-    best = (select(Attempt.quiz_id, Attempt.user_id, func.max(Attempt.percent).label("best"))
-            .join(Enrolment, Enrolment.user_id == Attempt.user_id)
-            .where(Enrolment.cohort_id.in_(cohort_ids), Attempt.quiz_id.in_(quiz_ids), Attempt.state == "graded")
-            .group_by(Attempt.quiz_id, Attempt.user_id).subquery())
-    rows = db.session.execute(
-        select(Quiz.title, func.avg(best.c.best), func.count(best.c.user_id))
-        .join(best, best.c.quiz_id == Quiz.id).group_by(Quiz.id, Quiz.title).order_by(Quiz.title)).all()
-    return [(title, round(float(mean), 1), takers) for title, mean, takers in rows]
 
 
 def filter_participants(rows: list[ParticipantStatus], *, status: str = "", regency: str = "",

@@ -135,3 +135,35 @@ def test_regrading_is_explicit_and_shows_what_changes(app, runner, tmp_path, mak
         assert db.session.get(Attempt, attempt.id).score == before + current.mark
         assert [e["q"] for e in db.session.get(Attempt, attempt.id).layout].count(current.id) == 1
     assert client.get(f"/author/courses/mini-q/regrade/{old_id}").status_code == 404  # nothing left to regrade
+
+
+def test_regrading_updates_the_report_cache(app, runner, tmp_path, make_user, make_cohort, enrol_user):
+    """After a regrade the per-quiz result the reports read equals a recount of the attempts."""
+    from werkzeug.datastructures import MultiDict
+
+    from lms.quizzes.attempts import save_answers, start_attempt, submit_attempt
+    from lms.quizzes.models import QuizResult
+    from lms.quizzes.regrade import regrade, retired_versions
+    from lms.quizzes.types import option_id
+
+    tree = import_version(runner, tmp_path, "v1", read_folder(DATA / "courses" / "mini-q"))
+    trainee = make_user()
+    enrol_user(trainee, make_cohort("mini-q"))
+    with app.app_context():
+        quiz = db.session.scalar(select(Quiz).where(Quiz.slug == "kuis-modul"))
+        attempt = start_attempt(trainee, quiz)
+        db.session.commit()
+        old = db.session.scalar(select(Question).where(Question.key == "pilih-satu"))
+        save_answers(attempt, MultiDict({f"q{old.id}": option_id("Pengadaan gedung")}))
+        db.session.commit()
+        submit_attempt(attempt.id, trainee.id)
+        db.session.commit()
+        before = db.session.scalar(select(QuizResult.best_percent).where(QuizResult.user_id == trainee.id))
+    import_version(runner, tmp_path, "v2", with_key_swapped(tree))
+    with app.app_context():
+        (retired,) = retired_versions(db.session.scalar(select(Quiz.course_id).where(Quiz.slug == "kuis-modul")))
+        regrade(retired.old, retired.current, apply=True)
+        db.session.commit()
+        after = db.session.scalar(select(QuizResult.best_percent).where(QuizResult.user_id == trainee.id))
+        assert after > before
+        assert after == db.session.get(Attempt, attempt.id).percent

@@ -109,3 +109,35 @@ def test_two_tabs_starting_at_once_make_one_attempt(live_db):
     assert results[0].headers["Location"] == results[1].headers["Location"]
     with app.app_context():
         assert db.session.scalar(select(func.count(Attempt.id))) == 1
+
+
+def test_one_trainee_submitting_several_attempts_at_once_grades_them_all(live_db):
+    """Several open attempts of one trainee (tabs, or a flaky connection retrying) submitted at
+    the same moment: every one is graded, none fails on a lock (a deadlock would answer 503)."""
+    app = live_db
+    user_id = _setup(app)
+    client = _logged_in_client(app)
+    response = client.post("/courses/mini-q/quizzes/kuis-modul/start")
+    first_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    client.post(f"/attempts/{first_id}/save", data=correct_form(app, essay=""))
+    with app.app_context():
+        from lms.quizzes.models import Answer
+
+        first = db.session.get(Attempt, first_id)
+        answers = db.session.scalars(select(Answer).where(Answer.attempt_id == first_id)).all()
+        ids = [first_id]
+        for number in range(2, 7):  # copies, as if started earlier in other tabs
+            copy = Attempt(quiz_id=first.quiz_id, user_id=user_id, number=number, layout_json=first.layout_json,
+                           started_at=first.started_at)
+            db.session.add(copy)
+            db.session.flush()
+            db.session.add_all([Answer(attempt_id=copy.id, question_id=a.question_id, response_json=a.response_json)
+                                for a in answers])
+            ids.append(copy.id)
+        db.session.commit()
+    clients = [_logged_in_client(app) for _ in ids]
+    results = _race([lambda c=c, i=i: c.post(f"/attempts/{i}/submit") for c, i in zip(clients, ids)])
+    assert [r.status_code for r in results] == [302] * len(ids)
+    with app.app_context():
+        states = db.session.scalars(select(Attempt.state).where(Attempt.id.in_(ids))).all()
+        assert states == ["graded"] * len(ids)
