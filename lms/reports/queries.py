@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Integer, and_, case, false, func, literal, or_, select
+from sqlalchemy.orm import aliased
 
 from lms.accounts.models import Role, User
 from lms.certificates.models import Certificate
@@ -304,6 +305,33 @@ class Report:
             stmt = self._people().order_by(User.full_name, User.id, Enrolment.cohort_id)
             self._participants = [self._status(row) for row in db.session.execute(stmt)]
         return self._participants
+
+    def gain(self):
+        """Pre-/post-test knowledge gain over the participants who took both, from the per-quiz
+        cache: the same numbers as lms.quizzes.stats.knowledge_gain (first pre-test attempt; the
+        post-test attempt that counts), in one query whatever the cohort's size."""
+        from lms.quizzes.stats import GainSummary
+
+        by_kind = {q.kind: q for q in self.quizzes if q.archived_at is None and q.kind in ("pretest", "posttest")}
+        pre_quiz, post_quiz = by_kind.get("pretest"), by_kind.get("posttest")
+        if pre_quiz is None and post_quiz is None:
+            return None
+        if pre_quiz is None or post_quiz is None:
+            return GainSummary([], None, None, None, 0)
+        pre, post = aliased(QuizResult), aliased(QuizResult)
+        post_percent = post.last_percent if post_quiz.grading == "last" else post.best_percent
+        people = self._from(select(Enrolment.user_id)).distinct().subquery()
+        mean_pre, mean_post, paired = db.session.execute(
+            select(func.avg(pre.first_percent), func.avg(post_percent), func.count())
+            .select_from(people)
+            .join(pre, and_(pre.user_id == people.c.user_id, pre.quiz_id == pre_quiz.id))
+            .join(post, and_(post.user_id == people.c.user_id, post.quiz_id == post_quiz.id))
+            .where(pre.first_percent.is_not(None), post_percent.is_not(None))).one()
+        if not paired:
+            return GainSummary([], None, None, None, 0)
+        mean_pre, mean_post = round(float(mean_pre), 1), round(float(mean_post), 1)
+        gain = round((mean_post - mean_pre) / (100 - mean_pre), 3) if mean_pre < 100 else None
+        return GainSummary([], mean_pre, mean_post, gain, paired)
 
     def user_ids(self) -> list[int]:
         return list(db.session.scalars(self._from(select(User.id))))

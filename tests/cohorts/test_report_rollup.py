@@ -206,3 +206,22 @@ def test_report_numbers_equal_the_records(app, runner, courses, world):
             export = sorted(report.rows())
             assert export == sorted((p.name, p.email, p.institution, p.regency, p.cohort_name, p.percent, p.status,
                                      p.last_activity) for p in people)
+
+
+def test_report_gain_equals_the_per_trainee_computation(app, runner, courses, world):
+    """The report's one-query knowledge gain gives what the per-trainee computation gives."""
+    from lms.cohorts.models import Cohort
+    from lms.content.models import Course
+    from lms.reports.queries import cohort_report
+    from lms.quizzes.stats import knowledge_gain
+
+    result = runner.invoke(args=["dev", "seed", "--participants", "120", "--cohorts", "2", "--course", "mini-q"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        cohorts = list(db.session.scalars(select(Cohort).where(Cohort.slug.like("seed-%")).order_by(Cohort.id)))
+        report = cohort_report(cohorts)
+        expected = knowledge_gain(db.session.get(Course, cohorts[0].course_id), report.user_ids())
+        got = report.gain()
+        assert expected.paired > 10  # the seed gives pre- and post-tests to many
+        assert (got.mean_pre, got.mean_post, got.normalized_gain, got.paired) == \
+            (expected.mean_pre, expected.mean_post, expected.normalized_gain, expected.paired)
