@@ -15,7 +15,7 @@ from lms.auth import require, role_required
 from lms.cohorts.forms import CohortForm, ImportForm, SetPasswordForm, StaffForm
 from lms.cohorts.models import Cohort, CohortStaff, Enrolment, ImportBatch
 from lms.cohorts.operations import new_enrolment_key, normalize_key
-from lms.cohorts.participants import apply_rows, parse_sheet, preview
+from lms.cohorts.participants import parse_sheet, preview
 from lms.content.models import Course
 from lms.extensions import db
 from lms.reports import exports
@@ -191,10 +191,18 @@ def _batch(batch_id: int) -> tuple[ImportBatch, Cohort]:
 @bp.get("/imports/<int:batch_id>")
 @login_required
 def import_preview(batch_id: int) -> str:
+    """The rows and their problems; while the import runs, its progress; then what it did."""
+    from lms.cohorts import importing
+
     batch, cohort = _batch(batch_id)
     if batch.status == "done":
         return render_template("cohorts/import_done.html", batch=batch, cohort=cohort,
                                result=json.loads(batch.result_json))
+    job = importing.job_of(batch) if batch.status == "queued" else None
+    if job is not None and job.status in ("queued", "running"):
+        return render_template("cohorts/import_running.html", batch=batch, cohort=cohort, job=job)
+    if job is not None and job.status == "failed":
+        flash(_("The import stopped and saved nothing: %(error)s", error=job.error), "error")
     sheet = parse_sheet(batch.filename, batch.data)
     preview(sheet)
     return render_template("cohorts/import_preview.html", batch=batch, cohort=cohort, sheet=sheet)
@@ -203,41 +211,24 @@ def import_preview(batch_id: int) -> str:
 @bp.post("/imports/<int:batch_id>/commit")
 @login_required
 def import_commit(batch_id: int) -> Response | str | tuple[str, int]:
-    """Save the whole sheet in one transaction, or nothing."""
+    """Save the whole sheet in one transaction, or nothing: a background job, for big sheets."""
+    from lms import jobs
+    from lms.cohorts import importing
+
     batch, cohort = _batch(batch_id)
     if batch.status == "done":
         return redirect(url_for("cohorts.import_preview", batch_id=batch.id))
-    begin_write()
-    batch, cohort = _batch(batch_id)
+    # Even with an import recorded as running (its process may have died): a second run waits for
+    # the first to finish and then finds the batch done, or imports it if the first never will.
     sheet = parse_sheet(batch.filename, batch.data)
     preview(sheet)
     if not sheet.ok:
-        db.session.rollback()
         return render_template("cohorts/import_preview.html", batch=batch, cohort=cohort, sheet=sheet), 400
-    result = apply_rows(cohort, sheet)
-    batch.status = "done"
-    # The set-password links are kept with the batch for the organizer to hand out; they expire.
-    batch.result_json = json.dumps({"created": result.created, "updated": result.updated,
-                                    "enrolled": result.enrolled, "links": result.links})
-    batch.data = b""
+    link_base = url_for("invites.set_password", token="TOKEN", _external=True)
+    job = jobs.enqueue(importing.KIND, {"batch_id": batch.id, "link_base": link_base}, current_user.id)
+    batch.status, batch.result_json = "queued", json.dumps({"job_id": job.id})
     db.session.commit()
-    flash(_("%(created)s accounts created, %(updated)s updated, %(enrolled)s enrolled.", created=result.created,
-            updated=result.updated, enrolled=result.enrolled), "success")
-    from lms.mail import mail_configured, send_mails
-
-    if result.links and mail_configured():
-        messages = [(link["email"], _("Your account for %(cohort)s", cohort=cohort.name),
-                     _("Dear %(name)s,\n\nAn account has been made for you for %(cohort)s. Choose your password "
-                       "here (the link works once, for 14 days):\n%(url)s\n\nRegards,\nThe organizers",
-                       name=link["name"], cohort=cohort.name,
-                       url=url_for("invites.set_password", token=link["token"], _external=True)))
-                    for link in result.links]
-        try:
-            sent = send_mails(messages)
-        except OSError:
-            flash(_("The set-password links could not be emailed; download them and hand them out."), "error")
-        else:
-            flash(_("%(sent)s set-password links sent by email.", sent=sent), "success")
+    jobs.start(job)
     return redirect(url_for("cohorts.import_preview", batch_id=batch.id))
 
 
@@ -408,4 +399,5 @@ def set_password(token: str) -> Response | str | tuple[str, int]:
     return render_template("cohorts/set_password.html", form=form, user=user), status
 
 
+import lms.cohorts.importing  # noqa: E402,F401  (registers the participant-import job handler)
 import lms.cohorts.reminders  # noqa: E402,F401  (registers the reminder-email job handler)

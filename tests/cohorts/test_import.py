@@ -212,3 +212,29 @@ def test_organizer_creates_a_cohort_and_changes_its_key(app, world):
     with app.app_context():
         cohort = db.session.get(Cohort, cohort_id)
         assert cohort.enrolment_key == "KUNCIBARU1" and cohort.is_open is False and cohort.created_by_id
+
+
+def test_a_failed_import_job_saves_nothing_says_why_and_can_run_again(app, world, monkeypatch):
+    import lms.cohorts.participants as participants
+
+    client = organizer_client(app, world)
+    before = count_users(app)
+    response = upload(client, world["cohort_a"].id, kalsel_csv())
+    batch = int(response.headers["Location"].rsplit("/", 1)[1])
+    original = participants.apply_rows
+
+    def fails(cohort, sheet):
+        original(cohort, sheet)  # every account is written, then the disk fills up
+        raise OSError("disk full")
+
+    monkeypatch.setattr(participants, "apply_rows", fails)
+    assert client.post(f"/organizer/imports/{batch}/commit").status_code == 302
+    page = text_of(client.get(f"/organizer/imports/{batch}").data)
+    assert "Impor berhenti dan tidak menyimpan apa pun: OSError: disk full" in page
+    assert count_users(app) == before
+    monkeypatch.setattr(participants, "apply_rows", original)
+    client.post(f"/organizer/imports/{batch}/commit")
+    assert count_users(app) == before + 43
+    # A second click after it is done changes nothing.
+    assert client.post(f"/organizer/imports/{batch}/commit").status_code == 302
+    assert count_users(app) == before + 43
