@@ -320,13 +320,14 @@ class Report:
             return GainSummary([], None, None, None, 0)
         pre, post = aliased(QuizResult), aliased(QuizResult)
         post_percent = post.last_percent if post_quiz.grading == "last" else post.best_percent
-        people = self._from(select(Enrolment.user_id)).distinct().subquery()
+        people = (select(Enrolment.user_id).join(User, User.id == Enrolment.user_id)
+                  .where(Enrolment.cohort_id.in_(self.cohort_ids), User.role == Role.TRAINEE.value))
         mean_pre, mean_post, paired = db.session.execute(
             select(func.avg(pre.first_percent), func.avg(post_percent), func.count())
-            .select_from(people)
-            .join(pre, and_(pre.user_id == people.c.user_id, pre.quiz_id == pre_quiz.id))
-            .join(post, and_(post.user_id == people.c.user_id, post.quiz_id == post_quiz.id))
-            .where(pre.first_percent.is_not(None), post_percent.is_not(None))).one()
+            .select_from(pre)
+            .join(post, and_(post.user_id == pre.user_id, post.quiz_id == post_quiz.id))
+            .where(pre.quiz_id == pre_quiz.id, pre.user_id.in_(people),
+                   pre.first_percent.is_not(None), post_percent.is_not(None))).one()
         if not paired:
             return GainSummary([], None, None, None, 0)
         mean_pre, mean_post = round(float(mean_pre), 1), round(float(mean_post), 1)
