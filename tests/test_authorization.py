@@ -124,6 +124,7 @@ ROUTES = {
     "authoring.change_structure": ("POST", "/author/courses/mini-a/structure", signed_in(403, admin=302)),
     # No question of mini-a has retired versions: the admin finds nothing to regrade.
     "authoring.regrade": ("GET", "/author/courses/mini-a/regrade/999999", signed_in(403, admin=404)),
+    "authoring.upload_gift": ("POST", "/author/courses/mini-a/gift", signed_in(403, admin=302)),
     "authoring.upload_new": ("POST", "/author/upload", signed_in(403, admin=302)),
     "authoring.upload": ("POST", "/author/courses/mini-a/upload", signed_in(403, admin=302)),
     # An uploaded zip is its uploader's (the admin's here): nobody else learns it exists.

@@ -58,3 +58,8 @@ class StructureForm(FlaskForm):
     slug = StringField(_l("Short name"), validators=[Optional(), Length(max=100), Regexp(
         r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message=_l("Lowercase letters, digits and hyphens."))],
         description=_l("Used in links; never change it once learners have started."))
+
+
+class GiftForm(FlaskForm):
+    gift = FileField(_l("GIFT question file (Moodle export, UTF-8)"), validators=[
+        FileRequired(), FileAllowed(["gift", "txt"], _l("Upload a .gift or .txt file."))])

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from lms.auth import can, require
 from lms.authoring import publish as authoring
 from lms.authoring import structure
-from lms.authoring.forms import FileForm, ImageForm, LessonForm, PublishForm, StructureForm, ZipForm
+from lms.authoring.forms import FileForm, GiftForm, ImageForm, LessonForm, PublishForm, StructureForm, ZipForm
 from lms.authoring.lessons import LessonFields, read_lesson, write_lesson
 from lms.authoring.models import CourseFileVersion, CourseUpload
 from lms.authoring.tree import TreeError, clean_path, diff_trees, drafts, published_tree, read_zip, working_tree, zip_trees
@@ -66,7 +66,7 @@ def course(slug: str) -> str:
                            retired=[r for r in retired_versions(course.id) if r.current is not None],
                            other_files=other_files, images=images, pending=drafts(course.id),
                            has_files=authoring.has_files(course.id), publish_form=PublishForm(), zip_form=ZipForm(),
-                           structure_form=StructureForm(formdata=None))
+                           structure_form=StructureForm(formdata=None), gift_form=GiftForm())
 
 
 @bp.post("/courses/<slug>/structure")
@@ -475,3 +475,35 @@ def regrade(slug: str, question_id: int) -> Response | str:
         return redirect(url_for("authoring.course", slug=slug))
     changes = run_regrade(retired.old, retired.current, apply=False)
     return render_template("authoring/regrade.html", course=course, retired=retired, changes=changes, form=form)
+
+
+@bp.post("/courses/<slug>/gift")
+@login_required
+def upload_gift(slug: str) -> Response:
+    """A GIFT bank from Moodle, saved as a draft file of the course; its editor previews the
+    questions with the importer's own checks. A quiz file uses it with `gift: NAME.gift`."""
+    course = _course(slug)
+    form = GiftForm()
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("authoring.course", slug=slug))
+    from lms.content.loader import MAX_LESSON_BYTES
+
+    data = form.gift.data.read(MAX_LESSON_BYTES + 1)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = None
+    if len(data) > MAX_LESSON_BYTES or text is None:
+        flash(_("The file must be UTF-8 text of at most %(kb)s KB.", kb=MAX_LESSON_BYTES // 1024), "error")
+        return redirect(url_for("authoring.course", slug=slug))
+    stem = re.sub(r"[^a-z0-9]+", "-", posixpath.splitext(form.gift.data.filename or "soal")[0].lower()).strip("-")
+    path = f"{stem or 'soal'}.gift"
+    now = authoring.current(course.id, path)
+    conflict = authoring.save_draft(course.id, path, text.replace("\r\n", "\n").encode("utf-8"),
+                                    loaded_sha256=now.sha256 if now else "", author_id=current_user.id)
+    assert conflict is None  # loaded_sha256 is what is there now
+    db.session.commit()
+    flash(_("Saved as the draft %(path)s: preview its questions, then use it in a quiz file with gift: %(path)s.",
+            path=path), "success")
+    return redirect(url_for("authoring.edit", slug=slug, path=path))

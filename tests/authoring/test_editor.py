@@ -350,3 +350,19 @@ def test_only_admins_create_courses_by_upload(app, editor):
     response = editor["facilitator"].post("/author/upload", data={
         "archive": (io.BytesIO(b"PK"), "x.zip")}, content_type="multipart/form-data")
     assert response.status_code == 403
+
+
+def test_a_moodle_gift_file_becomes_a_draft_with_its_questions_previewed(app, editor):
+    fac = editor["facilitator"]
+    gift = "// dari Moodle\n::q1:: Apa kepanjangan TPBIS? {=Transformasi Perpustakaan Berbasis Inklusi Sosial ~Lainnya}\n"
+    response = fac.post("/author/courses/mini-a/gift", data={"gift": (io.BytesIO(gift.encode("utf-8-sig")),
+                                                                        "Bank Soal.gift")},
+                        content_type="multipart/form-data")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/files/bank-soal.gift/edit")
+    page = fac.get(response.headers["Location"])
+    sha = loaded_sha(page.data)
+    preview = fac.post(response.headers["Location"], data={"text": gift, "loaded_sha": sha, "preview": "1"})
+    assert "Apa kepanjangan TPBIS?" in text_of(preview.data)
+    bad = fac.post("/author/courses/mini-a/gift", data={"gift": (io.BytesIO(b"\xff\xfe\x00bad"), "x.gift")},
+                   content_type="multipart/form-data", follow_redirects=True)
+    assert "UTF-8" in text_of(bad.data)
