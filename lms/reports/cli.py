@@ -141,6 +141,7 @@ def seed_command(participants: int, cohorts: int, course_slug: str | None, seed:
     db.session.commit()
     if db.engine.dialect.name == "postgresql":
         # Fresh planner statistics after a bulk load (autovacuum would take a minute to notice).
-        with db.engine.connect() as conn:
+        # (Committed: an ANALYZE in a transaction that is rolled back leaves no statistics.)
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("ANALYZE").close()
     click.echo(f"seeded {participants} participants in {cohorts} cohorts: " + ", ".join(c.slug for c in made))
