@@ -76,7 +76,81 @@ def progress_by_course(user: User, course_ids: Iterable[int]) -> dict[int, Progr
 
 
 def course_progress(user: User, course: Course) -> Progress:
-    return progress_by_course(user, [course.id])[course.id]
+    return my_course(user, course).progress
+
+
+@dataclass(frozen=True)
+class LessonRef:
+    id: int
+    slug: str
+    title: str
+
+
+@dataclass(frozen=True)
+class CourseShape:
+    """What the hot pages need of a course's content: the same for every trainee, and unchanged
+    until the content is imported or published again (which moves course.updated_at)."""
+
+    reading_order: tuple[LessonRef, ...]
+    required_lessons: int
+    quizzes: tuple[tuple[int, str], ...]  # required module quizzes and post-test: (id, grading)
+
+
+_shapes: dict[int, tuple[datetime, CourseShape]] = {}
+
+
+def course_shape(course: Course) -> CourseShape:
+    """The course's shape, kept per process and checked against course.updated_at on every use
+    (the course row is read by every page anyway), so no app server serves a stale one."""
+    cached = _shapes.get(course.id)
+    if cached is not None and cached[0] == course.updated_at:
+        return cached[1]
+    from lms.quizzes.models import Quiz
+
+    order = tuple(LessonRef(*row) for row in db.session.execute(
+        select(Lesson.id, Lesson.slug, Lesson.title).join(Module, Module.id == Lesson.module_id)
+        .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None), Module.archived_at.is_(None))
+        .order_by(Lesson.position)))
+    required = db.session.scalar(select(func.count(Lesson.id)).where(
+        Lesson.course_id == course.id, Lesson.required.is_(True), Lesson.archived_at.is_(None)))
+    quizzes = tuple(tuple(row) for row in db.session.execute(select(Quiz.id, Quiz.grading).where(
+        Quiz.course_id == course.id, Quiz.required.is_(True), Quiz.archived_at.is_(None),
+        Quiz.kind.in_(("module", "posttest"))).order_by(Quiz.id)))
+    shape = CourseShape(order, required, quizzes)
+    if len(_shapes) > 500:
+        _shapes.clear()
+    _shapes[course.id] = (course.updated_at, shape)
+    return shape
+
+
+@dataclass(frozen=True)
+class MyCourse:
+    progress: Progress
+    last_activity: datetime | None  # my last lesson visit, from the reports' cache
+
+
+def my_course(user: User, course: Course, shape: CourseShape | None = None) -> MyCourse:
+    """My progress in a course in two queries: lessons done from the per-course cache (kept equal
+    to my records by lms.learning.rollup), and my graded attempts at its required quizzes, of
+    which the one that counts (highest or last) is chosen as counted_attempt chooses it."""
+    from lms.learning.models import CourseProgress
+    from lms.quizzes.models import Attempt
+
+    shape = shape or course_shape(course)
+    row = db.session.execute(select(CourseProgress.lessons_done, CourseProgress.last_activity_at).where(
+        CourseProgress.user_id == user.id, CourseProgress.course_id == course.id)).first()
+    lessons_done, last = row if row is not None else (0, None)
+    grading = dict(shape.quizzes)
+    counted: dict[int, tuple] = {}  # quiz id -> (which counts, passed)
+    if grading:
+        for quiz_id, number, percent, passed in db.session.execute(
+                select(Attempt.quiz_id, Attempt.number, Attempt.percent, Attempt.passed).where(
+                    Attempt.user_id == user.id, Attempt.quiz_id.in_(list(grading)), Attempt.state == "graded")):
+            key = (number,) if grading[quiz_id] == "last" else (percent or 0.0, -number)
+            if quiz_id not in counted or key > counted[quiz_id][0]:
+                counted[quiz_id] = (key, bool(passed))
+    passed = sum(1 for _, is_passed in counted.values() if is_passed)
+    return MyCourse(Progress(lessons_done + passed, shape.required_lessons + len(grading)), last)
 
 
 @dataclass
@@ -154,14 +228,6 @@ def active_lessons(course: Course) -> list[Lesson]:
     ))
 
 
-def reading_order(course: Course) -> list:
-    """The course's lessons in reading order, as light rows (id, slug, title): no lesson bodies."""
-    return list(db.session.execute(
-        select(Lesson.id, Lesson.slug, Lesson.title).join(Module, Module.id == Lesson.module_id)
-        .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None), Module.archived_at.is_(None))
-        .order_by(Lesson.position)))
-
-
 def lesson_record(user: User, lesson: Lesson) -> LessonProgress | None:
     return db.session.scalar(select(LessonProgress).where(LessonProgress.user_id == user.id,
                                                           LessonProgress.lesson_id == lesson.id))
@@ -172,19 +238,16 @@ def lesson_record(user: User, lesson: Lesson) -> LessonProgress | None:
 VIEW_RECORD_SECONDS = 60
 
 
-def view_needs_recording(user: User, lesson: Lesson, record: LessonProgress | None,
+def view_needs_recording(record: LessonProgress | None, latest: datetime | None,
                          now: datetime | None = None) -> bool:
     """Whether opening the lesson must be written: first visit, another lesson opened since
-    (so 'continue' points here again), or the last record is older than VIEW_RECORD_SECONDS."""
-    from lms.learning.models import CourseProgress
-
+    (latest: my last visit in the course, so 'continue' points here again), or the last record
+    is older than VIEW_RECORD_SECONDS."""
     now = now or utcnow()
     if record is None or record.last_viewed_at is None:
         return True
     if record.last_viewed_at < now - timedelta(seconds=VIEW_RECORD_SECONDS):
         return True
-    latest = db.session.scalar(select(CourseProgress.last_activity_at).where(
-        CourseProgress.user_id == user.id, CourseProgress.course_id == lesson.course_id))
     return latest is None or record.last_viewed_at < latest
 
 

@@ -126,17 +126,18 @@ def lesson(course_slug: str, lesson_slug: str) -> str:
     lesson = db.one_or_404(select(Lesson).options(joinedload(Lesson.module)).where(
         Lesson.course_id == course.id, Lesson.slug == lesson_slug, Lesson.archived_at.is_(None)))
     record = progress.lesson_record(current_user, lesson)
-    ordered = progress.reading_order(course)
+    shape = progress.course_shape(course)
+    mine = progress.my_course(current_user, course, shape)
+    ordered = shape.reading_order
     index = next(i for i, item in enumerate(ordered) if item.id == lesson.id)
     page = render_template(
         "learning/lesson.html", course=course, lesson=lesson, module=lesson.module,
         toc=json.loads(lesson.toc_json), done=record is not None and record.completed_at is not None,
         previous=ordered[index - 1] if index > 0 else None,
         next=ordered[index + 1] if index + 1 < len(ordered) else None,
-        position=index + 1, count=len(ordered),
-        progress=progress.course_progress(current_user, course),
+        position=index + 1, count=len(ordered), progress=mine.progress,
     )
-    if progress.view_needs_recording(current_user, lesson, record):
+    if progress.view_needs_recording(record, mine.last_activity):
         begin_write()
         progress.record_view(current_user, lesson)
         db.session.commit()

@@ -203,3 +203,21 @@ def test_report_cache_follows_the_records(app, client, auth, world, runner, tmp_
     lesson.write_text(lesson.read_text().replace("required: false", "required: true"))
     assert runner.invoke(args=["courses", "import", str(course)]).exit_code == 0
     assert cached() == 1
+
+
+def test_lesson_pages_follow_a_content_update_at_once(app, client, auth, world, runner, tmp_path):
+    """The per-process course shape (reading order, counts) is checked against the course's
+    update time: a re-import shows at once, with no restart."""
+    from lms.authoring.tree import read_folder, write_folder
+    from tests.conftest import DATA
+
+    auth.login(world["trainee"].email)
+    assert "Materi Lanjutan" in text_of(client.get(LESSON.format("pengantar")).data)  # the next lesson
+    tree = read_folder(DATA / "courses" / "mini-a")
+    tree["01-dasar/02-lanjutan.md"] = tree["01-dasar/02-lanjutan.md"].replace(b"title: Materi Lanjutan",
+                                                                              b"title: Materi Tingkat Lanjut")
+    tree["01-dasar/module.yml"] = tree["01-dasar/module.yml"].replace(b"  - 03-bacaan-tambahan.md\n", b"")
+    write_folder(tree, tmp_path / "mini-a")
+    assert runner.invoke(args=["courses", "import", str(tmp_path / "mini-a")]).exit_code == 0
+    page = text_of(client.get(LESSON.format("pengantar")).data)
+    assert "Materi Tingkat Lanjut" in page and "Materi 1 dari 2" in page
