@@ -129,17 +129,20 @@ class MyCourse:
     last_activity: datetime | None  # my last lesson visit, from the reports' cache
 
 
-def my_course(user: User, course: Course, shape: CourseShape | None = None) -> MyCourse:
+def my_course(user: User, course: Course, shape: CourseShape | None = None,
+              cached: tuple[int | None, datetime | None] | None = None) -> MyCourse:
     """My progress in a course in two queries: lessons done from the per-course cache (kept equal
-    to my records by lms.learning.rollup), and my graded attempts at its required quizzes, of
-    which the one that counts (highest or last) is chosen as counted_attempt chooses it."""
+    to my records by lms.learning.rollup; `cached` when the caller read that row already), and my
+    graded attempts at its required quizzes, of which the one that counts (highest or last) is
+    chosen as counted_attempt chooses it."""
     from lms.learning.models import CourseProgress
     from lms.quizzes.models import Attempt
 
     shape = shape or course_shape(course)
-    row = db.session.execute(select(CourseProgress.lessons_done, CourseProgress.last_activity_at).where(
-        CourseProgress.user_id == user.id, CourseProgress.course_id == course.id)).first()
-    lessons_done, last = row if row is not None else (0, None)
+    if cached is None:
+        cached = db.session.execute(select(CourseProgress.lessons_done, CourseProgress.last_activity_at).where(
+            CourseProgress.user_id == user.id, CourseProgress.course_id == course.id)).first() or (0, None)
+    lessons_done, last = cached[0] or 0, cached[1]
     grading = dict(shape.quizzes)
     counted: dict[int, tuple] = {}  # quiz id -> (which counts, passed)
     if grading:
@@ -228,9 +231,24 @@ def active_lessons(course: Course) -> list[Lesson]:
     ))
 
 
-def lesson_record(user: User, lesson: Lesson) -> LessonProgress | None:
-    return db.session.scalar(select(LessonProgress).where(LessonProgress.user_id == user.id,
-                                                          LessonProgress.lesson_id == lesson.id))
+def open_lesson(user: User, course: Course, slug: str):
+    """The lesson (with its module), my record of it and my row of the per-course cache, in one
+    query: (lesson, record or None, (lessons done, last activity)); None if there is no such lesson."""
+    from sqlalchemy.orm import joinedload
+
+    from lms.learning.models import CourseProgress
+
+    row = db.session.execute(
+        select(Lesson, LessonProgress, CourseProgress.lessons_done, CourseProgress.last_activity_at)
+        .options(joinedload(Lesson.module))
+        .outerjoin(LessonProgress, and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == user.id))
+        .outerjoin(CourseProgress, and_(CourseProgress.course_id == Lesson.course_id,
+                                        CourseProgress.user_id == user.id))
+        .where(Lesson.course_id == course.id, Lesson.slug == slug, Lesson.archived_at.is_(None))).first()
+    if row is None:
+        return None
+    lesson, record, done, last = row
+    return lesson, record, (done, last)
 
 
 # The lesson I opened last, opened again within this many seconds, is not recorded again: a

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from lms.accounts.forms import JoinForm
@@ -123,11 +122,12 @@ def lesson(course_slug: str, lesson_slug: str) -> str:
     already the one I opened last, less than a minute ago (a reload stays a pure read).
     """
     course = _get_course(course_slug)
-    lesson = db.one_or_404(select(Lesson).options(joinedload(Lesson.module)).where(
-        Lesson.course_id == course.id, Lesson.slug == lesson_slug, Lesson.archived_at.is_(None)))
-    record = progress.lesson_record(current_user, lesson)
+    found = progress.open_lesson(current_user, course, lesson_slug)
+    if found is None:
+        abort(404)
+    lesson, record, cached = found
     shape = progress.course_shape(course)
-    mine = progress.my_course(current_user, course, shape)
+    mine = progress.my_course(current_user, course, shape, cached)
     ordered = shape.reading_order
     index = next(i for i, item in enumerate(ordered) if item.id == lesson.id)
     page = render_template(
