@@ -48,23 +48,39 @@ def lesson_counts(user: User, course_ids: list[int]) -> dict[int, Progress]:
 
 
 def quiz_counts(user: User, course_ids: list[int]) -> dict[int, Progress]:
-    """Required quizzes passed / required quizzes (module quizzes and post-test), per course."""
-    from lms.quizzes.attempts import counted_attempt, finished_attempts
+    """Required quizzes passed / required quizzes (module quizzes and post-test), per course.
+
+    Two light queries: the required quizzes, and my graded attempts at them as plain rows."""
     from lms.quizzes.models import Quiz
 
     if not course_ids:
         return {}
-    quizzes = list(db.session.scalars(select(Quiz).where(
+    quizzes = db.session.execute(select(Quiz.id, Quiz.course_id, Quiz.grading).where(
         Quiz.course_id.in_(course_ids), Quiz.required.is_(True), Quiz.archived_at.is_(None),
-        Quiz.kind.in_(("module", "posttest")))))
-    attempts = finished_attempts(user.id, [q.id for q in quizzes])
+        Quiz.kind.in_(("module", "posttest")))).all()
+    passed = counted_passes(user, {quiz_id: grading for quiz_id, _, grading in quizzes})
     counts = {course_id: [0, 0] for course_id in course_ids}
-    for quiz in quizzes:
-        counts[quiz.course_id][1] += 1
-        result = counted_attempt(quiz, attempts[quiz.id])
-        if result is not None and result.passed:
-            counts[quiz.course_id][0] += 1
+    for quiz_id, course_id, _ in quizzes:
+        counts[course_id][1] += 1
+        counts[course_id][0] += quiz_id in passed
     return {course_id: Progress(done, total) for course_id, (done, total) in counts.items()}
+
+
+def counted_passes(user: User, grading: dict[int, str]) -> set[int]:
+    """The quizzes (id -> grading) whose counting attempt of mine passed: my graded attempts as
+    plain rows, the one that counts (highest or last) chosen as counted_attempt chooses it."""
+    from lms.quizzes.models import Attempt
+
+    if not grading:
+        return set()
+    counted: dict[int, tuple] = {}  # quiz id -> (which counts, passed)
+    for quiz_id, number, percent, passed in db.session.execute(
+            select(Attempt.quiz_id, Attempt.number, Attempt.percent, Attempt.passed).where(
+                Attempt.user_id == user.id, Attempt.quiz_id.in_(list(grading)), Attempt.state == "graded")):
+        key = (number,) if grading[quiz_id] == "last" else (percent or 0.0, -number)
+        if quiz_id not in counted or key > counted[quiz_id][0]:
+            counted[quiz_id] = (key, bool(passed))
+    return {quiz_id for quiz_id, (_, ok) in counted.items() if ok}
 
 
 def progress_by_course(user: User, course_ids: Iterable[int]) -> dict[int, Progress]:
@@ -136,24 +152,14 @@ def my_course(user: User, course: Course, shape: CourseShape | None = None,
     graded attempts at its required quizzes, of which the one that counts (highest or last) is
     chosen as counted_attempt chooses it."""
     from lms.learning.models import CourseProgress
-    from lms.quizzes.models import Attempt
 
     shape = shape or course_shape(course)
     if cached is None:
         cached = db.session.execute(select(CourseProgress.lessons_done, CourseProgress.last_activity_at).where(
             CourseProgress.user_id == user.id, CourseProgress.course_id == course.id)).first() or (0, None)
     lessons_done, last = cached[0] or 0, cached[1]
-    grading = dict(shape.quizzes)
-    counted: dict[int, tuple] = {}  # quiz id -> (which counts, passed)
-    if grading:
-        for quiz_id, number, percent, passed in db.session.execute(
-                select(Attempt.quiz_id, Attempt.number, Attempt.percent, Attempt.passed).where(
-                    Attempt.user_id == user.id, Attempt.quiz_id.in_(list(grading)), Attempt.state == "graded")):
-            key = (number,) if grading[quiz_id] == "last" else (percent or 0.0, -number)
-            if quiz_id not in counted or key > counted[quiz_id][0]:
-                counted[quiz_id] = (key, bool(passed))
-    passed = sum(1 for _, is_passed in counted.values() if is_passed)
-    return MyCourse(Progress(lessons_done + passed, shape.required_lessons + len(grading)), last)
+    passed = counted_passes(user, dict(shape.quizzes))
+    return MyCourse(Progress(lessons_done + len(passed), shape.required_lessons + len(shape.quizzes)), last)
 
 
 @dataclass
