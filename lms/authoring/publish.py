@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import exists, select
 
 from lms.authoring.models import CourseFile, CourseFileDraft, CourseFileVersion
-from lms.authoring.tree import Tree, clean_path, drafts, published_tree, sha256, working_tree, write_folder
+from lms.authoring.tree import Tree, clean_path, drafts, sha256, working_tree, write_folder
 from lms.content.models import Course, Lesson
 from lms.content.problems import Problem
 from lms.content.sync import SyncReport

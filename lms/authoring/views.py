@@ -117,11 +117,6 @@ def change_structure(slug: str) -> Response:
     return redirect(back)
 
 
-def _is_lesson(course_id: int, path: str) -> bool:
-    return path.endswith(".md") and db.session.scalar(
-        select(Lesson.id).where(Lesson.course_id == course_id, Lesson.source_path == path)) is not None
-
-
 def _preview(course: Course, path: str, body: str) -> str:
     """The same rendering and sanitizing as an import; images come from the working files."""
     folder = posixpath.dirname(path)

@@ -6,7 +6,7 @@ import io
 import zipfile
 from typing import Callable
 
-from flask import current_app, has_request_context, request, url_for
+from flask import current_app, has_request_context, url_for
 
 from lms.certificates.models import Certificate
 from lms.certificates.pdf import render_certificate

@@ -21,7 +21,6 @@ from lms.extensions import db
 from lms.reports import exports
 from lms.reports.queries import Filters, cohort_report
 from lms.util import utcnow
-from lms.util.db import begin_write
 
 bp = Blueprint("cohorts", __name__, url_prefix="/organizer")
 public_bp = Blueprint("invites", __name__)

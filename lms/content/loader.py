@@ -10,7 +10,6 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 
 from lms.content.problems import Problem, Problems

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _

@@ -21,20 +21,6 @@ LESSON = "01-dasar/01-pengantar.md"
 EDIT = f"/author/courses/mini-a/files/{LESSON}/edit"
 
 
-@pytest.fixture
-def editor(app, world):
-    """The facilitator, assigned to cohort A (course mini-a); the trainee has completed the lesson."""
-    with app.app_context():
-        db.session.add(CohortStaff(cohort_id=world["cohort_a"].id, user_id=world["facilitator"].id, role="facilitator"))
-        db.session.commit()
-    trainee = app.test_client()
-    trainee.post("/login", data={"email": world["trainee"].email, "password": PASSWORD})
-    assert trainee.post("/courses/mini-a/lessons/pengantar/complete").status_code == 302
-    facilitator = app.test_client()
-    facilitator.post("/login", data={"email": world["facilitator"].email, "password": PASSWORD})
-    return {"facilitator": facilitator, "trainee": trainee, "world": world}
-
-
 def loaded_sha(page: bytes) -> str:
     return re.search(rb'name="loaded_sha" type="hidden" value="([0-9a-f]*)"', page).group(1).decode()
 

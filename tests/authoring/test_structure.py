@@ -7,7 +7,6 @@ from sqlalchemy import select
 from lms.authoring.tree import working_tree
 from lms.content.models import Course, Lesson, Module
 from lms.extensions import db
-from tests.authoring.test_editor import editor  # noqa: F401  (fixture)
 from tests.conftest import text_of
 
 STRUCTURE = "/author/courses/mini-a/structure"

@@ -1,0 +1,23 @@
+"""The facilitator of course mini-a, and a trainee who has completed one of its lessons."""
+
+from __future__ import annotations
+
+import pytest
+
+from lms.cohorts.models import CohortStaff
+from lms.extensions import db
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture
+def editor(app, world):
+    """The facilitator, assigned to cohort A (course mini-a); the trainee has completed the lesson."""
+    with app.app_context():
+        db.session.add(CohortStaff(cohort_id=world["cohort_a"].id, user_id=world["facilitator"].id, role="facilitator"))
+        db.session.commit()
+    trainee = app.test_client()
+    trainee.post("/login", data={"email": world["trainee"].email, "password": PASSWORD})
+    assert trainee.post("/courses/mini-a/lessons/pengantar/complete").status_code == 302
+    facilitator = app.test_client()
+    facilitator.post("/login", data={"email": world["facilitator"].email, "password": PASSWORD})
+    return {"facilitator": facilitator, "trainee": trainee, "world": world}
