@@ -8,6 +8,7 @@ from typing import Iterable
 
 from sqlalchemy import and_, func, select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 from lms.accounts.models import User
 from lms.cohorts.models import Cohort, Enrolment
@@ -189,6 +190,10 @@ class ModuleItem:
         return self.done >= self.required and quizzes_ok and bool(self.lessons or self.quizzes)
 
 
+# Lists of lessons (outlines, reading order) need no lesson text: 10-20 KB a lesson.
+WITHOUT_BODY = (defer(Lesson.body_html), defer(Lesson.toc_json))
+
+
 def course_outline(user: User, course: Course, statuses: dict | None = None) -> list[ModuleItem]:
     """The active modules and lessons of a course, in order, with my status for each."""
     modules = db.session.scalars(
@@ -196,7 +201,7 @@ def course_outline(user: User, course: Course, statuses: dict | None = None) -> 
         .order_by(Module.position)
     ).all()
     lessons = db.session.scalars(
-        select(Lesson).where(Lesson.course_id == course.id, Lesson.archived_at.is_(None))
+        select(Lesson).options(*WITHOUT_BODY).where(Lesson.course_id == course.id, Lesson.archived_at.is_(None))
         .order_by(Lesson.position)
     ).all()
     records = {
@@ -231,7 +236,7 @@ def modules_complete(user: User, course: Course, outline: list[ModuleItem] | Non
 def active_lessons(course: Course) -> list[Lesson]:
     """The course's lessons in reading order."""
     return list(db.session.scalars(
-        select(Lesson).join(Module, Module.id == Lesson.module_id)
+        select(Lesson).options(*WITHOUT_BODY).join(Module, Module.id == Lesson.module_id)
         .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None), Module.archived_at.is_(None))
         .order_by(Lesson.position)
     ))
@@ -279,7 +284,7 @@ def continue_lesson(user: User, course: Course) -> Lesson | None:
     """Where to pick up: the lesson I last opened and have not finished, else the first
     unfinished lesson in order; None when every lesson is done."""
     recent = db.session.scalar(
-        select(Lesson).join(LessonProgress, LessonProgress.lesson_id == Lesson.id)
+        select(Lesson).options(*WITHOUT_BODY).join(LessonProgress, LessonProgress.lesson_id == Lesson.id)
         .where(LessonProgress.user_id == user.id, Lesson.course_id == course.id,
                Lesson.archived_at.is_(None), LessonProgress.completed_at.is_(None))
         .order_by(LessonProgress.last_viewed_at.desc()).limit(1)
