@@ -90,6 +90,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "VERIFY_RATE_LIMIT": "60 per minute",
         "VERIFY_MISS_RATE_LIMIT": "10 per minute",
         "JOBS_INLINE": False,
+        # A cohort's participant export with more participants than this is made by a background job.
+        "REPORT_EXPORT_INLINE_MAX": 5000,
         # With REDIS_URL, jobs go to this RQ queue (`make worker`); a job may run this many seconds.
         "JOBS_QUEUE": "lms",
         "JOBS_TIMEOUT": 1800,

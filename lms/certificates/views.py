@@ -257,7 +257,10 @@ def job_download(job_id: int) -> Response:
     job = _my_job(job_id)
     if job.status != "done" or job.result is None:
         abort(404)
-    response = Response(job.result, mimetype="application/zip")
+    import mimetypes
+
+    kind = mimetypes.guess_type(job.result_name or "")[0] or "application/octet-stream"
+    response = Response(job.result, mimetype=kind)
     response.headers["Content-Disposition"] = f'attachment; filename="{job.result_name}"'
     return response
 

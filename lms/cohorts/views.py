@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from sqlalchemy import exists, or_, select
@@ -251,24 +251,6 @@ def _download(data: bytes, name: str, mimetype: str) -> Response:
     return response
 
 
-TABLES = ("participants", "regency", "institution", "module", "funnel")
-
-
-def _table(report, name: str) -> tuple[list[str], list[tuple]]:
-    if name == "participants":
-        return (["Nama", "Email", "Instansi", "Kabupaten/Kota", "Angkatan", "Kemajuan (%)", "Status",
-                 "Aktivitas terakhir"],
-                report.rows())
-    if name in ("regency", "institution"):
-        label = "Kabupaten/Kota" if name == "regency" else "Instansi"
-        return ([label, "Peserta", "Selesai", "Tingkat penyelesaian (%)", "Rata-rata kemajuan (%)"],
-                [(g.label, g.participants, g.completed, g.rate, g.mean_percent) for g in report.by(name)])
-    if name == "module":
-        return (["Modul", "Materi wajib", "Materi selesai (%)", "Kuis", "Lulus kuis (%)"],
-                [(m.module, m.lessons, m.lesson_rate, m.quiz_title or "", m.quiz_pass_rate) for m in report.modules])
-    return (["Tahap", "Peserta"], [(stage, count) for stage, count in report.funnel()])
-
-
 @bp.get("/cohorts/<int:cohort_id>/report")
 @login_required
 def report(cohort_id: int) -> Response | str:
@@ -293,14 +275,20 @@ def _report_page(cohorts: list[Cohort], *, title: str, cohort: Cohort | None) ->
     data = cohort_report(cohorts)
     if export in ("csv", "xlsx"):
         table = request.args.get("table", "participants")
-        if table not in TABLES:
+        if table not in exports.TABLES:
             abort(404)
-        header, rows = _table(data, table)
-        slug = cohort.slug if cohort else data.course.slug
-        if export == "csv":
-            return _download(exports.to_csv(header, rows), f"{slug}-{table}.csv", "text/csv")
-        return _download(exports.to_xlsx(header, rows, table), f"{slug}-{table}.xlsx",
-                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        if cohort is not None and table == "participants" and \
+                data.enrolled > current_app.config["REPORT_EXPORT_INLINE_MAX"]:
+            # A big cohort's participant list is written by a background job (progress page, download).
+            from lms import jobs
+
+            job = jobs.enqueue("report_export", {"cohort_id": cohort.id, "table": table, "format": export},
+                               current_user.id)
+            db.session.commit()
+            jobs.start(job)
+            return redirect(url_for("certificates.job", job_id=job.id))
+        content, name, mimetype = exports.export_file(data, table, export, cohort.slug if cohort else data.course.slug)
+        return _download(content, name, mimetype)
     try:
         inactive = int(request.args.get("inactive", "") or 0) or None
     except ValueError:

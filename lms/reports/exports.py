@@ -55,3 +55,54 @@ def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+TABLES = ("participants", "regency", "institution", "module", "funnel")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def report_table(report, name: str) -> tuple[list[str], Iterable[Sequence[Any]]]:
+    """The header and rows of one table of a completion report (lms.reports.queries.Report)."""
+    if name == "participants":
+        return (["Nama", "Email", "Instansi", "Kabupaten/Kota", "Angkatan", "Kemajuan (%)", "Status",
+                 "Aktivitas terakhir"],
+                report.rows())
+    if name in ("regency", "institution"):
+        label = "Kabupaten/Kota" if name == "regency" else "Instansi"
+        return ([label, "Peserta", "Selesai", "Tingkat penyelesaian (%)", "Rata-rata kemajuan (%)"],
+                [(g.label, g.participants, g.completed, g.rate, g.mean_percent) for g in report.by(name)])
+    if name == "module":
+        return (["Modul", "Materi wajib", "Materi selesai (%)", "Kuis", "Lulus kuis (%)"],
+                [(m.module, m.lessons, m.lesson_rate, m.quiz_title or "", m.quiz_pass_rate) for m in report.modules])
+    return (["Tahap", "Peserta"], [(stage, count) for stage, count in report.funnel()])
+
+
+def export_file(report, name: str, fmt: str, slug: str) -> tuple[bytes, str, str]:
+    """(data, file name, content type) of one table as CSV or XLSX."""
+    header, rows = report_table(report, name)
+    if fmt == "csv":
+        return to_csv(header, rows), f"{slug}-{name}.csv", "text/csv"
+    return to_xlsx(header, rows, name), f"{slug}-{name}.xlsx", XLSX
+
+
+def export_job(job, progress) -> tuple[bytes, str]:
+    """Job handler: a large cohort's table exported off the request."""
+    from lms.cohorts.models import Cohort
+    from lms.extensions import db
+    from lms.reports.queries import cohort_report
+
+    params = job.params
+    cohort = db.session.get(Cohort, params["cohort_id"])
+    progress(0, 1)
+    data, name, _ = export_file(cohort_report([cohort]), params["table"], params["format"], cohort.slug)
+    progress(1, 1)
+    return data, name
+
+
+def _register() -> None:
+    from lms.jobs import HANDLERS
+
+    HANDLERS["report_export"] = export_job
+
+
+_register()

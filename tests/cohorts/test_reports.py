@@ -130,3 +130,24 @@ def test_cli_completion_export(app, runner, world, tmp_path):
     result = runner.invoke(args=["reports", "completion", "--cohort", slug, "--format", "xlsx", "-o", str(out)])
     assert result.exit_code == 0 and out.read_bytes()[:2] == b"PK"
     assert runner.invoke(args=["reports", "completion", "--cohort", "tidak-ada"]).exit_code == 1
+
+
+def test_a_big_cohorts_participant_export_is_a_background_job(app, client, auth, world):
+    """Above REPORT_EXPORT_INLINE_MAX participants the export runs as a job: a progress page,
+    then the same CSV to download."""
+    app.config["REPORT_EXPORT_INLINE_MAX"] = 0
+    try:
+        auth.login(world["organizer"].email)
+        url = f"/organizer/cohorts/{world['cohort_a'].id}/report?format=csv&table=participants"
+        started = client.get(url)
+        assert started.status_code == 302 and "/organizer/jobs/" in started.headers["Location"]
+        page = client.get(started.headers["Location"])
+        assert "Unduh" in text_of(page.data)
+        download = client.get(started.headers["Location"] + "/download")
+        assert download.status_code == 200 and download.mimetype == "text/csv"
+        assert world["trainee"].email in download.data.decode("utf-8-sig")
+        # The same file as the inline export.
+        app.config["REPORT_EXPORT_INLINE_MAX"] = 10_000
+        assert client.get(url).data == download.data
+    finally:
+        app.config["REPORT_EXPORT_INLINE_MAX"] = 5000
