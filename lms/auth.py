@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import wraps
 from typing import Any, Callable
 
-from flask import abort
+from flask import abort, g, has_app_context
 from flask_login import AnonymousUserMixin, current_user
 from sqlalchemy import exists, select
 
@@ -15,16 +15,25 @@ from lms.content.models import Course
 from lms.extensions import db
 
 
+def enrolled_clause(user_id: int, course_id):
+    """SQL: the user is enrolled in a cohort of the course (course_id may be a column)."""
+    return exists().where(Enrolment.user_id == user_id, Enrolment.cohort_id == Cohort.id,
+                          Cohort.course_id == course_id)
+
+
 def is_enrolled(user: User, course: Course) -> bool:
-    """True when the user is enrolled in any cohort of the course."""
-    stmt = select(
-        exists().where(
-            Enrolment.user_id == user.id,
-            Enrolment.cohort_id == Cohort.id,
-            Cohort.course_id == course.id,
-        )
-    )
-    return bool(db.session.scalar(stmt))
+    """True when the user is enrolled in any cohort of the course (asked once per request)."""
+    known = g.setdefault("_enrolled", {}) if has_app_context() else {}
+    key = (user.id, course.id)
+    if key not in known:
+        known[key] = bool(db.session.scalar(select(enrolled_clause(user.id, course.id))))
+    return known[key]
+
+
+def note_enrolment(user: User, course: Course, enrolled: bool) -> None:
+    """A page that read the course together with enrolled_clause (one query) hands the answer
+    to is_enrolled for this request."""
+    g.setdefault("_enrolled", {})[(user.id, course.id)] = enrolled
 
 
 def runs_cohort(user: User, cohort: Cohort) -> bool:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from lms.accounts.forms import JoinForm
-from lms.auth import require
+from lms.auth import enrolled_clause, note_enrolment, require
 from lms.certificates.rules import issue_if_eligible
 from lms.cohorts.operations import EnrolmentError, cohort_for_key, enrol
 from lms.content.models import Course, Lesson
@@ -23,7 +23,13 @@ bp = Blueprint("learning", __name__)
 
 
 def _get_course(course_slug: str) -> Course:
-    course = db.one_or_404(select(Course).where(Course.slug == course_slug))
+    """The course, if I may study it; my enrolment is read in the same query."""
+    row = db.session.execute(select(Course, enrolled_clause(current_user.id, Course.id))
+                             .where(Course.slug == course_slug)).first()
+    if row is None:
+        abort(404)
+    course, enrolled = row
+    note_enrolment(current_user, course, bool(enrolled))
     require(current_user, "study", course)
     return course
 
