@@ -44,6 +44,7 @@ ENV_SETTINGS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "LMS_SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", _parse_bool),
     "LMS_LOGIN_RATE_LIMIT": ("LOGIN_RATE_LIMIT", _parse_str),
     "LMS_SQLITE_BUSY_TIMEOUT_MS": ("SQLITE_BUSY_TIMEOUT_MS", _parse_int),
+    "LMS_REPORT_EXPORT_INLINE_MAX": ("REPORT_EXPORT_INLINE_MAX", _parse_int),
     "LMS_PUBLIC_URL": ("PUBLIC_URL", _parse_str),
     "LMS_CERT_ISSUER": ("CERT_ISSUER", _parse_str),
     "LMS_CERT_SIGNING_P12": ("CERT_SIGNING_P12", _parse_str),
