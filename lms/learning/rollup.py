@@ -8,7 +8,7 @@ and for a whole course after a content import (which lessons and quizzes count m
 
 from __future__ import annotations
 
-from sqlalchemy import and_, case, delete, func, insert, literal, select, union, update
+from sqlalchemy import and_, case, delete, exists, func, insert, literal, or_, select, union, update
 from sqlalchemy.orm import aliased
 
 from lms.content.models import Lesson, Module
@@ -45,13 +45,23 @@ def _aggregate(course_id: int, user_id: int | None = None):
     return stmt if user_id is None else stmt.where(LessonProgress.user_id == user_id)
 
 
+def counted_pass():
+    """SQL, over Attempt joined with its Quiz: a graded attempt that passed and counts, as
+    lms.quizzes.attempts.counted_attempt decides (a quiz graded 'last': its last graded attempt;
+    'highest': any passing attempt, since the highest one then passes too)."""
+    later = aliased(Attempt)
+    graded_since = exists().where(later.user_id == Attempt.user_id, later.quiz_id == Attempt.quiz_id,
+                                  later.state == "graded", later.number > Attempt.number)
+    return and_(Attempt.passed.is_(True), Attempt.state == "graded", or_(Quiz.grading != "last", ~graded_since))
+
+
 def _quiz_aggregate(course_id: int, user_id: int | None = None):
-    """Per trainee: required quizzes passed (a graded attempt passed) and the last attempt started."""
+    """Per trainee: required quizzes passed (by the attempt that counts) and the last attempt started."""
     required = required_quizzes(course_id).scalar_subquery()
     stmt = (
         select(Attempt.user_id.label("user_id"),
-               func.count(func.distinct(case((and_(Attempt.passed.is_(True), Attempt.state == "graded",
-                                                   Attempt.quiz_id.in_(required)), Attempt.quiz_id)))).label("passed"),
+               func.count(func.distinct(case((and_(counted_pass(), Attempt.quiz_id.in_(required)),
+                                              Attempt.quiz_id)))).label("passed"),
                func.max(Attempt.started_at).label("last"))
         .join(Quiz, Quiz.id == Attempt.quiz_id)
         .where(Quiz.course_id == course_id)
@@ -98,7 +108,10 @@ def _quiz_result_rows(*, course_id: int | None = None, quiz_id: int | None = Non
         stmt = stmt.where(Attempt.user_id == user_id)
     best = stmt.subquery()
     first, last = aliased(Attempt), aliased(Attempt)
-    return (select(best.c.user_id, best.c.quiz_id, best.c.best, first.percent, last.percent, best.c.passed == 1)
+    # Passed by the attempt that counts: the last one for a quiz graded 'last', else any.
+    passed = case((Quiz.grading == "last", last.passed), else_=best.c.passed == 1)
+    return (select(best.c.user_id, best.c.quiz_id, best.c.best, first.percent, last.percent, passed)
+            .join(Quiz, Quiz.id == best.c.quiz_id)
             .join(first, and_(first.quiz_id == best.c.quiz_id, first.user_id == best.c.user_id,
                               first.number == best.c.first_n))
             .join(last, and_(last.quiz_id == best.c.quiz_id, last.user_id == best.c.user_id,
@@ -163,7 +176,8 @@ def refresh_quiz(user_id: int, quiz_id: int, course_id: int | None = None) -> No
     rows = _quiz_result_rows(quiz_id=quiz_id, user_id=user_id)
     # Grading changes only the quizzes passed (the attempt's start is already counted).
     passed = (select(func.count(func.distinct(Attempt.quiz_id)))
-              .where(Attempt.user_id == user_id, Attempt.state == "graded", Attempt.passed.is_(True),
+              .select_from(Attempt).join(Quiz, Quiz.id == Attempt.quiz_id)
+              .where(Attempt.user_id == user_id, counted_pass(),
                      Attempt.quiz_id.in_(required_quizzes(course_id).scalar_subquery()))
               .scalar_subquery())
     progress = (update(CourseProgress)

@@ -51,11 +51,14 @@ def upgrade():
 
     # Fill the caches from the records that already exist (as lms.learning.rollup.refresh_course does).
     counted = "q.required AND q.archived_at IS NULL AND q.kind IN ('module', 'posttest')"
+    # The attempt that counts (lms.learning.rollup.counted_pass): for a quiz graded 'last', its last graded one.
+    counts = ("(q.grading <> 'last' OR NOT EXISTS (SELECT 1 FROM attempt a2 WHERE a2.user_id = a.user_id "
+              "AND a2.quiz_id = a.quiz_id AND a2.state = 'graded' AND a2.number > a.number))")
     op.execute(
         "UPDATE course_progress SET "
         "quizzes_passed = (SELECT COUNT(DISTINCT a.quiz_id) FROM attempt a JOIN quiz q ON q.id = a.quiz_id "
         f"WHERE a.user_id = course_progress.user_id AND q.course_id = course_progress.course_id "
-        f"AND a.state = 'graded' AND a.passed AND {counted}), "
+        f"AND a.state = 'graded' AND a.passed AND {counts} AND {counted}), "
         "quiz_activity_at = (SELECT MAX(a.started_at) FROM attempt a JOIN quiz q ON q.id = a.quiz_id "
         "WHERE a.user_id = course_progress.user_id AND q.course_id = course_progress.course_id)"
     )
@@ -63,7 +66,7 @@ def upgrade():
         "INSERT INTO course_progress (user_id, course_id, lessons_done, last_activity_at, quizzes_passed, "
         "quiz_activity_at) "
         "SELECT a.user_id, q.course_id, 0, NULL, "
-        f"COUNT(DISTINCT CASE WHEN a.state = 'graded' AND a.passed AND {counted} THEN a.quiz_id END), "
+        f"COUNT(DISTINCT CASE WHEN a.state = 'graded' AND a.passed AND {counts} AND {counted} THEN a.quiz_id END), "
         "MAX(a.started_at) FROM attempt a JOIN quiz q ON q.id = a.quiz_id "
         "WHERE NOT EXISTS (SELECT 1 FROM course_progress cp WHERE cp.user_id = a.user_id "
         "AND cp.course_id = q.course_id) "
@@ -76,12 +79,14 @@ def upgrade():
     )
     op.execute(
         "INSERT INTO quiz_result (user_id, quiz_id, best_percent, first_percent, last_percent, passed) "
-        "SELECT g.user_id, g.quiz_id, g.best, f.percent, l.percent, g.passed = 1 FROM ("
+        "SELECT g.user_id, g.quiz_id, g.best, f.percent, l.percent, "
+        "CASE WHEN q.grading = 'last' THEN l.passed ELSE g.passed = 1 END FROM ("
         "SELECT user_id, quiz_id, MAX(percent) AS best, MAX(CASE WHEN passed THEN 1 ELSE 0 END) AS passed, "
         "MIN(number) AS first_n, MAX(number) AS last_n FROM attempt WHERE state = 'graded' "
         "GROUP BY user_id, quiz_id) g "
         "JOIN attempt f ON f.quiz_id = g.quiz_id AND f.user_id = g.user_id AND f.number = g.first_n "
-        "JOIN attempt l ON l.quiz_id = g.quiz_id AND l.user_id = g.user_id AND l.number = g.last_n"
+        "JOIN attempt l ON l.quiz_id = g.quiz_id AND l.user_id = g.user_id AND l.number = g.last_n "
+        "JOIN quiz q ON q.id = g.quiz_id"
     )
 
     # ### end Alembic commands ###

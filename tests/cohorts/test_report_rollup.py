@@ -225,3 +225,37 @@ def test_report_gain_equals_the_per_trainee_computation(app, runner, courses, wo
         assert expected.paired > 10  # the seed gives pre- and post-tests to many
         assert (got.mean_pre, got.mean_post, got.normalized_gain, got.paired) == \
             (expected.mean_pre, expected.mean_post, expected.normalized_gain, expected.paired)
+
+
+def test_a_quiz_graded_by_the_last_attempt_counts_the_same_in_report_and_progress(app, client, quiz_world):
+    """Passed, then failed again, on a quiz graded by the last attempt: not passed, in the
+    report's caches as in the trainee's own progress (and the caches equal a recount)."""
+    from lms.content.models import Course
+    from lms.learning.models import CourseProgress
+    from lms.learning.progress import my_course
+    from lms.quizzes.models import Attempt, Quiz, QuizResult
+
+    quiz = quiz_by_slug(app, "kuis-modul")
+    with app.app_context():
+        db.session.get(Quiz, quiz.id).grading = "last"
+        db.session.commit()
+    first = start(client, "kuis-modul")
+    client.post(f"/attempts/{first}/save", data=correct_form(app, essay=""))
+    client.post(f"/attempts/{first}/submit")
+    with app.app_context():
+        assert db.session.get(Attempt, first).passed
+        assert db.session.scalar(select(QuizResult.passed)) is True
+        assert db.session.scalar(select(CourseProgress.quizzes_passed)) == 1
+    second = start(client, "kuis-modul")
+    client.post(f"/attempts/{second}/submit")  # nothing answered: fails
+    with app.app_context():
+        assert db.session.get(Attempt, second).passed is False
+        assert_rollup_is_a_recount(quiz.course_id)
+        assert db.session.scalar(select(QuizResult.passed)) is False
+        assert db.session.scalar(select(CourseProgress.quizzes_passed)) == 0
+        from lms.accounts.models import User
+
+        user = db.session.get(User, db.session.get(Attempt, second).user_id)
+        course = db.session.get(Course, quiz.course_id)
+        lessons_done = db.session.scalar(select(CourseProgress.lessons_done))
+        assert my_course(user, course).progress.done == lessons_done  # no quiz counted as passed
