@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from lms.accounts.models import Role, User
 from lms.accounts.operations import create_user
 from lms.cohorts.cli import create_cohort
-from lms.cohorts.models import Cohort
+from lms.cohorts.models import Cohort, CohortStaff
 from lms.cohorts.operations import enrol
 from lms.content.models import Course
 from lms.extensions import db
@@ -49,6 +49,9 @@ def seed_command() -> None:
                                signatory_name="Nama Pejabat Demo, S.Sos., M.Si.",
                                signatory_title="Kepala Dinas Perpustakaan dan Kearsipan Provinsi Kalimantan Selatan")
         enrol(users[Role.TRAINEE], cohort)
+        # The demo organizer runs the cohort; the demo facilitator may edit its course.
+        db.session.add_all([CohortStaff(cohort_id=cohort.id, user_id=users[role].id, role=role.value)
+                            for role in (Role.ORGANIZER, Role.FACILITATOR)])
         click.echo(f"Demo cohort '{cohort.name}', enrolment key {cohort.enrolment_key}")
         seeded = seed_test_results(course, cohort)
         if seeded:
