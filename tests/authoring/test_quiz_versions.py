@@ -29,30 +29,37 @@ def with_key_swapped(tree: dict[str, bytes]) -> dict[str, bytes]:
     return {**tree, QUIZ_FILE: text.encode()}
 
 
-def test_changing_a_key_after_answers_makes_a_new_version(app, runner, tmp_path, make_user, make_cohort, enrol_user):
+def answered_and_submitted(trainee, option: str) -> tuple[int, int]:
+    """The trainee answers 'pilih-satu' of the module quiz with the option and submits:
+    (attempt id, id of the question version answered). Call inside an app context."""
+    from werkzeug.datastructures import MultiDict
+
     from lms.quizzes.attempts import save_answers, start_attempt, submit_attempt
+    from lms.quizzes.types import option_id
+
+    attempt = start_attempt(trainee, db.session.scalar(select(Quiz).where(Quiz.slug == "kuis-modul")))
+    db.session.commit()
+    question = db.session.scalar(select(Question).where(Question.key == "pilih-satu"))
+    save_answers(attempt, MultiDict({f"q{question.id}": option_id(option)}))
+    db.session.commit()
+    submit_attempt(attempt.id, trainee.id)
+    db.session.commit()
+    return attempt.id, question.id
+
+
+def test_changing_a_key_after_answers_makes_a_new_version(app, runner, tmp_path, make_user, make_cohort, enrol_user):
+    from lms.quizzes.attempts import start_attempt
 
     tree = import_version(runner, tmp_path, "v1", read_folder(DATA / "courses" / "mini-q"))
     trainee = make_user()
     enrol_user(trainee, make_cohort("mini-q"))
     with app.app_context():
-        quiz = db.session.scalar(select(Quiz).where(Quiz.slug == "kuis-modul"))
-        attempt = start_attempt(trainee, quiz)
-        db.session.commit()
-        old = db.session.scalar(select(Question).where(Question.key == "pilih-satu"))
-        from werkzeug.datastructures import MultiDict
-
-        from lms.quizzes.types import option_id
-
         # "Pelibatan masyarakat", the correct option in version 1.
-        save_answers(attempt, MultiDict({f"q{old.id}": option_id("Pelibatan masyarakat")}))
-        db.session.commit()
-        submit_attempt(attempt.id, trainee.id)
-        db.session.commit()
-        old_id, old_data = old.id, old.data_json
-        answer = db.session.scalar(select(Answer).where(Answer.attempt_id == attempt.id, Answer.question_id == old_id))
+        attempt_id, old_id = answered_and_submitted(trainee, "Pelibatan masyarakat")
+        old_data = db.session.get(Question, old_id).data_json
+        answer = db.session.scalar(select(Answer).where(Answer.attempt_id == attempt_id, Answer.question_id == old_id))
         assert answer.fraction == 1.0
-        score = db.session.get(Attempt, attempt.id).percent
+        score = db.session.get(Attempt, attempt_id).percent
 
     write_folder(with_key_swapped(tree), tmp_path / "v2")
     result = runner.invoke(args=["courses", "import", str(tmp_path / "v2")])
@@ -67,7 +74,7 @@ def test_changing_a_key_after_answers_makes_a_new_version(app, runner, tmp_path,
         assert json.loads(current.data_json) != json.loads(old_data)
         answer = db.session.scalar(select(Answer).where(Answer.question_id == old_id))
         assert answer.fraction == 1.0  # not silently regraded
-        assert db.session.get(Attempt, attempt.id).percent == score
+        assert db.session.get(Attempt, attempt_id).percent == score
         # A new attempt gets the new version.
         second = start_attempt(trainee, db.session.scalar(select(Quiz).where(Quiz.slug == "kuis-modul")))
         db.session.commit()
@@ -93,24 +100,15 @@ def test_a_typo_fix_in_the_question_text_keeps_the_same_row(app, runner, tmp_pat
 
 
 def test_regrading_is_explicit_and_shows_what_changes(app, runner, tmp_path, make_user, make_cohort, enrol_user):
-    from werkzeug.datastructures import MultiDict
 
-    from lms.quizzes.attempts import save_answers, start_attempt, submit_attempt
-    from lms.quizzes.types import option_id
     from tests.conftest import PASSWORD, text_of
 
     tree = import_version(runner, tmp_path, "v1", read_folder(DATA / "courses" / "mini-q"))
     trainee = make_user(full_name="Siti Peserta")
     enrol_user(trainee, make_cohort("mini-q"))
     with app.app_context():
-        attempt = start_attempt(trainee, db.session.scalar(select(Quiz).where(Quiz.slug == "kuis-modul")))
-        db.session.commit()
-        old = db.session.scalar(select(Question).where(Question.key == "pilih-satu"))
-        save_answers(attempt, MultiDict({f"q{old.id}": option_id("Pengadaan gedung")}))  # wrong in version 1
-        db.session.commit()
-        submit_attempt(attempt.id, trainee.id)
-        db.session.commit()
-        old_id, before = old.id, db.session.get(Attempt, attempt.id).score
+        attempt_id, old_id = answered_and_submitted(trainee, "Pengadaan gedung")  # wrong in version 1
+        before = db.session.get(Attempt, attempt_id).score
     import_version(runner, tmp_path, "v2", with_key_swapped(tree))
 
     admin = make_user("admin", email="admin-regrade@example.test")
@@ -123,41 +121,31 @@ def test_regrading_is_explicit_and_shows_what_changes(app, runner, tmp_path, mak
     page = text_of(preview.data)
     assert "Siti Peserta" in page and "1 dari jawaban ini akan mendapat nilai lain." in page
     with app.app_context():  # the preview changed nothing
-        assert db.session.scalar(select(Answer.question_id).where(Answer.attempt_id == attempt.id,
+        assert db.session.scalar(select(Answer.question_id).where(Answer.attempt_id == attempt_id,
                                                                   Answer.question_id == old_id)) == old_id
-        assert db.session.get(Attempt, attempt.id).score == before
+        assert db.session.get(Attempt, attempt_id).score == before
     assert client.post(f"/author/courses/mini-q/regrade/{old_id}").status_code == 302
     with app.app_context():
         current = db.session.scalar(select(Question).where(Question.key == "pilih-satu"))
-        answer = db.session.scalar(select(Answer).where(Answer.attempt_id == attempt.id,
+        answer = db.session.scalar(select(Answer).where(Answer.attempt_id == attempt_id,
                                                         Answer.question_id == current.id))
         assert answer.fraction == 1.0
-        assert db.session.get(Attempt, attempt.id).score == before + current.mark
-        assert [e["q"] for e in db.session.get(Attempt, attempt.id).layout].count(current.id) == 1
+        assert db.session.get(Attempt, attempt_id).score == before + current.mark
+        assert [e["q"] for e in db.session.get(Attempt, attempt_id).layout].count(current.id) == 1
     assert client.get(f"/author/courses/mini-q/regrade/{old_id}").status_code == 404  # nothing left to regrade
 
 
 def test_regrading_updates_the_report_cache(app, runner, tmp_path, make_user, make_cohort, enrol_user):
     """After a regrade the per-quiz result the reports read equals a recount of the attempts."""
-    from werkzeug.datastructures import MultiDict
 
-    from lms.quizzes.attempts import save_answers, start_attempt, submit_attempt
     from lms.quizzes.models import QuizResult
     from lms.quizzes.regrade import regrade, retired_versions
-    from lms.quizzes.types import option_id
 
     tree = import_version(runner, tmp_path, "v1", read_folder(DATA / "courses" / "mini-q"))
     trainee = make_user()
     enrol_user(trainee, make_cohort("mini-q"))
     with app.app_context():
-        quiz = db.session.scalar(select(Quiz).where(Quiz.slug == "kuis-modul"))
-        attempt = start_attempt(trainee, quiz)
-        db.session.commit()
-        old = db.session.scalar(select(Question).where(Question.key == "pilih-satu"))
-        save_answers(attempt, MultiDict({f"q{old.id}": option_id("Pengadaan gedung")}))
-        db.session.commit()
-        submit_attempt(attempt.id, trainee.id)
-        db.session.commit()
+        attempt_id, _ = answered_and_submitted(trainee, "Pengadaan gedung")
         before = db.session.scalar(select(QuizResult.best_percent).where(QuizResult.user_id == trainee.id))
     import_version(runner, tmp_path, "v2", with_key_swapped(tree))
     with app.app_context():
@@ -166,4 +154,4 @@ def test_regrading_updates_the_report_cache(app, runner, tmp_path, make_user, ma
         db.session.commit()
         after = db.session.scalar(select(QuizResult.best_percent).where(QuizResult.user_id == trainee.id))
         assert after > before
-        assert after == db.session.get(Attempt, attempt.id).percent
+        assert after == db.session.get(Attempt, attempt_id).percent
