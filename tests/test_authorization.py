@@ -127,6 +127,13 @@ ROUTES = {
     "authoring.upload_gift": ("POST", "/author/courses/mini-a/gift", signed_in(403, admin=302)),
     "authoring.upload_new": ("POST", "/author/upload", signed_in(403, admin=302)),
     "authoring.upload": ("POST", "/author/courses/mini-a/upload", signed_in(403, admin=302)),
+    # Questions of mini-q's module quiz in the form editor (the facilitator is assigned to no cohort of mini-q).
+    "authoring.question": ("GET", "/author/courses/mini-q/files/01-modul/kuis.yml/questions/pilih-satu",
+                           signed_in(403, admin=200)),
+    "authoring.question_new": ("GET", "/author/courses/mini-q/files/01-modul/kuis.yml/questions/new?type=short",
+                               signed_in(403, admin=200)),
+    "authoring.question_order": ("POST", "/author/courses/mini-q/files/01-modul/kuis.yml/questions/isian/down",
+                                 signed_in(403, admin=302)),
     # An uploaded zip is its uploader's (the admin's here): nobody else learns it exists.
     "authoring.upload_preview": ("GET", "/author/uploads/{upload_id}", signed_in(404, admin=200)),
     "authoring.upload_apply": ("POST", "/author/uploads/{upload_id}/apply", signed_in(404, admin=302)),

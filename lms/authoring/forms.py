@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (BooleanField, FieldList, FloatField, Form, FormField, HiddenField, IntegerField, RadioField,
+                     SelectField, StringField, TextAreaField)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from lms.content.loader import MAX_LESSON_BYTES
@@ -63,3 +65,69 @@ class StructureForm(FlaskForm):
 class GiftForm(FlaskForm):
     gift = FileField(_l("GIFT question file (Moodle export, UTF-8)"), validators=[
         FileRequired(), FileAllowed(["gift", "txt"], _l("Upload a .gift or .txt file."))])
+
+
+class CommaFloatField(FloatField):
+    """A number as typed on an Indonesian keyboard: '0,5' is a half; whole numbers shown without '.0'."""
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if isinstance(self.data, float) and self.data.is_integer():
+            return str(int(self.data))
+        return super()._value()
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            valuelist = [(valuelist[0] or "").strip().replace(",", ".")]
+        super().process_formdata(valuelist)
+
+
+class OptionForm(Form):
+    text = TextAreaField(_l("Option"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 3})
+    correct = BooleanField(_l("Correct"))
+    weight = CommaFloatField(_l("Weight (%)"), validators=[Optional(), NumberRange(-100, 100)],
+                             description=_l("Leave empty: a correct option earns full marks. "
+                                            "Partial credit: e.g. 50; a penalty: e.g. -25."))
+    feedback = TextAreaField(_l("Feedback when chosen"), validators=[Optional(), Length(max=4000)],
+                             render_kw={"rows": 3})
+
+
+class AnswerForm(Form):
+    text = StringField(_l("Accepted answer"), validators=[Optional(), Length(max=500)])
+    weight = CommaFloatField(_l("Weight (%)"), default=100, validators=[Optional(), NumberRange(-100, 100)])
+    feedback = StringField(_l("Feedback"), validators=[Optional(), Length(max=2000)])
+
+
+class PairForm(Form):
+    left = StringField(_l("Item"), validators=[Optional(), Length(max=1000)])
+    right = StringField(_l("Its match"), validators=[Optional(), Length(max=1000)])
+
+
+class QuestionForm(FlaskForm):
+    """One question of a quiz file; which fields count depends on its type."""
+
+    key = StringField(_l("Question id"), validators=[DataRequired(), Length(max=100), Regexp(
+        r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", message=_l("Letters, digits, hyphens, dots and underscores."))],
+        description=_l("A short name that never changes: learners' answers are kept under it."))
+    text = TextAreaField(_l("Question text (Markdown)"), validators=[Optional(), Length(max=20000)],
+                         render_kw={"rows": 6})
+    mark = CommaFloatField(_l("Mark"), default=1, validators=[Optional(), NumberRange(0, 100)])
+    options = FieldList(FormField(OptionForm), min_entries=0)
+    answer = RadioField(_l("The statement is"), choices=[SelectChoice("true", _l("True")),
+                                                         SelectChoice("false", _l("False"))],
+                         validators=[Optional()])
+    feedback_true = TextAreaField(_l("Feedback for the answer 'true'"), validators=[Optional(), Length(max=4000)],
+                                  render_kw={"rows": 2})
+    feedback_false = TextAreaField(_l("Feedback for the answer 'false'"), validators=[Optional(), Length(max=4000)],
+                                   render_kw={"rows": 2})
+    answers = FieldList(FormField(AnswerForm), min_entries=0)
+    number = CommaFloatField(_l("Correct answer (a number)"), validators=[Optional()])
+    tolerance = CommaFloatField(_l("Accepted margin (±)"), default=0, validators=[Optional(), NumberRange(0)])
+    feedback_wrong = TextAreaField(_l("Feedback for a wrong number"), validators=[Optional(), Length(max=4000)],
+                                   render_kw={"rows": 2})
+    pairs = FieldList(FormField(PairForm), min_entries=0)
+    feedback = TextAreaField(_l("General feedback (shown after the attempt)"),
+                             validators=[Optional(), Length(max=8000)], render_kw={"rows": 3})
+    loaded_sha = HiddenField()
+    base = HiddenField()

@@ -305,7 +305,7 @@ def preview_questions(course: Course, path: str, data: bytes) -> QuestionPreview
         layout = qtype.layout(prepared, random.Random(0), False)
         number += 1
         result.questions.append({
-            "number": number, "id": number, "field": f"preview{number}", "qtype": question.qtype,
+            "number": number, "id": number, "key": question.key, "field": f"preview{number}", "qtype": question.qtype,
             "stem_html": render_text(question.stem, question.text_format), "mark": question.mark,
             "public": qtype.public(prepared, layout), "response": None, "answer": None, "question": None,
             "scored": qtype.scored,

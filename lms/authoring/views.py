@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -16,8 +17,9 @@ from sqlalchemy import select
 
 from lms.auth import can, require
 from lms.authoring import publish as authoring
-from lms.authoring import structure
-from lms.authoring.forms import FileForm, GiftForm, ImageForm, LessonForm, PublishForm, StructureForm, ZipForm
+from lms.authoring import questions, structure
+from lms.authoring.forms import (FileForm, GiftForm, ImageForm, LessonForm, PublishForm, QuestionForm, StructureForm,
+                                 ZipForm)
 from lms.authoring.lessons import LessonFields, read_lesson, write_lesson
 from lms.authoring.models import CourseFileVersion, CourseUpload
 from lms.authoring.tree import TreeError, clean_path, diff_trees, drafts, published_tree, read_zip, working_tree, zip_trees
@@ -167,8 +169,15 @@ def edit(slug: str, path: str) -> Response | str:
                 flash(_("Draft saved. Trainees see it after you publish."), "success")
                 return redirect(url_for("authoring.edit", slug=slug, path=path))
             form.loaded_sha.data = conflict.theirs_sha256
+    question_rows = question_problem = None
+    if now is not None and questions.is_quiz_file(path):
+        try:
+            question_rows = questions.list_questions(now.text)
+        except structure.StructureError as exc:
+            question_problem = str(exc)
     return render_template(
         "authoring/edit.html", course=course, path=path, form=form, lesson=lesson, current=now, preview=preview,
+        question_rows=question_rows, question_problem=question_problem, type_labels=QUESTION_TYPE_LABELS,
         conflict=conflict, diff=authoring.diff_lines(conflict.theirs, conflict.mine) if conflict else None,
         stale_diff=_stale_diff(course.id, now) if now and now.stale else None,
         image_form=ImageForm(folder=posixpath.dirname(path)), is_new=is_new, quiz_preview=quiz_preview,
@@ -502,3 +511,157 @@ def upload_gift(slug: str) -> Response:
     flash(_("Saved as the draft %(path)s: preview its questions, then use it in a quiz file with gift: %(path)s.",
             path=path), "success")
     return redirect(url_for("authoring.edit", slug=slug, path=path))
+
+
+QUESTION_TYPE_LABELS = {
+    "single": _l("Single choice"), "multiple": _l("Multiple response"), "truefalse": _l("True or false"),
+    "short": _l("Short answer"), "numeric": _l("Number"), "matching": _l("Matching"),
+    "essay": _l("Essay (graded by a facilitator)"), "description": _l("Text only (no answer)"),
+}
+_ROWS = {"options": (4, 2), "answers": (3, 2), "pairs": (4, 2)}  # at least n rows, and k blank ones to add
+
+
+def _quiz_file(course: Course, path: str) -> authoring.Current:
+    path = _path(path)
+    now = authoring.current(course.id, path)
+    if now is None or not questions.is_quiz_file(path):
+        abort(404)
+    return now
+
+
+def _question_fields(form: QuestionForm, key: str, qtype: str) -> questions.QuestionFields:
+    """The form's values; blank rows of options, answers and pairs are left out."""
+
+    def clean(value: str | None) -> str:
+        return (value or "").replace("\r\n", "\n").strip()
+
+    fields = questions.QuestionFields(key=key, qtype=qtype, text=clean(form.text.data),
+                                      feedback=clean(form.feedback.data),
+                                      mark=1.0 if form.mark.data is None else float(form.mark.data))
+    if qtype in ("single", "multiple"):
+        fields.options = [{"text": clean(o.form.text.data), "weight": o.form.weight.data,
+                           "correct": bool(o.form.correct.data) or (o.form.weight.data or 0) > 0,
+                           "feedback": clean(o.form.feedback.data)} for o in form.options if clean(o.form.text.data)]
+    elif qtype == "truefalse":
+        fields.answer = form.answer.data == "true"
+        fields.feedback_true, fields.feedback_false = clean(form.feedback_true.data), clean(form.feedback_false.data)
+    elif qtype == "short":
+        fields.answers = [{"text": clean(a.form.text.data),
+                           "weight": 100.0 if a.form.weight.data is None else float(a.form.weight.data),
+                           "feedback": clean(a.form.feedback.data)} for a in form.answers if clean(a.form.text.data)]
+    elif qtype == "numeric":
+        fields.number, fields.tolerance = form.number.data, float(form.tolerance.data or 0)
+        fields.feedback_wrong = clean(form.feedback_wrong.data)
+    elif qtype == "matching":
+        fields.pairs = [{"left": clean(p.form.left.data), "right": clean(p.form.right.data)}
+                        for p in form.pairs if clean(p.form.left.data) or clean(p.form.right.data)]
+    return fields
+
+
+def _fill_question_form(form: QuestionForm, fields: questions.QuestionFields) -> None:
+    form.key.data, form.text.data, form.feedback.data, form.mark.data = (
+        fields.key, fields.text, fields.feedback, fields.mark)
+    for option in fields.options:
+        form.options.append_entry(option)
+    form.answer.data = "true" if fields.answer else "false" if fields.answer is False else None
+    form.feedback_true.data, form.feedback_false.data = fields.feedback_true, fields.feedback_false
+    for answer in fields.answers:
+        form.answers.append_entry(answer)
+    form.number.data, form.tolerance.data, form.feedback_wrong.data = fields.number, fields.tolerance, fields.feedback_wrong
+    for pair in fields.pairs:
+        form.pairs.append_entry(pair)
+
+
+def _pad_rows(form: QuestionForm) -> None:
+    """Blank rows to fill in: the form works without JavaScript."""
+    for name, (least, blank) in _ROWS.items():
+        rows = getattr(form, name)
+        filled = sum(1 for row in rows if any((f.data not in (None, "", False)) and f.name.split("-")[-1] != "weight"
+                                              for f in row.form))
+        while len(rows) < max(least, filled + blank):
+            rows.append_entry()
+
+
+@bp.route("/courses/<slug>/files/<path:path>/questions/new", methods=["GET", "POST"], endpoint="question_new")
+@bp.route("/courses/<slug>/files/<path:path>/questions/<key>", methods=["GET", "POST"])
+@login_required
+def question(slug: str, path: str, key: str | None = None) -> Response | str:
+    """One question of a quiz file in a form: added at the end, or changed where it is."""
+    course = _course(slug)
+    now = _quiz_file(course, path)
+    new = key is None
+    try:
+        old = None if new else questions.read_question(now.text, key)
+    except KeyError:
+        abort(404)
+    except structure.StructureError as exc:
+        flash(_("This file cannot be edited question by question (%(problem)s); edit its text.", problem=exc), "error")
+        return redirect(url_for("authoring.edit", slug=slug, path=path))
+    qtype = old.qtype if old else request.values.get("type", "")
+    if qtype not in QUESTION_TYPE_LABELS:
+        abort(404)
+    form = QuestionForm()
+    if request.method == "GET":
+        _fill_question_form(form, old or questions.QuestionFields(key="", qtype=qtype))
+        form.loaded_sha.data, form.base.data = now.sha256, old.digest() if old else ""
+    if not new:
+        form.key.data = key  # the id never changes; the field is shown read-only
+    preview = problems = theirs = None
+    if form.validate_on_submit():
+        fields = _question_fields(form, form.key.data.strip(), qtype)
+        if qtype == "numeric" and fields.number is None:
+            form.number.errors.append(_("Give the correct number."))
+        text = now.text
+        if now.sha256 != form.loaded_sha.data and not new:
+            # The file was saved meanwhile: fine unless this very question changed.
+            try:
+                theirs = questions.read_question(now.text, key)
+            except (KeyError, structure.StructureError):
+                theirs = questions.QuestionFields(key=key, qtype=qtype)
+            if theirs.digest() == form.base.data:
+                theirs = None
+            else:  # show theirs; saving again replaces it knowingly
+                form.base.data, form.loaded_sha.data = theirs.digest(), now.sha256
+        if not form.number.errors and theirs is None:
+            try:
+                text = questions.write_question(now.text, fields, new=new)
+            except (KeyError, structure.StructureError) as exc:
+                form.key.errors.append(str(exc))
+            else:
+                result = authoring.preview_questions(course, path, text.encode("utf-8"))
+                problems = [p for p in result.problems if p.severity == "error"]
+                preview = next((q for q in result.questions if q["key"] == fields.key), None)
+                if "preview" not in request.form and not problems:
+                    conflict = authoring.save_draft(course.id, path, text.encode("utf-8"), loaded_sha256=now.sha256,
+                                                    author_id=current_user.id)
+                    assert conflict is None  # the text was written on top of what is there now
+                    db.session.commit()
+                    flash(_("Question saved in the draft. Trainees see it after you publish."), "success")
+                    return redirect(url_for("authoring.edit", slug=slug, path=path) + "#questions")
+    _pad_rows(form)
+    status = 409 if theirs else 400 if request.method == "POST" and (form.errors or problems) else 200
+    return render_template("authoring/question.html", course=course, path=path, form=form, qtype=qtype, new=new,
+                           key=key, type_label=QUESTION_TYPE_LABELS[qtype], preview=preview, problems=problems,
+                           theirs=theirs), status
+
+
+@bp.post("/courses/<slug>/files/<path:path>/questions/<key>/<any(up, down, remove):op>")
+@login_required
+def question_order(slug: str, path: str, key: str, op: str) -> Response:
+    """Move a question up or down, or remove it (its earlier answers keep their version)."""
+    course = _course(slug)
+    now = _quiz_file(course, path)
+    back = url_for("authoring.edit", slug=slug, path=path) + "#questions"
+    try:
+        text = (questions.remove_question(now.text, key) if op == "remove"
+                else questions.move_question(now.text, key, -1 if op == "up" else 1))
+    except KeyError:
+        abort(404)
+    except structure.StructureError as exc:
+        flash(str(exc), "error")
+        return redirect(back)
+    authoring.save_draft(course.id, path, text.encode("utf-8"), loaded_sha256=now.sha256, author_id=current_user.id)
+    db.session.commit()
+    flash(_("Question removed (draft). Answers already given keep it.") if op == "remove"
+          else _("Order changed (draft)."), "success")
+    return redirect(back)

@@ -113,3 +113,37 @@ def test_editor_works_without_javascript(live_server, browser):
     page.get_by_role("button", name="Pratinjau").click()
     assert page.locator(".editor-preview h2").count() > 0
     context.close()
+
+
+def test_a_question_edited_in_the_form_reaches_the_trainee(live_server, browser):
+    """The facilitator rewrites an option of the module 1 quiz in the question form, previews,
+    saves and publishes; the trainee's next attempt shows the new option."""
+    new_option = "TPBIS dibiayai dari iuran anggota perpustakaan desa."
+    context, page = login(browser, live_server, FACILITATOR)
+    page.goto(live_server + "/author/courses/strategi-pengembangan-perpustakaan-tik/files/"
+              "01-transformasi-perpustakaan/quiz.yml/edit")
+    violations = {"quiz-file": run_axe(page)}
+    page.get_by_role("link", name="Bu Rina, pengelola perpustakaan desa").click()
+    option = page.get_by_label("Pilihan", exact=True).nth(3)
+    option.fill(new_option)
+    page.get_by_role("button", name="Pratinjau").click()
+    assert new_option in page.locator("#preview").inner_text()
+    violations["question"] = run_axe(page)
+    screenshot(page, "question-form-1280")
+    page.set_viewport_size({"width": 360, "height": 800})
+    screenshot(page, "question-form-360")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("button", name="Simpan soal").click()
+    assert "Soal disimpan dalam draf." in page.content()
+    page.get_by_role("link", name="Strategi Pengembangan Perpustakaan dan TIK").click()
+    page.get_by_role("button", name="Terbitkan semua draf").click()
+    assert "Diterbitkan:" in page.content()
+    context.close()
+
+    trainee_context, trainee = login(browser, live_server, QUIZ_TAKER)
+    trainee.goto(live_server + "/courses/strategi-pengembangan-perpustakaan-tik/quizzes/kuis-transformasi-perpustakaan")
+    trainee.get_by_role("button", name="Mulai").first.click()
+    assert new_option in trainee.locator("main").inner_text()
+    trainee_context.close()
+    found = {name: v for name, v in violations.items() if v}
+    assert not found, json.dumps(found, indent=1)

@@ -1,0 +1,194 @@
+"""Questions of a quiz file edited one at a time in a form: the file stays the source, the
+change is a draft checked by the importer, and an answered question gets a new version."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from lms.authoring import questions
+from lms.authoring.tree import read_folder
+from lms.extensions import db
+from lms.quizzes.models import Question, Quiz
+from tests.conftest import DATA, PASSWORD, text_of
+
+QUIZ = DATA / "courses" / "mini-q" / "01-modul" / "kuis.yml"
+BASE = "/author/courses/mini-q/files/01-modul/kuis.yml"
+
+
+def test_every_question_reads_and_writes_back_unchanged():
+    text = QUIZ.read_text()
+    rows = questions.list_questions(text)
+    assert [r.qtype for r in rows] == ["single", "multiple", "truefalse", "short", "numeric", "matching", "essay"]
+    for row in rows:
+        assert questions.write_question(text, questions.read_question(text, row.key), new=False) == text
+
+
+def test_a_changed_option_keeps_the_rest_of_the_file_as_written():
+    text = QUIZ.read_text()
+    fields = questions.read_question(text, "pilih-satu")
+    fields.options[1]["text"] = "Pengadaan gedung baru"
+    fields.options.append({"text": "Lomba mewarnai", "correct": False, "weight": None, "feedback": ""})
+    new = questions.write_question(text, fields, new=False)
+    changed = [line for line in new.splitlines() if line not in text.splitlines()]
+    assert changed == ["      - text: Pengadaan gedung baru", "      - text: Lomba mewarnai"]
+    assert questions.read_question(new, "pilih-satu").options == fields.options
+
+
+def test_a_new_question_needs_an_id_of_its_own():
+    text = QUIZ.read_text()
+    fields = questions.QuestionFields(key="isian", qtype="short", text="Apa?", answers=[
+        {"text": "BPD", "weight": 100.0, "feedback": ""}])
+    with pytest.raises(questions.StructureError):
+        questions.write_question(text, fields, new=True)
+
+
+@pytest.fixture
+def quiz_author(app, runner, make_user, make_cohort):
+    """An admin and the mini-q course with its files stored, as `courses import` leaves them."""
+    result = runner.invoke(args=["courses", "import", str(DATA / "courses" / "mini-q")])
+    assert result.exit_code == 0, result.output
+    admin = make_user("admin", email="penulis-kuis@example.test")
+    client = app.test_client()
+    client.post("/login", data={"email": admin.email, "password": PASSWORD})
+    return client
+
+
+def form_of(page: bytes) -> dict[str, str]:
+    """The values a browser would post from the question form (text inputs, textareas, ticked boxes)."""
+    html = page.decode()
+    form = html[html.index('id="question-form"'):html.index("</form>", html.index('id="question-form"'))]
+    data = {}
+    for tag in re.finditer(r"<input [^>]*>", form):
+        attrs = dict(re.findall(r'(\w[\w-]*)="([^"]*)"', tag.group(0)))
+        if attrs.get("type") in ("checkbox", "radio") and "checked" not in tag.group(0):
+            continue
+        if "name" in attrs:
+            data[attrs["name"]] = attrs.get("value", "")
+    for area in re.finditer(r'<textarea [^>]*name="([^"]+)"[^>]*>(?:\r?\n)?(.*?)</textarea>', form, re.S):
+        data[area.group(1)] = area.group(2).replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&")
+    return data
+
+
+def test_a_facilitator_changes_an_option_through_the_form_and_publishes(app, quiz_author):
+    page = quiz_author.get(f"{BASE}/edit")
+    assert page.status_code == 200
+    assert f"{BASE}/questions/pilih-satu" in page.get_data(as_text=True)
+    form_page = quiz_author.get(f"{BASE}/questions/pilih-satu")
+    assert form_page.status_code == 200
+    data = form_of(form_page.data)
+    assert data["options-0-text"] == "Pelibatan masyarakat" and data["options-0-correct"] == "y"
+    assert "options-1-correct" not in data
+    data["options-1-text"] = "Pengadaan gedung megah"
+    saved = quiz_author.post(f"{BASE}/questions/pilih-satu", data={**data, "save": "1"})
+    assert saved.status_code == 302
+    with app.app_context():  # a draft: trainees still get the published question
+        stem = db.session.scalar(select(Question.data_json).where(Question.key == "pilih-satu",
+                                                                  Question.archived_at.is_(None)))
+        assert "Pengadaan gedung megah" not in stem
+    assert quiz_author.post("/author/courses/mini-q/publish").status_code == 302
+    with app.app_context():
+        stem = db.session.scalar(select(Question.data_json).where(Question.key == "pilih-satu",
+                                                                  Question.archived_at.is_(None)))
+        assert "Pengadaan gedung megah" in stem
+
+
+def test_adding_a_question_of_each_kind_through_the_form(app, quiz_author):
+    new = f"{BASE}/questions/new"
+    cases = {
+        "single": {"options-0-text": "Ya", "options-0-correct": "y", "options-1-text": "Tidak"},
+        "truefalse": {"answer": "false", "feedback_false": "Betul, salah."},
+        "short": {"answers-0-text": "Musdes", "answers-0-weight": "100"},
+        "numeric": {"number": "2,5", "tolerance": "0"},
+        "matching": {"pairs-0-left": "A", "pairs-0-right": "1", "pairs-1-left": "B", "pairs-1-right": "2"},
+        "essay": {"mark": "3"},
+    }
+    for qtype, extra in cases.items():
+        data = form_of(quiz_author.get(f"{new}?type={qtype}").data)
+        data.update({"key": f"baru-{qtype}", "text": f"Soal baru {qtype}?", **extra, "save": "1"})
+        response = quiz_author.post(f"{new}?type={qtype}", data=data)
+        assert response.status_code == 302, (qtype, text_of(response.data)[:2000])
+    assert quiz_author.post("/author/courses/mini-q/publish").status_code == 302
+    with app.app_context():
+        quiz = db.session.scalar(select(Quiz).where(Quiz.slug == "kuis-modul"))
+        added = {q.key: q for q in db.session.scalars(select(Question).where(Question.key.like("baru-%")))}
+        assert set(added) == {f"baru-{t}" for t in cases} and quiz is not None
+        assert added["baru-numeric"].data["answers"][0]["value"] == 2.5
+        assert added["baru-essay"].mark == 3
+
+
+def test_a_question_the_importer_would_refuse_is_not_saved(app, quiz_author):
+    data = form_of(quiz_author.get(f"{BASE}/questions/pilih-satu").data)
+    data.pop("options-0-correct")  # no correct option left
+    response = quiz_author.post(f"{BASE}/questions/pilih-satu", data={**data, "save": "1"})
+    assert response.status_code == 400
+    assert "kuis.yml:" in text_of(response.data)  # the importer's file:line problem
+    assert quiz_author.get("/author/courses/mini-q").get_data(as_text=True).count("01-modul/kuis.yml/edit") == 1
+    with app.app_context():
+        from lms.authoring.models import CourseFileDraft
+
+        assert db.session.scalar(select(CourseFileDraft)) is None
+
+
+def test_preview_shows_the_question_without_its_answer(app, quiz_author):
+    data = form_of(quiz_author.get(f"{BASE}/questions/pilih-satu").data)
+    data["text"] = "Strategi yang **melibatkan** warga?"
+    response = quiz_author.post(f"{BASE}/questions/pilih-satu", data={**data, "preview": "1"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    preview = html[html.index('id="preview"'):]
+    assert "<strong>melibatkan</strong>" in preview and "Pelibatan masyarakat" in preview
+    assert "Tepat sekali" not in preview  # option feedback is not shown
+
+
+def test_two_editors_changing_the_same_question_get_a_conflict(app, quiz_author):
+    first = form_of(quiz_author.get(f"{BASE}/questions/isian").data)
+    second = dict(first)
+    other = form_of(quiz_author.get(f"{BASE}/questions/angka").data)
+    # Someone changes another question: no conflict.
+    other["number"] = "33"
+    assert quiz_author.post(f"{BASE}/questions/angka", data={**other, "save": "1"}).status_code == 302
+    first["answers-2-text"] = "Badan Permusyawaratan"
+    assert quiz_author.post(f"{BASE}/questions/isian", data={**first, "save": "1"}).status_code == 302
+    # The second editor loaded 'isian' before the first saved it.
+    second["answers-2-text"] = "BPD desa"
+    response = quiz_author.post(f"{BASE}/questions/isian", data={**second, "save": "1"})
+    assert response.status_code == 409
+    assert "Badan Permusyawaratan" in text_of(response.data)
+    again = form_of(response.data)
+    assert quiz_author.post(f"{BASE}/questions/isian", data={**again, "save": "1"}).status_code == 302
+    with app.app_context():
+        from lms.authoring import publish
+
+        course_id = db.session.scalar(select(Quiz.course_id).where(Quiz.slug == "kuis-modul"))
+        text = publish.current(course_id, "01-modul/kuis.yml").text
+    assert questions.read_question(text, "angka").number == 33
+    assert [a["text"] for a in questions.read_question(text, "isian").answers][-1] == "BPD desa"
+
+
+def test_moving_and_removing_questions(app, quiz_author):
+    assert quiz_author.post(f"{BASE}/questions/jodohkan/up").status_code == 302
+    assert quiz_author.post(f"{BASE}/questions/uraian/remove").status_code == 302
+    with app.app_context():
+        from lms.authoring import publish
+
+        course_id = db.session.scalar(select(Quiz.course_id).where(Quiz.slug == "kuis-modul"))
+        text = publish.current(course_id, "01-modul/kuis.yml").text
+    assert [r.key for r in questions.list_questions(text)] == [
+        "pilih-satu", "pilih-banyak", "benar-salah", "isian", "jodohkan", "angka"]
+    assert quiz_author.post(f"{BASE}/questions/tidak-ada/remove").status_code == 404
+
+
+def test_forged_posts_and_strangers_are_refused(app, quiz_author, world):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        response = quiz_author.post(f"{BASE}/questions/isian/remove")
+        assert response.status_code == 400
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    facilitator = app.test_client()
+    facilitator.post("/login", data={"email": world["facilitator"].email, "password": PASSWORD})
+    assert facilitator.get(f"{BASE}/questions/isian").status_code == 403
+    assert quiz_author.get("/author/courses/mini-q/files/course.yml/questions/isian").status_code == 404
