@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select
 
 from lms.authoring import questions
-from lms.authoring.tree import read_folder
 from lms.extensions import db
 from lms.quizzes.models import Question, Quiz
 from tests.conftest import DATA, PASSWORD, text_of
