@@ -134,6 +134,7 @@ ROUTES = {
                                signed_in(403, admin=200)),
     "authoring.question_order": ("POST", "/author/courses/mini-q/files/01-modul/kuis.yml/questions/isian/down",
                                  signed_in(403, admin=302)),
+    "authoring.file_settings": ("GET", "/author/courses/mini-a/files/course.yml/settings", signed_in(403, admin=200)),
     # An uploaded zip is its uploader's (the admin's here): nobody else learns it exists.
     "authoring.upload_preview": ("GET", "/author/uploads/{upload_id}", signed_in(404, admin=200)),
     "authoring.upload_apply": ("POST", "/author/uploads/{upload_id}/apply", signed_in(404, admin=302)),

@@ -8,7 +8,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (BooleanField, FieldList, FloatField, Form, FormField, HiddenField, IntegerField, RadioField,
                      SelectField, StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from lms.content.loader import MAX_LESSON_BYTES
 
@@ -131,3 +131,43 @@ class QuestionForm(FlaskForm):
                              validators=[Optional(), Length(max=8000)], render_kw={"rows": 3})
     loaded_sha = HiddenField()
     base = HiddenField()
+
+
+class _SettingsForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)], render_kw={"rows": 5})
+    loaded_sha = HiddenField()
+    base = HiddenField()
+
+
+class CourseSettingsForm(_SettingsForm):
+    jp_hours = CommaFloatField(_l("Lesson hours (JP)"), validators=[Optional(), NumberRange(0.5, 1000)],
+                               description=_l("1 JP is 45 minutes of training. Printed on the certificate."))
+    certificate_enabled = BooleanField(_l("Trainees who complete the course get a certificate"))
+    certificate_title = StringField(_l("Title on the certificate"), validators=[Optional(), Length(max=300)],
+                                    description=_l("Leave empty to print the course title."))
+    certificate_number_pattern = StringField(_l("Certificate number pattern"), validators=[
+        DataRequired(), Length(max=100)], description=_l(
+            "Placeholders: {seq:04d} running number, {year}, {month}, {course}, {cohort}."))
+    certificate_min_posttest = CommaFloatField(_l("Minimum post-test score for a certificate (%)"),
+                                               validators=[Optional(), NumberRange(0, 100)])
+    certificate_show_score = BooleanField(_l("Print the post-test score on the certificate"))
+
+
+class ModuleSettingsForm(_SettingsForm):
+    pass
+
+
+class QuizSettingsForm(_SettingsForm):
+    required = BooleanField(_l("Required for completing the course"))
+    pass_mark = CommaFloatField(_l("Pass mark (%)"), validators=[InputRequired(), NumberRange(0, 100)])
+    attempts = IntegerField(_l("Attempts allowed (0 = unlimited)"), validators=[Optional(), NumberRange(0, 100)])
+    grading = RadioField(_l("The score that counts"), choices=[
+        SelectChoice("highest", _l("The highest attempt")), SelectChoice("last", _l("The last attempt"))])
+    shuffle_questions = BooleanField(_l("Shuffle the questions"))
+    shuffle_options = BooleanField(_l("Shuffle the options"))
+    time_limit = IntegerField(_l("Time limit (minutes)"), validators=[Optional(), NumberRange(1, 600)],
+                              description=_l("Leave empty for no limit."))
+    show_answers = RadioField(_l("Show the correct answers"), choices=[
+        SelectChoice("after_attempt", _l("After each attempt")), SelectChoice("after_pass", _l("After passing")),
+        SelectChoice("never", _l("Never"))])

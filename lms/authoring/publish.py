@@ -262,6 +262,13 @@ def restore(version: CourseFileVersion, author_id: int) -> None:
     assert conflict is None  # loaded_sha256 is what is there now
 
 
+def file_problems(course: Course, path: str, data: bytes) -> list[Problem]:
+    """The importer's errors (file:line) if this file of the course had this text."""
+    tree = working_tree(course.id)
+    tree[path] = data
+    return [p for p in load_tree(tree, f"{course.slug}/")[1] if p.severity == "error"]
+
+
 @dataclass
 class QuestionPreview:
     """The questions of an edited quiz or GIFT file as trainees will see them, or its problems."""

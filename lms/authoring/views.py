@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 from lms.auth import can, require
 from lms.authoring import publish as authoring
-from lms.authoring import questions, structure
-from lms.authoring.forms import (FileForm, GiftForm, ImageForm, LessonForm, PublishForm, QuestionForm, StructureForm,
-                                 ZipForm)
+from lms.authoring import questions, settings, structure
+from lms.authoring.forms import (CourseSettingsForm, FileForm, GiftForm, ImageForm, LessonForm, ModuleSettingsForm,
+                                 PublishForm, QuestionForm, QuizSettingsForm, StructureForm, ZipForm)
 from lms.authoring.lessons import LessonFields, read_lesson, write_lesson
 from lms.authoring.models import CourseFileVersion, CourseUpload
 from lms.authoring.tree import TreeError, clean_path, diff_trees, drafts, published_tree, read_zip, working_tree, zip_trees
@@ -178,6 +178,8 @@ def edit(slug: str, path: str) -> Response | str:
     return render_template(
         "authoring/edit.html", course=course, path=path, form=form, lesson=lesson, current=now, preview=preview,
         question_rows=question_rows, question_problem=question_problem, type_labels=QUESTION_TYPE_LABELS,
+        has_settings=now is not None and (path in ("course.yml",) or path.endswith("/module.yml")
+                                          or questions.is_quiz_file(path)),
         conflict=conflict, diff=authoring.diff_lines(conflict.theirs, conflict.mine) if conflict else None,
         stale_diff=_stale_diff(course.id, now) if now and now.stale else None,
         image_form=ImageForm(folder=posixpath.dirname(path)), is_new=is_new, quiz_preview=quiz_preview,
@@ -665,3 +667,44 @@ def question_order(slug: str, path: str, key: str, op: str) -> Response:
     flash(_("Question removed (draft). Answers already given keep it.") if op == "remove"
           else _("Order changed (draft)."), "success")
     return redirect(back)
+
+
+@bp.route("/courses/<slug>/files/<path:path>/settings", methods=["GET", "POST"])
+@login_required
+def file_settings(slug: str, path: str) -> Response | str:
+    """The settings of course.yml, a module.yml or a quiz file as form fields; saved as a draft."""
+    course = _course(slug)
+    now = authoring.current(course.id, _path(path))
+    course_yml = authoring.current(course.id, "course.yml")
+    kind = settings.kind_of(path, course_yml.text if course_yml else "") if now else None
+    if kind is None:
+        abort(404)
+    fields = settings.settings_of(kind)
+    form_class = {"course": CourseSettingsForm, "module": ModuleSettingsForm}.get(kind, QuizSettingsForm)
+    try:
+        before = settings.read_settings(now.text, fields)
+    except structure.StructureError as exc:
+        flash(_("This file cannot be edited in the form (%(problem)s); edit its text.", problem=exc), "error")
+        return redirect(url_for("authoring.edit", slug=slug, path=path))
+    form = form_class(data=before if request.method == "GET" else None)
+    if request.method == "GET":
+        form.loaded_sha.data, form.base.data = now.sha256, settings.digest(before)
+    problems, theirs = None, None
+    if form.validate_on_submit():
+        values = {f.name: getattr(form, f.name).data for f in fields}
+        if now.sha256 != form.loaded_sha.data and settings.digest(before) != form.base.data:
+            theirs = before  # someone changed these settings meanwhile; saving again overrides knowingly
+            form.loaded_sha.data, form.base.data = now.sha256, settings.digest(before)
+        else:
+            text = settings.write_settings(now.text, fields, values)
+            problems = authoring.file_problems(course, path, text.encode("utf-8"))
+            if not problems:
+                authoring.save_draft(course.id, path, text.encode("utf-8"), loaded_sha256=now.sha256,
+                                     author_id=current_user.id)
+                db.session.commit()
+                flash(_("Settings saved in the draft. Trainees see them after you publish."), "success")
+                return redirect(url_for("authoring.course", slug=slug))
+    status = 409 if theirs else 400 if request.method == "POST" and (form.errors or problems) else 200
+    return render_template("authoring/settings.html", course=course, path=path, form=form, kind=kind,
+                           problems=problems, theirs=theirs, labels={f.name: getattr(form, f.name).label.text
+                                                                     for f in fields}), status

@@ -191,3 +191,58 @@ def test_forged_posts_and_strangers_are_refused(app, quiz_author, world):
     facilitator.post("/login", data={"email": world["facilitator"].email, "password": PASSWORD})
     assert facilitator.get(f"{BASE}/questions/isian").status_code == 403
     assert quiz_author.get("/author/courses/mini-q/files/course.yml/questions/isian").status_code == 404
+
+
+def test_course_settings_in_a_form_change_only_what_changed(app, quiz_author):
+    from lms.authoring import publish
+    from lms.content.models import Course
+
+    url = "/author/courses/mini-q/files/course.yml/settings"
+    page = quiz_author.get(url)
+    assert page.status_code == 200
+    data = form_of_settings(page.data)
+    refused = quiz_author.post(url, data={**data, "certificate_number_pattern": "{nomor}/BIMTEK"})
+    assert refused.status_code == 400 and "course.yml:" in text_of(refused.data)  # the importer's file:line
+    data.update({"jp_hours": "4,5", "certificate_title": "Bimtek Kuis Mini"})
+    assert quiz_author.post(url, data=data).status_code == 302
+    with app.app_context():
+        course = db.session.scalar(select(Course).where(Course.slug == "mini-q"))
+        text = publish.current(course.id, "course.yml").text
+    before = (DATA / "courses" / "mini-q" / "course.yml").read_text()
+    added = [line for line in text.splitlines() if line not in before.splitlines()]
+    assert sorted(added) == sorted(["jp_hours: 4.5", "certificate:", "  title: Bimtek Kuis Mini"])
+    assert all(line in text.splitlines() for line in before.splitlines())
+    assert quiz_author.post("/author/courses/mini-q/publish").status_code == 302
+    with app.app_context():
+        course = db.session.scalar(select(Course).where(Course.slug == "mini-q"))
+        assert course.jp_hours == 4.5
+
+
+def test_quiz_settings_the_importer_refuses_are_not_saved(app, quiz_author):
+    url = f"{BASE}/settings"
+    data = form_of_settings(quiz_author.get(url).data)
+    assert data["pass_mark"] == "60" and data["grading"] == "highest"
+    response = quiz_author.post(url, data={**data, "pass_mark": "120"})
+    assert response.status_code == 400  # the form's own range check
+    data["attempts"], data["grading"] = "5", "last"
+    assert quiz_author.post(url, data=data).status_code == 302
+    assert quiz_author.post("/author/courses/mini-q/publish").status_code == 302
+    with app.app_context():
+        quiz = db.session.scalar(select(Quiz).where(Quiz.slug == "kuis-modul"))
+        assert quiz.attempts_allowed == 5 and quiz.grading == "last"
+
+
+def form_of_settings(page: bytes) -> dict[str, str]:
+    html = page.decode()
+    start = html.index('<form method="post" class="form"')
+    form = html[start:html.index("</form>", start)]
+    data = {}
+    for tag in re.finditer(r"<input [^>]*>", form):
+        attrs = dict(re.findall(r'(\w[\w-]*)="([^"]*)"', tag.group(0)))
+        if attrs.get("type") in ("checkbox", "radio") and " checked" not in tag.group(0):
+            continue
+        if "name" in attrs:
+            data[attrs["name"]] = attrs.get("value", "")
+    for area in re.finditer(r'<textarea [^>]*name="([^"]+)"[^>]*>(?:\r?\n)?(.*?)</textarea>', form, re.S):
+        data[area.group(1)] = area.group(2)
+    return data
