@@ -43,6 +43,7 @@ class ImageForm(FlaskForm):
         FileRequired(), FileAllowed(["png", "jpg", "jpeg", "gif", "webp", "svg"],
                                     _l("Upload a PNG, JPEG, GIF, WebP or SVG image."))])
     folder = HiddenField(validators=[DataRequired()])
+    lesson = HiddenField()  # the lesson being edited: without JavaScript the image line is added to it
     alt = StringField(_l("Alternative text: what the picture shows"), validators=[DataRequired(), Length(max=200)])
 
 

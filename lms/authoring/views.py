@@ -7,7 +7,7 @@ import posixpath
 import re
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -182,7 +182,7 @@ def edit(slug: str, path: str) -> Response | str:
                                           or questions.is_quiz_file(path)),
         conflict=conflict, diff=authoring.diff_lines(conflict.theirs, conflict.mine) if conflict else None,
         stale_diff=_stale_diff(course.id, now) if now and now.stale else None,
-        image_form=ImageForm(folder=posixpath.dirname(path)), is_new=is_new, quiz_preview=quiz_preview,
+        image_form=ImageForm(folder=posixpath.dirname(path), lesson=path), is_new=is_new, quiz_preview=quiz_preview,
         previewable=lesson or path.endswith((".yml", ".yaml", ".gift")),
     ), (409 if conflict else 400 if request.method == "POST" and form.errors else 200)
 
@@ -293,16 +293,23 @@ def upload_image(slug: str) -> Response | str:
     form = ImageForm()
     folder = _path(form.folder.data) if form.folder.data else ""
     back = request.form.get("back", "")
+    back = back if back.startswith("/author/") else url_for("authoring.course", slug=slug)
+    by_script = request.headers.get("X-Requested-With") == "fetch"  # editor.js inserts the line at the cursor
+
+    def refused(message: str):
+        if by_script:
+            return jsonify(error=message), 400
+        flash(message, "error")
+        return redirect(back)
+
     if not form.validate_on_submit():
-        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
-        return redirect(back if back.startswith("/author/") else url_for("authoring.course", slug=slug))
+        return refused(" ".join(str(e) for errors in form.errors.values() for e in errors))
     upload = form.image.data
     data = upload.read(MAX_IMAGE_BYTES + 1)
     suffix = posixpath.splitext(upload.filename or "")[1].lower()
     problem = image_problem(data, suffix)
     if problem:
-        flash(problem, "error")
-        return redirect(back if back.startswith("/author/") else url_for("authoring.course", slug=slug))
+        return refused(problem)
     stem = re.sub(r"[^a-z0-9]+", "-", posixpath.splitext(upload.filename or "gambar")[0].lower()).strip("-") or "gambar"
     name = f"images/{stem}{'.jpg' if suffix == '.jpeg' else suffix}"
     path = posixpath.join(folder, name) if folder else name
@@ -314,11 +321,24 @@ def upload_image(slug: str) -> Response | str:
         counter += 1
     authoring.save_draft(course.id, path, data, loaded_sha256=authoring.current(course.id, path).sha256
                          if path in tree else "", author_id=current_user.id)
+    alt = re.sub(r"[\[\]\n\r]", "", form.alt.data).strip()
+    markdown = f"![{alt}]({quote(name)})"
+    if by_script:
+        db.session.commit()
+        return jsonify(markdown=markdown, message=_("Image added at the cursor. Save the draft to keep it."))
+    lesson = form.lesson.data or ""
+    now = authoring.current(course.id, _path(lesson)) if lesson.endswith(".md") and \
+        posixpath.dirname(lesson) == folder else None
+    if now is not None:  # without JavaScript: at the end of the lesson's draft, to be moved where it belongs
+        authoring.save_draft(course.id, lesson, (now.text.rstrip("\n") + f"\n\n{markdown}\n").encode("utf-8"),
+                             loaded_sha256=now.sha256, author_id=current_user.id)
+        flash(_("Image added at the end of the lesson text (draft): %(markdown)s. Move that line where the "
+                "picture belongs.", markdown=markdown), "success")
+    else:
+        flash(_("Image added. Put this line in the lesson where it belongs: %(markdown)s", markdown=markdown),
+              "success")
     db.session.commit()
-    alt = form.alt.data.replace("]", "").strip()
-    flash(_("Image added. Put this line in the lesson where it belongs: %(markdown)s",
-            markdown=f"![{alt}]({quote(name)})"), "success")
-    return redirect(back if back.startswith("/author/") else url_for("authoring.course", slug=slug))
+    return redirect(back)
 
 
 def image_problem(data: bytes, suffix: str) -> str | None:

@@ -31,3 +31,34 @@
   form.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(refresh, 700); });
   if (window.matchMedia("(min-width: 64rem)").matches) { refresh(); }
 })();
+
+// Images: upload in the background and put the Markdown line where the cursor is in the text.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-image-insert]");
+  var text = document.getElementById("text");
+  var status = document.getElementById("image-status");
+  if (!form || !text || !window.fetch || !window.FormData) { return; }
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    status.textContent = "";
+    fetch(form.getAttribute("action"), { method: "POST", body: new FormData(form), credentials: "same-origin",
+                                         headers: { "X-Requested-With": "fetch" } })
+      .then(function (response) { return response.json(); })
+      .then(function (result) {
+        if (result.error) { status.textContent = result.error; status.className = "image-status error"; return; }
+        var at = text.selectionStart || 0, value = text.value;
+        var before = value.slice(0, at).replace(/\s*$/, ""), after = value.slice(at).replace(/^\s*/, "");
+        var line = result.markdown;
+        text.value = (before ? before + "\n\n" : "") + line + (after ? "\n\n" + after : "\n");
+        var cursor = (before ? before.length + 2 : 0) + line.length;
+        text.focus();
+        text.setSelectionRange(cursor, cursor);
+        text.dispatchEvent(new Event("input", { bubbles: true }));  // refreshes the live preview
+        status.textContent = result.message;
+        status.className = "image-status";
+        form.reset();
+      })
+      .catch(function () { form.submit(); });  // no answer: the plain form post still works
+  });
+})();

@@ -217,6 +217,31 @@ def test_image_upload_becomes_a_draft_file_usable_in_the_lesson(app, editor):
     assert image.status_code == 200 and image.data == PNG
 
 
+def test_an_uploaded_image_goes_into_the_lesson_text(app, editor):
+    """With JavaScript the editor gets the line to put at the cursor; without, the line is added
+    at the end of the lesson's draft."""
+    fac = editor["facilitator"]
+    scripted = fac.post("/author/courses/mini-a/images", data={
+        "image": (io.BytesIO(PNG), "peta.png"), "alt": "Peta [desa]", "folder": "01-dasar", "lesson": LESSON},
+        content_type="multipart/form-data", headers={"X-Requested-With": "fetch"})
+    assert scripted.status_code == 200 and scripted.json["markdown"] == "![Peta desa](images/peta.png)"
+    refused = fac.post("/author/courses/mini-a/images", data={
+        "image": (io.BytesIO(b"GIF89a nope"), "x.gif"), "alt": "x", "folder": "01-dasar", "lesson": LESSON},
+        content_type="multipart/form-data", headers={"X-Requested-With": "fetch"})
+    assert refused.status_code == 400 and "error" in refused.json
+    with app.app_context():
+        assert db.session.scalar(select(CourseFileDraft.path).where(CourseFileDraft.path == LESSON)) is None
+
+    fac.post("/author/courses/mini-a/images", data={
+        "image": (io.BytesIO(PNG), "foto.png"), "alt": "Foto kegiatan", "folder": "01-dasar", "lesson": LESSON,
+        "back": EDIT}, content_type="multipart/form-data")
+    page = fac.get(EDIT)
+    assert "![Foto kegiatan](images/foto.png)" in text_of(page.data)
+    with app.app_context():
+        draft = db.session.scalar(select(CourseFileDraft).where(CourseFileDraft.path == LESSON))
+        assert draft.data.decode().endswith("\n\n![Foto kegiatan](images/foto.png)\n")
+
+
 def test_zip_upload_previews_then_applies(app, editor):
     fac, trainee = editor["facilitator"], editor["trainee"]
     with app.app_context():

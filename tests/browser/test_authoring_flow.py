@@ -160,3 +160,30 @@ def test_a_question_edited_in_the_form_reaches_the_trainee(live_server, browser)
     trainee_context.close()
     found = {name: v for name, v in violations.items() if v}
     assert not found, json.dumps(found, indent=1)
+
+
+def test_an_image_goes_where_the_cursor_is(live_server, browser):
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 20), "#0b4f8a").save(buffer, "PNG")
+    context, page = login(browser, live_server, FACILITATOR)
+    page.goto(live_server + "/author/courses/strategi-pengembangan-perpustakaan-tik/files/"
+              "01-transformasi-perpustakaan/01-apa-itu-tpbis.md/edit")
+    text = page.get_by_label("Teks materi (Markdown)")
+    original = text.input_value()
+    at = original.index("## Tujuan pembelajaran")
+    text.evaluate(f"t => {{ t.focus(); t.setSelectionRange({at}, {at}); }}")
+    page.get_by_label("Gambar (PNG, JPEG, GIF, WebP atau SVG, paling besar 1 MB)").set_input_files(
+        {"name": "Peta Desa.png", "mimeType": "image/png", "buffer": buffer.getvalue()})
+    page.get_by_label("Teks alternatif: apa yang ditunjukkan gambar").fill("Peta sebaran pengunjung")
+    page.get_by_role("button", name="Unggah gambar").click()
+    page.wait_for_function("document.getElementById('image-status').textContent.length > 0")
+    value = text.input_value()
+    line = "![Peta sebaran pengunjung](images/peta-desa.png)"
+    assert value.index(line) < value.index("## Tujuan pembelajaran") and value.count(line) == 1
+    # The live preview shows the picture from the working files.
+    page.wait_for_function("document.querySelector('#preview img[alt=\"Peta sebaran pengunjung\"]') !== null")
+    context.close()
