@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
-from flask import Flask, request, session
+from flask import Flask, Request, current_app, request, session
 from flask_login import current_user
 from sqlalchemy import event
 
@@ -127,6 +127,18 @@ def _request_log(app: Flask) -> None:
         return response
 
 
+class LmsRequest(Request):
+    """Uploads are limited to MAX_CONTENT_LENGTH, except course zips on the editor's zip routes."""
+
+    LARGE_UPLOADS = frozenset({"authoring.upload", "authoring.upload_new"})
+
+    @property
+    def max_content_length(self) -> int | None:
+        if self.endpoint in self.LARGE_UPLOADS and current_app:
+            return current_app.config["MAX_COURSE_ZIP_BYTES"]
+        return super().max_content_length
+
+
 def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the application: defaults, instance/config.py, LMS_* variables, then overrides."""
     app = Flask(
@@ -136,6 +148,7 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    app.request_class = LmsRequest
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(lms_config.defaults(instance))

@@ -48,7 +48,8 @@ class ImageForm(FlaskForm):
 
 
 class ZipForm(FlaskForm):
-    archive = FileField(_l("Course zip"), validators=[FileRequired(), FileAllowed(["zip"], _l("Upload a .zip file."))])
+    archive = FileField(_l("Course zip"), validators=[FileRequired(), FileAllowed(["zip"], _l("Upload a .zip file."))],
+                        description=_l("A zip of the course folder, as the editor exports it; at most 50 MB."))
 
 
 class StructureForm(FlaskForm):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import zipfile
 
@@ -240,6 +241,34 @@ def test_an_uploaded_image_goes_into_the_lesson_text(app, editor):
     with app.app_context():
         draft = db.session.scalar(select(CourseFileDraft).where(CourseFileDraft.path == LESSON))
         assert draft.data.decode().endswith("\n\n![Foto kegiatan](images/foto.png)\n")
+
+
+def in_memory(values: dict) -> dict:
+    """A large multipart body built in memory (the test client spools big ones to a temporary
+    file that it leaves open)."""
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
+
+    boundary, body = encode_multipart({k: FileStorage(v[0], filename=v[1]) if isinstance(v, tuple) else v
+                                       for k, v in values.items()})
+    return {"data": body, "content_type": f"multipart/form-data; boundary={boundary}"}
+
+
+def test_a_course_zip_may_be_larger_than_other_uploads(app, editor):
+    """Course zips with photos exceed the 5 MB that other uploads get; they have 50 MB."""
+    fac = editor["facilitator"]
+    with app.app_context():
+        course_id = db.session.scalar(select(Lesson.course_id).where(Lesson.slug == "pengantar"))
+        tree = published_tree(course_id)
+    tree["01-dasar/images/foto-besar.png"] = PNG + os.urandom(6 * 1024 * 1024)
+    archive = zip_trees({"mini-a": tree})
+    assert len(archive) > app.config["MAX_CONTENT_LENGTH"]
+    response = fac.post("/author/courses/mini-a/upload", **in_memory({"archive": (io.BytesIO(archive), "kursus.zip")}))
+    assert response.status_code == 302 and "/author/uploads/" in response.headers["Location"]
+    # The same size anywhere else is refused before it is read.
+    image = fac.post("/author/courses/mini-a/images", **in_memory({
+        "image": (io.BytesIO(archive), "besar.png"), "alt": "x", "folder": "01-dasar"}))
+    assert image.status_code == 413 and "terlalu besar" in text_of(image.data)
 
 
 def test_zip_upload_previews_then_applies(app, editor):
