@@ -55,7 +55,7 @@ class ZipForm(FlaskForm):
 class StructureForm(FlaskForm):
     """One change to the outline: which operation, on what, with which new title and short name."""
 
-    op = SelectField(choices=["add_lesson", "add_module", "up", "down", "remove_lesson", "rename_module"],
+    op = SelectField(choices=["add_lesson", "add_module", "add_quiz", "up", "down", "remove_lesson", "rename_module"],
                      validators=[DataRequired()])
     target = HiddenField()
     title = StringField(_l("Title"), validators=[Optional(), Length(max=200)])

@@ -107,6 +107,25 @@ def add_module(course_id: int, slug: str, title: str, author_id: int) -> str:
     return folder
 
 
+def add_quiz(course_id: int, module_folder: str, slug: str, title: str, author_id: int) -> str:
+    """A module quiz with no questions yet (quiz.yml next to module.yml); returns its path.
+    It cannot be published until it has questions: the importer asks for them."""
+    from lms.authoring.lessons import _scalar
+
+    tree = working_tree(course_id)
+    module_yml = f"{module_folder}/module.yml"
+    doc = _load(tree, module_yml)
+    if doc.get("quiz"):
+        raise StructureError(f"{module_yml} has a quiz already: {doc.get('quiz')}")
+    name = "quiz.yml" if f"{module_folder}/quiz.yml" not in tree else f"quiz-{slug}.yml"
+    doc["quiz"] = name
+    quiz = (f"slug: {slug}\ntitle: {_scalar(title)}\nrequired: true\npass_mark: 70\nattempts: 3\n"
+            f"grading: highest\nshow_answers: after_attempt\nquestions: []\n")
+    path = f"{module_folder}/{name}"
+    _save(course_id, tree, {module_yml: _dump(doc), path: quiz.encode("utf-8")}, author_id)
+    return path
+
+
 def move(course_id: int, list_file: str, item: str, delta: int, author_id: int) -> None:
     """Move a module (in course.yml) or a lesson (in its module.yml) up (-1) or down (+1)."""
     tree = working_tree(course_id)
@@ -160,6 +179,8 @@ class OutlineModule:
     title: str
     slug: str
     lessons: list[OutlineLesson] = field(default_factory=list)
+    quiz: str | None = None  # path of the module's quiz file
+    quiz_title: str = ""
 
 
 def outline(tree: Tree) -> tuple[list[OutlineModule], str | None]:
@@ -181,6 +202,13 @@ def outline(tree: Tree) -> tuple[list[OutlineModule], str | None]:
             folder = str(folder)
             mdoc = load(f"{folder}/module.yml")
             module = OutlineModule(folder, str(mdoc.get("title", folder)), str(mdoc.get("slug", "")))
+            if isinstance(mdoc.get("quiz"), str):
+                module.quiz = posixpath.normpath(f"{folder}/{mdoc['quiz']}")
+                if module.quiz in tree:
+                    try:
+                        module.quiz_title = str(load(module.quiz).get("title") or "")
+                    except StructureError:
+                        pass
             for name in mdoc.get("lessons") or []:
                 path = f"{folder}/{name}"
                 text = tree.get(path)

@@ -84,9 +84,19 @@ def change_structure(slug: str) -> Response:
     op, target = form.op.data, _path(form.target.data) if form.target.data else ""
     title, new_slug = (form.title.data or "").strip(), form.slug.data or ""
     try:
-        if op in ("add_lesson", "add_module"):
+        if op in ("add_lesson", "add_module", "add_quiz"):
             if not title or not new_slug:
                 raise structure.StructureError(_("Give a title and a short name."))
+            if op == "add_quiz":
+                from lms.quizzes.models import Quiz
+
+                if db.session.scalar(select(Quiz.id).where(Quiz.course_id == course.id, Quiz.slug == new_slug)):
+                    raise structure.StructureError(_("A quiz with the short name '%(slug)s' exists already.",
+                                                     slug=new_slug))
+                path = structure.add_quiz(course.id, target, new_slug, title, current_user.id)
+                db.session.commit()
+                flash(_("Quiz added as a draft: add its questions, then publish."), "success")
+                return redirect(url_for("authoring.edit", slug=slug, path=path) + "#questions")
             if op == "add_lesson":
                 taken = db.session.scalar(select(Lesson.id).where(Lesson.course_id == course.id, Lesson.slug == new_slug))
                 if taken:

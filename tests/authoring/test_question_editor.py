@@ -124,7 +124,6 @@ def test_a_question_the_importer_would_refuse_is_not_saved(app, quiz_author):
     response = quiz_author.post(f"{BASE}/questions/pilih-satu", data={**data, "save": "1"})
     assert response.status_code == 400
     assert "kuis.yml:" in text_of(response.data)  # the importer's file:line problem
-    assert quiz_author.get("/author/courses/mini-q").get_data(as_text=True).count("01-modul/kuis.yml/edit") == 1
     with app.app_context():
         from lms.authoring.models import CourseFileDraft
 

@@ -103,3 +103,34 @@ def test_bad_structure_requests_say_why_and_change_nothing(app, editor):
             assert message in text_of(response.data).lower() or message in text_of(response.data), data
     with app.app_context():
         assert working_tree(cid) == before
+
+
+def test_add_a_quiz_to_a_module_write_its_question_and_publish(app, editor):
+    """A module without a quiz gets one; it cannot be published empty; with one question written
+    in the form it publishes and the trainee can take it."""
+    from lms.quizzes.models import Quiz
+
+    fac, trainee = editor["facilitator"], editor["trainee"]
+    added = fac.post(STRUCTURE, data={"op": "add_quiz", "target": "01-dasar", "title": "Kuis Modul Dasar",
+                                      "slug": "kuis-dasar"})
+    assert added.status_code == 302 and added.headers["Location"].endswith("/files/01-dasar/quiz.yml/edit#questions")
+    with app.app_context():
+        tree = working_tree(course_id(app))
+    assert tree["01-dasar/module.yml"].endswith(b"quiz: quiz.yml\n")
+    empty = fac.post("/author/courses/mini-a/publish", follow_redirects=True)
+    assert "quiz.yml" in text_of(empty.data)
+    with app.app_context():
+        assert db.session.scalar(select(Quiz).where(Quiz.slug == "kuis-dasar")) is None
+    assert "Kuis Modul Dasar" in text_of(fac.get("/author/courses/mini-a").data)
+
+    new = "/author/courses/mini-a/files/01-dasar/quiz.yml/questions/new?type=truefalse"
+    assert fac.post(new, data={"key": "perpustakaan-desa", "text": "Perpustakaan desa termasuk perpustakaan umum.",
+                               "answer": "true", "mark": "1", "save": "1"}).status_code == 302
+    assert fac.post("/author/courses/mini-a/publish").status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Quiz).where(Quiz.slug == "kuis-dasar")) is not None
+    page = trainee.get("/courses/mini-a/quizzes/kuis-dasar")
+    assert page.status_code == 200 and "Kuis Modul Dasar" in text_of(page.data)
+    again = fac.post(STRUCTURE, data={"op": "add_quiz", "target": "01-dasar", "title": "Lagi", "slug": "lagi"},
+                     follow_redirects=True)
+    assert "quiz.yml" in text_of(again.data)  # one quiz per module

@@ -9,6 +9,8 @@ import pytest
 
 from tests.browser.conftest import FACILITATOR, QUIZ_TAKER, run_axe, screenshot
 
+expect = pytest.importorskip("playwright.sync_api").expect
+
 pytestmark = pytest.mark.browser
 
 LESSON = "/courses/strategi-pengembangan-perpustakaan-tik/lessons/apa-itu-tpbis"
@@ -125,24 +127,24 @@ def test_a_question_edited_in_the_form_reaches_the_trainee(live_server, browser)
     violations = {"quiz-file": run_axe(page)}
     screenshot(page, "quiz-file-1280")
     page.get_by_role("link", name="Pengaturan dalam formulir").click()
-    assert page.get_by_label("Nilai lulus (%)").input_value() == "70"
+    expect(page.get_by_label("Nilai lulus (%)")).to_have_value("70")
     violations["quiz-settings"] = run_axe(page)
     page.go_back()
     page.get_by_role("link", name="Bu Rina, pengelola perpustakaan desa").click()
     option = page.get_by_label("Pilihan", exact=True).nth(3)
     option.fill(new_option)
     page.get_by_role("button", name="Pratinjau").click()
-    assert new_option in page.locator("#preview").inner_text()
+    expect(page.locator("#preview")).to_contain_text(new_option)
     violations["question"] = run_axe(page)
     screenshot(page, "question-form-1280")
     page.set_viewport_size({"width": 360, "height": 800})
     screenshot(page, "question-form-360")
     page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("button", name="Simpan soal").click()
-    assert "Soal disimpan dalam draf." in page.content()
+    expect(page.get_by_text("Soal disimpan dalam draf.")).to_be_visible()
     page.get_by_role("link", name="Strategi Pengembangan Perpustakaan dan TIK").click()
     page.get_by_role("link", name="Pengaturan kursus: judul, deskripsi, JP, sertifikat").click()
-    assert page.get_by_label("Jam pelajaran (JP)").input_value() == "32"
+    expect(page.get_by_label("Jam pelajaran (JP)")).to_have_value("32")
     violations["course-settings"] = run_axe(page)
     screenshot(page, "course-settings-1280")
     page.set_viewport_size({"width": 360, "height": 800})
@@ -150,13 +152,13 @@ def test_a_question_edited_in_the_form_reaches_the_trainee(live_server, browser)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("link", name="Batal").click()
     page.get_by_role("button", name="Terbitkan semua draf").click()
-    assert "Diterbitkan:" in page.content()
+    expect(page.get_by_text("Diterbitkan:")).to_be_visible()
     context.close()
 
     trainee_context, trainee = login(browser, live_server, QUIZ_TAKER)
     trainee.goto(live_server + "/courses/strategi-pengembangan-perpustakaan-tik/quizzes/kuis-transformasi-perpustakaan")
     trainee.get_by_role("button", name="Mulai").first.click()
-    assert new_option in trainee.locator("main").inner_text()
+    expect(trainee.locator("main")).to_contain_text(new_option)
     trainee_context.close()
     found = {name: v for name, v in violations.items() if v}
     assert not found, json.dumps(found, indent=1)
