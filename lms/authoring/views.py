@@ -639,10 +639,10 @@ def question(slug: str, path: str, key: str | None = None) -> Response | str:
     if not new:
         form.key.data = key  # the id never changes; the field is shown read-only
     preview = problems = theirs = None
+    mistakes: list[str] = []
     if form.validate_on_submit():
         fields = _question_fields(form, form.key.data.strip(), qtype)
-        if qtype == "numeric" and fields.number is None:
-            form.number.errors.append(_("Give the correct number."))
+        mistakes = _question_mistakes(fields)
         text = now.text
         if now.sha256 != form.loaded_sha.data and not new:
             # The file was saved meanwhile: fine unless this very question changed.
@@ -654,14 +654,14 @@ def question(slug: str, path: str, key: str | None = None) -> Response | str:
                 theirs = None
             else:  # show theirs; saving again replaces it knowingly
                 form.base.data, form.loaded_sha.data = theirs.digest(), now.sha256
-        if not form.number.errors and theirs is None:
+        if not mistakes and theirs is None:
             try:
                 text = questions.write_question(now.text, fields, new=new)
             except (KeyError, structure.StructureError) as exc:
                 form.key.errors.append(str(exc))
             else:
                 result = authoring.preview_questions(course, path, text.encode("utf-8"))
-                problems = [p for p in result.problems if p.severity == "error"]
+                problems = [p for p in result.problems if p.severity == "error" and p.file == f"{course.slug}/{path}"]
                 preview = next((q for q in result.questions if q["key"] == fields.key), None)
                 if "preview" not in request.form and not problems:
                     conflict = authoring.save_draft(course.id, path, text.encode("utf-8"), loaded_sha256=now.sha256,
@@ -671,10 +671,37 @@ def question(slug: str, path: str, key: str | None = None) -> Response | str:
                     flash(_("Question saved in the draft. Trainees see it after you publish."), "success")
                     return redirect(url_for("authoring.edit", slug=slug, path=path) + "#questions")
     _pad_rows(form)
-    status = 409 if theirs else 400 if request.method == "POST" and (form.errors or problems) else 200
+    status = 409 if theirs else 400 if request.method == "POST" and (form.errors or problems or mistakes) else 200
     return render_template("authoring/question.html", course=course, path=path, form=form, qtype=qtype, new=new,
                            key=key, type_label=QUESTION_TYPE_LABELS[qtype], preview=preview, problems=problems,
-                           theirs=theirs), status
+                           theirs=theirs, mistakes=mistakes), status
+
+
+def _question_mistakes(fields: questions.QuestionFields) -> list[str]:
+    """The usual slips, said in the editor's language before the importer's own checks run."""
+    mistakes = []
+    if not fields.text and fields.qtype != "description":
+        mistakes.append(_("Write the question text."))
+    if fields.qtype in ("single", "multiple"):
+        correct = [o for o in fields.options if o["correct"]]
+        if len(fields.options) < 2:
+            mistakes.append(_("Give at least two options."))
+        if fields.qtype == "single" and len(correct) != 1:
+            mistakes.append(_("Tick exactly one correct option."))
+        if fields.qtype == "multiple" and not correct:
+            mistakes.append(_("Tick at least one correct option."))
+        if len({o["text"] for o in fields.options}) != len(fields.options):
+            mistakes.append(_("Two options have the same text."))
+    elif fields.qtype == "short" and not any(a["weight"] > 0 for a in fields.answers):
+        mistakes.append(_("Give at least one accepted answer."))
+    elif fields.qtype == "numeric" and fields.number is None:
+        mistakes.append(_("Give the correct number."))
+    elif fields.qtype == "matching":
+        if len(fields.pairs) < 2:
+            mistakes.append(_("Give at least two pairs."))
+        if any(not p["left"] or not p["right"] for p in fields.pairs):
+            mistakes.append(_("Each pair needs text on both sides."))
+    return mistakes
 
 
 @bp.post("/courses/<slug>/files/<path:path>/questions/<key>/<any(up, down, remove):op>")

@@ -118,12 +118,18 @@ def test_adding_a_question_of_each_kind_through_the_form(app, quiz_author):
         assert added["baru-essay"].mark == 3
 
 
-def test_a_question_the_importer_would_refuse_is_not_saved(app, quiz_author):
+def test_a_question_with_mistakes_or_that_the_importer_would_refuse_is_not_saved(app, quiz_author):
     data = form_of(quiz_author.get(f"{BASE}/questions/pilih-satu").data)
     data.pop("options-0-correct")  # no correct option left
     response = quiz_author.post(f"{BASE}/questions/pilih-satu", data={**data, "save": "1"})
     assert response.status_code == 400
-    assert "kuis.yml:" in text_of(response.data)  # the importer's file:line problem
+    assert "Centang tepat satu pilihan yang benar." in text_of(response.data)
+    # Weights of the correct options that do not add up to 100%: the importer's file:line problem.
+    data = form_of(quiz_author.get(f"{BASE}/questions/pilih-banyak").data)
+    data.update({"options-0-weight": "50", "options-1-weight": "30"})
+    response = quiz_author.post(f"{BASE}/questions/pilih-banyak", data={**data, "save": "1"})
+    assert response.status_code == 400
+    assert "kuis.yml:" in text_of(response.data) and "80.0%" in text_of(response.data)
     with app.app_context():
         from lms.authoring.models import CourseFileDraft
 
