@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
 import threading
 from datetime import datetime
 from typing import Any, Callable
@@ -43,6 +45,9 @@ class Job(db.Model):
     result: Mapped[bytes | None] = mapped_column(LargeBinary)
     result_name: Mapped[str | None] = mapped_column(String(200))
     error: Mapped[str] = mapped_column(Text, default="")
+    # "thread:HOST:PID" for a job run in a thread of an app process (None on RQ, whose workers
+    # report their own deaths): lets a page find a job whose process has gone.
+    runner: Mapped[str | None] = mapped_column(String(100))
 
     @property
     def params(self) -> dict[str, Any]:
@@ -101,6 +106,28 @@ def mark_lost(job_id: int, reason: str) -> None:
         db.session.commit()
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def check_runner(job: Job) -> Job:
+    """A thread-run job whose app process is gone (restarted, killed) is marked failed, so its
+    page says so instead of waiting forever; it can then be started again."""
+    if job.status not in ("queued", "running") or not (job.runner or "").startswith("thread:"):
+        return job
+    _, host, pid = (job.runner.split(":", 2) + ["", ""])[:3]
+    if host == socket.gethostname() and pid.isdigit() and not _pid_alive(int(pid)):
+        mark_lost(job.id, f"the app process running it (pid {pid}) stopped")
+        db.session.refresh(job)
+    return job
+
+
 def _on_rq_failure(rq_job, connection, exc_type, exc_value, traceback) -> None:
     """RQ failure callback: also called for jobs abandoned by a dead worker (AbandonedJobError)."""
     mark_lost(int(rq_job.args[0]), f"{getattr(exc_type, '__name__', 'Error')}: {exc_value} (worker)")
@@ -146,6 +173,9 @@ def start(job: Job) -> None:
             return
         except RedisError as exc:  # Redis down: the job still runs, here
             log.warning("job %s: Redis unreachable (%s); running it in a thread of this process", job.id, exc)
+
+    job.runner = f"thread:{socket.gethostname()}:{os.getpid()}"
+    db.session.commit()
 
     def target() -> None:
         with app.app_context():

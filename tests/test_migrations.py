@@ -33,3 +33,14 @@ def test_upgrade_with_data_in_every_step(tmp_path):
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT name FROM cohort")).scalar() == "Angkatan"
         db.engine.dispose()
+
+
+def test_migrated_database_matches_the_models(app):
+    """The migrations build exactly the schema the models describe, on both databases."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, db.metadata)
+    assert differences == [], differences

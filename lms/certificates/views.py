@@ -19,7 +19,7 @@ from lms.certificates.pdf import date_range, indonesian_date
 from lms.cohorts.models import Cohort, Enrolment
 from lms.content.models import Course
 from lms.extensions import db, limiter
-from lms.jobs import Job, enqueue, start
+from lms.jobs import Job, check_runner, enqueue, start
 from lms.util.db import begin_write
 
 bp = Blueprint("certificates", __name__)
@@ -235,7 +235,7 @@ def start_zip(cohort_id: int) -> Response:
 
 def _my_job(job_id: int) -> Job:
     """A job of a cohort the current user runs."""
-    job = db.get_or_404(Job, job_id)
+    job = check_runner(db.get_or_404(Job, job_id))
     cohort = db.session.get(Cohort, job.params.get("cohort_id", 0))
     if cohort is None:
         abort(404)

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from lms.cohorts.models import Cohort, ImportBatch
 from lms.extensions import db
-from lms.jobs import HANDLERS, Job
+from lms.jobs import HANDLERS, Job, check_runner
 from lms.util.db import begin_write
 
 KIND = "participant_import"
@@ -27,7 +27,8 @@ class SheetError(ValueError):
 def job_of(batch: ImportBatch) -> Job | None:
     """The import job of a queued batch (its id is kept with the batch until the import is done)."""
     job_id = json.loads(batch.result_json or "{}").get("job_id")
-    return db.session.get(Job, job_id) if job_id else None
+    job = db.session.get(Job, job_id) if job_id else None
+    return check_runner(job) if job is not None else None
 
 
 def run_import(job: Job, progress) -> tuple[bytes, str]:
