@@ -236,10 +236,12 @@ def start_zip(cohort_id: int) -> Response:
 def _my_job(job_id: int) -> Job:
     """A job of a cohort the current user runs."""
     job = check_runner(db.get_or_404(Job, job_id))
-    cohort = db.session.get(Cohort, job.params.get("cohort_id", 0))
-    if cohort is None:
+    ids = job.params.get("cohort_ids") or [job.params.get("cohort_id", 0)]
+    cohorts = [db.session.get(Cohort, i) for i in ids]
+    if not cohorts or None in cohorts:
         abort(404)
-    require(current_user, "manage_cohort", cohort)
+    for cohort in cohorts:  # a course-wide export: every cohort in it is one I run
+        require(current_user, "manage_cohort", cohort)
     return job
 
 

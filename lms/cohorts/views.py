@@ -277,13 +277,13 @@ def _report_page(cohorts: list[Cohort], *, title: str, cohort: Cohort | None) ->
         table = request.args.get("table", "participants")
         if table not in exports.TABLES:
             abort(404)
-        if cohort is not None and table == "participants" and \
-                data.enrolled > current_app.config["REPORT_EXPORT_INLINE_MAX"]:
-            # A big cohort's participant list is written by a background job (progress page, download).
+        if table == "participants" and data.enrolled > current_app.config["REPORT_EXPORT_INLINE_MAX"]:
+            # A big participant list (one cohort or the whole course) is written by a background
+            # job: a progress page, then the download.
             from lms import jobs
 
-            job = jobs.enqueue("report_export", {"cohort_id": cohort.id, "table": table, "format": export},
-                               current_user.id)
+            job = jobs.enqueue("report_export", {"cohort_ids": [c.id for c in cohorts], "table": table,
+                                                 "format": export, "course": cohort is None}, current_user.id)
             db.session.commit()
             jobs.start(job)
             return redirect(url_for("certificates.job", job_id=job.id))

@@ -86,15 +86,20 @@ def export_file(report, name: str, fmt: str, slug: str) -> tuple[bytes, str, str
 
 
 def export_job(job, progress) -> tuple[bytes, str]:
-    """Job handler: a large cohort's table exported off the request."""
+    """Job handler: a large participant table (a cohort's, or a course's across its cohorts)
+    exported off the request."""
     from lms.cohorts.models import Cohort
     from lms.extensions import db
     from lms.reports.queries import cohort_report
 
     params = job.params
-    cohort = db.session.get(Cohort, params["cohort_id"])
+    cohorts = [db.session.get(Cohort, i) for i in params.get("cohort_ids") or [params["cohort_id"]]]
+    cohorts = [c for c in cohorts if c is not None]
+    if not cohorts:
+        raise ValueError("the cohorts of this export no longer exist")
+    slug = cohorts[0].course.slug if params.get("course") else cohorts[0].slug
     progress(0, 1)
-    data, name, _ = export_file(cohort_report([cohort]), params["table"], params["format"], cohort.slug)
+    data, name, _ = export_file(cohort_report(cohorts), params["table"], params["format"], slug)
     progress(1, 1)
     return data, name
 

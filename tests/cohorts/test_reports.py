@@ -151,3 +151,23 @@ def test_a_big_cohorts_participant_export_is_a_background_job(app, client, auth,
         assert client.get(url).data == download.data
     finally:
         app.config["REPORT_EXPORT_INLINE_MAX"] = 5000
+
+
+def test_a_big_course_wide_export_is_a_background_job_for_its_organizers_only(app, client, auth, world, make_user):
+    app.config["REPORT_EXPORT_INLINE_MAX"] = 0
+    try:
+        auth.login(world["organizer"].email)
+        url = "/organizer/courses/mini-a/report?format=csv&table=participants"
+        started = client.get(url)
+        assert started.status_code == 302 and "/organizer/jobs/" in started.headers["Location"]
+        download = client.get(started.headers["Location"] + "/download")
+        assert download.status_code == 200 and world["trainee"].email in download.data.decode("utf-8-sig")
+        assert "mini-a-participants.csv" in download.headers["Content-Disposition"]
+        app.config["REPORT_EXPORT_INLINE_MAX"] = 10_000
+        assert client.get(url).data == download.data
+        auth.logout()
+        stranger = make_user("organizer", email="penyelenggara-lain@example.test")
+        auth.login(stranger.email)
+        assert client.get(started.headers["Location"]).status_code in (403, 404)
+    finally:
+        app.config["REPORT_EXPORT_INLINE_MAX"] = 5000
