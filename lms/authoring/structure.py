@@ -222,3 +222,23 @@ def outline(tree: Tree) -> tuple[list[OutlineModule], str | None]:
     except StructureError as exc:
         return modules, str(exc)
     return modules, None
+
+
+def course_tests(tree: Tree) -> list[tuple[str, str, str]]:
+    """The pre-test and post-test that course.yml names: (kind, path, title)."""
+    import yaml
+
+    try:
+        doc = yaml.safe_load(tree["course.yml"].decode("utf-8")) or {}
+    except (KeyError, UnicodeDecodeError, yaml.YAMLError):
+        return []
+    tests = []
+    for kind in ("pretest", "posttest"):
+        path = doc.get(kind) if isinstance(doc, dict) else None
+        if isinstance(path, str) and path in tree:
+            try:
+                title = (yaml.safe_load(tree[path].decode("utf-8")) or {}).get("title") or path
+            except (UnicodeDecodeError, yaml.YAMLError, AttributeError):
+                title = path
+            tests.append((kind, path, str(title)))
+    return tests

@@ -65,6 +65,7 @@ def course(slug: str) -> str:
     from lms.quizzes.regrade import retired_versions
 
     return render_template("authoring/course.html", course=course, modules=modules, outline_problem=outline_problem,
+                           course_tests=structure.course_tests(tree),
                            retired=[r for r in retired_versions(course.id) if r.current is not None],
                            other_files=other_files, images=images, pending=drafts(course.id),
                            has_files=authoring.has_files(course.id), publish_form=PublishForm(), zip_form=ZipForm(),

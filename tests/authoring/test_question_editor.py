@@ -223,6 +223,15 @@ def test_course_settings_in_a_form_change_only_what_changed(app, quiz_author):
         assert course.jp_hours == 4.5
 
 
+def test_the_course_page_leads_to_every_quiz(app, quiz_author):
+    page = quiz_author.get("/author/courses/mini-q").get_data(as_text=True)
+    for path in ("pre.yml", "post.yml", "01-modul/kuis.yml"):
+        assert f"/author/courses/mini-q/files/{path}/edit#questions" in page
+        assert f"/author/courses/mini-q/files/{path}/settings" in page
+    pre = text_of(quiz_author.get("/author/courses/mini-q/files/pre.yml/settings").data)
+    assert "Pengaturan kuis" in pre
+
+
 def test_quiz_settings_the_importer_refuses_are_not_saved(app, quiz_author):
     url = f"{BASE}/settings"
     data = form_of_settings(quiz_author.get(url).data)
