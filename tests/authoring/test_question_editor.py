@@ -55,14 +55,15 @@ def quiz_author(app, runner, make_user, make_cohort):
     return client
 
 
-def form_of(page: bytes) -> dict[str, str]:
-    """The values a browser would post from the question form (text inputs, textareas, ticked boxes)."""
+def form_of(page: bytes, start: str = 'id="question-form"') -> dict[str, str]:
+    """The values a browser would post from the form that starts at `start` (inputs, textareas,
+    ticked boxes and radio buttons)."""
     html = page.decode()
-    form = html[html.index('id="question-form"'):html.index("</form>", html.index('id="question-form"'))]
+    form = html[html.index(start):html.index("</form>", html.index(start))]
     data = {}
     for tag in re.finditer(r"<input [^>]*>", form):
         attrs = dict(re.findall(r'(\w[\w-]*)="([^"]*)"', tag.group(0)))
-        if attrs.get("type") in ("checkbox", "radio") and "checked" not in tag.group(0):
+        if attrs.get("type") in ("checkbox", "radio") and " checked" not in tag.group(0):
             continue
         if "name" in attrs:
             data[attrs["name"]] = attrs.get("value", "")
@@ -247,16 +248,4 @@ def test_quiz_settings_the_importer_refuses_are_not_saved(app, quiz_author):
 
 
 def form_of_settings(page: bytes) -> dict[str, str]:
-    html = page.decode()
-    start = html.index('<form method="post" class="form"')
-    form = html[start:html.index("</form>", start)]
-    data = {}
-    for tag in re.finditer(r"<input [^>]*>", form):
-        attrs = dict(re.findall(r'(\w[\w-]*)="([^"]*)"', tag.group(0)))
-        if attrs.get("type") in ("checkbox", "radio") and " checked" not in tag.group(0):
-            continue
-        if "name" in attrs:
-            data[attrs["name"]] = attrs.get("value", "")
-    for area in re.finditer(r'<textarea [^>]*name="([^"]+)"[^>]*>(?:\r?\n)?(.*?)</textarea>', form, re.S):
-        data[area.group(1)] = area.group(2)
-    return data
+    return form_of(page, '<form method="post" class="form"')
