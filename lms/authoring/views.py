@@ -685,10 +685,11 @@ def _question_mistakes(fields: questions.QuestionFields) -> list[str]:
         mistakes.append(_("Write the question text."))
     if fields.qtype in ("single", "multiple"):
         correct = [o for o in fields.options if o["correct"]]
+        full = [o for o in correct if o["weight"] is None or o["weight"] >= 100]
         if len(fields.options) < 2:
             mistakes.append(_("Give at least two options."))
-        if fields.qtype == "single" and len(correct) != 1:
-            mistakes.append(_("Tick exactly one correct option."))
+        if fields.qtype == "single" and not full:
+            mistakes.append(_("Tick the correct option (with no weight, or weight 100)."))
         if fields.qtype == "multiple" and not correct:
             mistakes.append(_("Tick at least one correct option."))
         if len({o["text"] for o in fields.options}) != len(fields.options):
