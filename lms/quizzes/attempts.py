@@ -13,6 +13,7 @@ from typing import Any, Iterable, Mapping
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import User
 from lms.content.models import Course
@@ -186,10 +187,13 @@ def submit_attempt(attempt_id: int, user_id: int, now: datetime | None = None) -
     Returns None if the attempt is not this user's.
     """
     now = now or utcnow()
-    if db.session.get_bind().dialect.name == "postgresql":
+    locked = db.session.get_bind().dialect.name == "postgresql"
+    if locked:
         # The trainee's row first: grading updates her per-course caches, and concurrent
         # submissions of her attempts must queue here rather than lock rows in two orders.
-        db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+        # Loaded whole, for the certificate check that follows a grade.
+        db.session.execute(select(User).where(User.id == user_id).with_for_update()
+                           .execution_options(populate_existing=True))
     changed = db.session.execute(
         update(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user_id,
                               Attempt.state == "in_progress")
@@ -197,6 +201,7 @@ def submit_attempt(attempt_id: int, user_id: int, now: datetime | None = None) -
         .execution_options(synchronize_session=False)
     ).rowcount
     attempt = db.session.scalar(select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user_id)
+                                .options(joinedload(Attempt.quiz))  # grading reads the pass mark
                                 .execution_options(populate_existing=True))
     if attempt is None or not changed:
         return attempt
@@ -218,15 +223,17 @@ def submit_attempt(attempt_id: int, user_id: int, now: datetime | None = None) -
             answer.graded_at = now
     _recompute(attempt, pairs, answers, now)
     db.session.flush()
-    _refresh_rollup(attempt)
+    _refresh_rollup(attempt, locked=locked)
     return attempt
 
 
-def _refresh_rollup(attempt: Attempt) -> None:
-    """The reports' caches follow the grade in the same transaction."""
+def _refresh_rollup(attempt: Attempt, locked: bool = False) -> None:
+    """The reports' caches follow the grade in the same transaction (locked: the trainee's row
+    is locked and loaded already)."""
     from lms.learning.rollup import refresh_quiz
 
-    refresh_quiz(attempt.user_id, attempt.quiz_id, attempt.quiz.course_id)  # attempt.quiz: kept for the caller
+    # attempt.quiz: kept for the caller
+    refresh_quiz(attempt.user_id, attempt.quiz_id, attempt.quiz.course_id, locked=locked)
 
 
 def grade_manually(answer: Answer, grader: User, fraction: float, comment: str = "") -> Attempt:
