@@ -157,6 +157,9 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.add_extension("jinja2.ext.do")
     db.init_app(app)
     _configure_sqlite(app)
+    from lms.util.db import end_reads_with_commit
+
+    end_reads_with_commit(app)  # registered after db.init_app: runs before the session is removed
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
