@@ -14,7 +14,7 @@ LIMITS = {  # page -> most queries allowed (a trainee, logged in)
     "lesson, first visit": 7,
     "course": 10,
     "dashboard": 12,
-    "quiz submit": 11,  # PostgreSQL: the trainee's row is locked (and loaded) first: concurrent submits queue there
+    "quiz submit": 9,  # PostgreSQL: the trainee's row is locked (and loaded) first: concurrent submits queue there
 }
 
 

@@ -13,7 +13,7 @@ from typing import Any, Iterable, Mapping
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager
 
 from lms.accounts.models import User
 from lms.content.models import Course
@@ -112,6 +112,18 @@ def _questions_for(attempt: Attempt) -> list[tuple[Question, dict]]:
     return [(by_id[e["q"]], e) for e in layout if e["q"] in by_id]
 
 
+def _questions_and_answers(attempt: Attempt) -> tuple[list[tuple[Question, dict]], dict[int, Answer]]:
+    """_questions_for(attempt) and the attempt's answers by question, in one query."""
+    layout = attempt.layout
+    rows = db.session.execute(
+        select(Question, Answer)
+        .outerjoin(Answer, (Answer.question_id == Question.id) & (Answer.attempt_id == attempt.id))
+        .where(Question.id.in_([e["q"] for e in layout]))).all()
+    by_id = {question.id: question for question, _ in rows}
+    answers = {answer.question_id: answer for _, answer in rows if answer is not None}
+    return [(by_id[e["q"]], e) for e in layout if e["q"] in by_id], answers
+
+
 def save_answers(attempt: Attempt, form: Mapping[str, Any], now: datetime | None = None) -> int:
     """Store the responses in the form (all questions of the page); returns how many are answered.
 
@@ -200,13 +212,16 @@ def submit_attempt(attempt_id: int, user_id: int, now: datetime | None = None) -
         .values(state="grading", submitted_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
-    attempt = db.session.scalar(select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user_id)
-                                .options(joinedload(Attempt.quiz))  # grading reads the pass mark
-                                .execution_options(populate_existing=True))
+    # The attempt with its quiz (grading reads the pass mark) and the quiz's course (the
+    # certificate check after a grade reads it: then from the session, without a query).
+    attempt = db.session.scalar(
+        select(Attempt).join(Attempt.quiz).join(Quiz.course)
+        .options(contains_eager(Attempt.quiz).contains_eager(Quiz.course))
+        .where(Attempt.id == attempt_id, Attempt.user_id == user_id)
+        .execution_options(populate_existing=True))
     if attempt is None or not changed:
         return attempt
-    pairs = _questions_for(attempt)
-    answers = {a.question_id: a for a in db.session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
+    pairs, answers = _questions_and_answers(attempt)
     cutoff = attempt.deadline_at + DEADLINE_GRACE if attempt.deadline_at else None
     for question, _ in pairs:
         answer = answers.get(question.id)
