@@ -104,29 +104,6 @@ def _security_headers(response):
     return response
 
 
-def _request_log(app: Flask) -> None:
-    """One log line per request: method, path, status, duration and user id."""
-    import logging
-    import time
-
-    from flask import g
-
-    log = logging.getLogger("lms.requests")
-
-    @app.before_request
-    def start_timer() -> None:
-        g.request_started = time.perf_counter()
-
-    @app.after_request
-    def log_request(response):
-        started = g.pop("request_started", None)
-        if started is not None:
-            user = session.get("_user_id")  # Flask-Login's id in the cookie: no database query
-            log.info("method=%s path=%s status=%s duration_ms=%.1f user=%s", request.method, request.path,
-                     response.status_code, (time.perf_counter() - started) * 1000, user or "-")
-        return response
-
-
 def _template_gettext(translations) -> dict[str, Any]:
     """The templates' _(), gettext and ngettext for one rendering, bound to this request's
     translations: the same as Flask-Babel's (Jinja's "newstyle" gettext: autoescaped, then
@@ -151,6 +128,29 @@ def _template_gettext(translations) -> dict[str, Any]:
         return result % variables
 
     return {"gettext": gettext, "ngettext": ngettext}
+
+
+def _request_log(app: Flask) -> None:
+    """One log line per request: method, path, status, duration and user id."""
+    import logging
+    import time
+
+    from flask import g
+
+    log = logging.getLogger("lms.requests")
+
+    @app.before_request
+    def start_timer() -> None:
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def log_request(response):
+        started = g.pop("request_started", None)
+        if started is not None:
+            user = session.get("_user_id")  # Flask-Login's id in the cookie: no database query
+            log.info("method=%s path=%s status=%s duration_ms=%.1f user=%s", request.method, request.path,
+                     response.status_code, (time.perf_counter() - started) * 1000, user or "-")
+        return response
 
 
 def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
