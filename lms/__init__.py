@@ -104,6 +104,32 @@ def _security_headers(response):
     return response
 
 
+def _template_gettext(translations) -> dict[str, Any]:
+    """The templates' _(), gettext and ngettext for one rendering, bound to this request's
+    translations: the same as Flask-Babel's (Jinja's "newstyle" gettext: autoescaped, then
+    %-formatted with the keyword arguments), without looking the translations up again for
+    each of the page's twenty-odd strings."""
+    from jinja2 import pass_context
+    from markupsafe import Markup
+
+    @pass_context
+    def gettext(context, string: str, /, **variables: Any) -> str:
+        result = translations.ugettext(string)
+        if context.eval_ctx.autoescape:
+            result = Markup(result)
+        return result % variables
+
+    @pass_context
+    def ngettext(context, singular: str, plural: str, num: int, /, **variables: Any) -> str:
+        variables.setdefault("num", num)
+        result = translations.ungettext(singular, plural, num)
+        if context.eval_ctx.autoescape:
+            result = Markup(result)
+        return result % variables
+
+    return {"gettext": gettext, "ngettext": ngettext}
+
+
 def _request_log(app: Flask) -> None:
     """One log line per request: method, path, status, duration and user id."""
     import logging
@@ -170,6 +196,9 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.add_extension("jinja2.ext.do")
     db.init_app(app)
     _configure_sqlite(app)
+    from lms.util.db import end_reads_with_commit
+
+    end_reads_with_commit(app)  # registered after db.init_app: runs before the session is removed
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -241,17 +270,18 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["static_url"] = static_url
 
     from lms.auth import can
-    from lms.accounts.forms import LanguageForm
+    from lms.accounts.forms import LOCALES
 
     @app.context_processor
     def template_helpers() -> dict[str, Any]:
-        from flask_babel import get_locale
+        from flask_babel import get_locale, get_translations
 
         return {
             "can": lambda action, obj=None: can(current_user, action, obj),
             "current_locale": str(get_locale()),
-            "language_form": LanguageForm,
+            "language_choices": LOCALES,  # the language form's choices (no form object per page)
             "request_path": request.full_path.rstrip("?") if request else "/",
+            **_template_gettext(get_translations()),
         }
 
     return app

@@ -62,7 +62,9 @@ def defaults(instance_path: Path) -> dict[str, Any]:
     """Settings that work on a fresh machine with nothing configured."""
     return {
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance_path / 'lms.sqlite3'}",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # PostgreSQL's pool pings connections before use (postgres_engine_options); a SQLite file
+        # has no server that could drop them, so a ping there only costs time.
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         "SQLITE_BUSY_TIMEOUT_MS": 5000,
         "REDIS_URL": None,
         "BABEL_DEFAULT_LOCALE": "id",

@@ -94,3 +94,40 @@ def test_static_files_are_fingerprinted_and_cached(client):
     assert response.status_code == 200
     assert "immutable" in response.headers["Cache-Control"] and "max-age=31536000" in response.headers["Cache-Control"]
     response.close()
+
+
+def test_postgresql_requests_that_only_read_commit_and_keep_prepared_statements(backend_app):
+    """A request whose transaction only read ends with COMMIT (the same as a rollback for it),
+    so psycopg keeps its prepared statements; one that wrote and did not commit, or left an
+    unflushed object, is rolled back as before."""
+    if backend_app.config["BACKEND"] != "postgresql":
+        pytest.skip("PostgreSQL only")
+    from sqlalchemy import delete, insert, select, text, update
+
+    from lms.certificates.models import CertificateCounter
+    from lms.extensions import db
+
+    app, series = backend_app, "test-reads-commit"
+    counter = select(CertificateCounter.last).where(CertificateCounter.series == series)
+    with app.app_context():
+        db.session.execute(insert(CertificateCounter).values(series=series, last=0))
+        db.session.commit()
+    try:
+        for _ in range(60):  # more than the prepare threshold (5) on each pooled connection
+            with app.test_request_context():
+                assert db.session.scalar(counter) == 0
+        with app.test_request_context():
+            prepared = db.session.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
+            assert any("certificate_counter" in statement for statement in prepared)
+        with app.test_request_context():
+            db.session.execute(update(CertificateCounter).where(CertificateCounter.series == series).values(last=5))
+        with app.test_request_context():
+            assert db.session.scalar(counter) == 0
+            db.session.add(CertificateCounter(series=series + "-new", last=1))  # never flushed
+        with app.app_context():
+            assert db.session.scalar(counter) == 0
+            assert db.session.scalar(select(CertificateCounter).where(CertificateCounter.series == series + "-new")) is None
+    finally:
+        with app.app_context():
+            db.session.execute(delete(CertificateCounter).where(CertificateCounter.series.startswith(series)))
+            db.session.commit()

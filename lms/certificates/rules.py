@@ -47,8 +47,9 @@ def normalize_code(code: str) -> str:
     return "".join(ch for ch in (code or "").upper() if ch.isalnum())
 
 
-def eligibility(user: User, course: Course) -> tuple[bool, list[str]]:
-    """Whether the trainee meets the course's rules, and what is still missing."""
+def eligibility(user: User, course: Course, first_only: bool = False) -> tuple[bool, list[str]]:
+    """Whether the trainee meets the course's rules, and what is still missing (first_only: stop
+    at the first thing missing, for callers that only ask whether)."""
     from lms.learning.progress import lesson_counts, quiz_counts
     from lms.quizzes.attempts import counted_attempt, finished_attempts
     from lms.quizzes.models import Quiz
@@ -58,6 +59,8 @@ def eligibility(user: User, course: Course) -> tuple[bool, list[str]]:
         return False, ["certificates are not issued for this course"]
     missing = []
     lessons = lesson_counts(user, [course.id])[course.id]
+    if first_only and lessons.done < lessons.total:  # the quizzes need not be read
+        return False, [f"{lessons.total - lessons.done} required lesson(s) not done"]
     quizzes = quiz_counts(user, [course.id])[course.id]
     if lessons.total + quizzes.total == 0:
         return False, ["the course has nothing required yet"]
@@ -65,6 +68,8 @@ def eligibility(user: User, course: Course) -> tuple[bool, list[str]]:
         missing.append(f"{lessons.total - lessons.done} required lesson(s) not done")
     if quizzes.done < quizzes.total:
         missing.append(f"{quizzes.total - quizzes.done} required quiz(zes) not passed")
+        if first_only:
+            return False, missing
     minimum = rules.get("min_posttest")
     if minimum is not None:
         posttest = db.session.scalar(select(Quiz).where(Quiz.course_id == course.id, Quiz.kind == "posttest",
@@ -173,7 +178,7 @@ def issue_certificate(user: User, cohort: Cohort) -> tuple[Certificate, bool]:
 def issue_if_eligible(user: User, course: Course) -> list[Certificate]:
     """Issue the trainee's certificates for every cohort of the course she is in, if she
     meets the rules; returns the ones issued now."""
-    eligible, _ = eligibility(user, course)
+    eligible, _ = eligibility(user, course, first_only=True)
     if not eligible:
         return []
     cohorts = db.session.scalars(select(Cohort).join(Enrolment, Enrolment.cohort_id == Cohort.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Iterable
 
 from sqlalchemy import and_, func, select, text
@@ -84,6 +85,34 @@ def counted_passes(user: User, grading: dict[int, str]) -> set[int]:
     return {quiz_id for quiz_id, (_, ok) in counted.items() if ok}
 
 
+def counted_passes_clause(user_id, course_id):
+    """SQL: how many of the course's required quizzes (module quizzes and post-test) I passed by
+    the attempt that counts, exactly as counted_passes decides (course_id may be a column): a
+    graded attempt of mine that passed, and that no other graded attempt of mine at the quiz
+    beats (a later one for a quiz graded 'last'; else a higher percent, or the same percent
+    with a lower number)."""
+    from sqlalchemy import exists, or_
+    from sqlalchemy.orm import aliased
+
+    from lms.quizzes.models import Attempt, Quiz
+
+    mine, other = aliased(Attempt), aliased(Attempt)
+
+    def percent(attempt):
+        return func.coalesce(attempt.percent, 0.0)
+
+    beaten = exists().where(
+        other.user_id == mine.user_id, other.quiz_id == mine.quiz_id, other.state == "graded",
+        or_(and_(Quiz.grading == "last", other.number > mine.number),
+            and_(Quiz.grading != "last", or_(percent(other) > percent(mine),
+                                             and_(percent(other) == percent(mine), other.number < mine.number)))))
+    return (select(func.count()).select_from(mine).join(Quiz, Quiz.id == mine.quiz_id)
+            .where(mine.user_id == user_id, mine.state == "graded", mine.passed.is_(True),
+                   Quiz.course_id == course_id, Quiz.required.is_(True), Quiz.archived_at.is_(None),
+                   Quiz.kind.in_(("module", "posttest")), ~beaten)
+            .scalar_subquery())
+
+
 def progress_by_course(user: User, course_ids: Iterable[int]) -> dict[int, Progress]:
     """Progress per course: required lessons done plus required quizzes passed, over both."""
     ids = list(course_ids)
@@ -147,11 +176,12 @@ class MyCourse:
 
 
 def my_course(user: User, course: Course, shape: CourseShape | None = None,
-              cached: tuple[int | None, datetime | None] | None = None) -> MyCourse:
+              cached: tuple[int | None, datetime | None] | None = None, passed: int | None = None) -> MyCourse:
     """My progress in a course in two queries: lessons done from the per-course cache (kept equal
     to my records by lms.learning.rollup; `cached` when the caller read that row already), and my
     graded attempts at its required quizzes, of which the one that counts (highest or last) is
-    chosen as counted_attempt chooses it."""
+    chosen as counted_attempt chooses it (`passed`: their number, when the caller counted them
+    with counted_passes_clause)."""
     from lms.learning.models import CourseProgress
 
     shape = shape or course_shape(course)
@@ -159,8 +189,9 @@ def my_course(user: User, course: Course, shape: CourseShape | None = None,
         cached = db.session.execute(select(CourseProgress.lessons_done, CourseProgress.last_activity_at).where(
             CourseProgress.user_id == user.id, CourseProgress.course_id == course.id)).first() or (0, None)
     lessons_done, last = cached[0] or 0, cached[1]
-    passed = counted_passes(user, dict(shape.quizzes))
-    return MyCourse(Progress(lessons_done + len(passed), shape.required_lessons + len(shape.quizzes)), last)
+    if passed is None:
+        passed = len(counted_passes(user, dict(shape.quizzes)))
+    return MyCourse(Progress(lessons_done + passed, shape.required_lessons + len(shape.quizzes)), last)
 
 
 @dataclass
@@ -242,24 +273,40 @@ def active_lessons(course: Course) -> list[Lesson]:
     ))
 
 
-def open_lesson(user: User, course: Course, slug: str):
-    """The lesson (with its module), my record of it and my row of the per-course cache, in one
-    query: (lesson, record or None, (lessons done, last activity)); None if there is no such lesson."""
-    from sqlalchemy.orm import joinedload
+@cache
+def _lesson_page_statement():
+    """The statement behind lesson_page, built once per process (values are bound per call)."""
+    from sqlalchemy import bindparam
 
+    from lms.auth import enrolled_clause
     from lms.learning.models import CourseProgress
 
-    row = db.session.execute(
-        select(Lesson, LessonProgress, CourseProgress.lessons_done, CourseProgress.last_activity_at)
-        .options(joinedload(Lesson.module))
-        .outerjoin(LessonProgress, and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == user.id))
-        .outerjoin(CourseProgress, and_(CourseProgress.course_id == Lesson.course_id,
-                                        CourseProgress.user_id == user.id))
-        .where(Lesson.course_id == course.id, Lesson.slug == slug, Lesson.archived_at.is_(None))).first()
+    user_id = bindparam("user_id")
+    return (
+        select(Course, enrolled_clause(user_id, Course.id), Lesson, Module, LessonProgress,
+               CourseProgress.lessons_done, CourseProgress.last_activity_at,
+               counted_passes_clause(user_id, Course.id))
+        .select_from(Course)
+        .outerjoin(Lesson, and_(Lesson.course_id == Course.id, Lesson.slug == bindparam("lesson_slug"),
+                                Lesson.archived_at.is_(None)))
+        .outerjoin(Module, Module.id == Lesson.module_id)
+        .outerjoin(LessonProgress, and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == user_id))
+        .outerjoin(CourseProgress, and_(CourseProgress.course_id == Course.id, CourseProgress.user_id == user_id))
+        .where(Course.slug == bindparam("course_slug")))
+
+
+def lesson_page(user: User, course_slug: str, lesson_slug: str):
+    """What the lesson page reads, in one query: the course, whether I am enrolled in it, the
+    lesson with its module, my record of it, my row of the per-course cache and how many of the
+    course's required quizzes I passed. Returns None
+    when there is no such course, else (course, enrolled, lesson or None, module, record or None,
+    (lessons done, last activity), required quizzes passed as counted_passes counts them)."""
+    row = db.session.execute(_lesson_page_statement(), {"user_id": user.id, "course_slug": course_slug,
+                                               "lesson_slug": lesson_slug}).first()
     if row is None:
         return None
-    lesson, record, done, last = row
-    return lesson, record, (done, last)
+    course, enrolled, lesson, module, record, done, last, passed = row
+    return course, bool(enrolled), lesson, module, record, (done, last), passed
 
 
 # The lesson I opened last, opened again within this many seconds, is not recorded again: a

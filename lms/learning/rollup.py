@@ -8,7 +8,10 @@ and for a whole course after a content import (which lessons and quizzes count m
 
 from __future__ import annotations
 
-from sqlalchemy import and_, case, delete, exists, func, insert, literal, or_, select, union, update
+from functools import cache
+
+from sqlalchemy import (and_, bindparam, case, delete, exists, func, insert, literal, or_, select, union,
+                        update)
 from sqlalchemy.orm import aliased
 
 from lms.content.models import Lesson, Module
@@ -160,19 +163,12 @@ def refresh_user(user_id: int, course_id: int) -> None:
     db.session.flush()
 
 
-def refresh_quiz(user_id: int, quiz_id: int, course_id: int | None = None) -> None:
-    """Recount one trainee's result of a quiz and her quizzes passed (after an attempt is graded).
-
-    Two statements on the submit path: on PostgreSQL the trainee's row locked (and loaded, for the
-    certificate check that follows) and one upsert-and-update; on SQLite (the request holds the
-    database write lock) the upsert and the update."""
-    from lms.accounts.models import User
-
-    if db.session.get_bind().dialect.name != "sqlite":  # SQLite: the request holds the write lock
-        db.session.execute(select(User).where(User.id == user_id).with_for_update()
-                           .execution_options(populate_existing=True))
-    if course_id is None:
-        course_id = db.session.scalar(select(Quiz.course_id).where(Quiz.id == quiz_id))
+@cache
+def _refresh_quiz_statements(dialect: str) -> tuple:
+    """refresh_quiz's statements in order, built once per process (values bound per call:
+    for_user, for_quiz, for_course); the last one updates the trainee's CourseProgress row."""
+    # (Not named after columns: an UPDATE reserves those names for its SET values.)
+    user_id, quiz_id, course_id = bindparam("for_user"), bindparam("for_quiz"), bindparam("for_course")
     rows = _quiz_result_rows(quiz_id=quiz_id, user_id=user_id)
     # Grading changes only the quizzes passed (the attempt's start is already counted).
     passed = (select(func.count(func.distinct(Attempt.quiz_id)))
@@ -183,7 +179,6 @@ def refresh_quiz(user_id: int, quiz_id: int, course_id: int | None = None) -> No
     progress = (update(CourseProgress)
                 .where(CourseProgress.user_id == user_id, CourseProgress.course_id == course_id)
                 .values(quizzes_passed=passed).execution_options(synchronize_session=False))
-    dialect = db.session.get_bind().dialect.name
     # A graded attempt stays graded: the result row only ever appears or changes (an upsert).
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
@@ -191,21 +186,39 @@ def refresh_quiz(user_id: int, quiz_id: int, course_id: int | None = None) -> No
         stmt = upsert(QuizResult).from_select(QUIZ_RESULT_COLUMNS, rows)
         stmt = stmt.on_conflict_do_update(index_elements=["user_id", "quiz_id"],
                                           set_={n: getattr(stmt.excluded, n) for n in QUIZ_RESULT_COLUMNS[2:]})
-        # One statement for both (a data-modifying WITH), taken after the lock above.
-        changed = db.session.execute(progress.add_cte(stmt.returning(QuizResult.quiz_id).cte("result"))).rowcount
-    elif dialect == "sqlite":
+        # One statement for both (a data-modifying WITH), taken after the lock.
+        return (progress.add_cte(stmt.returning(QuizResult.quiz_id).cte("result")),)
+    if dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as upsert
 
         # WHERE true: SQLite would read ON CONFLICT as the last join's ON otherwise.
         stmt = upsert(QuizResult).from_select(QUIZ_RESULT_COLUMNS, rows.where(literal(True)))
-        db.session.execute(stmt.on_conflict_do_update(
-            index_elements=["user_id", "quiz_id"],
-            set_={n: getattr(stmt.excluded, n) for n in QUIZ_RESULT_COLUMNS[2:]}))
-        changed = db.session.execute(progress).rowcount
-    else:
-        db.session.execute(delete(QuizResult).where(QuizResult.user_id == user_id, QuizResult.quiz_id == quiz_id))
-        db.session.execute(insert(QuizResult).from_select(QUIZ_RESULT_COLUMNS, rows))
-        changed = db.session.execute(progress).rowcount
+        return (stmt.on_conflict_do_update(index_elements=["user_id", "quiz_id"],
+                                           set_={n: getattr(stmt.excluded, n) for n in QUIZ_RESULT_COLUMNS[2:]}),
+                progress)
+    return (delete(QuizResult).where(QuizResult.user_id == user_id, QuizResult.quiz_id == quiz_id),
+            insert(QuizResult).from_select(QUIZ_RESULT_COLUMNS, rows), progress)
+
+
+def refresh_quiz(user_id: int, quiz_id: int, course_id: int | None = None, locked: bool = False) -> None:
+    """Recount one trainee's result of a quiz and her quizzes passed (after an attempt is graded).
+
+    Two statements on the submit path: on PostgreSQL the trainee's row locked (and loaded, for the
+    certificate check that follows; `locked`: the caller did that already) and one
+    upsert-and-update; on SQLite (the request holds the database write lock) the upsert and the
+    update."""
+    from lms.accounts.models import User
+
+    dialect = db.session.get_bind().dialect.name
+    if dialect != "sqlite" and not locked:  # SQLite: the request holds the write lock
+        db.session.execute(select(User).where(User.id == user_id).with_for_update()
+                           .execution_options(populate_existing=True))
+    if course_id is None:
+        course_id = db.session.scalar(select(Quiz.course_id).where(Quiz.id == quiz_id))
+    values = {"for_user": user_id, "for_quiz": quiz_id, "for_course": course_id}
+    connection = db.session.connection()  # Core execution: the values are parameters, not rows to insert
+    for statement in _refresh_quiz_statements(dialect):
+        changed = connection.execute(statement, values).rowcount
     if not changed:
         _refresh_progress(user_id, course_id)
 

@@ -127,17 +127,20 @@ def lesson(course_slug: str, lesson_slug: str) -> str:
     The page is rendered from reads first; the visit is written after, unless this lesson is
     already the one I opened last, less than a minute ago (a reload stays a pure read).
     """
-    course = _get_course(course_slug)
-    found = progress.open_lesson(current_user, course, lesson_slug)
+    found = progress.lesson_page(current_user, course_slug, lesson_slug)
     if found is None:
         abort(404)
-    lesson, record, cached = found
+    course, enrolled, lesson, module, record, cached, passed = found
+    note_enrolment(current_user, course, enrolled)
+    require(current_user, "study", course)
+    if lesson is None:
+        abort(404)
     shape = progress.course_shape(course)
-    mine = progress.my_course(current_user, course, shape, cached)
+    mine = progress.my_course(current_user, course, shape, cached, passed)
     ordered = shape.reading_order
     index = next(i for i, item in enumerate(ordered) if item.id == lesson.id)
     page = render_template(
-        "learning/lesson.html", course=course, lesson=lesson, module=lesson.module,
+        "learning/lesson.html", course=course, lesson=lesson, module=module,
         toc=json.loads(lesson.toc_json), done=record is not None and record.completed_at is not None,
         previous=ordered[index - 1] if index > 0 else None,
         next=ordered[index + 1] if index + 1 < len(ordered) else None,

@@ -13,6 +13,7 @@ from typing import Any, Iterable, Mapping
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 
 from lms.accounts.models import User
 from lms.content.models import Course
@@ -111,6 +112,18 @@ def _questions_for(attempt: Attempt) -> list[tuple[Question, dict]]:
     return [(by_id[e["q"]], e) for e in layout if e["q"] in by_id]
 
 
+def _questions_and_answers(attempt: Attempt) -> tuple[list[tuple[Question, dict]], dict[int, Answer]]:
+    """_questions_for(attempt) and the attempt's answers by question, in one query."""
+    layout = attempt.layout
+    rows = db.session.execute(
+        select(Question, Answer)
+        .outerjoin(Answer, (Answer.question_id == Question.id) & (Answer.attempt_id == attempt.id))
+        .where(Question.id.in_([e["q"] for e in layout]))).all()
+    by_id = {question.id: question for question, _ in rows}
+    answers = {answer.question_id: answer for _, answer in rows if answer is not None}
+    return [(by_id[e["q"]], e) for e in layout if e["q"] in by_id], answers
+
+
 def save_answers(attempt: Attempt, form: Mapping[str, Any], now: datetime | None = None) -> int:
     """Store the responses in the form (all questions of the page); returns how many are answered.
 
@@ -186,22 +199,29 @@ def submit_attempt(attempt_id: int, user_id: int, now: datetime | None = None) -
     Returns None if the attempt is not this user's.
     """
     now = now or utcnow()
-    if db.session.get_bind().dialect.name == "postgresql":
+    locked = db.session.get_bind().dialect.name == "postgresql"
+    if locked:
         # The trainee's row first: grading updates her per-course caches, and concurrent
         # submissions of her attempts must queue here rather than lock rows in two orders.
-        db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+        # Loaded whole, for the certificate check that follows a grade.
+        db.session.execute(select(User).where(User.id == user_id).with_for_update()
+                           .execution_options(populate_existing=True))
     changed = db.session.execute(
         update(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user_id,
                               Attempt.state == "in_progress")
         .values(state="grading", submitted_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
-    attempt = db.session.scalar(select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user_id)
-                                .execution_options(populate_existing=True))
+    # The attempt with its quiz (grading reads the pass mark) and the quiz's course (the
+    # certificate check after a grade reads it: then from the session, without a query).
+    attempt = db.session.scalar(
+        select(Attempt).join(Attempt.quiz).join(Quiz.course)
+        .options(contains_eager(Attempt.quiz).contains_eager(Quiz.course))
+        .where(Attempt.id == attempt_id, Attempt.user_id == user_id)
+        .execution_options(populate_existing=True))
     if attempt is None or not changed:
         return attempt
-    pairs = _questions_for(attempt)
-    answers = {a.question_id: a for a in db.session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
+    pairs, answers = _questions_and_answers(attempt)
     cutoff = attempt.deadline_at + DEADLINE_GRACE if attempt.deadline_at else None
     for question, _ in pairs:
         answer = answers.get(question.id)
@@ -218,15 +238,17 @@ def submit_attempt(attempt_id: int, user_id: int, now: datetime | None = None) -
             answer.graded_at = now
     _recompute(attempt, pairs, answers, now)
     db.session.flush()
-    _refresh_rollup(attempt)
+    _refresh_rollup(attempt, locked=locked)
     return attempt
 
 
-def _refresh_rollup(attempt: Attempt) -> None:
-    """The reports' caches follow the grade in the same transaction."""
+def _refresh_rollup(attempt: Attempt, locked: bool = False) -> None:
+    """The reports' caches follow the grade in the same transaction (locked: the trainee's row
+    is locked and loaded already)."""
     from lms.learning.rollup import refresh_quiz
 
-    refresh_quiz(attempt.user_id, attempt.quiz_id, attempt.quiz.course_id)  # attempt.quiz: kept for the caller
+    # attempt.quiz: kept for the caller
+    refresh_quiz(attempt.user_id, attempt.quiz_id, attempt.quiz.course_id, locked=locked)
 
 
 def grade_manually(answer: Answer, grader: User, fraction: float, comment: str = "") -> Attempt:

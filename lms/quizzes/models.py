@@ -79,6 +79,7 @@ class Quiz(db.Model):
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     bank: Mapped[QuestionBank] = relationship()
+    course: Mapped["Course"] = relationship(viewonly=True)  # noqa: F821  (lms.content.models)
 
 
 class Attempt(db.Model):

@@ -162,10 +162,12 @@ def confirm(attempt_id: int) -> Response | str:
 @login_required
 def submit(attempt_id: int) -> Response:
     """Submit and grade, once; a second submit just shows the result."""
-    user_id = current_user.id
-    _my_attempt(attempt_id)
-    db.session.commit()  # end the read transaction: the state change must be the first write
-    attempt = ops.submit_attempt(attempt_id, user_id)
+    # submit_attempt reads the attempt only if it is mine (None otherwise: 404, no hint that it
+    # exists); its state change is the request's first write.
+    attempt = ops.submit_attempt(attempt_id, current_user.id)
+    if attempt is None:
+        db.session.rollback()
+        abort(404)
     issued = _issue_after(attempt)
     db.session.commit()
     if issued:

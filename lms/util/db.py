@@ -23,3 +23,47 @@ def begin_write() -> None:
         db.session.connection()
     finally:
         sqlite_begin_immediate.reset(token)
+
+
+def end_reads_with_commit(app) -> None:
+    """PostgreSQL: a request whose transaction only read ends it with COMMIT instead of ROLLBACK.
+
+    For a transaction that wrote nothing the two are the same; but psycopg forgets a connection's
+    prepared statements on every rollback, so with a rollback at the end of every request no
+    query is ever prepared and PostgreSQL plans each one again (the lesson page's query: more
+    planning than execution). Anything else ends as before: a request that raised, that has
+    unflushed changes, or whose transaction ran any statement but a SELECT is rolled back.
+    """
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "postgresql":
+        return
+
+    @event.listens_for(engine, "begin")
+    def reads_only_so_far(connection) -> None:
+        connection.info["wrote"] = False
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def note_writes(connection, cursor, statement, parameters, context, executemany) -> None:
+        if statement.lstrip()[:6].upper() != "SELECT":
+            connection.info["wrote"] = True
+
+    @app.teardown_appcontext
+    def commit_reads(exc: BaseException | None) -> None:
+        if exc is not None or not db.session.registry.has():
+            return
+        session = db.session()
+        if not session.in_transaction() or session.new or session.dirty or session.deleted:
+            return
+        expire = session.expire_on_commit
+        session.expire_on_commit = False  # objects keep their state, as after the rollback
+        try:
+            if session.connection().info.get("wrote", True):
+                return
+            session.commit()
+        except Exception:  # the session is rolled back and removed next, as before
+            pass
+        finally:
+            session.expire_on_commit = expire
