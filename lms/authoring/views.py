@@ -189,8 +189,7 @@ def edit(slug: str, path: str) -> Response | str:
     return render_template(
         "authoring/edit.html", course=course, path=path, form=form, lesson=lesson, current=now, preview=preview,
         question_rows=question_rows, question_problem=question_problem, type_labels=QUESTION_TYPE_LABELS,
-        has_settings=now is not None and (path in ("course.yml",) or path.endswith("/module.yml")
-                                          or questions.is_quiz_file(path)),
+        has_settings=now is not None and settings.kind_of(path, "") is not None,
         conflict=conflict, diff=authoring.diff_lines(conflict.theirs, conflict.mine) if conflict else None,
         stale_diff=_stale_diff(course.id, now) if now and now.stale else None,
         image_form=ImageForm(folder=posixpath.dirname(path), lesson=path), is_new=is_new, quiz_preview=quiz_preview,

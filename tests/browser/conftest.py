@@ -139,3 +139,11 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def screenshots(page, name: str) -> None:
+    """The page at 1280 px and at 360 px wide (name-1280.png, name-360.png); the page is left at 1280."""
+    screenshot(page, f"{name}-1280")
+    page.set_viewport_size({"width": 360, "height": 800})
+    screenshot(page, f"{name}-360")
+    page.set_viewport_size({"width": 1280, "height": 900})

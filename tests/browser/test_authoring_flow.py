@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.browser.conftest import FACILITATOR, QUIZ_TAKER, run_axe, screenshot
+from tests.browser.conftest import FACILITATOR, QUIZ_TAKER, run_axe, screenshot, screenshots
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -46,10 +46,7 @@ def test_edit_preview_publish_and_restore_a_lesson(live_server, browser):
     page.get_by_role("link", name="Penyunting kursus").click()
     page.get_by_role("link", name="Strategi Pengembangan Perpustakaan dan TIK").click()
     violations["course"] = run_axe(page)
-    screenshot(page, "editor-course-1280")
-    page.set_viewport_size({"width": 360, "height": 800})
-    screenshot(page, "editor-course-360")
-    page.set_viewport_size({"width": 1280, "height": 900})
+    screenshots(page, "editor-course")
     page.get_by_role("link", name="Apa Itu TPBIS dan Mengapa Perpustakaan Berubah", exact=True).click()
     text = page.get_by_label("Teks materi (Markdown)")
     text.fill(text.input_value().replace("## Tujuan pembelajaran", f"{NOTE}\n\n## Tujuan pembelajaran", 1))
@@ -58,10 +55,7 @@ def test_edit_preview_publish_and_restore_a_lesson(live_server, browser):
     page.get_by_role("button", name="Pratinjau").click()
     assert NOTE in page.locator(".editor-preview").inner_text()
     violations["editor"] = run_axe(page)
-    screenshot(page, "editor-preview-1280")
-    page.set_viewport_size({"width": 360, "height": 800})
-    screenshot(page, "editor-preview-360")
-    page.set_viewport_size({"width": 1280, "height": 900})
+    screenshots(page, "editor-preview")
 
     page.get_by_role("button", name="Simpan draf").click()
     assert "Draf tersimpan." in page.content()
@@ -136,20 +130,14 @@ def test_a_question_edited_in_the_form_reaches_the_trainee(live_server, browser)
     page.get_by_role("button", name="Pratinjau").click()
     expect(page.locator("#preview")).to_contain_text(new_option)
     violations["question"] = run_axe(page)
-    screenshot(page, "question-form-1280")
-    page.set_viewport_size({"width": 360, "height": 800})
-    screenshot(page, "question-form-360")
-    page.set_viewport_size({"width": 1280, "height": 900})
+    screenshots(page, "question-form")
     page.get_by_role("button", name="Simpan soal").click()
     expect(page.get_by_text("Soal disimpan dalam draf.")).to_be_visible()
     page.get_by_role("link", name="Strategi Pengembangan Perpustakaan dan TIK").click()
     page.get_by_role("link", name="Pengaturan kursus: judul, deskripsi, JP, sertifikat").click()
     expect(page.get_by_label("Jam pelajaran (JP)")).to_have_value("32")
     violations["course-settings"] = run_axe(page)
-    screenshot(page, "course-settings-1280")
-    page.set_viewport_size({"width": 360, "height": 800})
-    screenshot(page, "course-settings-360")
-    page.set_viewport_size({"width": 1280, "height": 900})
+    screenshots(page, "course-settings")
     page.get_by_role("link", name="Batal").click()
     page.get_by_role("button", name="Terbitkan semua draf").click()
     expect(page.get_by_text("Diterbitkan:")).to_be_visible()
