@@ -139,7 +139,11 @@ def validate_command(path: Path) -> None:
         sys.exit(1)
     for spec in specs:
         lessons = sum(len(m.lessons) for m in spec.modules)
-        click.echo(f"ok: {spec.slug}: {len(spec.modules)} modules, {lessons} lessons, {len(spec.assets)} images")
+        images = sum(a.content_type.startswith("image/") for a in spec.assets.values())
+        downloads = f", {len(spec.assets) - images} files to download" if len(spec.assets) > images else ""
+        claimed = f", {spec.jp_hours:g} JP claimed" if spec.jp_hours is not None else ""
+        click.echo(f"ok: {spec.slug}: {len(spec.modules)} modules, {lessons} lessons, {images} images{downloads}; "
+                   f"content {spec.content_jp():g} JP at {spec.minutes_per_jp:g} minutes{claimed}")
 
 
 @courses_cli.command("import")

@@ -27,12 +27,23 @@ IMAGE_TYPES = {
     ".svg": "image/svg+xml",
 }
 MAX_IMAGE_BYTES = 1024 * 1024
+# Files that lessons offer for download (templates to fill in), linked as [text](files/x.xlsx).
+# Stored as assets like images; served as attachments. XLSX and DOCX are zip containers.
+DOWNLOAD_TYPES = {".xlsx": b"PK\x03\x04", ".docx": b"PK\x03\x04", ".pdf": b"%PDF"}
+DOWNLOAD_CONTENT_TYPE = "application/octet-stream"  # the view names the real type from the suffix
+MAX_DOWNLOAD_BYTES = 1024 * 1024
 MAX_LESSON_BYTES = 512 * 1024
 LANGUAGES = ("id", "en")
+# A table wider than this does not fit a phone screen (360 px) without sideways scrolling.
+MAX_TABLE_COLUMNS = 4
+# Estimating the course's hours (JP) from its content: jp_basis in course.yml.
+DEFAULT_MINUTES_PER_JP = 45
+DEFAULT_MINUTES_PER_QUESTION = 1.5
 
 COURSE_KEYS = {"slug": True, "title": True, "description": False, "jp_hours": False,
-               "language": False, "modules": True, "pretest": False, "posttest": False,
-               "certificate": False}
+               "jp_basis": False, "language": False, "modules": True, "pretest": False,
+               "posttest": False, "certificate": False}
+JP_BASIS_KEYS = {"minutes_per_jp", "minutes_per_question", "tasks"}
 CERTIFICATE_KEYS = {"enabled", "title", "number_pattern", "min_posttest", "show_score"}
 DEFAULT_NUMBER_PATTERN = "{seq:04d}/BIMTEK/{year}"
 MODULE_KEYS = {"slug": True, "title": True, "description": False, "lessons": True, "quiz": False}
@@ -41,6 +52,9 @@ LESSON_KEYS = {"slug": True, "title": True, "minutes": False, "required": False}
 # Markdown image references and raw <img src>, to check that each image exists.
 IMAGE_REF_RE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 IMG_TAG_RE = re.compile(r"<img\b[^>]*\bsrc\s*=\s*[\"']([^\"']+)[\"']", re.IGNORECASE)
+# Markdown links (not images) to files in the course folder, to check downloads exist.
+LINK_RE = re.compile(r"(?<!!)\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+TABLE_RULE_RE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?\s*$")
 
 
 @dataclass
@@ -87,6 +101,36 @@ class CourseSpec:
     certificate: dict = field(default_factory=dict)
     # GIFT files that quizzes draw from: path relative to the course folder -> questions
     gift_banks: dict[str, list[QuestionSpec]] = field(default_factory=dict)
+    # How jp_hours is checked against the content (course.yml jp_basis)
+    minutes_per_jp: float = DEFAULT_MINUTES_PER_JP
+    minutes_per_question: float = DEFAULT_MINUTES_PER_QUESTION
+    task_minutes: int = 0
+
+    def content_minutes(self) -> dict[str, float]:
+        """Minutes of study the content holds: lessons, quizzes, and tasks named in jp_basis.
+
+        A quiz takes its time limit, or minutes_per_question for each question it asks
+        (its draw, else all the questions of its bank).
+        """
+        lessons = sum(lesson.minutes or 0 for module in self.modules for lesson in module.lessons)
+        quizzes = 0.0
+        for quiz in self.quizzes:
+            if quiz.time_limit:
+                quizzes += quiz.time_limit
+                continue
+            pool = self.gift_banks.get(quiz.gift, []) if quiz.gift else quiz.questions
+            if quiz.category:
+                pool = [q for q in pool if q.category == quiz.category
+                        or q.category.startswith(quiz.category + "/")]
+            asked = [q for q in pool if q.qtype != "description"]
+            count = min(quiz.draw, len(asked)) if quiz.draw else len(asked)
+            quizzes += count * self.minutes_per_question
+        return {"lessons": lessons, "quizzes": quizzes, "tasks": self.task_minutes}
+
+    def content_jp(self) -> float:
+        """The hours (JP) the content holds, to the nearest half JP."""
+        total = sum(self.content_minutes().values())
+        return round(total / self.minutes_per_jp * 2) / 2
 
 
 def _check_keys(doc: LineDict, allowed: dict[str, bool], file: str, problems: Problems) -> bool:
@@ -218,11 +262,65 @@ def _load_lesson(root: Path, path: Path, ref_file: str, ref_line: int,
     if not body.strip():
         problems.warning(rel, body_line, "lesson has no text")
     _check_images(root, path, body, body_line, rel, problems, assets)
+    _check_downloads(root, path, body, body_line, rel, problems, assets)
+    _check_tables(body, body_line, rel, problems)
     return LessonSpec(
         slug=slug, title=title, minutes=minutes, required=required, body=body,
         source_path=rel, body_first_line=body_line,
         sha256=hashlib.sha256(raw).hexdigest(), slug_line=doc.line("slug"),
     )
+
+
+def _outside_fences(body: str, body_line: int):
+    """(line number, text) of each body line that is not inside a fenced code block."""
+    in_fence = False
+    for offset, line_text in enumerate(body.splitlines()):
+        if line_text.lstrip().startswith(("```", "~~~")):
+            in_fence = not in_fence
+            continue
+        if not in_fence:
+            yield body_line + offset, line_text
+
+
+def _check_tables(body: str, body_line: int, rel: str, problems: Problems) -> None:
+    for line, text in _outside_fences(body, body_line):
+        if TABLE_RULE_RE.match(text):
+            columns = len(text.strip().strip("|").split("|"))
+            if columns > MAX_TABLE_COLUMNS:
+                problems.warning(rel, line, f"table has {columns} columns; at most {MAX_TABLE_COLUMNS} fit "
+                                            "on a phone screen: split it, turn it into a list, "
+                                            "or offer it as a file to download")
+
+
+def _check_downloads(root: Path, path: Path, body: str, body_line: int, rel: str,
+                     problems: Problems, assets: dict[str, AssetSpec]) -> None:
+    """Links to files of the course folder that lessons offer for download."""
+    for line, text in _outside_fences(body, body_line):
+        for match in LINK_RE.finditer(text):
+            src = match.group(1).split("#", 1)[0]
+            suffix = Path(src).suffix.lower()
+            if suffix not in DOWNLOAD_TYPES or re.match(r"^[a-z][a-z0-9+.-]*:|^/", src, re.IGNORECASE):
+                continue
+            target = _safe_child(root, path.parent, src)
+            if target is None:
+                problems.error(rel, line, f"file '{src}' points outside the course folder")
+                continue
+            if not target.is_file():
+                problems.error(rel, line, f"file '{src}' does not exist")
+                continue
+            size = target.stat().st_size
+            if size > MAX_DOWNLOAD_BYTES:
+                problems.error(rel, line, f"file '{src}' is {size // 1024} KB; "
+                                          f"the limit is {MAX_DOWNLOAD_BYTES // 1024} KB")
+                continue
+            data = target.read_bytes()
+            if not data.startswith(DOWNLOAD_TYPES[suffix]):
+                problems.error(rel, line, f"file '{src}' is not a {suffix[1:].upper()} file")
+                continue
+            asset_path = _rel(root, target)
+            if asset_path not in assets:
+                assets[asset_path] = AssetSpec(asset_path, DOWNLOAD_CONTENT_TYPE, data,
+                                               hashlib.sha256(data).hexdigest())
 
 
 def _check_images(root: Path, path: Path, body: str, body_line: int, rel: str,
@@ -377,7 +475,52 @@ def load_course(path: str | Path) -> tuple[CourseSpec | None, list[Problem]]:
         if quiz.slug in quiz_slugs:
             problems.error(quiz.source_path, None, f"duplicate quiz slug '{quiz.slug}' (also in {quiz_slugs[quiz.slug]})")
         quiz_slugs[quiz.slug] = quiz.source_path
+    _jp_basis(doc, course, problems)
+    if course.jp_hours is not None:
+        derived = course.content_jp()
+        if course.jp_hours > derived:
+            minutes = course.content_minutes()
+            problems.warning("course.yml", doc.line("jp_hours"),
+                             f"jp_hours is {course.jp_hours:g} but the content holds {derived:g} JP "
+                             f"({minutes['lessons']:g} minutes of lessons, {minutes['quizzes']:g} of quizzes, "
+                             f"{minutes['tasks']:g} of tasks, at {course.minutes_per_jp:g} minutes a JP): "
+                             "claim no more hours than the content holds, or add the missing minutes")
     return course, list(problems)
+
+
+def _jp_basis(doc: LineDict, course: CourseSpec, problems: Problems) -> None:
+    """course.yml `jp_basis:`: minutes per JP, minutes per quiz question, tasks outside lessons."""
+    raw = doc.get("jp_basis")
+    if raw is None:
+        return
+    if not isinstance(raw, LineDict):
+        problems.error("course.yml", doc.line("jp_basis"), "'jp_basis' must be a mapping of settings")
+        return
+    for key in raw:
+        if key not in JP_BASIS_KEYS:
+            problems.error("course.yml", raw.line(key),
+                           f"unknown jp_basis key '{key}' (known keys: {', '.join(sorted(JP_BASIS_KEYS))})")
+    for key, low, high in (("minutes_per_jp", 1, 120), ("minutes_per_question", 0, 60)):
+        if key in raw:
+            value = raw[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+                problems.error("course.yml", raw.line(key), f"'{key}' must be a number from {low} to {high}")
+            else:
+                setattr(course, key, float(value))
+    tasks = raw.get("tasks")
+    if tasks is None:
+        return
+    if not isinstance(tasks, list):
+        problems.error("course.yml", raw.line("tasks"), "'tasks' must be a list of {title, minutes}")
+        return
+    for index, task in enumerate(tasks):
+        line = tasks.line(index) if isinstance(tasks, LineList) else raw.line("tasks")
+        minutes = task.get("minutes") if isinstance(task, dict) else None
+        if (not isinstance(task, dict) or not isinstance(task.get("title"), str) or not task["title"].strip()
+                or isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= 6000):
+            problems.error("course.yml", line, "each task needs a 'title' and whole 'minutes' from 1 to 6000")
+            continue
+        course.task_minutes += minutes
 
 
 def _certificate_settings(doc: LineDict, problems: Problems) -> dict:

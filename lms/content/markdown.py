@@ -11,7 +11,7 @@ import markdown
 import nh3
 
 # Bump when rendering or sanitizing changes, so the next import re-renders stored lessons.
-RENDER_VERSION = "2"
+RENDER_VERSION = "3"
 
 EXTENSIONS = ["tables", "fenced_code", "admonition", "toc", "sane_lists", "md_in_html"]
 
@@ -40,6 +40,15 @@ ALLOWED_CLASSES = {
 }
 URL_SCHEMES = {"http", "https", "mailto"}
 TABLE_OPEN = '<div class="table-scroll" tabindex="0" role="region" aria-label="Tabel"><table>'
+
+
+DOWNLOAD_SUFFIXES = (".xlsx", ".docx", ".pdf")
+
+
+def is_download(href: str) -> bool:
+    """A relative link to a file of the course folder that lessons offer for download."""
+    return (not re.match(r"^[a-z][a-z0-9+.-]*:|^/|^#", href, re.IGNORECASE)
+            and href.lower().endswith(DOWNLOAD_SUFFIXES))
 
 
 @dataclass
@@ -79,6 +88,10 @@ def render_markdown(body: str, *, source_dir: str = "",
             if path.startswith("../") or asset_url is None:
                 return None
             return asset_url(path)
+        if tag == "a" and attr == "href" and asset_url is not None and is_download(value):
+            # A template the course ships (files/x.xlsx): served like an image, as an attachment.
+            path = posixpath.normpath(posixpath.join(source_dir, value))
+            return None if path.startswith("../") else asset_url(path)
         return value
 
     clean = nh3.clean(

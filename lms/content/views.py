@@ -1,6 +1,9 @@
-"""Serving course images stored at import."""
+"""Serving course images and downloadable files stored at import."""
 
 from __future__ import annotations
+
+import mimetypes
+import posixpath
 
 from flask import Blueprint, Response, abort, request
 from flask_login import current_user, login_required
@@ -27,6 +30,11 @@ def asset(course_slug: str, path: str) -> Response:
         response = Response(status=304)
     else:
         response = Response(item.data, mimetype=item.content_type)
+    if not item.content_type.startswith("image/"):
+        # A template to fill in (XLSX, DOCX, PDF): saved under its own name, opened by the phone's app.
+        name = posixpath.basename(path)
+        response.mimetype = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        response.headers.set("Content-Disposition", "attachment", filename=name)
     response.set_etag(etag)
     response.headers["Cache-Control"] = "private, max-age=86400"
     # An SVG opened directly must not run anything.
