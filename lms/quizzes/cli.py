@@ -14,6 +14,7 @@ from lms.extensions import db
 from lms.quizzes.gift import parse_aiken, parse_gift, write_gift
 from lms.quizzes.models import Question, QuestionBank
 from lms.quizzes.spec import QuestionSpec
+from lms.quizzes.types import question_spec
 from lms.quizzes.sync import get_or_create_bank, sync_bank
 
 quizzes_cli = AppGroup("quizzes", help="Question banks: Moodle GIFT and Aiken import and export.")
@@ -75,25 +76,9 @@ def import_aiken_command(file: Path, course_slug: str, bank_name: str) -> None:
 
 def bank_specs(bank: QuestionBank) -> list[QuestionSpec]:
     """The bank's active questions back in source form."""
-    specs = []
-    for q in db.session.scalars(select(Question).where(Question.bank_id == bank.id, Question.archived_at.is_(None))
-                                .order_by(Question.position)):
-        data = q.data
-        if q.qtype in ("single", "multiple"):
-            data = {"options": [{k: o[k] for k in ("text", "fraction", "feedback")} for o in data["options"]]}
-        elif q.qtype in ("short", "numeric"):
-            answers = [{k: v for k, v in a.items() if not k.endswith("_html")} for a in data["answers"]]
-            data = {"answers": answers, **({"wrong_feedback": data.get("wrong_feedback", "")} if q.qtype == "numeric" else {})}
-        elif q.qtype == "truefalse":
-            data = {k: data[k] for k in ("answer", "feedback_true", "feedback_false")}
-        elif q.qtype == "matching":
-            data = {"pairs": [{"left": p["left"], "right": p["right"]} for p in data["pairs"]]}
-        else:
-            data = {}
-        specs.append(QuestionSpec(key=q.key, qtype=q.qtype, stem=q.stem, data=data, text_format=q.text_format,
-                                  general_feedback=q.general_feedback, mark=q.mark, category=q.category,
-                                  name=q.name or q.key))
-    return specs
+    questions = db.session.scalars(select(Question).where(Question.bank_id == bank.id, Question.archived_at.is_(None))
+                                   .order_by(Question.position))
+    return [question_spec(q) for q in questions]
 
 
 @quizzes_cli.command("export-gift")

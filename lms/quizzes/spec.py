@@ -14,6 +14,11 @@ QUESTION_TYPES = ("single", "multiple", "truefalse", "short", "numeric", "matchi
 TEXT_FORMATS = ("markdown", "html", "plain", "moodle")
 SHOW_ANSWERS = ("after_attempt", "after_pass", "never")
 GRADING = ("highest", "last")
+DEFAULT_PENALTY = 0.3333333  # Moodle's default
+MAX_IDNUMBER = 100  # Moodle's question idnumber length
+MAX_TAGS, MAX_TAG_LENGTH = 50, 100
+MAX_NAME = 200  # Question.key and Question.name
+CATCH_ALL = "*"  # Moodle: an answer '*' matches any response (short answer, numeric)
 
 
 @dataclass
@@ -29,6 +34,11 @@ class QuestionSpec:
     mark: float = 1.0
     category: str = ""
     name: str = ""
+    # Kept from Moodle (GIFT comments `// [id:..] [tag:..]`, Moodle XML): not used for grading.
+    idnumber: str = ""
+    tags: list[str] = field(default_factory=list)
+    penalty: float = DEFAULT_PENALTY  # Moodle's penalty per extra try (we offer no retries)
+    feedback_format: str = ""  # format of the general feedback when it differs from text_format
     line: int | None = None
     key_lines: dict[str, int] = field(default_factory=dict)  # where each key of the question is
 
@@ -76,6 +86,21 @@ QUESTION_KEYS = {"id", "type", "text", "format", "feedback", "mark", "category",
                  "feedback_true", "feedback_false", "feedback_wrong"}
 
 
+_CONTEXTS = ("$system$", "$coursecategory$", "$course$", "$module$")
+
+
+def category_path(text: str) -> str:
+    """A Moodle category as its path: '$course$/top/Bimtek/Modul 1' -> 'Bimtek/Modul 1'."""
+    path = text.strip()
+    for context in _CONTEXTS:
+        if path == context or path.startswith(context + "/"):
+            path = path[len(context):].lstrip("/")
+            break
+    if path == "top" or path.startswith("top/"):
+        path = path[3:].lstrip("/")
+    return "/".join(part.strip() for part in path.split("/") if part.strip())
+
+
 def _fraction(value: Any) -> float | None:
     """A weight as a fraction: 100 -> 1.0, 50 -> 0.5, -25 -> -0.25."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -97,6 +122,16 @@ def check_question(q: QuestionSpec, file: str, problems: Problems) -> None:
         problems.error(file, line, f"unknown text format '{q.text_format}'")
     if not (isinstance(q.mark, (int, float)) and not isinstance(q.mark, bool) and 0 <= q.mark <= 100):
         problems.error(file, line, "'mark' must be a number from 0 to 100")
+    if len(q.key) > MAX_NAME or len(q.name) > MAX_NAME:
+        problems.error(file, line, f"the question name is longer than {MAX_NAME} characters")
+    if len(q.idnumber) > MAX_IDNUMBER:
+        problems.error(file, line, f"the question idnumber is longer than {MAX_IDNUMBER} characters")
+    if len(q.tags) > MAX_TAGS or any(len(tag) > MAX_TAG_LENGTH for tag in q.tags):
+        problems.error(file, line, f"at most {MAX_TAGS} tags of at most {MAX_TAG_LENGTH} characters each")
+    if not 0 <= q.penalty <= 1:
+        problems.error(file, line, "the penalty must be from 0 to 1")
+    if q.feedback_format and q.feedback_format not in TEXT_FORMATS:
+        problems.error(file, line, f"unknown text format '{q.feedback_format}'")
     data = q.data
     if q.qtype in ("single", "multiple"):
         line = q.line_of("options")
@@ -133,6 +168,8 @@ def check_question(q: QuestionSpec, file: str, problems: Problems) -> None:
         if not answers:
             problems.error(file, line, "a numeric question needs an answer")
         for a in answers:
+            if a.get("value") == CATCH_ALL:
+                continue
             if not all(isinstance(a.get(k), (int, float)) and math.isfinite(a[k]) for k in ("value", "tolerance")):
                 problems.error(file, line, "numeric answers must be numbers")
             elif a["tolerance"] < 0:
@@ -140,13 +177,15 @@ def check_question(q: QuestionSpec, file: str, problems: Problems) -> None:
     elif q.qtype == "matching":
         line = q.line_of("pairs")
         pairs = data.get("pairs", [])
-        if len(pairs) < 2:
+        # A pair with an empty left side is a distractor: one more choice that matches no item.
+        items = [p for p in pairs if str(p.get("left", "")).strip()]
+        if len(items) < 2:
             problems.error(file, line, "a matching question needs at least two pairs")
         for pair in pairs:
-            if not str(pair.get("left", "")).strip() or not str(pair.get("right", "")).strip():
-                problems.error(file, line, "each matching pair needs text on both sides")
+            if not str(pair.get("right", "")).strip():
+                problems.error(file, line, "each matching pair needs text on its right side")
                 break
-        lefts = [p.get("left") for p in pairs]
+        lefts = [p.get("left") for p in items]
         if len(set(lefts)) != len(lefts):
             problems.error(file, line, "two matching items have the same text")
 
@@ -280,7 +319,7 @@ def question_from_yaml(item: Any, file: str, line: int, index: int, problems: Pr
         data["pairs"] = parsed
     mark = item.get("mark", 1)
     text_format = item.get("format", "markdown")
-    category = item.get("category", default_category)
+    category = category_path(str(item.get("category", default_category) or ""))
     q = QuestionSpec(key=key, qtype=qtype, stem=stem or "", data=data, text_format=text_format,
                      general_feedback=_text(item.get("feedback")) or "", mark=mark,
                      category=str(category or ""), line=line, key_lines=dict(item.key_lines))
@@ -337,7 +376,7 @@ def quiz_from_yaml(doc: LineDict, file: str, kind: str, problems: Problems,
     quiz.time_limit = number("time_limit", 1, 600, None, integer=True)
     quiz.show_answers = choice("show_answers", SHOW_ANSWERS, "never" if kind == "pretest" else "after_attempt")
     quiz.draw = number("draw", 1, 1000, None, integer=True)
-    quiz.category = (str(doc["category"]).strip() or None) if doc.get("category") is not None else None
+    quiz.category = (category_path(str(doc["category"])) or None) if doc.get("category") is not None else None
     if kind == "pretest" and quiz.required:
         problems.error(file, doc.line("required"), "a pre-test never counts toward completion; remove 'required'")
     sources = [k for k in ("questions", "gift", "bank") if doc.get(k)]
