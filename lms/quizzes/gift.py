@@ -335,6 +335,21 @@ def _parse_answers(q: QuestionSpec, answer_text: str, fmt: str) -> str | None:
     return None
 
 
+def parse_bank_file(data: bytes, file: str) -> GiftResult:
+    """A question file of a course folder: Moodle XML when its name ends in .xml, else GIFT."""
+    if file.lower().endswith(".xml"):
+        from lms.quizzes.moodlexml import parse_moodle_xml
+
+        return parse_moodle_xml(data, file)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        result = GiftResult()
+        result.problems.error(file, data[: exc.start].count(b"\n") + 1, "not UTF-8 text (save the file as UTF-8)")
+        return result
+    return parse_gift(text, file)
+
+
 def parse_aiken(text: str, file: str = "<aiken>") -> GiftResult:
     """Aiken: a question line, options 'A. text' or 'A) text', then 'ANSWER: B'."""
     result = GiftResult()
