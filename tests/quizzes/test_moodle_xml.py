@@ -210,3 +210,19 @@ def test_a_course_quiz_draws_from_a_moodle_xml_file(app, runner, courses, tmp_pa
     result = runner.invoke(args=["courses", "import", str(course)])
     assert result.exit_code != 0
     assert "01-modul/soal.xml:2: error: question 'acak': Moodle's random questions are not supported" in result.output
+
+
+def test_the_examples_in_the_docs_are_read_as_they_say():
+    import re
+
+    from lms.quizzes.gift import parse_gift
+
+    doc = (DATA.parent.parent / "docs" / "question-formats.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```(\w*)\n(.*?)^```$", doc, re.S | re.M)
+    xml = next(text for lang, text in blocks if lang == "xml")
+    result = parse_moodle_xml(xml, "doc.xml")
+    assert [str(p) for p in result.problems] == [] and write_moodle_xml(result.questions) == xml
+    for lang, block in blocks:
+        if not lang and "{" in block and not block.startswith("soal.xml"):
+            gift = parse_gift(block, "doc.gift")
+            assert [str(p) for p in gift.problems] == [] and gift.questions, block
