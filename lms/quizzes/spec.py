@@ -83,7 +83,11 @@ QUIZ_KEYS = {"slug", "title", "description", "required", "pass_mark", "attempts"
              "bank", "gift", "questions"}
 QUESTION_KEYS = {"id", "type", "text", "format", "feedback", "mark", "category",
                  "options", "answer", "answers", "tolerance", "range", "pairs",
-                 "feedback_true", "feedback_false", "feedback_wrong"}
+                 "feedback_true", "feedback_false", "feedback_wrong",
+                 # kept from Moodle (GIFT, Moodle XML); see docs/question-formats.md
+                 "name", "idnumber", "tags", "penalty", "feedback_format", "feedback_true_format",
+                 "feedback_false_format", "feedback_wrong_format"}
+ANSWER_FORMAT_KEYS = ("format", "feedback_format")
 
 
 _CONTEXTS = ("$system$", "$coursecategory$", "$course$", "$module$")
@@ -241,11 +245,11 @@ def question_from_yaml(item: Any, file: str, line: int, index: int, problems: Pr
             if not isinstance(option, dict):
                 problems.error(file, oline, "an option must be text or a mapping with 'text'")
                 continue
-            unknown = sorted(set(option) - {"text", "correct", "weight", "feedback"})
+            unknown = sorted(set(option) - {"text", "correct", "weight", "feedback", *ANSWER_FORMAT_KEYS})
             if unknown:
                 where = option.line(unknown[0]) if isinstance(option, LineDict) else oline
                 problems.error(file, where, f"unknown option key '{unknown[0]}' "
-                                            "(known keys: correct, feedback, text, weight)")
+                                            "(known keys: correct, feedback, feedback_format, format, text, weight)")
             text = _text(option.get("text"))
             if not text:
                 problems.error(file, oline, "option needs 'text'")
@@ -261,12 +265,14 @@ def question_from_yaml(item: Any, file: str, line: int, index: int, problems: Pr
                 fraction = 0.0
             if "correct" in option and not isinstance(option["correct"], bool):
                 problems.error(file, oline, "'correct' must be true or false")
-            parsed.append({"text": text, "fraction": fraction, "feedback": feedback_of(option)})
+            parsed.append({"text": text, "fraction": fraction, "feedback": feedback_of(option),
+                           **formats_of(option, ANSWER_FORMAT_KEYS)})
         data["options"] = parsed
     elif qtype == "truefalse":
         data["answer"] = item.get("answer")
         data["feedback_true"] = _text(item.get("feedback_true")) or ""
         data["feedback_false"] = _text(item.get("feedback_false")) or ""
+        data.update(formats_of(item, ("feedback_true_format", "feedback_false_format")))
     elif qtype == "short":
         answers = item.get("answers")
         if not isinstance(answers, list):
@@ -279,7 +285,7 @@ def question_from_yaml(item: Any, file: str, line: int, index: int, problems: Pr
             elif isinstance(a, dict):
                 fraction = _fraction(a.get("weight", 100))
                 parsed.append({"text": (_text(a.get("text")) or ""), "fraction": fraction if fraction is not None else 1.0,
-                               "feedback": feedback_of(a)})
+                               "feedback": feedback_of(a), **formats_of(a, ("feedback_format",))})
             else:
                 problems.error(file, item.line("answers"), "each accepted answer must be text")
         data["answers"] = parsed
@@ -294,6 +300,18 @@ def question_from_yaml(item: Any, file: str, line: int, index: int, problems: Pr
                                 "fraction": 1.0, "feedback": ""})
             else:
                 problems.error(file, item.line("range"), "'range' must be [lowest, highest]")
+        elif isinstance(item.get("answers"), list):  # several answers, each with weight and feedback ('*': any other)
+            for a in item["answers"]:
+                value, tolerance = (a.get("value"), a.get("tolerance", 0)) if isinstance(a, dict) else (None, None)
+                numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (value, tolerance))
+                fraction = _fraction(a.get("weight", 100)) if isinstance(a, dict) else None
+                if not (numbers or value == CATCH_ALL) or fraction is None:
+                    problems.error(file, item.line("answers"), "each numeric answer is a mapping with 'value' (a "
+                                                               "number or '*'), 'tolerance', 'weight' and 'feedback'")
+                    continue
+                answers.append({"value": CATCH_ALL if value == CATCH_ALL else float(value),
+                                "tolerance": 0.0 if value == CATCH_ALL else float(tolerance), "fraction": fraction,
+                                "feedback": feedback_of(a), **formats_of(a, ("feedback_format",))})
         elif isinstance(answer, (int, float)) and not isinstance(answer, bool):
             tolerance = item.get("tolerance", 0)
             if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)):
@@ -304,6 +322,8 @@ def question_from_yaml(item: Any, file: str, line: int, index: int, problems: Pr
             problems.error(file, item.line("answer"), "a numeric question needs 'answer: <number>' or 'range: [a, b]'")
         data["answers"] = answers
         data["wrong_feedback"] = _text(item.get("feedback_wrong")) or ""
+        if item.get("feedback_wrong_format"):
+            data["wrong_feedback_format"] = str(item["feedback_wrong_format"])
     elif qtype == "matching":
         pairs = item.get("pairs")
         parsed = []
@@ -312,19 +332,80 @@ def question_from_yaml(item: Any, file: str, line: int, index: int, problems: Pr
             pairs = []
         for i, pair in enumerate(pairs):
             pline = pairs.line(i) if isinstance(pairs, LineList) else line
-            if not isinstance(pair, dict) or set(pair) - {"left", "right"}:
-                problems.error(file, pline, "each pair is a mapping with 'left' and 'right'")
+            if not isinstance(pair, dict) or set(pair) - {"left", "right", "format"}:
+                problems.error(file, pline, "each pair is a mapping with 'left' and 'right' (and 'format')")
                 continue
-            parsed.append({"left": _text(pair.get("left")) or "", "right": _text(pair.get("right")) or ""})
+            parsed.append({"left": _text(pair.get("left")) or "", "right": _text(pair.get("right")) or "",
+                           **formats_of(pair, ("format",))})
         data["pairs"] = parsed
     mark = item.get("mark", 1)
     text_format = item.get("format", "markdown")
     category = category_path(str(item.get("category", default_category) or ""))
+    tags = item.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        problems.error(file, item.line("tags"), "'tags' must be a list of texts")
+        tags = []
+    penalty = item.get("penalty", DEFAULT_PENALTY)
+    if isinstance(penalty, bool) or not isinstance(penalty, (int, float)):
+        problems.error(file, item.line("penalty"), "'penalty' must be a number from 0 to 1")
+        penalty = DEFAULT_PENALTY
     q = QuestionSpec(key=key, qtype=qtype, stem=stem or "", data=data, text_format=text_format,
                      general_feedback=_text(item.get("feedback")) or "", mark=mark,
-                     category=str(category or ""), line=line, key_lines=dict(item.key_lines))
+                     category=str(category or ""), line=line, key_lines=dict(item.key_lines),
+                     name=_text(item.get("name")) or "", idnumber=_text(item.get("idnumber")) or "",
+                     tags=[t.strip() for t in tags], penalty=float(penalty),
+                     feedback_format=str(item.get("feedback_format") or ""))
+    for where in [data.get("options", []), data.get("answers", []), data.get("pairs", []), [data]]:
+        for entry in where:
+            for key_name, value in entry.items():
+                if key_name.endswith("format") and value not in TEXT_FORMATS:
+                    problems.error(file, line, f"unknown text format '{value}' (known: {', '.join(TEXT_FORMATS)})")
     check_question(q, file, problems)
     return q
+
+
+def formats_of(item: Any, keys: tuple[str, ...]) -> dict[str, str]:
+    """The format keys an answer, option or pair gives (only those are stored)."""
+    return {k: str(item[k]) for k in keys if isinstance(item, dict) and item.get(k)}
+
+
+def question_to_yaml(q: QuestionSpec) -> dict[str, Any]:
+    """One question as a mapping of a course quiz file; question_from_yaml reads it back equal."""
+    item: dict[str, Any] = {"id": q.key, "type": q.qtype, "text": q.stem, "format": q.text_format}
+    for key, value, default in (("name", q.name, ""), ("category", q.category, ""), ("idnumber", q.idnumber, ""),
+                                ("tags", q.tags, []), ("feedback", q.general_feedback, ""),
+                                ("feedback_format", q.feedback_format, ""), ("mark", q.mark, 1.0),
+                                ("penalty", q.penalty, DEFAULT_PENALTY)):
+        if value != default:
+            item[key] = value
+    data = q.data
+
+    def weight(fraction: float) -> float:
+        value = round(fraction * 100, 5)
+        return int(value) if float(value).is_integer() else value
+
+    def extras(entry: dict, keys: tuple[str, ...]) -> dict:
+        return {k: entry[k] for k in keys if entry.get(k)}
+
+    if q.qtype in ("single", "multiple"):
+        item["options"] = [{"text": o["text"], "weight": weight(o["fraction"]), **extras(o, ("feedback",)),
+                            **extras(o, ANSWER_FORMAT_KEYS)} for o in data["options"]]
+    elif q.qtype == "truefalse":
+        item["answer"] = data["answer"]
+        item.update(extras(data, ("feedback_true", "feedback_false", "feedback_true_format", "feedback_false_format")))
+    elif q.qtype == "short":
+        item["answers"] = [{"text": a["text"], "weight": weight(a["fraction"]), **extras(a, ("feedback", "feedback_format"))}
+                           for a in data["answers"]]
+    elif q.qtype == "numeric":
+        item["answers"] = [{"value": a["value"], "tolerance": a["tolerance"], "weight": weight(a["fraction"]),
+                            **extras(a, ("feedback", "feedback_format"))} for a in data["answers"]]
+        if data.get("wrong_feedback"):
+            item["feedback_wrong"] = data["wrong_feedback"]
+        if data.get("wrong_feedback_format"):
+            item["feedback_wrong_format"] = data["wrong_feedback_format"]
+    elif q.qtype == "matching":
+        item["pairs"] = [{"left": p["left"], "right": p["right"], **extras(p, ("format",))} for p in data["pairs"]]
+    return item
 
 
 def quiz_from_yaml(doc: LineDict, file: str, kind: str, problems: Problems,

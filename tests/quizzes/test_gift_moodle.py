@@ -169,3 +169,33 @@ def test_import_stores_tags_and_idnumber_and_export_gives_the_same_bank(app, cou
         exported = bank_specs(bank)
         assert essence(exported) == essence(first)
         assert sync_bank(bank, parse_gift(write_gift(exported)).questions)["unchanged"] == [q.key for q in first]
+
+
+def test_round_trip_through_a_course_quiz_file():
+    """GIFT -> our quiz YAML -> GIFT keeps distractors, catch-alls, id, tags and formats."""
+    import yaml
+
+    from lms.content.problems import Problems
+    from lms.content.yamlines import load_mapping
+    from lms.quizzes.spec import question_to_yaml, quiz_from_yaml
+
+    first = parse_gift(MOODLE_GIFT, "bank.gift").questions
+    text = yaml.safe_dump({"slug": "k", "title": "K", "questions": [question_to_yaml(q) for q in first]},
+                          allow_unicode=True, sort_keys=False)
+    problems = Problems()
+    quiz = quiz_from_yaml(load_mapping(text, "k.yml", problems), "k.yml", "module", problems)
+    assert [str(p) for p in problems] == []
+    assert essence(quiz.questions) == essence(first)
+    assert write_gift(quiz.questions) == write_gift(first)
+
+
+def test_a_quiz_file_with_an_unknown_answer_format_names_its_line():
+    from lms.content.problems import Problems
+    from lms.content.yamlines import load_mapping
+    from lms.quizzes.spec import quiz_from_yaml
+
+    text = ("slug: k\ntitle: K\nquestions:\n  - id: a\n    type: single\n    text: Pilih\n    options:\n"
+            "      - {text: ya, correct: true, format: wiki}\n      - tidak\n")
+    problems = Problems()
+    quiz_from_yaml(load_mapping(text, "k.yml", problems), "k.yml", "module", problems)
+    assert [str(p) for p in problems] == ["k.yml:4: error: unknown text format 'wiki' (known: markdown, html, plain, moodle)"]
