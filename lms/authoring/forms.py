@@ -65,8 +65,8 @@ class StructureForm(FlaskForm):
 
 
 class GiftForm(FlaskForm):
-    gift = FileField(_l("GIFT question file (Moodle export, UTF-8)"), validators=[
-        FileRequired(), FileAllowed(["gift", "txt"], _l("Upload a .gift or .txt file."))])
+    gift = FileField(_l("Question file exported from Moodle: GIFT or Moodle XML (UTF-8)"), validators=[
+        FileRequired(), FileAllowed(["gift", "txt", "xml"], _l("Upload a .gift, .txt or .xml file."))])
 
 
 class CommaFloatField(FloatField):

@@ -23,7 +23,7 @@ from lms.extensions import db
 from lms.learning.models import LessonProgress
 from lms.util import utcnow
 
-TEXT_SUFFIXES = (".md", ".yml", ".yaml", ".gift", ".txt")
+TEXT_SUFFIXES = (".md", ".yml", ".yaml", ".gift", ".txt", ".xml")
 
 
 @dataclass
@@ -292,10 +292,10 @@ def preview_questions(course: Course, path: str, data: bytes) -> QuestionPreview
     result = QuestionPreview(problems=[p for p in problems if p.file == f"{course.slug}/{path}"
                                        or p.severity == "error"])
     questions = specs[0][0].gift_banks.get(path) if specs else None
-    if questions is None and path.endswith(".gift"):  # a bank no quiz uses yet: parse it on its own
-        from lms.quizzes.gift import parse_gift
+    if questions is None and path.endswith((".gift", ".xml")):  # a bank no quiz uses yet: parse it on its own
+        from lms.quizzes.gift import parse_bank_file
 
-        parsed = parse_gift(data.decode("utf-8", errors="replace"), path)
+        parsed = parse_bank_file(data, path)
         result.problems = [Problem(f"{course.slug}/{p.file}", p.line, p.message, p.severity) for p in parsed.problems]
         questions = parsed.questions
     elif not specs:

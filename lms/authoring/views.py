@@ -193,7 +193,7 @@ def edit(slug: str, path: str) -> Response | str:
         conflict=conflict, diff=authoring.diff_lines(conflict.theirs, conflict.mine) if conflict else None,
         stale_diff=_stale_diff(course.id, now) if now and now.stale else None,
         image_form=ImageForm(folder=posixpath.dirname(path), lesson=path), is_new=is_new, quiz_preview=quiz_preview,
-        previewable=lesson or path.endswith((".yml", ".yaml", ".gift")),
+        previewable=lesson or path.endswith((".yml", ".yaml", ".gift", ".xml")),
     ), (409 if conflict else 400 if request.method == "POST" and form.errors else 200)
 
 
@@ -516,8 +516,9 @@ def regrade(slug: str, question_id: int) -> Response | str:
 @bp.post("/courses/<slug>/gift")
 @login_required
 def upload_gift(slug: str) -> Response:
-    """A GIFT bank from Moodle, saved as a draft file of the course; its editor previews the
-    questions with the importer's own checks. A quiz file uses it with `gift: NAME.gift`."""
+    """A GIFT or Moodle XML bank from Moodle, saved as a draft file of the course; its editor
+    previews the questions with the importer's own checks. A quiz file uses it with
+    `gift: NAME.gift` (or `gift: NAME.xml`)."""
     course = _course(slug)
     form = GiftForm()
     if not form.validate_on_submit():
@@ -533,8 +534,9 @@ def upload_gift(slug: str) -> Response:
     if len(data) > MAX_LESSON_BYTES or text is None:
         flash(_("The file must be UTF-8 text of at most %(kb)s KB.", kb=MAX_LESSON_BYTES // 1024), "error")
         return redirect(url_for("authoring.course", slug=slug))
-    stem = re.sub(r"[^a-z0-9]+", "-", posixpath.splitext(form.gift.data.filename or "soal")[0].lower()).strip("-")
-    path = f"{stem or 'soal'}.gift"
+    name, suffix = posixpath.splitext(form.gift.data.filename or "soal")
+    stem = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    path = f"{stem or 'soal'}{'.xml' if suffix.lower() == '.xml' else '.gift'}"
     now = authoring.current(course.id, path)
     conflict = authoring.save_draft(course.id, path, text.replace("\r\n", "\n").encode("utf-8"),
                                     loaded_sha256=now.sha256 if now else "", author_id=current_user.id)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lms.content.problems import Problem, Problems
 from lms.content.yamlines import LineDict, LineList, load_mapping
-from lms.quizzes.gift import parse_gift
+from lms.quizzes.gift import parse_bank_file
 from lms.quizzes.spec import QuestionSpec, QuizSpec, quiz_from_yaml
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -593,12 +593,12 @@ def _load_quiz(root: Path, base: Path, doc: LineDict, key: str, ref_file: str, k
     if quiz.gift:
         gift_path = _safe_child(root, path.parent, quiz.gift)
         if gift_path is None or not gift_path.is_file():
-            problems.error(rel, qdoc.line("gift"), f"GIFT file '{quiz.gift}' does not exist in the course folder")
+            problems.error(rel, qdoc.line("gift"), f"question file '{quiz.gift}' (GIFT or Moodle XML) does not exist in the course folder")
             quiz.gift = None
         else:
             quiz.gift = _rel(root, gift_path)
             if quiz.gift not in course.gift_banks:
-                parsed = parse_gift(gift_path.read_text(encoding="utf-8"), quiz.gift)
+                parsed = parse_bank_file(gift_path.read_bytes(), quiz.gift)
                 problems.extend(parsed.problems)
                 course.gift_banks[quiz.gift] = parsed.questions
     course.quizzes.append(quiz)

@@ -8,6 +8,12 @@ text format; `{...}` holds the answers (text after it makes a missing-word quest
 makes a description, `{}` an essay); `=` right, `~` wrong, `%50%` weights, `#` feedback,
 `####` general feedback; `->` pairs for matching; `{#...}` numeric with `value:tolerance` or
 `min..max`; `{T}`/`{FALSE#wrong#right}` true/false; `\\` escapes `~ = # { } :` and `\\n`.
+
+As Moodle reads it (question/format/gift/format.php): a matching pair with an empty left side
+(`= -> Chat`) is a distractor; `*` is an answer that matches any response in short-answer and
+numeric questions; `// [id:...] [tag:...]` comment lines of a question give its idnumber and
+tags; `$course$/`, `$system$/`, `$module$/`, `$coursecategory$/` and `top/` are stripped off a
+category; every answer and feedback may carry its own `[format]`. write_gift puts all of them back.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 
 from lms.content.problems import Problems
-from lms.quizzes.spec import QuestionSpec, check_question
+from lms.quizzes.spec import QuestionSpec, category_path, check_question
 
 # Escaped characters become private-use placeholders while parsing.
 _ESCAPES = {"\\:": "\ue001", "\\#": "\ue002", "\\=": "\ue003", "\\{": "\ue004", "\\}": "\ue005",
@@ -26,6 +32,8 @@ _RESTORE = {"\ue001": ":", "\ue002": "#", "\ue003": "=", "\ue004": "{", "\ue005"
             "\ue006": "~", "\ue007": "\n", "\ue000": "\\"}
 _WEIGHT_RE = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
 _FORMATS = {"markdown", "html", "plain", "moodle"}
+_ID_RE = re.compile(r"\[id:((?:\\\]|[^\]\x00-\x1f])+)\]")
+_TAG_RE = re.compile(r"\[tag:((?:\\\]|[^\]<>`\x00-\x1f])+)\]")
 
 
 @dataclass
@@ -58,10 +66,34 @@ def _with_format(text: str, default: str) -> tuple[str, str]:
 
 def _comment(answer: str, default: str) -> tuple[str, str]:
     """'answer#feedback' -> (answer, feedback)."""
-    parts = answer.split("#", 1)
-    text, _ = _with_format(parts[0], default)
-    feedback = _with_format(parts[1], default)[0] if len(parts) > 1 else ""
+    text, feedback, _ = _comment_formats(answer, default)
     return text, feedback
+
+
+def _comment_formats(answer: str, default: str) -> tuple[str, str, dict[str, str]]:
+    """'[html]answer#[plain]feedback' -> (answer, feedback, formats that differ from default),
+    formats as {'format': ..., 'feedback_format': ...}."""
+    parts = answer.split("#", 1)
+    text, text_format = _with_format(parts[0], default)
+    feedback, feedback_format = _with_format(parts[1], default) if len(parts) > 1 else ("", default)
+    return text, feedback, _formats(default, format=text_format, feedback_format=feedback_format)
+
+
+def _formats(default: str, **formats: str) -> dict[str, str]:
+    """The formats that differ from the question's (only those are stored)."""
+    return {key: value for key, value in formats.items() if value != default}
+
+
+def idnumber_and_tags(comments: str) -> tuple[str, list[str]]:
+    """Moodle's `[id:...]` and `[tag:...]` markers in a question's comment lines (`\\]` escapes ])."""
+    match = _ID_RE.search(comments)
+    idnumber = match.group(1).replace("\\]", "]").strip() if match else ""
+    tags = []
+    for raw in _TAG_RE.findall(comments):
+        tag = raw.replace("\\]", "]").strip()
+        if tag and tag not in tags:
+            tags.append(tag)
+    return idnumber, tags
 
 
 def _weight(answer: str) -> tuple[float | None, str, bool]:
@@ -75,28 +107,30 @@ def _weight(answer: str) -> tuple[float | None, str, bool]:
     return value / 100.0, answer[match.end():], -100 <= value <= 100
 
 
-def _blocks(text: str) -> list[tuple[int, str]]:
-    """Split into (first line number, block text) at blank lines, comment lines blanked."""
-    blocks: list[tuple[int, str]] = []
+def _blocks(text: str) -> list[tuple[int, str, str]]:
+    """Split into (first line number, block text, its comment lines) at blank lines, comment
+    lines blanked in the text."""
+    blocks: list[tuple[int, str, str]] = []
     current: list[str] = []
+    comments: list[str] = []
     start = 1
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.rstrip("\r")
         if line.strip().startswith("//"):
-            line = ""
+            comments.append(line.strip())
             if current:
-                current.append(line)
+                current.append("")
             continue
         if not line.strip():
             if current and any(part.strip() for part in current):
-                blocks.append((start, "\n".join(current)))
-            current = []
+                blocks.append((start, "\n".join(current), "\n".join(comments)))
+            current, comments = [], []
             continue
         if not current:
             start = number
         current.append(line)
     if current and any(part.strip() for part in current):
-        blocks.append((start, "\n".join(current)))
+        blocks.append((start, "\n".join(current), "\n".join(comments)))
     return blocks
 
 
@@ -114,14 +148,16 @@ def parse_gift(text: str, file: str = "<gift>") -> GiftResult:
     category = ""
     seen: dict[str, int] = {}
     text = text.lstrip("\ufeff")
-    for start, block in _blocks(text):
+    for start, block, comments in _blocks(text):
         raw = _escape_pre(block.strip())
         if raw.startswith("$CATEGORY:"):
             category = _restore(raw[len("$CATEGORY:"):]).strip()
             if "\n" in category:
                 category, rest = category.split("\n", 1)
                 problems.error(file, start + 1, "a $CATEGORY line must be followed by a blank line")
+            category = category_path(category)
             continue
+        idnumber, tags = idnumber_and_tags(comments)
         name = ""
         body = raw
         if body.startswith("::"):
@@ -136,8 +172,12 @@ def parse_gift(text: str, file: str = "<gift>") -> GiftResult:
         if open_at == -1 and close_at == -1:
             stem, text_format = _with_format(body, "moodle")
             q = QuestionSpec(key=_key(name, stem, seen), qtype="description", stem=stem, data={},
-                             text_format=text_format, mark=0.0, category=category, name=name, line=start)
-            result.questions.append(q)
+                             text_format=text_format, mark=0.0, category=category, name=name, line=start,
+                             idnumber=idnumber, tags=tags)
+            before = len(problems)
+            check_question(q, file, problems)
+            if len(problems) == before:
+                result.questions.append(q)
             continue
         answer_line = body_offset_line + body[: open_at if open_at != -1 else close_at].count("\n")
         if open_at == -1 or close_at == -1 or close_at < open_at:
@@ -161,9 +201,11 @@ def parse_gift(text: str, file: str = "<gift>") -> GiftResult:
             general = answer_text[gf_at + 4:]
             answer_text = answer_text[:gf_at].strip()
         stem, text_format = _with_format(stem_raw, "moodle")
-        general_feedback = _with_format(general, text_format)[0] if general else ""
+        general_feedback, feedback_format = _with_format(general, text_format) if general else ("", text_format)
         q = QuestionSpec(key=_key(name, stem, seen), qtype="", stem=stem, data={}, text_format=text_format,
-                         general_feedback=general_feedback, category=category, name=name, line=start)
+                         general_feedback=general_feedback, category=category, name=name, line=start,
+                         idnumber=idnumber, tags=tags,
+                         feedback_format="" if feedback_format == text_format else feedback_format)
         error = _parse_answers(q, answer_text, text_format)
         if error:
             problems.error(file, answer_line, error)
@@ -197,17 +239,24 @@ def _parse_answers(q: QuestionSpec, answer_text: str, fmt: str) -> str | None:
     if answer_text.startswith("#"):
         q.qtype = "numeric"
         body = answer_text[1:]
-        wrong = ""
+        wrong, wrong_format = "", {}
         if "~" in body:
             body, wrong = body.split("~", 1)
-            wrong = _comment(wrong, fmt)[1]
+            _, wrong, formats = _comment_formats(wrong, fmt)
+            if "feedback_format" in formats:
+                wrong_format = {"wrong_feedback_format": formats["feedback_format"]}
         parts = [p[1:].strip() if p.startswith("=") else p.strip() for p in _split(body, "=")]
         answers = []
         for part in parts:
             weight, part, ok = _weight(part)
             if not ok:
                 return f"bad weight in '{_restore(part)[:30]}': write %50% or %-25%"
-            value_text, feedback = _comment(part, fmt)
+            value_text, feedback, formats = _comment_formats(part, fmt)
+            formats.pop("format", None)  # a number has no text format
+            if value_text == "*":  # any other number (Moodle's catch-all)
+                answers.append({"value": "*", "tolerance": 0.0, "fraction": 0.0 if weight is None else weight,
+                                "feedback": feedback, **formats})
+                continue
             try:
                 if ".." in value_text:
                     low, high = (float(v) for v in value_text.split("..", 1))
@@ -222,10 +271,10 @@ def _parse_answers(q: QuestionSpec, answer_text: str, fmt: str) -> str | None:
             except ValueError:
                 return f"numeric answer '{value_text}' is not a number, number:tolerance or min..max"
             answers.append({"value": value, "tolerance": abs(tolerance),
-                            "fraction": 1.0 if weight is None else weight, "feedback": feedback})
+                            "fraction": 1.0 if weight is None else weight, "feedback": feedback, **formats})
         if not answers:
             return "a numeric question needs at least one answer"
-        q.data = {"answers": answers, "wrong_feedback": wrong}
+        q.data = {"answers": answers, "wrong_feedback": wrong, **wrong_format}
         return None
     if "~" in answer_text:
         single = "=" in answer_text
@@ -240,8 +289,8 @@ def _parse_answers(q: QuestionSpec, answer_text: str, fmt: str) -> str | None:
                 fraction = 0.0 if weight is None else weight
             if not ok:
                 return f"bad weight in '{_restore(part)[:30]}': write %50% or %-25%"
-            text, feedback = _comment(rest, fmt)
-            options.append({"text": text, "fraction": fraction, "feedback": feedback})
+            text, feedback, formats = _comment_formats(rest, fmt)
+            options.append({"text": text, "fraction": fraction, "feedback": feedback, **formats})
         q.data = {"options": options}
         return None
     if "=" in answer_text and "->" in answer_text:
@@ -252,19 +301,25 @@ def _parse_answers(q: QuestionSpec, answer_text: str, fmt: str) -> str | None:
             if "->" not in part:
                 return f"matching answer '{_restore(part)[:30]}' has no '->'"
             left, right = part.split("->", 1)
-            pairs.append({"left": _with_format(left, fmt)[0], "right": _restore(right).strip()})
+            left_text, left_format = _with_format(left, fmt)
+            pair = {"left": left_text, "right": _restore(right).strip()}
+            if left_text:  # an empty left side makes a distractor
+                pair.update(_formats(fmt, format=left_format))
+            pairs.append(pair)
         q.data = {"pairs": pairs}
         return None
     head = answer_text.split("#", 1)[0].strip()
     if head in ("T", "TRUE", "F", "FALSE"):
         q.qtype = "truefalse"
         parts = answer_text.split("#", 2)
-        wrong = _with_format(parts[1], fmt)[0] if len(parts) > 1 else ""
-        right = _with_format(parts[2], fmt)[0] if len(parts) > 2 else ""
+        wrong, wrong_format = _with_format(parts[1], fmt) if len(parts) > 1 else ("", fmt)
+        right, right_format = _with_format(parts[2], fmt) if len(parts) > 2 else ("", fmt)
         answer = head in ("T", "TRUE")
         q.data = {"answer": answer,
                   "feedback_true": right if answer else wrong,
-                  "feedback_false": wrong if answer else right}
+                  "feedback_false": wrong if answer else right,
+                  **_formats(fmt, feedback_true_format=right_format if answer else wrong_format,
+                             feedback_false_format=wrong_format if answer else right_format)}
         return None
     q.qtype = "short"
     answers = []
@@ -273,10 +328,26 @@ def _parse_answers(q: QuestionSpec, answer_text: str, fmt: str) -> str | None:
         weight, part, ok = _weight(part)
         if not ok:
             return f"bad weight in '{_restore(part)[:30]}': write %50%"
-        text, feedback = _comment(part, fmt)
-        answers.append({"text": text, "fraction": 1.0 if weight is None else weight, "feedback": feedback})
+        text, feedback, formats = _comment_formats(part, fmt)
+        formats.pop("format", None)  # a typed answer is compared as text
+        answers.append({"text": text, "fraction": 1.0 if weight is None else weight, "feedback": feedback, **formats})
     q.data = {"answers": answers}
     return None
+
+
+def parse_bank_file(data: bytes, file: str) -> GiftResult:
+    """A question file of a course folder: Moodle XML when its name ends in .xml, else GIFT."""
+    if file.lower().endswith(".xml"):
+        from lms.quizzes.moodlexml import parse_moodle_xml
+
+        return parse_moodle_xml(data, file)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        result = GiftResult()
+        result.problems.error(file, data[: exc.start].count(b"\n") + 1, "not UTF-8 text (save the file as UTF-8)")
+        return result
+    return parse_gift(text, file)
 
 
 def parse_aiken(text: str, file: str = "<aiken>") -> GiftResult:
@@ -335,17 +406,35 @@ def _pct(fraction: float) -> str:
     return f"{value:g}"
 
 
+def _fmt(text: str, fmt: str, default: str) -> str:
+    """Text escaped, with its [format] marker when it differs from the question's."""
+    return ("" if fmt == default else f"[{fmt}]") + _esc(text)
+
+
+def _feedback(item: dict, default: str, key: str = "feedback", format_key: str = "feedback_format") -> str:
+    if not item.get(key):
+        return ""
+    return "#" + _fmt(item[key], item.get(format_key, default), default)
+
+
+def _id_and_tags(q: QuestionSpec) -> str:
+    bits = [f"[id:{q.idnumber.replace(']', chr(92) + ']')}]"] if q.idnumber else []
+    bits += [f"[tag:{tag.replace(']', chr(92) + ']')}]" for tag in q.tags]
+    return f"// {' '.join(bits)}\n" if bits else ""
+
+
 def write_gift(questions: list[QuestionSpec]) -> str:
-    """GIFT text for the questions, categories included; parse_gift reads it back equivalent."""
+    """GIFT text for the questions, categories included; parse_gift reads it back equal."""
     out: list[str] = []
     category = None
     for q in questions:
         if q.category != category and (q.category or category is not None):
             category = q.category
-            out.append(f"$CATEGORY: {q.category}\n")
-        fmt = "" if q.text_format == "moodle" else f"[{q.text_format}]"
-        head = f"::{_esc(q.name or q.key)}::{fmt}{_esc(q.stem)}"
-        general = f"####{_esc(q.general_feedback)}" if q.general_feedback else ""
+            out.append(f"$CATEGORY: $course$/top{'/' if q.category else ''}{q.category}\n")
+        fmt = q.text_format
+        marker = "" if fmt == "moodle" else f"[{fmt}]"
+        head = f"{_id_and_tags(q)}::{_esc(q.name or q.key)}::{marker}{_esc(q.stem)}"
+        general = ("####" + _fmt(q.general_feedback, q.feedback_format or fmt, fmt)) if q.general_feedback else ""
         data = q.data
         if q.qtype == "description":
             out.append(head + "\n")
@@ -362,33 +451,33 @@ def write_gift(questions: list[QuestionSpec]) -> str:
                     mark = "~"
                 else:
                     mark = f"~%{_pct(option['fraction'])}%"
-                feedback = f"#{_esc(option['feedback'])}" if option.get("feedback") else ""
-                lines.append(f"\t{mark}{_esc(option['text'])}{feedback}")
+                lines.append(f"\t{mark}{_fmt(option['text'], option.get('format', fmt), fmt)}{_feedback(option, fmt)}")
         elif q.qtype == "truefalse":
             answer = data["answer"]
-            wrong = data["feedback_false"] if answer else data["feedback_true"]
-            right = data["feedback_true"] if answer else data["feedback_false"]
+            right_key, wrong_key = ("feedback_true", "feedback_false") if answer else ("feedback_false", "feedback_true")
+            wrong = _fmt(data[wrong_key], data.get(wrong_key + "_format", fmt), fmt) if data[wrong_key] else ""
+            right = _fmt(data[right_key], data.get(right_key + "_format", fmt), fmt) if data[right_key] else ""
             block = "TRUE" if answer else "FALSE"
             if wrong or right:
-                block += f"#{_esc(wrong)}"
+                block += f"#{wrong}"
             if right:
-                block += f"#{_esc(right)}"
+                block += f"#{right}"
             out.append(head + "{" + block + general + "}\n")
             continue
         elif q.qtype == "short":
             for answer in data["answers"]:
-                feedback = f"#{_esc(answer['feedback'])}" if answer.get("feedback") else ""
-                lines.append(f"\t=%{_pct(answer['fraction'])}%{_esc(answer['text'])}{feedback}")
+                lines.append(f"\t=%{_pct(answer['fraction'])}%{_esc(answer['text'])}{_feedback(answer, fmt)}")
         elif q.qtype == "numeric":
             for answer in data["answers"]:
-                feedback = f"#{_esc(answer['feedback'])}" if answer.get("feedback") else ""
-                lines.append(f"\t=%{_pct(answer['fraction'])}%{answer['value']:g}:{answer['tolerance']:g}{feedback}")
+                value = "*" if answer["value"] == "*" else f"{answer['value']:g}:{answer['tolerance']:g}"
+                lines.append(f"\t=%{_pct(answer['fraction'])}%{value}{_feedback(answer, fmt)}")
             if data.get("wrong_feedback"):
-                lines.append(f"\t~#{_esc(data['wrong_feedback'])}")
+                lines.append(f"\t~{_feedback(data, fmt, 'wrong_feedback', 'wrong_feedback_format')}")
             out.append(head + "{#\n" + "\n".join(lines) + ("\n\t" + general if general else "") + "\n}\n")
             continue
         elif q.qtype == "matching":
             for pair in data["pairs"]:
-                lines.append(f"\t={_esc(pair['left'])} -> {_esc(pair['right'])}")
+                left = _fmt(pair["left"], pair.get("format", fmt), fmt) if pair["left"] else ""
+                lines.append(f"\t={left} -> {_esc(pair['right'])}")
         out.append(head + "{\n" + "\n".join(lines) + ("\n\t" + general if general else "") + "\n}\n")
     return "\n".join(out)

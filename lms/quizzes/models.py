@@ -43,6 +43,11 @@ class Question(db.Model):
     general_feedback_html: Mapped[str] = mapped_column(Text, default="")
     data_json: Mapped[str] = mapped_column(Text, default="{}")  # type's answers; never sent as is
     mark: Mapped[float] = mapped_column(Float, default=1.0)
+    # From Moodle, kept for the round trip (GIFT and Moodle XML); none of them changes a grade.
+    idnumber: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    tags_json: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
+    penalty: Mapped[float] = mapped_column(Float, default=0.3333333, server_default="0.3333333")
+    feedback_format: Mapped[str] = mapped_column(String(10), default="", server_default="")  # "" = text_format
     position: Mapped[int] = mapped_column(default=0)
     source_sha256: Mapped[str] = mapped_column(String(64), default="")
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -52,6 +57,10 @@ class Question(db.Model):
     @property
     def data(self) -> dict[str, Any]:
         return json.loads(self.data_json)
+
+    @property
+    def tags(self) -> list[str]:
+        return json.loads(self.tags_json)
 
 
 class Quiz(db.Model):

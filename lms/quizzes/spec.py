@@ -14,6 +14,11 @@ QUESTION_TYPES = ("single", "multiple", "truefalse", "short", "numeric", "matchi
 TEXT_FORMATS = ("markdown", "html", "plain", "moodle")
 SHOW_ANSWERS = ("after_attempt", "after_pass", "never")
 GRADING = ("highest", "last")
+DEFAULT_PENALTY = 0.3333333  # Moodle's default
+MAX_IDNUMBER = 100  # Moodle's question idnumber length
+MAX_TAGS, MAX_TAG_LENGTH = 50, 100
+MAX_NAME = 200  # Question.key and Question.name
+CATCH_ALL = "*"  # Moodle: an answer '*' matches any response (short answer, numeric)
 
 
 @dataclass
@@ -29,6 +34,11 @@ class QuestionSpec:
     mark: float = 1.0
     category: str = ""
     name: str = ""
+    # Kept from Moodle (GIFT comments `// [id:..] [tag:..]`, Moodle XML): not used for grading.
+    idnumber: str = ""
+    tags: list[str] = field(default_factory=list)
+    penalty: float = DEFAULT_PENALTY  # Moodle's penalty per extra try (we offer no retries)
+    feedback_format: str = ""  # format of the general feedback when it differs from text_format
     line: int | None = None
     key_lines: dict[str, int] = field(default_factory=dict)  # where each key of the question is
 
@@ -73,7 +83,26 @@ QUIZ_KEYS = {"slug", "title", "description", "required", "pass_mark", "attempts"
              "bank", "gift", "questions"}
 QUESTION_KEYS = {"id", "type", "text", "format", "feedback", "mark", "category",
                  "options", "answer", "answers", "tolerance", "range", "pairs",
-                 "feedback_true", "feedback_false", "feedback_wrong"}
+                 "feedback_true", "feedback_false", "feedback_wrong",
+                 # kept from Moodle (GIFT, Moodle XML); see docs/question-formats.md
+                 "name", "idnumber", "tags", "penalty", "feedback_format", "feedback_true_format",
+                 "feedback_false_format", "feedback_wrong_format"}
+ANSWER_FORMAT_KEYS = ("format", "feedback_format")
+
+
+_CONTEXTS = ("$system$", "$coursecategory$", "$course$", "$module$")
+
+
+def category_path(text: str) -> str:
+    """A Moodle category as its path: '$course$/top/Bimtek/Modul 1' -> 'Bimtek/Modul 1'."""
+    path = text.strip()
+    for context in _CONTEXTS:
+        if path == context or path.startswith(context + "/"):
+            path = path[len(context):].lstrip("/")
+            break
+    if path == "top" or path.startswith("top/"):
+        path = path[3:].lstrip("/")
+    return "/".join(part.strip() for part in path.split("/") if part.strip())
 
 
 def _fraction(value: Any) -> float | None:
@@ -97,6 +126,16 @@ def check_question(q: QuestionSpec, file: str, problems: Problems) -> None:
         problems.error(file, line, f"unknown text format '{q.text_format}'")
     if not (isinstance(q.mark, (int, float)) and not isinstance(q.mark, bool) and 0 <= q.mark <= 100):
         problems.error(file, line, "'mark' must be a number from 0 to 100")
+    if len(q.key) > MAX_NAME or len(q.name) > MAX_NAME:
+        problems.error(file, line, f"the question name is longer than {MAX_NAME} characters")
+    if len(q.idnumber) > MAX_IDNUMBER:
+        problems.error(file, line, f"the question idnumber is longer than {MAX_IDNUMBER} characters")
+    if len(q.tags) > MAX_TAGS or any(len(tag) > MAX_TAG_LENGTH for tag in q.tags):
+        problems.error(file, line, f"at most {MAX_TAGS} tags of at most {MAX_TAG_LENGTH} characters each")
+    if not 0 <= q.penalty <= 1:
+        problems.error(file, line, "the penalty must be from 0 to 1")
+    if q.feedback_format and q.feedback_format not in TEXT_FORMATS:
+        problems.error(file, line, f"unknown text format '{q.feedback_format}'")
     data = q.data
     if q.qtype in ("single", "multiple"):
         line = q.line_of("options")
@@ -133,6 +172,8 @@ def check_question(q: QuestionSpec, file: str, problems: Problems) -> None:
         if not answers:
             problems.error(file, line, "a numeric question needs an answer")
         for a in answers:
+            if a.get("value") == CATCH_ALL:
+                continue
             if not all(isinstance(a.get(k), (int, float)) and math.isfinite(a[k]) for k in ("value", "tolerance")):
                 problems.error(file, line, "numeric answers must be numbers")
             elif a["tolerance"] < 0:
@@ -140,13 +181,15 @@ def check_question(q: QuestionSpec, file: str, problems: Problems) -> None:
     elif q.qtype == "matching":
         line = q.line_of("pairs")
         pairs = data.get("pairs", [])
-        if len(pairs) < 2:
+        # A pair with an empty left side is a distractor: one more choice that matches no item.
+        items = [p for p in pairs if str(p.get("left", "")).strip()]
+        if len(items) < 2:
             problems.error(file, line, "a matching question needs at least two pairs")
         for pair in pairs:
-            if not str(pair.get("left", "")).strip() or not str(pair.get("right", "")).strip():
-                problems.error(file, line, "each matching pair needs text on both sides")
+            if not str(pair.get("right", "")).strip():
+                problems.error(file, line, "each matching pair needs text on its right side")
                 break
-        lefts = [p.get("left") for p in pairs]
+        lefts = [p.get("left") for p in items]
         if len(set(lefts)) != len(lefts):
             problems.error(file, line, "two matching items have the same text")
 
@@ -202,11 +245,11 @@ def question_from_yaml(item: Any, file: str, line: int, index: int, problems: Pr
             if not isinstance(option, dict):
                 problems.error(file, oline, "an option must be text or a mapping with 'text'")
                 continue
-            unknown = sorted(set(option) - {"text", "correct", "weight", "feedback"})
+            unknown = sorted(set(option) - {"text", "correct", "weight", "feedback", *ANSWER_FORMAT_KEYS})
             if unknown:
                 where = option.line(unknown[0]) if isinstance(option, LineDict) else oline
                 problems.error(file, where, f"unknown option key '{unknown[0]}' "
-                                            "(known keys: correct, feedback, text, weight)")
+                                            "(known keys: correct, feedback, feedback_format, format, text, weight)")
             text = _text(option.get("text"))
             if not text:
                 problems.error(file, oline, "option needs 'text'")
@@ -222,12 +265,14 @@ def question_from_yaml(item: Any, file: str, line: int, index: int, problems: Pr
                 fraction = 0.0
             if "correct" in option and not isinstance(option["correct"], bool):
                 problems.error(file, oline, "'correct' must be true or false")
-            parsed.append({"text": text, "fraction": fraction, "feedback": feedback_of(option)})
+            parsed.append({"text": text, "fraction": fraction, "feedback": feedback_of(option),
+                           **formats_of(option, ANSWER_FORMAT_KEYS)})
         data["options"] = parsed
     elif qtype == "truefalse":
         data["answer"] = item.get("answer")
         data["feedback_true"] = _text(item.get("feedback_true")) or ""
         data["feedback_false"] = _text(item.get("feedback_false")) or ""
+        data.update(formats_of(item, ("feedback_true_format", "feedback_false_format")))
     elif qtype == "short":
         answers = item.get("answers")
         if not isinstance(answers, list):
@@ -240,7 +285,7 @@ def question_from_yaml(item: Any, file: str, line: int, index: int, problems: Pr
             elif isinstance(a, dict):
                 fraction = _fraction(a.get("weight", 100))
                 parsed.append({"text": (_text(a.get("text")) or ""), "fraction": fraction if fraction is not None else 1.0,
-                               "feedback": feedback_of(a)})
+                               "feedback": feedback_of(a), **formats_of(a, ("feedback_format",))})
             else:
                 problems.error(file, item.line("answers"), "each accepted answer must be text")
         data["answers"] = parsed
@@ -255,6 +300,18 @@ def question_from_yaml(item: Any, file: str, line: int, index: int, problems: Pr
                                 "fraction": 1.0, "feedback": ""})
             else:
                 problems.error(file, item.line("range"), "'range' must be [lowest, highest]")
+        elif isinstance(item.get("answers"), list):  # several answers, each with weight and feedback ('*': any other)
+            for a in item["answers"]:
+                value, tolerance = (a.get("value"), a.get("tolerance", 0)) if isinstance(a, dict) else (None, None)
+                numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (value, tolerance))
+                fraction = _fraction(a.get("weight", 100)) if isinstance(a, dict) else None
+                if not (numbers or value == CATCH_ALL) or fraction is None:
+                    problems.error(file, item.line("answers"), "each numeric answer is a mapping with 'value' (a "
+                                                               "number or '*'), 'tolerance', 'weight' and 'feedback'")
+                    continue
+                answers.append({"value": CATCH_ALL if value == CATCH_ALL else float(value),
+                                "tolerance": 0.0 if value == CATCH_ALL else float(tolerance), "fraction": fraction,
+                                "feedback": feedback_of(a), **formats_of(a, ("feedback_format",))})
         elif isinstance(answer, (int, float)) and not isinstance(answer, bool):
             tolerance = item.get("tolerance", 0)
             if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)):
@@ -265,6 +322,8 @@ def question_from_yaml(item: Any, file: str, line: int, index: int, problems: Pr
             problems.error(file, item.line("answer"), "a numeric question needs 'answer: <number>' or 'range: [a, b]'")
         data["answers"] = answers
         data["wrong_feedback"] = _text(item.get("feedback_wrong")) or ""
+        if item.get("feedback_wrong_format"):
+            data["wrong_feedback_format"] = str(item["feedback_wrong_format"])
     elif qtype == "matching":
         pairs = item.get("pairs")
         parsed = []
@@ -273,19 +332,80 @@ def question_from_yaml(item: Any, file: str, line: int, index: int, problems: Pr
             pairs = []
         for i, pair in enumerate(pairs):
             pline = pairs.line(i) if isinstance(pairs, LineList) else line
-            if not isinstance(pair, dict) or set(pair) - {"left", "right"}:
-                problems.error(file, pline, "each pair is a mapping with 'left' and 'right'")
+            if not isinstance(pair, dict) or set(pair) - {"left", "right", "format"}:
+                problems.error(file, pline, "each pair is a mapping with 'left' and 'right' (and 'format')")
                 continue
-            parsed.append({"left": _text(pair.get("left")) or "", "right": _text(pair.get("right")) or ""})
+            parsed.append({"left": _text(pair.get("left")) or "", "right": _text(pair.get("right")) or "",
+                           **formats_of(pair, ("format",))})
         data["pairs"] = parsed
     mark = item.get("mark", 1)
     text_format = item.get("format", "markdown")
-    category = item.get("category", default_category)
+    category = category_path(str(item.get("category", default_category) or ""))
+    tags = item.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        problems.error(file, item.line("tags"), "'tags' must be a list of texts")
+        tags = []
+    penalty = item.get("penalty", DEFAULT_PENALTY)
+    if isinstance(penalty, bool) or not isinstance(penalty, (int, float)):
+        problems.error(file, item.line("penalty"), "'penalty' must be a number from 0 to 1")
+        penalty = DEFAULT_PENALTY
     q = QuestionSpec(key=key, qtype=qtype, stem=stem or "", data=data, text_format=text_format,
                      general_feedback=_text(item.get("feedback")) or "", mark=mark,
-                     category=str(category or ""), line=line, key_lines=dict(item.key_lines))
+                     category=str(category or ""), line=line, key_lines=dict(item.key_lines),
+                     name=_text(item.get("name")) or "", idnumber=_text(item.get("idnumber")) or "",
+                     tags=[t.strip() for t in tags], penalty=float(penalty),
+                     feedback_format=str(item.get("feedback_format") or ""))
+    for where in [data.get("options", []), data.get("answers", []), data.get("pairs", []), [data]]:
+        for entry in where:
+            for key_name, value in entry.items():
+                if key_name.endswith("format") and value not in TEXT_FORMATS:
+                    problems.error(file, line, f"unknown text format '{value}' (known: {', '.join(TEXT_FORMATS)})")
     check_question(q, file, problems)
     return q
+
+
+def formats_of(item: Any, keys: tuple[str, ...]) -> dict[str, str]:
+    """The format keys an answer, option or pair gives (only those are stored)."""
+    return {k: str(item[k]) for k in keys if isinstance(item, dict) and item.get(k)}
+
+
+def question_to_yaml(q: QuestionSpec) -> dict[str, Any]:
+    """One question as a mapping of a course quiz file; question_from_yaml reads it back equal."""
+    item: dict[str, Any] = {"id": q.key, "type": q.qtype, "text": q.stem, "format": q.text_format}
+    for key, value, default in (("name", q.name, ""), ("category", q.category, ""), ("idnumber", q.idnumber, ""),
+                                ("tags", q.tags, []), ("feedback", q.general_feedback, ""),
+                                ("feedback_format", q.feedback_format, ""), ("mark", q.mark, 1.0),
+                                ("penalty", q.penalty, DEFAULT_PENALTY)):
+        if value != default:
+            item[key] = value
+    data = q.data
+
+    def weight(fraction: float) -> float:
+        value = round(fraction * 100, 5)
+        return int(value) if float(value).is_integer() else value
+
+    def extras(entry: dict, keys: tuple[str, ...]) -> dict:
+        return {k: entry[k] for k in keys if entry.get(k)}
+
+    if q.qtype in ("single", "multiple"):
+        item["options"] = [{"text": o["text"], "weight": weight(o["fraction"]), **extras(o, ("feedback",)),
+                            **extras(o, ANSWER_FORMAT_KEYS)} for o in data["options"]]
+    elif q.qtype == "truefalse":
+        item["answer"] = data["answer"]
+        item.update(extras(data, ("feedback_true", "feedback_false", "feedback_true_format", "feedback_false_format")))
+    elif q.qtype == "short":
+        item["answers"] = [{"text": a["text"], "weight": weight(a["fraction"]), **extras(a, ("feedback", "feedback_format"))}
+                           for a in data["answers"]]
+    elif q.qtype == "numeric":
+        item["answers"] = [{"value": a["value"], "tolerance": a["tolerance"], "weight": weight(a["fraction"]),
+                            **extras(a, ("feedback", "feedback_format"))} for a in data["answers"]]
+        if data.get("wrong_feedback"):
+            item["feedback_wrong"] = data["wrong_feedback"]
+        if data.get("wrong_feedback_format"):
+            item["feedback_wrong_format"] = data["wrong_feedback_format"]
+    elif q.qtype == "matching":
+        item["pairs"] = [{"left": p["left"], "right": p["right"], **extras(p, ("format",))} for p in data["pairs"]]
+    return item
 
 
 def quiz_from_yaml(doc: LineDict, file: str, kind: str, problems: Problems,
@@ -337,7 +457,7 @@ def quiz_from_yaml(doc: LineDict, file: str, kind: str, problems: Problems,
     quiz.time_limit = number("time_limit", 1, 600, None, integer=True)
     quiz.show_answers = choice("show_answers", SHOW_ANSWERS, "never" if kind == "pretest" else "after_attempt")
     quiz.draw = number("draw", 1, 1000, None, integer=True)
-    quiz.category = (str(doc["category"]).strip() or None) if doc.get("category") is not None else None
+    quiz.category = (category_path(str(doc["category"])) or None) if doc.get("category") is not None else None
     if kind == "pretest" and quiz.required:
         problems.error(file, doc.line("required"), "a pre-test never counts toward completion; remove 'required'")
     sources = [k for k in ("questions", "gift", "bank") if doc.get(k)]

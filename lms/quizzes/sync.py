@@ -12,7 +12,7 @@ from lms.content.markdown import RENDER_VERSION, render_text
 from lms.content.models import Course, Module
 from lms.extensions import db
 from lms.quizzes.models import Answer, Question, QuestionBank, Quiz
-from lms.quizzes.spec import QuestionSpec, QuizSpec
+from lms.quizzes.spec import DEFAULT_PENALTY, QuestionSpec, QuizSpec
 from lms.quizzes.types import QUESTION_TYPES
 from lms.util import utcnow
 
@@ -28,6 +28,10 @@ class SyncError(Exception):
 def _digest(spec: QuestionSpec) -> str:
     payload = asdict(spec)
     payload.pop("line", None)
+    # Moodle's extras only count when given, so questions without them keep their digest.
+    for key, default in (("idnumber", ""), ("tags", []), ("penalty", DEFAULT_PENALTY), ("feedback_format", "")):
+        if payload.get(key) == default:
+            payload.pop(key)
     return hashlib.sha256(f"{RENDER_VERSION}:{json.dumps(payload, sort_keys=True)}".encode()).hexdigest()
 
 
@@ -60,7 +64,9 @@ def sync_bank(bank: QuestionBank, questions: list[QuestionSpec], *, archive_miss
             "name": spec.name, "category": spec.category, "qtype": spec.qtype, "text_format": spec.text_format,
             "stem": spec.stem, "stem_html": render_text(spec.stem, spec.text_format),
             "general_feedback": spec.general_feedback,
-            "general_feedback_html": render_text(spec.general_feedback, spec.text_format),
+            "general_feedback_html": render_text(spec.general_feedback, spec.feedback_format or spec.text_format),
+            "feedback_format": spec.feedback_format, "idnumber": spec.idnumber,
+            "tags_json": json.dumps(spec.tags, ensure_ascii=False), "penalty": float(spec.penalty),
             "data_json": json.dumps(qtype.prepare(spec.data, spec.text_format), ensure_ascii=False),
             "mark": float(spec.mark) if qtype.scored else 0.0, "position": position,
             "source_sha256": digest, "archived_at": None,

@@ -89,8 +89,9 @@ class ChoiceType(QuestionType):
         options = []
         for option in data["options"]:
             options.append({**option, "id": option_id(option["text"]),
-                            "html": render_text(option["text"], fmt, inline=True),
-                            "feedback_html": render_text(option.get("feedback", ""), fmt)})
+                            "html": render_text(option["text"], option.get("format", fmt), inline=True),
+                            "feedback_html": render_text(option.get("feedback", ""),
+                                                         option.get("feedback_format", fmt))})
         return {"options": options}
 
     def layout(self, data: dict, rng, shuffle: bool) -> dict:
@@ -160,8 +161,10 @@ class TrueFalse(QuestionType):
     name = "truefalse"
 
     def prepare(self, data: dict, fmt: str) -> dict:
-        return {**data, "feedback_true_html": render_text(data.get("feedback_true", ""), fmt),
-                "feedback_false_html": render_text(data.get("feedback_false", ""), fmt)}
+        return {**data,
+                "feedback_true_html": render_text(data.get("feedback_true", ""), data.get("feedback_true_format", fmt)),
+                "feedback_false_html": render_text(data.get("feedback_false", ""),
+                                                   data.get("feedback_false_format", fmt))}
 
     def public(self, data: dict, layout: dict) -> dict:
         return {"options": [{"id": "true", "label": "true"}, {"id": "false", "label": "false"}]}
@@ -187,11 +190,38 @@ class TrueFalse(QuestionType):
         return ["true" if data["answer"] else "false"]
 
 
+def _answers_html(answers: list[dict], fmt: str) -> list[dict]:
+    return [{**a, "feedback_html": render_text(a.get("feedback", ""), a.get("feedback_format", fmt))} for a in answers]
+
+
+def _first_match(answers: list[dict], exact, wildcard) -> dict | None:
+    """Moodle's choice among matching answers: the best plain match; failing that, the first
+    answer with a wildcard ('*' alone is the catch-all), in the author's order."""
+    best = None
+    for answer in answers:
+        if not _is_wildcard(answer) and exact(answer) and (best is None or answer["fraction"] > best["fraction"]):
+            best = answer
+    if best is not None:
+        return best
+    return next((answer for answer in answers if _is_wildcard(answer) and wildcard(answer)), None)
+
+
+def _is_wildcard(answer: dict) -> bool:
+    value = answer.get("text", answer.get("value"))
+    return isinstance(value, str) and "*" in value
+
+
+def wildcard_match(pattern: str, response: str) -> bool:
+    """Moodle's short-answer comparison with '*' standing for any characters (case-insensitive)."""
+    regex = ".*".join(re.escape(part) for part in normalize_answer(pattern).split("*"))
+    return re.fullmatch(regex, normalize_answer(response), flags=re.DOTALL) is not None
+
+
 class ShortAnswer(QuestionType):
     name = "short"
 
     def prepare(self, data, fmt):
-        return {"answers": [{**a, "feedback_html": render_text(a.get("feedback", ""), fmt)} for a in data["answers"]]}
+        return {"answers": _answers_html(data["answers"], fmt)}
 
     def parse(self, data, layout, form, field):
         value = (form.get(field) or "").strip()
@@ -199,11 +229,8 @@ class ShortAnswer(QuestionType):
 
     def _match(self, data, response):
         given = normalize_answer(response or "")
-        best = None
-        for answer in data["answers"]:
-            if normalize_answer(answer["text"]) == given and (best is None or answer["fraction"] > best["fraction"]):
-                best = answer
-        return best
+        return _first_match(data["answers"], lambda a: normalize_answer(a["text"]) == given,
+                            lambda a: wildcard_match(a["text"], response or ""))
 
     def grade(self, data, response):
         match = self._match(data, response) if response else None
@@ -216,17 +243,21 @@ class ShortAnswer(QuestionType):
     def correct(self, data):
         import html
 
-        return [html.escape(a["text"]) for a in data["answers"] if a["fraction"] >= 1.0] or \
-            [html.escape(a["text"]) for a in data["answers"] if a["fraction"] > 0]
+        shown = [a for a in data["answers"] if a["text"] != "*"]
+        return [html.escape(a["text"]) for a in shown if a["fraction"] >= 1.0] or \
+            [html.escape(a["text"]) for a in shown if a["fraction"] > 0]
 
 
 class Numeric(QuestionType):
     name = "numeric"
 
     def prepare(self, data, fmt):
-        return {"answers": [{**a, "feedback_html": render_text(a.get("feedback", ""), fmt)} for a in data["answers"]],
-                "wrong_feedback": data.get("wrong_feedback", ""),
-                "wrong_feedback_html": render_text(data.get("wrong_feedback", ""), fmt)}
+        prepared = {"answers": _answers_html(data["answers"], fmt), "wrong_feedback": data.get("wrong_feedback", ""),
+                    "wrong_feedback_html": render_text(data.get("wrong_feedback", ""),
+                                                       data.get("wrong_feedback_format", fmt))}
+        if data.get("wrong_feedback_format"):
+            prepared["wrong_feedback_format"] = data["wrong_feedback_format"]
+        return prepared
 
     def parse(self, data, layout, form, field):
         raw = (form.get(field) or "").strip()
@@ -238,12 +269,8 @@ class Numeric(QuestionType):
         value = parse_number(response) if response else None
         if value is None:
             return None
-        best = None
-        for answer in data["answers"]:
-            if abs(value - answer["value"]) <= answer["tolerance"] + 1e-9 * max(1.0, abs(answer["value"])):
-                if best is None or answer["fraction"] > best["fraction"]:
-                    best = answer
-        return best
+        return _first_match(data["answers"], lambda a: abs(value - a["value"]) <= a["tolerance"] + 1e-9 * max(
+            1.0, abs(a["value"])), lambda a: True)
 
     def grade(self, data, response):
         match = self._match(data, response)
@@ -258,7 +285,9 @@ class Numeric(QuestionType):
         return [data["wrong_feedback_html"]] if data.get("wrong_feedback_html") else []
 
     def correct(self, data):
-        best = max(data["answers"], key=lambda a: a["fraction"])
+        best = max((a for a in data["answers"] if a["value"] != "*"), key=lambda a: a["fraction"], default=None)
+        if best is None:
+            return []
         if best["tolerance"]:
             return [f"{best['value'] - best['tolerance']:g} – {best['value'] + best['tolerance']:g}"]
         return [f"{best['value']:g}"]
@@ -268,8 +297,9 @@ class Matching(QuestionType):
     name = "matching"
 
     def prepare(self, data, fmt):
-        pairs = [{**p, "id": option_id("left:" + p["left"]), "html": render_text(p["left"], fmt, inline=True)}
-                 for p in data["pairs"]]
+        # A pair without a left side is a distractor: a choice that matches no item.
+        pairs = [{**p, "id": option_id("left:" + p["left"]), "html": render_text(p["left"], p.get("format", fmt), inline=True)}
+                 if p["left"] else {**p} for p in data["pairs"]]
         rights = []
         for p in pairs:
             if p["right"] not in rights:
@@ -278,7 +308,7 @@ class Matching(QuestionType):
         return {"pairs": pairs, "choices": choices}
 
     def layout(self, data, rng, shuffle):
-        items = [p["id"] for p in data["pairs"]]
+        items = [p["id"] for p in data["pairs"] if p["left"]]
         choices = [c["id"] for c in data["choices"]]
         rng.shuffle(choices)  # choices are always shuffled, or their order would give pairs away
         if shuffle:
@@ -286,7 +316,7 @@ class Matching(QuestionType):
         return {"items": items, "choices": choices}
 
     def public(self, data, layout):
-        pairs = {p["id"]: p for p in data["pairs"]}
+        pairs = {p["id"]: p for p in data["pairs"] if p["left"]}
         choices = {c["id"]: c for c in data["choices"]}
         return {"items": [{"id": i, "html": pairs[i]["html"]} for i in layout.get("items", pairs) if i in pairs],
                 "choices": [{"id": c, "text": choices[c]["text"]} for c in layout.get("choices", choices) if c in choices]}
@@ -294,7 +324,8 @@ class Matching(QuestionType):
     def parse(self, data, layout, form, field):
         choices = {c["id"] for c in data["choices"]}
         response = {}
-        for pair in data["pairs"]:
+        items = [p for p in data["pairs"] if p["left"]]
+        for pair in items:
             value = form.get(f"{field}-{pair['id']}")
             if not value:
                 continue
@@ -302,7 +333,7 @@ class Matching(QuestionType):
                 raise TamperError("choice of another question")
             response[pair["id"]] = value
         extra = [k for k in form.keys() if k.startswith(field + "-") and k[len(field) + 1:] not in
-                 {p["id"] for p in data["pairs"]}]
+                 {p["id"] for p in items}]
         if extra:
             raise TamperError("item of another question")
         return response or None
@@ -310,14 +341,14 @@ class Matching(QuestionType):
     def grade(self, data, response):
         if not response:
             return 0.0
-        right = {p["id"]: option_id("right:" + p["right"]) for p in data["pairs"]}
+        right = {p["id"]: option_id("right:" + p["right"]) for p in data["pairs"] if p["left"]}
         hits = sum(1 for item, choice in response.items() if right.get(item) == choice)
         return hits / len(right)
 
     def correct(self, data):
         import html
 
-        return [f"{p['html']} → {html.escape(p['right'])}" for p in data["pairs"]]
+        return [f"{p['html']} → {html.escape(p['right'])}" for p in data["pairs"] if p["left"]]
 
 
 class Essay(QuestionType):
@@ -344,3 +375,33 @@ QUESTION_TYPES: dict[str, QuestionType] = {
     t.name: t for t in (SingleChoice(), MultipleResponse(), TrueFalse(), ShortAnswer(), Numeric(),
                         Matching(), Essay(), Description())
 }
+
+
+def source_data(qtype: str, data: dict) -> dict:
+    """Stored data (QuestionType.prepare's) back in source form: ids and rendered HTML dropped."""
+    def keep(item: dict, derived: tuple[str, ...] = ("id", "html")) -> dict:
+        return {k: v for k, v in item.items() if k not in derived and not k.endswith("_html")}
+
+    if qtype in ("single", "multiple"):
+        return {"options": [keep(o) for o in data["options"]]}
+    if qtype == "short":
+        return {"answers": [keep(a) for a in data["answers"]]}
+    if qtype == "numeric":
+        return {"answers": [keep(a) for a in data["answers"]],
+                **{k: v for k, v in data.items() if k in ("wrong_feedback", "wrong_feedback_format")}}
+    if qtype == "truefalse":
+        return keep(data)
+    if qtype == "matching":
+        return {"pairs": [keep(p) for p in data["pairs"]]}
+    return {}
+
+
+def question_spec(question) -> "QuestionSpec":
+    """A stored Question back in source form, for export (GIFT, Moodle XML)."""
+    from lms.quizzes.spec import QuestionSpec
+
+    return QuestionSpec(key=question.key, qtype=question.qtype, stem=question.stem,
+                        data=source_data(question.qtype, question.data), text_format=question.text_format,
+                        general_feedback=question.general_feedback, mark=question.mark, category=question.category,
+                        name=question.name or question.key, idnumber=question.idnumber, tags=question.tags,
+                        penalty=question.penalty, feedback_format=question.feedback_format)

@@ -35,7 +35,8 @@ def test_quiz_file_errors_name_file_and_line(tmp_path):
     quiz.write_text(text)
     assert errors(course) == [
         "01-modul/kuis.yml:3: error: 'pass_mark' must be a number from 0 to 100",
-        "01-modul/kuis.yml:25: error: unknown option key 'colour' (known keys: correct, feedback, text, weight)",
+        "01-modul/kuis.yml:25: error: unknown option key 'colour' (known keys: correct, feedback, feedback_format, "
+        "format, text, weight)",
         "01-modul/kuis.yml:29: error: a true/false question needs 'answer: true' or 'answer: false'",
         "01-modul/kuis.yml:32: error: 'type' must be one of: single, multiple, truefalse, short, numeric, "
         "matching, essay, description",
