@@ -178,12 +178,12 @@ def can(user: User | AnonymousUserMixin, action: str, obj: Any = None) -> bool:
         return False
     if action == "view_attempt":  # an attempt and its result: the trainee's own, or staff who review it
         return obj is not None and (obj.user_id == user.id or can(user, "review_attempt", obj))
-    if action == "review_attempt":  # see an attempt with its key: staff of the trainee's cohort, the course's authors
+    if action == "review_attempt":  # an attempt with its key: staff of the trainee's cohort; an author's own try
         if obj is None:
             return False
-        course_id = _attempt_course(obj)
-        return (_trainee_allows(user, "view_results", obj.user_id, course_id)
-                or _course_allows(user, "author_course", db.session.get(Course, course_id)))
+        course = db.session.get(Course, _attempt_course(obj))
+        return (_trainee_allows(user, "view_results", obj.user_id, course.id)
+                or (obj.user_id == user.id and _course_allows(user, "author_course", course)))
     if action == "grade":  # no object: the grading queue (filtered); an Answer: grade it
         if obj is None:
             return role in (Role.FACILITATOR, Role.ADMIN)
