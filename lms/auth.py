@@ -184,9 +184,11 @@ def can(user: User | AnonymousUserMixin, action: str, obj: Any = None) -> bool:
         course = db.session.get(Course, _attempt_course(obj))
         return (_trainee_allows(user, "view_results", obj.user_id, course.id)
                 or (obj.user_id == user.id and _course_allows(user, "author_course", course)))
-    if action == "grade":  # no object: the grading queue (filtered); an Answer: grade it
+    if action == "grade":  # no object: the grading queue (filtered); a Cohort: its answers; an Answer: grade it
         if obj is None:
             return role in (Role.FACILITATOR, Role.ADMIN)
+        if isinstance(obj, Cohort):
+            return _cohort_allows(user, action, obj)
         from lms.quizzes.models import Attempt
 
         attempt = db.session.get(Attempt, obj.attempt_id)
