@@ -120,20 +120,39 @@ def courses_for(user: Any, action: str) -> Select:
     return select(Course).where(course_scope(user, action))
 
 
+def _settled(user: Any, action: str) -> bool | None:
+    """The answer when the account role alone decides (admins: yes; roles the action is not for:
+    no), so that pages ask the database only when a record can matter."""
+    role = _role(user)
+    if role is Role.ADMIN:
+        return True
+    roles = COURSE_ACTIONS[action][:1] if action in COURSE_ACTIONS else COHORT_ACTIONS[action]
+    return None if role in roles else False
+
+
 def _cohort_allows(user: Any, action: str, cohort: Cohort | None) -> bool:
     if cohort is None:
         return False
+    settled = _settled(user, action)
+    if settled is not None:
+        return settled
     return db.session.scalar(select(Cohort.id).where(Cohort.id == cohort.id, cohort_scope(user, action))) is not None
 
 
 def _course_allows(user: Any, action: str, course: Course | None) -> bool:
     if course is None:
         return False
+    settled = _settled(user, action)
+    if settled is not None:
+        return settled
     return db.session.scalar(courses_for(user, action).with_only_columns(Course.id)
                              .where(Course.id == course.id)) is not None
 
 
 def _trainee_allows(user: Any, action: str, trainee_id: int, course_id: int) -> bool:
+    settled = _settled(user, action)
+    if settled is not None:
+        return settled
     return bool(db.session.scalar(select(trainee_scope(user, action, trainee_id, course_id))))
 
 
@@ -179,7 +198,7 @@ def can(user: User | AnonymousUserMixin, action: str, obj: Any = None) -> bool:
     if action == "view_attempt":  # an attempt and its result: the trainee's own, or staff who review it
         return obj is not None and (obj.user_id == user.id or can(user, "review_attempt", obj))
     if action == "review_attempt":  # an attempt with its key: staff of the trainee's cohort; an author's own try
-        if obj is None:
+        if obj is None or (_settled(user, "view_results") is False and _settled(user, "author_course") is False):
             return False
         course = db.session.get(Course, _attempt_course(obj))
         return (_trainee_allows(user, "view_results", obj.user_id, course.id)
