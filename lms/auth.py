@@ -70,16 +70,24 @@ def _role(user: Any) -> Role | None:
 
 # --- the rules as SQL: one rule serves can() and the lists ---------------------------------------
 
+def _settled(user: Any, action: str) -> bool | None:
+    """The answer when the account role alone decides (admins: yes; roles the action is not for:
+    no), so that pages ask the database only when a record can matter."""
+    role = _role(user)
+    if role is Role.ADMIN:
+        return True
+    roles = COURSE_ACTIONS[action][:1] if action in COURSE_ACTIONS else COHORT_ACTIONS[action]
+    return None if role in roles else False
+
+
 def cohort_scope(user: Any, action: str) -> ColumnElement[bool]:
     """SQL condition on Cohort: the user may do the cohort-scoped action in this cohort.
 
     Admins: every cohort. Organizers and facilitators (as COHORT_ACTIONS allows): the cohorts
     they created or are assigned to. Everyone else: none."""
-    role = _role(user)
-    if role is Role.ADMIN:
-        return true()
-    if role is None or role not in COHORT_ACTIONS[action]:
-        return false()
+    settled = _settled(user, action)
+    if settled is not None:
+        return true() if settled else false()
     return or_(Cohort.created_by_id == user.id,
                exists().where(CohortStaff.cohort_id == Cohort.id, CohortStaff.user_id == user.id))
 
@@ -92,25 +100,20 @@ def cohorts_for(user: Any, action: str) -> Select:
 def trainee_scope(user: Any, action: str, trainee_id, course_id) -> ColumnElement[bool]:
     """SQL condition: the trainee (an id or a column) is enrolled in a cohort of the course (an id
     or a column) in which the user may do the action. Filters attempts and answers."""
-    role = _role(user)
-    if role is Role.ADMIN:
-        return true()
-    if role is None or role not in COHORT_ACTIONS[action]:
-        return false()
+    settled = _settled(user, action)
+    if settled is not None:
+        return true() if settled else false()
     return exists().where(Enrolment.user_id == trainee_id, Enrolment.cohort_id == Cohort.id,
                           Cohort.course_id == course_id, cohort_scope(user, action))
 
 
 def course_scope(user: Any, action: str) -> ColumnElement[bool]:
     """SQL condition on Course: the user may do the course-scoped action on this course."""
-    role = _role(user)
-    if role is Role.ADMIN:
-        return true()
-    account_role, course_roles = COURSE_ACTIONS[action]
-    if role is not account_role:
-        return false()
+    settled = _settled(user, action)
+    if settled is not None:
+        return true() if settled else false()
     return exists().where(CourseRole.course_id == Course.id, CourseRole.user_id == user.id,
-                          CourseRole.role.in_(course_roles))
+                          CourseRole.role.in_(COURSE_ACTIONS[action][1]))
 
 
 def courses_for(user: Any, action: str) -> Select:
@@ -118,16 +121,6 @@ def courses_for(user: Any, action: str) -> Select:
     if action == "view_results":
         return select(Course).where(exists().where(Cohort.course_id == Course.id, cohort_scope(user, action)))
     return select(Course).where(course_scope(user, action))
-
-
-def _settled(user: Any, action: str) -> bool | None:
-    """The answer when the account role alone decides (admins: yes; roles the action is not for:
-    no), so that pages ask the database only when a record can matter."""
-    role = _role(user)
-    if role is Role.ADMIN:
-        return True
-    roles = COURSE_ACTIONS[action][:1] if action in COURSE_ACTIONS else COHORT_ACTIONS[action]
-    return None if role in roles else False
 
 
 def _cohort_allows(user: Any, action: str, cohort: Cohort | None) -> bool:
