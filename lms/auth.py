@@ -1,4 +1,14 @@
-"""Who may do what: the one place that decides. Views call require(); templates call can()."""
+"""Who may do what: the one place that decides. Views call require(); templates call can().
+
+Access follows the object. Three kinds of grant exist, each stored explicitly:
+- enrolment: a trainee studies the course of her cohort and sees her own records;
+- cohort staff (CohortStaff, or the cohort's creator): the cohorts an organizer runs and a
+  facilitator is assigned to. Results, attempt reviews, grading and reports are scoped to them;
+- course roles (CourseRole): owners and authors edit a course (owners also grant course roles),
+  organizers of a course may create cohorts of it. Assigning staff to a cohort grants no course role.
+Admins may do everything. The query helpers below (cohorts_for, trainee_scope, courses_for) are
+the same rules as SQL, so lists filter by the rule that guards the detail pages.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +17,30 @@ from typing import Any, Callable
 
 from flask import abort, g, has_app_context
 from flask_login import AnonymousUserMixin, current_user
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, Select, exists, false, or_, select, true
 
 from lms.accounts.models import Role, User
-from lms.cohorts.models import Cohort, Enrolment
-from lms.content.models import Course
+from lms.cohorts.models import Cohort, CohortStaff, Enrolment
+from lms.content.models import Course, CourseRole
 from lms.extensions import db
+
+# Cohort-scoped actions: the account roles whose cohort assignment (or creation) grants them.
+COHORT_ACTIONS: dict[str, tuple[Role, ...]] = {
+    "manage_cohort": (Role.ORGANIZER,),  # settings, staff, participant import, reports, certificates
+    "view_results": (Role.ORGANIZER, Role.FACILITATOR),  # results, item analysis, gain, attempt reviews
+    "grade": (Role.FACILITATOR,),  # grade the answers of the cohort's trainees
+}
+
+# Course-scoped actions: the account role and the course roles that grant them.
+COURSE_ACTIONS: dict[str, tuple[Role, tuple[str, ...]]] = {
+    "author_course": (Role.FACILITATOR, ("owner", "author")),  # edit, publish, export, upload files
+    "grant_course_roles": (Role.FACILITATOR, ("owner",)),  # name owners, authors, organizers
+    "create_cohort": (Role.ORGANIZER, ("organizer",)),  # create (or move) a cohort of the course
+}
+
+# The course roles and the account role that may hold each.
+COURSE_ROLES: dict[str, Role] = {"owner": Role.FACILITATOR, "author": Role.FACILITATOR,
+                                 "organizer": Role.ORGANIZER}
 
 
 def enrolled_clause(user_id: int, course_id):
@@ -36,36 +64,114 @@ def note_enrolment(user: User, course: Course, enrolled: bool) -> None:
     g.setdefault("_enrolled", {})[(user.id, course.id)] = enrolled
 
 
+def _role(user: Any) -> Role | None:
+    return user.role_enum if getattr(user, "is_authenticated", False) else None
+
+
+# --- the rules as SQL: one rule serves can() and the lists ---------------------------------------
+
+def _settled(user: Any, action: str) -> bool | None:
+    """The answer when the account role alone decides (admins: yes; roles the action is not for:
+    no), so that pages ask the database only when a record can matter."""
+    role = _role(user)
+    if role is Role.ADMIN:
+        return True
+    roles = COURSE_ACTIONS[action][:1] if action in COURSE_ACTIONS else COHORT_ACTIONS[action]
+    return None if role in roles else False
+
+
+def cohort_scope(user: Any, action: str) -> ColumnElement[bool]:
+    """SQL condition on Cohort: the user may do the cohort-scoped action in this cohort.
+
+    Admins: every cohort. Organizers and facilitators (as COHORT_ACTIONS allows): the cohorts
+    they created or are assigned to. Everyone else: none."""
+    settled = _settled(user, action)
+    if settled is not None:
+        return true() if settled else false()
+    return or_(Cohort.created_by_id == user.id,
+               exists().where(CohortStaff.cohort_id == Cohort.id, CohortStaff.user_id == user.id))
+
+
+def cohorts_for(user: Any, action: str) -> Select:
+    """SELECT of the cohorts in which the user may do the action (e.g. "view_results")."""
+    return select(Cohort).where(cohort_scope(user, action))
+
+
+def trainee_scope(user: Any, action: str, trainee_id, course_id) -> ColumnElement[bool]:
+    """SQL condition: the trainee (an id or a column) is enrolled in a cohort of the course (an id
+    or a column) in which the user may do the action. Filters attempts and answers."""
+    settled = _settled(user, action)
+    if settled is not None:
+        return true() if settled else false()
+    return exists().where(Enrolment.user_id == trainee_id, Enrolment.cohort_id == Cohort.id,
+                          Cohort.course_id == course_id, cohort_scope(user, action))
+
+
+def course_scope(user: Any, action: str) -> ColumnElement[bool]:
+    """SQL condition on Course: the user may do the course-scoped action on this course."""
+    settled = _settled(user, action)
+    if settled is not None:
+        return true() if settled else false()
+    return exists().where(CourseRole.course_id == Course.id, CourseRole.user_id == user.id,
+                          CourseRole.role.in_(COURSE_ACTIONS[action][1]))
+
+
+def courses_for(user: Any, action: str) -> Select:
+    """SELECT of the courses on which the user may do the action (e.g. "author_course")."""
+    if action == "view_results":
+        return select(Course).where(exists().where(Cohort.course_id == Course.id, cohort_scope(user, action)))
+    return select(Course).where(course_scope(user, action))
+
+
+def _cohort_allows(user: Any, action: str, cohort: Cohort | None) -> bool:
+    if cohort is None:
+        return False
+    settled = _settled(user, action)
+    if settled is not None:
+        return settled
+    return db.session.scalar(select(Cohort.id).where(Cohort.id == cohort.id, cohort_scope(user, action))) is not None
+
+
+def _course_allows(user: Any, action: str, course: Course | None) -> bool:
+    if course is None:
+        return False
+    settled = _settled(user, action)
+    if settled is not None:
+        return settled
+    return db.session.scalar(courses_for(user, action).with_only_columns(Course.id)
+                             .where(Course.id == course.id)) is not None
+
+
+def _trainee_allows(user: Any, action: str, trainee_id: int, course_id: int) -> bool:
+    settled = _settled(user, action)
+    if settled is not None:
+        return settled
+    return bool(db.session.scalar(select(trainee_scope(user, action, trainee_id, course_id))))
+
+
+def _attempt_course(attempt: Any) -> int:
+    from lms.quizzes.models import Quiz
+
+    return db.session.scalar(select(Quiz.course_id).where(Quiz.id == attempt.quiz_id))
+
+
 def runs_cohort(user: User, cohort: Cohort) -> bool:
     """An admin, or an organizer who created the cohort or is assigned to it."""
-    from lms.cohorts.models import CohortStaff
-
-    if user.role_enum is Role.ADMIN:
-        return True
-    if user.role_enum is not Role.ORGANIZER:
-        return False
-    if cohort.created_by_id == user.id:
-        return True
-    return bool(db.session.scalar(select(exists().where(
-        CohortStaff.cohort_id == cohort.id, CohortStaff.user_id == user.id))))
+    return _cohort_allows(user, "manage_cohort", cohort)
 
 
 def authors_course(user: User, course: Course) -> bool:
-    """An admin, or a facilitator assigned to a cohort of the course."""
-    from lms.cohorts.models import CohortStaff
-
-    if user.role_enum is Role.ADMIN:
-        return True
-    if user.role_enum is not Role.FACILITATOR:
-        return False
-    return bool(db.session.scalar(select(exists().where(
-        CohortStaff.user_id == user.id, CohortStaff.role == "facilitator",
-        CohortStaff.cohort_id == Cohort.id, Cohort.course_id == course.id))))
+    """An admin, or a facilitator who owns or authors the course (a CourseRole)."""
+    return _course_allows(user, "author_course", course)
 
 
-def _has_role(user: Any, *roles: Role) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and user.role_enum in roles
+def may_hold_course_role(user: User, role: str) -> bool:
+    """Whether the account may be given the course role (owners and authors are facilitators,
+    a course's organizers are organizers)."""
+    return role in COURSE_ROLES and user.role_enum is COURSE_ROLES[role]
 
+
+# --- can / require -------------------------------------------------------------------------------
 
 def can(user: User | AnonymousUserMixin, action: str, obj: Any = None) -> bool:
     """Whether the user may perform the action on the object."""
@@ -74,23 +180,51 @@ def can(user: User | AnonymousUserMixin, action: str, obj: Any = None) -> bool:
     role = user.role_enum
     if action == "study":  # read a course's lessons and record progress
         return isinstance(obj, Course) and (user.is_staff or is_enrolled(user, obj))
-    if action == "view_course_as_staff":
+    if action == "view_course_as_staff":  # open any course and quiz without its prerequisites
         return user.is_staff
-    if action == "view_results":  # quiz results, item statistics, knowledge gain
-        return user.is_staff
-    if action == "grade":  # grade essays
-        return role in (Role.FACILITATOR, Role.ADMIN)
+    if action == "view_results":  # a cohort's results; a course's results page (filtered to my cohorts)
+        if isinstance(obj, Cohort):
+            return _cohort_allows(user, action, obj)
+        if isinstance(obj, Course):
+            return _course_allows(user, action, obj)
+        return False
+    if action == "view_attempt":  # an attempt and its result: the trainee's own, or staff who review it
+        return obj is not None and (obj.user_id == user.id or can(user, "review_attempt", obj))
+    if action == "review_attempt":  # an attempt with its key: staff of the trainee's cohort; an author's own try
+        if obj is None or (_settled(user, "view_results") is False and _settled(user, "author_course") is False):
+            return False
+        course = db.session.get(Course, _attempt_course(obj))
+        return (_trainee_allows(user, "view_results", obj.user_id, course.id)
+                or (obj.user_id == user.id and _course_allows(user, "author_course", course)))
+    if action == "grade":  # no object: the grading queue (filtered); a Cohort: its answers; an Answer: grade it
+        if obj is None:
+            return role in (Role.FACILITATOR, Role.ADMIN)
+        if isinstance(obj, Cohort):
+            return _cohort_allows(user, action, obj)
+        from lms.quizzes.models import Attempt
+
+        attempt = db.session.get(Attempt, obj.attempt_id)
+        return attempt is not None and _trainee_allows(user, action, attempt.user_id, _attempt_course(attempt))
     if action == "manage_cohort":  # edit, import participants, reports, certificates of one cohort
-        return isinstance(obj, Cohort) and runs_cohort(user, obj)
+        return isinstance(obj, Cohort) and _cohort_allows(user, action, obj)
+    if action == "manage_import":  # an uploaded participant sheet: its uploader (or an admin), in a cohort run
+        return (obj is not None and (obj.created_by_id == user.id or role is Role.ADMIN)
+                and _cohort_allows(user, "manage_cohort", db.session.get(Cohort, obj.cohort_id)))
     if action == "manage_certificates":  # a certificate, through its cohort
-        return obj is not None and runs_cohort(user, db.session.get(Cohort, obj.cohort_id))
+        return obj is not None and _cohort_allows(user, "manage_cohort", db.session.get(Cohort, obj.cohort_id))
     if action == "download_certificate":
         return obj is not None and (obj.user_id == user.id or can(user, "manage_certificates", obj))
     if action == "author":  # open the course editor (which lists the courses one may edit)
         return role in (Role.FACILITATOR, Role.ADMIN)
-    if action == "author_course":  # edit, publish, export or upload a course's files
-        return isinstance(obj, Course) and authors_course(user, obj)
-    if action == "manage_cohorts":
+    if action in COURSE_ACTIONS:  # author_course, grant_course_roles, create_cohort
+        return isinstance(obj, Course) and _course_allows(user, action, obj)
+    if action == "use_upload":  # an uploaded course zip: its uploader's; a new course only for admins
+        if obj is None or obj.created_by_id != user.id:
+            return False
+        if obj.course_id is None:
+            return role is Role.ADMIN
+        return _course_allows(user, "author_course", db.session.get(Course, obj.course_id))
+    if action == "manage_cohorts":  # the cohort list and the new-cohort form
         return role in (Role.ORGANIZER, Role.ADMIN)
     if action == "admin":
         return role is Role.ADMIN
@@ -113,7 +247,7 @@ def role_required(*roles: Role) -> Callable:
                 from lms.extensions import login_manager
 
                 return login_manager.unauthorized()
-            if not _has_role(current_user, *roles):
+            if _role(current_user) not in roles:
                 abort(403)
             return view(*args, **kwargs)
 

@@ -49,9 +49,14 @@ def seed_command() -> None:
                                signatory_name="Nama Pejabat Demo, S.Sos., M.Si.",
                                signatory_title="Kepala Dinas Perpustakaan dan Kearsipan Provinsi Kalimantan Selatan")
         enrol(users[Role.TRAINEE], cohort)
-        # The demo organizer runs the cohort; the demo facilitator may edit its course.
+        # The demo organizer and facilitator run the cohort; the facilitator owns (edits) its course
+        # and the organizer may create more cohorts of it.
         db.session.add_all([CohortStaff(cohort_id=cohort.id, user_id=users[role].id, role=role.value)
                             for role in (Role.ORGANIZER, Role.FACILITATOR)])
+        from lms.content.roles import grant_course_role
+
+        grant_course_role(course, users[Role.FACILITATOR], "owner", None)
+        grant_course_role(course, users[Role.ORGANIZER], "organizer", None)
         click.echo(f"Demo cohort '{cohort.name}', enrolment key {cohort.enrolment_key}")
         seeded = seed_test_results(course, cohort)
         if seeded:

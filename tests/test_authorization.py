@@ -2,13 +2,28 @@
 
 A new route fails test_every_route_is_listed until it is added to ROUTES with the answer
 each visitor should get, so no page is left unguarded by omission.
+
+The visitors (set up in the `people` fixture):
+- trainee: in cohort A (course mini-a) and in a cohort of mini-q, with attempts there;
+  other_trainee: in cohort B (course mini-b) only;
+- facilitator: assigned to cohort A and to the mini-q cohorts of the trainee and of the essay
+  writer, with no course role (so: results and grading there, no editing);
+- organizer: runs cohorts A and B and those mini-q cohorts;
+- author: a facilitator who owns mini-a and authors mini-q (course roles), in no cohort;
+- other_organizer / other_facilitator: staff of another cohort: assigned only to a different
+  cohort of mini-a and of mini-q, and to cohort B (another course); the organizer may also
+  create cohorts of mini-a and mini-q (a course role, which opens no cohort's records);
+- idle_organizer / idle_facilitator: staff who run nothing.
 """
 
 from __future__ import annotations
 
 import pytest
 
-VISITORS = ["anonymous", "trainee", "other_trainee", "facilitator", "organizer", "admin"]
+VISITORS = ["anonymous", "trainee", "other_trainee", "facilitator", "organizer", "admin", "author",
+            "other_organizer", "other_facilitator", "idle_organizer", "idle_facilitator"]
+ORGANIZERS = ("organizer", "other_organizer", "idle_organizer")
+FACILITATORS = ("facilitator", "author", "other_facilitator", "idle_facilitator")
 LOGIN = "login"  # redirected to the login page
 
 # endpoint -> (method, url, {visitor: expected status or LOGIN})
@@ -26,6 +41,11 @@ def signed_in(status, anonymous=LOGIN, **overrides):
     return result
 
 
+def only(status, *visitors, anonymous=LOGIN, others=403, **overrides):
+    """`status` for the named visitors, `others` for everyone else signed in."""
+    return signed_in(others, anonymous=anonymous, **{v: status for v in visitors}, **overrides)
+
+
 ROUTES = {
     "static": ("GET", "/static/css/app.css", everyone(200)),
     "core.index": ("GET", "/", signed_in(302, anonymous=200)),
@@ -37,32 +57,33 @@ ROUTES = {
     "accounts.set_language": ("POST", "/language", everyone(302)),
     "learning.dashboard": ("GET", "/dashboard", signed_in(200)),
     "learning.join": ("POST", "/join", signed_in(400)),  # an empty key is a form error
+    # Lessons: a course's content (not anyone's records) is open to every member of staff.
     "learning.course": ("GET", "/courses/mini-a", signed_in(200, other_trainee=403)),
     "learning.resume": ("GET", "/courses/mini-a/continue", signed_in(302, other_trainee=403)),
     "learning.lesson": ("GET", A_LESSON, signed_in(200, other_trainee=403)),
     "learning.complete": ("POST", A_LESSON + "/complete", signed_in(302, other_trainee=403)),
     "content.asset": ("GET", "/courses/mini-a/assets/01-dasar/images/diagram.svg",
                       signed_in(200, other_trainee=403)),
-    "cohorts.index": ("GET", "/organizer/cohorts",
-                      signed_in(403, organizer=200, admin=200)),
-    "cohorts.new": ("GET", "/organizer/cohorts/new", signed_in(403, organizer=200, admin=200)),
-    "cohorts.detail": ("GET", "/organizer/cohorts/{cohort_a}", signed_in(403, organizer=200, admin=200)),
-    "cohorts.add_staff": ("POST", "/organizer/cohorts/{cohort_a}/staff", signed_in(403, organizer=302, admin=302)),
+    # Cohort lists are each organizer's own (filtered); a cohort's pages are its runners'.
+    "cohorts.index": ("GET", "/organizer/cohorts", only(200, "admin", *ORGANIZERS)),
+    "cohorts.new": ("GET", "/organizer/cohorts/new", only(200, "admin", *ORGANIZERS)),
+    "cohorts.detail": ("GET", "/organizer/cohorts/{cohort_a}", only(200, "organizer", "admin")),
+    "cohorts.add_staff": ("POST", "/organizer/cohorts/{cohort_a}/staff", only(302, "organizer", "admin")),
     # The organizer removes the record first, so the admin then finds nothing to remove.
     "cohorts.remove_staff": ("POST", "/organizer/cohorts/{cohort_a}/staff/{staff_id}/remove",
-                             signed_in(403, organizer=302, admin=404)),
-    "cohorts.import_participants": ("GET", "/organizer/cohorts/{cohort_a}/import",
-                                    signed_in(403, organizer=200, admin=200)),
+                             only(302, "organizer", admin=404)),
+    "cohorts.import_participants": ("GET", "/organizer/cohorts/{cohort_a}/import", only(200, "organizer", "admin")),
     # An import batch is its uploader's (the organizer's); admins may see it too.
-    "cohorts.import_preview": ("GET", "/organizer/imports/{batch_id}", signed_in(403, organizer=200, admin=200)),
-    "cohorts.import_commit": ("POST", "/organizer/imports/{batch_id}/commit",
-                              signed_in(403, organizer=302, admin=302)),
-    "cohorts.import_links": ("GET", "/organizer/imports/{batch_id}/links.csv",
-                             signed_in(403, organizer=200, admin=200)),
-    "cohorts.report": ("GET", "/organizer/cohorts/{cohort_a}/report", signed_in(403, organizer=200, admin=200)),
-    "cohorts.course_report": ("GET", "/organizer/courses/mini-a/report", signed_in(403, organizer=200, admin=200)),
-    "cohorts.remind": ("POST", "/organizer/cohorts/{cohort_a}/remind", signed_in(403, organizer=302, admin=302)),
-    # The JSON API takes bearer tokens only: a browser session gets 401.
+    "cohorts.import_preview": ("GET", "/organizer/imports/{batch_id}", only(200, "organizer", "admin")),
+    "cohorts.import_commit": ("POST", "/organizer/imports/{batch_id}/commit", only(302, "organizer", "admin")),
+    "cohorts.import_links": ("GET", "/organizer/imports/{batch_id}/links.csv", only(200, "organizer", "admin")),
+    "cohorts.report": ("GET", "/organizer/cohorts/{cohort_a}/report", only(200, "organizer", "admin")),
+    # A course's report covers the cohorts of it that I run (test_access checks whose rows show):
+    # none, for staff who run nothing.
+    "cohorts.course_report": ("GET", "/organizer/courses/mini-a/report",
+                              only(200, "organizer", "admin", "other_organizer", idle_organizer=404)),
+    "cohorts.remind": ("POST", "/organizer/cohorts/{cohort_a}/remind", only(302, "organizer", "admin")),
+    # The JSON API takes bearer tokens only: a browser session gets 401 (test_access covers tokens).
     "api.cohorts": ("GET", "/api/v1/cohorts", everyone(401)),
     "api.completion": ("GET", "/api/v1/cohorts/mini-a-c1/completion", everyone(401)),
     "api.participants": ("GET", "/api/v1/cohorts/mini-a-c1/participants", everyone(401)),
@@ -76,68 +97,81 @@ ROUTES = {
     "quizzes.save": ("POST", "/attempts/{open_attempt}/save", signed_in(404, trainee=302)),
     "quizzes.confirm": ("GET", "/attempts/{open_attempt}/submit", signed_in(404, trainee=200)),
     "quizzes.submit": ("POST", "/attempts/{open_attempt}/submit", signed_in(404, trainee=302)),
-    # Results: the trainee and staff who review them.
-    "quizzes.result": ("GET", "/attempts/{done_attempt}/result", signed_in(200, other_trainee=404)),
-    # Results and grading: staff only; essays are graded by facilitators and admins.
-    "quizzes.course_results": ("GET", "/courses/mini-q/results", signed_in(200, trainee=403, other_trainee=403)),
-    "quizzes.quiz_results": ("GET", "/courses/mini-q/quizzes/kuis-modul/results",
-                             signed_in(200, trainee=403, other_trainee=403)),
-    "quizzes.grading": ("GET", "/grading", signed_in(403, facilitator=200, admin=200)),
-    "quizzes.grade_answer": ("POST", "/answers/{essay_answer}/grade",
-                             signed_in(403, facilitator=302, admin=302)),
-    # Certificates: verification and Open Badges are public; the PDF is the holder's (and
-    # organizers'); managing them is for organizers and admins.
+    # A submitted attempt: the trainee, and the staff of her cohort (not staff of another cohort
+    # of the course, nor the course's author).
+    "quizzes.result": ("GET", "/attempts/{done_attempt}/result",
+                       only(200, "trainee", "facilitator", "organizer", "admin", others=404)),
+    # Results of the trainee's cohort: its staff. Staff of another cohort of the course get 404
+    # for this cohort (their own cohorts are listed); staff of no cohort of the course get 403.
+    "quizzes.course_results": ("GET", "/courses/mini-q/results?cohort={quiz_cohort}",
+                               only(200, "facilitator", "organizer", "admin",
+                                    other_organizer=404, other_facilitator=404)),
+    "quizzes.quiz_results": ("GET", "/courses/mini-q/quizzes/kuis-modul/results?cohort={quiz_cohort}",
+                             only(200, "facilitator", "organizer", "admin",
+                                  other_organizer=404, other_facilitator=404)),
+    # The grading queue: facilitators' (each sees the answers of their own cohorts' trainees).
+    "quizzes.grading": ("GET", "/grading", only(200, "admin", *FACILITATORS)),
+    # Grading an answer: the facilitators of the writer's cohort, and admins (test_access checks
+    # that a refused grade changes nothing).
+    "quizzes.grade_answer": ("POST", "/answers/{essay_answer}/grade", only(302, "facilitator", "admin")),
+    # Certificates: verification and Open Badges are public; the PDF is the holder's (and her
+    # cohort's organizers'); managing them is for the cohort's organizers and admins.
     "certificates.verify_form": ("GET", "/verify", everyone(200)),
     "certificates.verify": ("GET", "/verify/{cert_code}", everyone(200)),
     "certificates.badge_issuer": ("GET", "/badges/issuer", everyone(200)),
     "certificates.badge_class": ("GET", "/badges/classes/mini-a", everyone(200)),
     "certificates.badge_assertion": ("GET", "/badges/assertions/{cert_code}", everyone(200)),
-    "certificates.download": ("GET", "/certificates/{cert_code}.pdf",
-                              signed_in(403, trainee=200, organizer=200, admin=200)),
+    "certificates.download": ("GET", "/certificates/{cert_code}.pdf", only(200, "trainee", "organizer", "admin")),
     "certificates.cohort_certificates": ("GET", "/organizer/cohorts/{cohort_a}/certificates",
-                                         signed_in(403, organizer=200, admin=200)),
+                                         only(200, "organizer", "admin")),
     "certificates.issue_cohort": ("POST", "/organizer/cohorts/{cohort_a}/certificates/issue",
-                                  signed_in(403, organizer=302, admin=302)),
+                                  only(302, "organizer", "admin")),
     "certificates.start_zip": ("POST", "/organizer/cohorts/{cohort_a}/certificates/zip",
-                               signed_in(403, organizer=302, admin=302)),
-    "certificates.revoke": ("POST", "/organizer/certificates/{cert_id}/revoke", signed_in(403, organizer=302, admin=302)),
-    "certificates.reissue": ("POST", "/organizer/certificates/{cert_id}/reissue",
-                             signed_in(403, organizer=302, admin=302)),
-    "certificates.job": ("GET", "/organizer/jobs/{job_id}", signed_in(403, organizer=200, admin=200)),
-    "certificates.job_download": ("GET", "/organizer/jobs/{job_id}/download",
-                                  signed_in(403, organizer=200, admin=200)),
-    # The course editor: facilitators assigned to a cohort of the course, and admins (the
-    # facilitator here is assigned to none).
-    "authoring.index": ("GET", "/author/", signed_in(403, facilitator=200, admin=200)),
-    "authoring.course": ("GET", "/author/courses/mini-a", signed_in(403, admin=200)),
-    "authoring.edit": ("GET", "/author/courses/mini-a/files/01-dasar/01-pengantar.md/edit", signed_in(403, admin=200)),
+                               only(302, "organizer", "admin")),
+    "certificates.revoke": ("POST", "/organizer/certificates/{cert_id}/revoke", only(302, "organizer", "admin")),
+    "certificates.reissue": ("POST", "/organizer/certificates/{cert_id}/reissue", only(302, "organizer", "admin")),
+    "certificates.job": ("GET", "/organizer/jobs/{job_id}", only(200, "organizer", "admin")),
+    "certificates.job_download": ("GET", "/organizer/jobs/{job_id}/download", only(200, "organizer", "admin")),
+    # The course editor: the course's owners and authors (course roles), and admins. Being
+    # assigned to a cohort of the course (the facilitator) gives no right to edit it.
+    "authoring.index": ("GET", "/author/", only(200, "admin", *FACILITATORS)),
+    "authoring.course": ("GET", "/author/courses/mini-a", only(200, "admin", "author")),
+    "authoring.edit": ("GET", "/author/courses/mini-a/files/01-dasar/01-pengantar.md/edit",
+                       only(200, "admin", "author")),
     "authoring.discard": ("POST", "/author/courses/mini-a/files/01-dasar/01-pengantar.md/discard",
-                          signed_in(403, admin=302)),
-    "authoring.raw": ("GET", "/author/courses/mini-a/raw/01-dasar/images/diagram.svg", signed_in(403, admin=200)),
+                          only(302, "admin", "author")),
+    "authoring.raw": ("GET", "/author/courses/mini-a/raw/01-dasar/images/diagram.svg", only(200, "admin", "author")),
     "authoring.history": ("GET", "/author/courses/mini-a/files/01-dasar/01-pengantar.md/history",
-                          signed_in(403, admin=200)),
-    "authoring.version": ("GET", "/author/courses/mini-a/versions/{version_id}", signed_in(403, admin=200)),
-    "authoring.restore": ("POST", "/author/courses/mini-a/versions/{version_id}/restore", signed_in(403, admin=302)),
-    "authoring.publish": ("POST", "/author/courses/mini-a/publish", signed_in(403, admin=302)),
-    "authoring.upload_image": ("POST", "/author/courses/mini-a/images", signed_in(403, admin=302)),
-    "authoring.export": ("GET", "/author/courses/mini-a/export.zip", signed_in(403, admin=200)),
-    "authoring.change_structure": ("POST", "/author/courses/mini-a/structure", signed_in(403, admin=302)),
-    # No question of mini-a has retired versions: the admin finds nothing to regrade.
-    "authoring.regrade": ("GET", "/author/courses/mini-a/regrade/999999", signed_in(403, admin=404)),
-    "authoring.upload_gift": ("POST", "/author/courses/mini-a/gift", signed_in(403, admin=302)),
-    "authoring.upload_new": ("POST", "/author/upload", signed_in(403, admin=302)),
-    "authoring.upload": ("POST", "/author/courses/mini-a/upload", signed_in(403, admin=302)),
-    # Questions of mini-q's module quiz in the form editor (the facilitator is assigned to no cohort of mini-q).
+                          only(200, "admin", "author")),
+    "authoring.version": ("GET", "/author/courses/mini-a/versions/{version_id}", only(200, "admin", "author")),
+    "authoring.restore": ("POST", "/author/courses/mini-a/versions/{version_id}/restore",
+                          only(302, "admin", "author")),
+    "authoring.publish": ("POST", "/author/courses/mini-a/publish", only(302, "admin", "author")),
+    "authoring.upload_image": ("POST", "/author/courses/mini-a/images", only(302, "admin", "author")),
+    "authoring.export": ("GET", "/author/courses/mini-a/export.zip", only(200, "admin", "author")),
+    "authoring.change_structure": ("POST", "/author/courses/mini-a/structure", only(302, "admin", "author")),
+    # No question of mini-a has retired versions: its editors find nothing to regrade.
+    "authoring.regrade": ("GET", "/author/courses/mini-a/regrade/999999", only(404, "admin", "author")),
+    "authoring.upload_gift": ("POST", "/author/courses/mini-a/gift", only(302, "admin", "author")),
+    "authoring.upload_new": ("POST", "/author/upload", only(302, "admin")),  # a new course: admins only
+    "authoring.upload": ("POST", "/author/courses/mini-a/upload", only(302, "admin", "author")),
+    # Questions of mini-q's module quiz in the form editor (the author authors mini-q).
     "authoring.question": ("GET", "/author/courses/mini-q/files/01-modul/kuis.yml/questions/pilih-satu",
-                           signed_in(403, admin=200)),
+                           only(200, "admin", "author")),
     "authoring.question_new": ("GET", "/author/courses/mini-q/files/01-modul/kuis.yml/questions/new?type=short",
-                               signed_in(403, admin=200)),
+                               only(200, "admin", "author")),
     "authoring.question_order": ("POST", "/author/courses/mini-q/files/01-modul/kuis.yml/questions/isian/down",
-                                 signed_in(403, admin=302)),
-    "authoring.file_settings": ("GET", "/author/courses/mini-a/files/course.yml/settings", signed_in(403, admin=200)),
+                                 only(302, "admin", "author")),
+    "authoring.file_settings": ("GET", "/author/courses/mini-a/files/course.yml/settings",
+                                only(200, "admin", "author")),
     # An uploaded zip is its uploader's (the admin's here): nobody else learns it exists.
     "authoring.upload_preview": ("GET", "/author/uploads/{upload_id}", signed_in(404, admin=200)),
     "authoring.upload_apply": ("POST", "/author/uploads/{upload_id}/apply", signed_in(404, admin=302)),
+    # Who owns, authors and organizes mini-a: its owner (the author) and admins grant these roles.
+    "authoring.people": ("GET", "/author/courses/mini-a/people", only(200, "admin", "author")),
+    # The admin removes the other organizer's course role first; the owner then finds nothing.
+    "authoring.remove_person": ("POST", "/author/courses/mini-a/people/{course_role_id}/remove",
+                                only(302, "admin", author=404)),
 }
 
 
@@ -150,7 +184,8 @@ def attempts(app, world, make_cohort, enrol_user, make_user):
     from lms.quizzes.attempts import start_attempt, submit_attempt
     from lms.quizzes.models import Quiz
 
-    enrol_user(world["trainee"], make_cohort("mini-q", key="KUISMATRIX"))
+    quiz_cohort = make_cohort("mini-q", key="KUISMATRIX")
+    enrol_user(world["trainee"], quiz_cohort)
     with app.app_context():
         quizzes = {q.slug: q for q in db.session.scalars(select(Quiz))}
         open_attempt = start_attempt(world["trainee"], quizzes["kuis-modul"])
@@ -163,7 +198,8 @@ def attempts(app, world, make_cohort, enrol_user, make_user):
 
         essay = db.session.scalar(select(Question).where(Question.key == "uraian"))
         writer = make_user(email="penulis@example.test")
-        enrol_user(writer, make_cohort("mini-q", key="KUISESAI"))
+        essay_cohort = make_cohort("mini-q", key="KUISESAI")
+        enrol_user(writer, essay_cohort)
         essay_attempt = start_attempt(writer, quizzes["kuis-modul"])
         db.session.add(Answer(attempt_id=essay_attempt.id, question_id=essay.id, response_json='"Rencana saya"'))
         db.session.commit()
@@ -198,7 +234,44 @@ def attempts(app, world, make_cohort, enrol_user, make_user):
         db.session.commit()
         return {"staff_id": staff.id, "batch_id": batch.id, "token": token,"open_attempt": open_attempt.id, "done_attempt": done.id, "essay_answer": answer_id,
                 "cert_code": certificate.code, "cert_id": certificate.id, "cohort_a": world["cohort_a"].id,
-                "job_id": job.id, "version_id": version_id, "upload_id": upload.id}
+                "job_id": job.id, "version_id": version_id, "upload_id": upload.id,
+                "quiz_cohort": quiz_cohort.id, "essay_cohort": essay_cohort.id}
+
+
+def make_visitors(app, world, ids, make_cohort, make_user) -> dict:
+    """Every visitor of the matrix (see the module docstring), with their cohorts and course roles."""
+    from sqlalchemy import select
+
+    from lms.cohorts.models import CohortStaff
+    from lms.content.models import Course, CourseRole
+    from lms.extensions import db
+
+    people = {visitor: world[visitor] for visitor in ("trainee", "other_trainee", "facilitator", "organizer", "admin")}
+    people["author"] = make_user("facilitator", email="pemilik@example.test")
+    for visitor in ("other_organizer", "other_facilitator", "idle_organizer", "idle_facilitator"):
+        people[visitor] = make_user(visitor.split("_")[1], email=f"{visitor.replace('_', '-')}@example.test")
+    other_a, other_q = make_cohort("mini-a", key="LAINA"), make_cohort("mini-q", key="LAINQ")
+    with app.app_context():
+        course = {c.slug: c for c in db.session.scalars(select(Course))}
+        staff = [(people["facilitator"], c) for c in (world["cohort_a"].id, ids["quiz_cohort"], ids["essay_cohort"])]
+        staff += [(people["organizer"], c) for c in (ids["quiz_cohort"], ids["essay_cohort"])]
+        staff += [(people[v], c) for v in ("other_organizer", "other_facilitator")
+                  for c in (other_a.id, other_q.id, world["cohort_b"].id)]
+        db.session.add_all([CohortStaff(cohort_id=c, user_id=u.id, role=u.role) for u, c in staff])
+        db.session.add_all([
+            CourseRole(course_id=course["mini-a"].id, user_id=people["author"].id, role="owner"),
+            CourseRole(course_id=course["mini-q"].id, user_id=people["author"].id, role="author"),
+            CourseRole(course_id=course["mini-q"].id, user_id=people["other_organizer"].id, role="organizer")])
+        role = CourseRole(course_id=course["mini-a"].id, user_id=people["other_organizer"].id, role="organizer")
+        db.session.add(role)
+        db.session.commit()
+        ids["course_role_id"] = role.id
+    return people
+
+
+@pytest.fixture
+def visitors(app, world, attempts, make_cohort, make_user) -> dict:
+    return make_visitors(app, world, attempts, make_cohort, make_user)
 
 
 def test_every_route_is_listed(app):
@@ -208,7 +281,7 @@ def test_every_route_is_listed(app):
 
 
 @pytest.mark.parametrize("endpoint", sorted(ROUTES))
-def test_route_answers_each_visitor_as_expected(app, world, attempts, endpoint):
+def test_route_answers_each_visitor_as_expected(app, visitors, attempts, endpoint):
     method, url, expected = ROUTES[endpoint]
     url = url.format(**attempts)
     assert set(expected) == set(VISITORS)
@@ -216,7 +289,7 @@ def test_route_answers_each_visitor_as_expected(app, world, attempts, endpoint):
     for visitor in VISITORS:
         client = app.test_client()
         if visitor != "anonymous":
-            login = client.post("/login", data={"email": world[visitor].email, "password": "correct-horse-42"})
+            login = client.post("/login", data={"email": visitors[visitor].email, "password": "correct-horse-42"})
             assert login.status_code == 302, visitor
         response = client.open(url, method=method)
         want = expected[visitor]

@@ -11,7 +11,7 @@ from flask import Blueprint, g, jsonify, request
 from sqlalchemy import select
 
 from lms.accounts.models import ApiToken, User
-from lms.auth import runs_cohort
+from lms.auth import can, cohorts_for
 from lms.cohorts.models import Cohort
 from lms.extensions import csrf, db, limiter
 from lms.reports.queries import cohort_report
@@ -58,7 +58,7 @@ def token_required(view: Callable) -> Callable:
 
 def _cohort(slug: str):
     cohort = db.session.scalar(select(Cohort).where(Cohort.slug == slug))
-    if cohort is None or not runs_cohort(g.api_user, cohort):
+    if cohort is None or not can(g.api_user, "manage_cohort", cohort):
         return None  # 404 either way: no hint that another organizer's cohort exists
     return cohort
 
@@ -68,7 +68,7 @@ def _cohort(slug: str):
 @token_required
 def cohorts():
     """The cohorts the token's owner runs."""
-    rows = [c for c in db.session.scalars(select(Cohort).order_by(Cohort.id)) if runs_cohort(g.api_user, c)]
+    rows = db.session.scalars(cohorts_for(g.api_user, "manage_cohort").order_by(Cohort.id))
     return jsonify(cohorts=[{"slug": c.slug, "name": c.name, "course": c.course.slug,
                              "starts_on": c.starts_on.isoformat() if c.starts_on else None,
                              "ends_on": c.ends_on.isoformat() if c.ends_on else None, "is_open": c.is_open}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import (BooleanField, FieldList, FloatField, Form, FormField, HiddenField, IntegerField, RadioField,
+from wtforms import (BooleanField, EmailField, FieldList, FloatField, Form, FormField, HiddenField, IntegerField, RadioField,
                      SelectField, StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
@@ -173,3 +173,10 @@ class QuizSettingsForm(_SettingsForm):
     show_answers = RadioField(_l("Show the correct answers"), choices=[
         SelectChoice("after_attempt", _l("After each attempt")), SelectChoice("after_pass", _l("After passing")),
         SelectChoice("never", _l("Never"))])
+
+
+class CourseRoleForm(FlaskForm):
+    """Give someone a role on the course, by email."""
+
+    email = EmailField(_l("Email of a facilitator or organizer"), validators=[DataRequired(), Length(max=254)])
+    role = SelectField(_l("Role"), choices=[], validators=[DataRequired()])

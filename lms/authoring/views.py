@@ -15,11 +15,12 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from lms.auth import can, require
+from lms.auth import can, courses_for, require
 from lms.authoring import publish as authoring
 from lms.authoring import questions, settings, structure
-from lms.authoring.forms import (CourseSettingsForm, FileForm, GiftForm, ImageForm, LessonForm, ModuleSettingsForm,
-                                 PublishForm, QuestionForm, QuizSettingsForm, StructureForm, ZipForm)
+from lms.authoring.forms import (CourseRoleForm, CourseSettingsForm, FileForm, GiftForm, ImageForm, LessonForm,
+                                 ModuleSettingsForm, PublishForm, QuestionForm, QuizSettingsForm, StructureForm,
+                                 ZipForm)
 from lms.authoring.lessons import LessonFields, read_lesson, write_lesson
 from lms.authoring.models import CourseFileVersion, CourseUpload
 from lms.authoring.tree import TreeError, clean_path, diff_trees, drafts, published_tree, read_zip, working_tree, zip_trees
@@ -48,7 +49,7 @@ def _path(path: str) -> str:
 def index() -> str:
     """The courses I may edit."""
     require(current_user, "author")
-    courses = [c for c in db.session.scalars(select(Course).order_by(Course.title)) if can(current_user, "author_course", c)]
+    courses = list(db.session.scalars(courses_for(current_user, "author_course").order_by(Course.title)))
     return render_template("authoring/index.html", courses=courses, zip_form=ZipForm())
 
 
@@ -426,12 +427,9 @@ def upload_new() -> Response:
 def _upload(upload_id: int) -> tuple[CourseUpload, Course | None]:
     """My upload, and the course it updates (None: a new course, which only admins create)."""
     item = db.session.get(CourseUpload, upload_id)
-    if item is None or item.created_by_id != current_user.id:
-        abort(404)
-    if item.course_id is None:
-        require(current_user, "admin")
-        return item, None
-    return item, _course(db.session.get(Course, item.course_id).slug)
+    if item is None or not can(current_user, "use_upload", item):
+        abort(404)  # someone else's upload: no hint that it exists
+    return item, db.session.get(Course, item.course_id) if item.course_id is not None else None
 
 
 def _upload_result(item: CourseUpload, course: Course | None, *, dry_run: bool, confirm: bool = False):
@@ -768,3 +766,56 @@ def file_settings(slug: str, path: str) -> Response | str:
     return render_template("authoring/settings.html", course=course, path=path, form=form, kind=kind,
                            problems=problems, theirs=theirs, labels={f.name: getattr(form, f.name).label.text
                                                                      for f in fields}), status
+
+
+# --- who owns, authors and organizes the course ---------------------------------------------------
+
+def _people_course(slug: str) -> Course:
+    course = db.one_or_404(select(Course).where(Course.slug == slug))
+    require(current_user, "grant_course_roles", course)
+    return course
+
+
+@bp.route("/courses/<slug>/people", methods=["GET", "POST"])
+@login_required
+def people(slug: str) -> Response | str | tuple[str, int]:
+    """The course's owners, authors and organizers; owners and admins grant and revoke these roles."""
+    from lms.accounts.models import User
+    from lms.content.roles import ROLE_LABELS, CourseRoleError, course_people, grant_course_role
+
+    course = _people_course(slug)
+    form = CourseRoleForm()
+    form.role.choices = [(role, str(label)) for role, label in ROLE_LABELS.items()]
+    if form.validate_on_submit():
+        user = db.session.scalar(select(User).where(User.email == form.email.data.strip().lower()))
+        try:
+            if user is None:
+                raise CourseRoleError(_("No facilitator or organizer account has this email."))
+            grant_course_role(course, user, form.role.data, current_user)
+        except CourseRoleError as exc:
+            db.session.rollback()
+            form.email.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("%(name)s now has a role on this course.", name=user.full_name), "success")
+            return redirect(url_for("authoring.people", slug=course.slug))
+    status = 200 if request.method == "GET" else 400
+    return render_template("authoring/people.html", course=course, form=form, people=course_people(course),
+                           labels=ROLE_LABELS), status
+
+
+@bp.post("/courses/<slug>/people/<int:role_id>/remove")
+@login_required
+def remove_person(slug: str, role_id: int) -> Response:
+    """Take a course role away."""
+    from lms.content.models import CourseRole
+    from lms.content.roles import revoke_course_role
+
+    course = _people_course(slug)
+    record = db.get_or_404(CourseRole, role_id)
+    if record.course_id != course.id:
+        abort(404)
+    revoke_course_role(record)
+    db.session.commit()
+    flash(_("The role was removed."), "success")
+    return redirect(url_for("authoring.people", slug=course.slug))

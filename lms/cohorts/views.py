@@ -8,10 +8,10 @@ import json
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
-from sqlalchemy import exists, or_, select
+from sqlalchemy import select
 
 from lms.accounts.models import PasswordToken, Role, User
-from lms.auth import require, role_required
+from lms.auth import can, cohorts_for, courses_for, require
 from lms.cohorts.forms import CohortForm, ImportForm, SetPasswordForm, StaffForm
 from lms.cohorts.models import Cohort, CohortStaff, Enrolment, ImportBatch
 from lms.cohorts.operations import new_enrolment_key, normalize_key
@@ -27,12 +27,8 @@ public_bp = Blueprint("invites", __name__)
 
 
 def visible_cohorts():
-    """Cohorts the current user runs (all of them for an admin)."""
-    stmt = select(Cohort)
-    if current_user.role_enum is not Role.ADMIN:
-        staff = exists().where(CohortStaff.cohort_id == Cohort.id, CohortStaff.user_id == current_user.id)
-        stmt = stmt.where(or_(Cohort.created_by_id == current_user.id, staff))
-    return stmt
+    """Cohorts the current user runs (all of them for an admin): the rule of lms.auth."""
+    return cohorts_for(current_user, "manage_cohort")
 
 
 def _cohort(cohort_id: int) -> Cohort:
@@ -42,10 +38,12 @@ def _cohort(cohort_id: int) -> Cohort:
 
 
 @bp.get("/cohorts")
-@role_required(Role.ORGANIZER, Role.ADMIN)
+@login_required
 def index() -> str:
     """The cohorts I run, with course, dates, enrolment key and number of participants."""
     from sqlalchemy import func
+
+    require(current_user, "manage_cohorts")
 
     counts = (select(Enrolment.cohort_id, func.count(Enrolment.id).label("participants"))
               .group_by(Enrolment.cohort_id).subquery())
@@ -59,8 +57,18 @@ def index() -> str:
     return render_template("cohorts/index.html", rows=rows)
 
 
-def _course_choices(form: CohortForm) -> None:
-    form.course_id.choices = [(c.id, c.title) for c in db.session.scalars(select(Course).order_by(Course.title))]
+def _course_choices(form: CohortForm, cohort: Cohort | None = None) -> None:
+    """The courses I may create cohorts of (and the cohort's own course, which it may keep)."""
+    courses = list(db.session.scalars(courses_for(current_user, "create_cohort").order_by(Course.title)))
+    if cohort is not None and cohort.course_id not in {c.id for c in courses}:
+        courses = sorted([*courses, db.session.get(Course, cohort.course_id)], key=lambda c: c.title)
+    form.course_id.choices = [(c.id, c.title) for c in courses]
+
+
+def _require_course_choice(cohort: Cohort | None, form: CohortForm) -> None:
+    """A cohort is created of, or moved to, only a course on which I may create cohorts."""
+    if cohort is None or form.course_id.data != cohort.course_id:
+        require(current_user, "create_cohort", db.session.get(Course, form.course_id.data))
 
 
 def _apply_form(cohort: Cohort, form: CohortForm) -> str | None:
@@ -81,12 +89,14 @@ def _apply_form(cohort: Cohort, form: CohortForm) -> str | None:
 
 
 @bp.route("/cohorts/new", methods=["GET", "POST"])
-@role_required(Role.ORGANIZER, Role.ADMIN)
+@login_required
 def new() -> Response | str:
-    """Create a cohort; its creator runs it."""
+    """Create a cohort of a course I may create cohorts of; its creator runs it."""
+    require(current_user, "manage_cohorts")
     form = CohortForm()
     _course_choices(form)
     if form.validate_on_submit():
+        _require_course_choice(None, form)
         if db.session.scalar(select(Cohort.id).where(Cohort.slug == form.slug.data)):
             form.slug.errors.append(_("Another cohort already uses this short name."))
         else:
@@ -111,10 +121,11 @@ def detail(cohort_id: int) -> Response | str:
     """Settings of a cohort (key, dates, signatory) and who runs it."""
     cohort = _cohort(cohort_id)
     form = CohortForm(obj=cohort)
-    _course_choices(form)
+    _course_choices(form, cohort)
     if request.method == "GET":
         form.enrolment_key.data = cohort.enrolment_key
     if form.validate_on_submit():
+        _require_course_choice(cohort, form)
         form.slug.data = cohort.slug  # the short name stays: links and exports use it
         error = _apply_form(cohort, form)
         if error:
@@ -182,8 +193,8 @@ def import_participants(cohort_id: int) -> Response | str | tuple[str, int]:
 def _batch(batch_id: int) -> tuple[ImportBatch, Cohort]:
     batch = db.get_or_404(ImportBatch, batch_id)
     cohort = _cohort(batch.cohort_id)
-    if batch.created_by_id != current_user.id and current_user.role_enum is not Role.ADMIN:
-        abort(404)
+    if not can(current_user, "manage_import", batch):
+        abort(404)  # another organizer's upload: no hint that it exists
     return batch, cohort
 
 
@@ -260,9 +271,10 @@ def report(cohort_id: int) -> Response | str:
 
 
 @bp.get("/courses/<course_slug>/report")
-@role_required(Role.ORGANIZER, Role.ADMIN)
+@login_required
 def course_report(course_slug: str) -> Response | str:
     """The same report across every cohort of the course that I run."""
+    require(current_user, "manage_cohorts")
     course = db.one_or_404(select(Course).where(Course.slug == course_slug))
     cohorts = list(db.session.scalars(visible_cohorts().where(Cohort.course_id == course.id)))
     if not cohorts:

@@ -186,3 +186,26 @@ def export_command(slug: str, out: Path) -> None:
         sys.exit(1)
     out.write_bytes(zip_trees({slug: tree}))
     click.echo(f"{out}: {len(tree)} files")
+
+
+@courses_cli.command("grant")
+@click.argument("slug")
+@click.argument("email")
+@click.argument("role", type=click.Choice(["owner", "author", "organizer"]))
+def grant_command(slug: str, email: str, role: str) -> None:
+    """Give EMAIL a ROLE on course SLUG: owner or author (facilitators), organizer (organizers)."""
+    from lms.accounts.models import User
+    from lms.content.roles import CourseRoleError, grant_course_role
+
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if course is None or user is None:
+        click.echo(f"No course with slug '{slug}'." if course is None else f"No account with email '{email}'.", err=True)
+        sys.exit(1)
+    try:
+        grant_course_role(course, user, role, None)
+    except CourseRoleError as exc:
+        click.echo(f"{email}: {exc}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"{user.email} is now {role} of {course.slug}")

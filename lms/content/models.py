@@ -96,3 +96,22 @@ class Asset(db.Model):
     sha256: Mapped[str] = mapped_column(String(64))
     data: Mapped[bytes] = mapped_column(LargeBinary)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CourseRole(db.Model):
+    """Who may do what with a course, granted explicitly by an admin or one of its owners.
+
+    owner: edits the course and grants these roles; author: edits the course (both held by
+    facilitators); organizer: may create cohorts of the course (held by organizers). Assigning
+    someone to a cohort grants none of these: it scopes their results and grading to that cohort.
+    """
+
+    __tablename__ = "course_role"
+    __table_args__ = (UniqueConstraint("course_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))  # owner | author | organizer
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # None: migrated, or the CLI
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

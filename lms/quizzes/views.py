@@ -10,7 +10,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from lms.accounts.models import User
-from lms.auth import require
+from lms.auth import can, cohorts_for, require, trainee_scope
 from lms.content.models import Course
 from lms.extensions import db
 from lms.learning.progress import modules_complete
@@ -40,7 +40,8 @@ def _my_attempt(attempt_id: int) -> Attempt:
 
 
 def _closed_reason(course: Course, quiz: Quiz) -> str | None:
-    if quiz.kind == "posttest" and not current_user.is_staff and not modules_complete(current_user, course):
+    if (quiz.kind == "posttest" and not can(current_user, "view_course_as_staff", course)
+            and not modules_complete(current_user, course)):
         return _("The post-test opens when you have finished all modules and their quizzes.")
     return None
 
@@ -191,13 +192,13 @@ def _issue_after(attempt: Attempt | None) -> list:
 def result(attempt_id: int) -> Response | str:
     """Score, and the feedback and correct answers that the quiz allows."""
     attempt = db.session.get(Attempt, attempt_id)
-    if attempt is None or (attempt.user_id != current_user.id and not current_user.is_staff):
-        abort(404)
+    if attempt is None or not can(current_user, "view_attempt", attempt):
+        abort(404)  # no hint that another trainee's attempt exists
     if attempt.state == "in_progress":
         return redirect(url_for("quizzes.take", attempt_id=attempt.id))
     quiz = attempt.quiz
     course = db.session.get(Course, quiz.course_id)
-    review = ops.may_review(quiz, attempt) or current_user.is_staff
+    review = ops.may_review(quiz, attempt) or can(current_user, "review_attempt", attempt)
     questions = _page_questions(attempt)
     for item in questions:
         qtype = QUESTION_TYPES[item["qtype"]]
@@ -213,15 +214,16 @@ def result(attempt_id: int) -> Response | str:
 
 def _staff_course(course_slug: str) -> Course:
     course = db.one_or_404(select(Course).where(Course.slug == course_slug))
-    require(current_user, "view_results")
+    require(current_user, "view_results", course)
     return course
 
 
 def _cohort_filter(course: Course):
-    """The cohorts of the course and the one chosen with ?cohort= (None: all trainees)."""
+    """My cohorts of the course and the one chosen with ?cohort= (None: the trainees of all of them)."""
     from lms.cohorts.models import Cohort, Enrolment
 
-    cohorts = list(db.session.scalars(select(Cohort).where(Cohort.course_id == course.id).order_by(Cohort.name)))
+    cohorts = list(db.session.scalars(cohorts_for(current_user, "view_results")
+                                      .where(Cohort.course_id == course.id).order_by(Cohort.name)))
     chosen = None
     raw = request.args.get("cohort", "")
     if raw.isdigit():
@@ -231,8 +233,8 @@ def _cohort_filter(course: Course):
     if chosen is not None:
         user_ids = stats.cohort_user_ids(chosen.id)
     else:
-        user_ids = list(db.session.scalars(select(Enrolment.user_id).join(Cohort, Cohort.id == Enrolment.cohort_id)
-                                           .where(Cohort.course_id == course.id).distinct()))
+        user_ids = list(db.session.scalars(select(Enrolment.user_id).where(
+            Enrolment.cohort_id.in_([c.id for c in cohorts] or [-1])).distinct()))
     return cohorts, chosen, user_ids
 
 
@@ -247,7 +249,8 @@ def course_results(course_slug: str) -> str:
     pending = db.session.scalar(
         select(db.func.count(Answer.id)).join(Attempt, Attempt.id == Answer.attempt_id)
         .join(Quiz, Quiz.id == Attempt.quiz_id)
-        .where(Quiz.course_id == course.id, Attempt.state == "submitted", Answer.fraction.is_(None)))
+        .where(Quiz.course_id == course.id, Attempt.state == "submitted", Answer.fraction.is_(None),
+               trainee_scope(current_user, "grade", Attempt.user_id, Quiz.course_id)))
     return render_template("quizzes/course_results.html", course=course, cohorts=cohorts, chosen=chosen,
                            gain=stats.knowledge_gain(course, user_ids), quizzes=quizzes, pending=pending)
 
@@ -271,13 +274,14 @@ def quiz_results(course_slug: str, quiz_slug: str) -> str:
 @bp.get("/grading")
 @login_required
 def grading() -> str:
-    """Essay answers waiting for a grade, oldest first."""
+    """Essay answers waiting for a grade, oldest first: those of the trainees of my cohorts."""
     require(current_user, "grade")
     rows = db.session.execute(
         select(Answer, Attempt, Question, Quiz, User)
         .join(Attempt, Attempt.id == Answer.attempt_id).join(Question, Question.id == Answer.question_id)
         .join(Quiz, Quiz.id == Attempt.quiz_id).join(User, User.id == Attempt.user_id)
-        .where(Attempt.state == "submitted", Answer.fraction.is_(None))
+        .where(Attempt.state == "submitted", Answer.fraction.is_(None),
+               trainee_scope(current_user, "grade", Attempt.user_id, Quiz.course_id))
         .order_by(Attempt.submitted_at).limit(50)).all()
     return render_template("quizzes/grading.html", rows=rows)
 
@@ -286,8 +290,8 @@ def grading() -> str:
 @login_required
 def grade_answer(answer_id: int) -> Response:
     """Give an essay answer its points; the attempt's score is final when none is left."""
-    require(current_user, "grade")
     answer = db.get_or_404(Answer, answer_id)
+    require(current_user, "grade", answer)
     question = db.session.get(Question, answer.question_id)
     try:
         points = float(request.form.get("points", "").replace(",", "."))

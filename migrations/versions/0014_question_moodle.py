@@ -1,7 +1,7 @@
 """question: Moodle idnumber, tags, penalty and general feedback format
 
 Revision ID: 0014_question_moodle
-Revises: 0010_job_runner
+Revises: 0011_course_roles
 Create Date: 2026-12-02 10:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0014_question_moodle'
-down_revision = '0010_job_runner'
+down_revision = '0011_course_roles'
 branch_labels = None
 depends_on = None
 

@@ -1,19 +1,19 @@
-"""The facilitator of course mini-a, and a trainee who has completed one of its lessons."""
+"""The facilitator, an author of course mini-a, and a trainee who has completed one of its lessons."""
 
 from __future__ import annotations
 
 import pytest
 
-from lms.cohorts.models import CohortStaff
+from lms.content.models import CourseRole
 from lms.extensions import db
 from tests.conftest import PASSWORD
 
 
 @pytest.fixture
 def editor(app, world):
-    """The facilitator, assigned to cohort A (course mini-a); the trainee has completed the lesson."""
+    """The facilitator, an author of course mini-a (a course role); the trainee has completed the lesson."""
     with app.app_context():
-        db.session.add(CohortStaff(cohort_id=world["cohort_a"].id, user_id=world["facilitator"].id, role="facilitator"))
+        db.session.add(CourseRole(course_id=world["cohort_a"].course_id, user_id=world["facilitator"].id, role="author"))
         db.session.commit()
     trainee = app.test_client()
     trainee.post("/login", data={"email": world["trainee"].email, "password": PASSWORD})

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from lms.authoring.models import CourseFileDraft, CourseFileVersion
 from lms.authoring.tree import published_tree, zip_trees
-from lms.cohorts.models import CohortStaff
+from lms.content.models import CourseRole
 from lms.content.models import Course, Lesson
 from lms.extensions import db
 from lms.learning.models import LessonProgress
@@ -106,7 +106,7 @@ def test_second_editor_gets_a_conflict_with_both_texts(app, editor, make_user):
     fac, world = editor["facilitator"], editor["world"]
     other = make_user("facilitator", email="fasilitator2@example.test")
     with app.app_context():
-        db.session.add(CohortStaff(cohort_id=world["cohort_a"].id, user_id=other.id, role="facilitator"))
+        db.session.add(CourseRole(course_id=world["cohort_a"].course_id, user_id=other.id, role="author"))
         db.session.commit()
     second = app.test_client()
     second.post("/login", data={"email": other.email, "password": PASSWORD})

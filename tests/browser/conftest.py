@@ -93,6 +93,9 @@ def live_server(browser_ready, tmp_path_factory) -> Iterator[str]:
         facilitator = create_user(email=FACILITATOR, full_name="Yusuf Fasilitator", password="rahasia-123",
                                   role="facilitator")
         db.session.add(CohortStaff(cohort_id=cohort.id, user_id=facilitator.id, role="facilitator"))
+        from lms.content.models import CourseRole
+
+        db.session.add_all([CourseRole(course_id=c.id, user_id=facilitator.id, role="author") for c in (course, mini)])
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

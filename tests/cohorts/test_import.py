@@ -193,8 +193,13 @@ def test_organizer_creates_a_cohort_and_changes_its_key(app, world):
     client = organizer_client(app, world)
     from lms.content.models import Course
 
-    with app.app_context():
-        course_id = db.session.scalar(select(Course.id).where(Course.slug == "mini-a"))
+    from lms.content.roles import grant_course_role
+
+    with app.app_context():  # an admin opened the course to her: she may create cohorts of it
+        course = db.session.scalar(select(Course).where(Course.slug == "mini-a"))
+        course_id = course.id
+        grant_course_role(course, world["organizer"], "organizer", None)
+        db.session.commit()
     response = client.post("/organizer/cohorts/new", data={
         "course_id": course_id, "name": "Angkatan Baru", "slug": "angkatan-baru", "place": "Banjarmasin",
         "starts_on": "2026-06-14", "ends_on": "2026-06-17", "enrolment_key": "", "is_open": "y",

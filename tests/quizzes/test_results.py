@@ -9,7 +9,7 @@ from lms.quizzes.attempts import save_answers, start_attempt, submit_attempt
 from lms.quizzes.models import Answer, Attempt, Question, QuestionBank
 from lms.quizzes.stats import item_analysis, knowledge_gain
 from lms.quizzes.types import option_id
-from tests.conftest import text_of
+from tests.conftest import run_cohort, text_of
 from tests.quizzes.conftest import questions_by_key, quiz_by_slug
 
 
@@ -70,7 +70,9 @@ def test_item_analysis_and_knowledge_gain(app, courses, make_user, make_cohort, 
 
 def test_results_pages_for_staff(app, client, auth, courses, make_user, make_cohort, enrol_user):
     cohort, users = seed_cohort(app, make_user, make_cohort, enrol_user)
-    auth.login(make_user("organizer").email)
+    organizer = make_user("organizer")
+    run_cohort(app, organizer, cohort)
+    auth.login(organizer.email)
     page = text_of(client.get(f"/courses/mini-q/results?cohort={cohort.id}").data)
     assert "Rata-rata pre-test 37.5%" in page and "Rata-rata post-test 100.0%" in page
     assert "Peserta 0" in page
@@ -85,7 +87,9 @@ def test_facilitator_grades_an_essay(app, client, auth, courses, make_user, make
     enrol_user(trainee, cohort)
     attempt = take(app, trainee, "kuis-modul", {"uraian": "Saya akan mengadakan kelas menjahit bersama PKK."})
     assert attempt.state == "submitted"
-    auth.login(make_user("facilitator").email)
+    facilitator = make_user("facilitator")
+    run_cohort(app, facilitator, cohort)
+    auth.login(facilitator.email)
     queue = text_of(client.get("/grading").data)
     assert "Penulis Esai" in queue and "kelas menjahit" in queue
     with app.app_context():
