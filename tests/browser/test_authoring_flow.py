@@ -135,7 +135,7 @@ def test_a_question_edited_in_the_form_reaches_the_trainee(live_server, browser)
     expect(page.get_by_text("Soal disimpan dalam draf.")).to_be_visible()
     page.get_by_role("link", name="Strategi Pengembangan Perpustakaan dan TIK").click()
     page.get_by_role("link", name="Pengaturan kursus: judul, deskripsi, JP, sertifikat").click()
-    expect(page.get_by_label("Jam pelajaran (JP)")).to_have_value("14")  # course.yml: derived from the content
+    expect(page.get_by_label("Jam pelajaran (JP)")).to_have_value("14.5")  # course.yml: derived from the content
     violations["course-settings"] = run_axe(page)
     screenshots(page, "course-settings")
     page.get_by_role("link", name="Batal").click()
