@@ -57,6 +57,9 @@ ROUTES = {
     "cohorts.import_preview": ("GET", "/organizer/imports/{batch_id}", signed_in(403, organizer=200, admin=200)),
     "cohorts.import_commit": ("POST", "/organizer/imports/{batch_id}/commit",
                               signed_in(403, organizer=302, admin=302)),
+    # Without a row and an action, the decision is a form error.
+    "cohorts.import_decide": ("POST", "/organizer/imports/{batch_id}/decide",
+                              signed_in(403, organizer=400, admin=400)),
     "cohorts.import_links": ("GET", "/organizer/imports/{batch_id}/links.csv",
                              signed_in(403, organizer=200, admin=200)),
     "cohorts.report": ("GET", "/organizer/cohorts/{cohort_a}/report", signed_in(403, organizer=200, admin=200)),

@@ -195,7 +195,7 @@ def match_regency(text: str, province_code: str | None = None, near: str | None 
     kind = _kind(text)
     for table, key in ((by_name, wanted), (squeezed, wanted.replace(" ", "")), (squeezed, full.replace(" ", ""))):
         if key in table:
-            return _found(_pick(table[key], kind, province_code))
+            return _found(_pick(table[key], kind, province_code or near))
     return RegionMatch(None, None, None, *_suggest(wanted, province_code or near))
 
 

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from lms.accounts.models import User
+from lms.accounts.regions import regencies
 from lms.cohorts.models import Cohort, ImportBatch
 from lms.cohorts.participants import (EDITABLE, Sheet, SheetFileError, Table, check_rows, cohort_province,
                                       mark_enrolled, preview, read_table)
@@ -134,10 +135,16 @@ def fix_row(batch: ImportBatch, cohort: Cohort, user: User, row: int, values: di
         value = " ".join(str(values[name]).split())[:254]
         if name == "regency_code" and not value:
             continue  # "keep as typed"
+        if name == "regency_code" and value not in regencies():
+            raise DecisionError(_("choose a regency/city from the list"))
         if value != was[name]:
             edit[name] = value
             changed.append(name)
-            _record(batch, user.id, "fix", row=row, field=name, before=was[name], after=value)
+            if name == "regency_code":  # the record says names, as the organizer saw them
+                before, after = current.regency or current.regency_text, f"{regencies()[value][0]} ({value})"
+            else:
+                before, after = was[name], value
+            _record(batch, user.id, "fix", row=row, field=name, before=before, after=after)
     if not edit:
         state["edits"].pop(str(row))
     batch.state_json = json.dumps(state, ensure_ascii=False)
@@ -203,7 +210,7 @@ def run_import(job: Job, progress) -> tuple[bytes, str]:
         summary[key] = summary.get(key, 0) + getattr(result, key)
     summary["links"] = summary.get("links", []) + result.links
     summary["last"] = {"created": result.created, "existing": result.existing, "enrolled": result.enrolled}
-    left = len(sheet.pending) - len(chosen)
+    left = sum(1 for row in sheet.rows if row.status != "imported") - len(chosen)  # waiting or set aside
     batch.status = "partial" if left else "done"
     batch.result_json = json.dumps(summary)
     progress(len(chosen), len(chosen))  # commits the import with the job's progress

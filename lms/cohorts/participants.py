@@ -41,6 +41,7 @@ MAX_TEXT_CHARS = 20 * 1024 * 1024  # all cells together
 XLSX_MAX_UNPACKED = 40 * 1024 * 1024  # the sum of the workbook's zip members, unpacked
 XLSX_MAX_MEMBERS = 1000
 HEADER_SCAN = 20  # the header is looked for in the sheet's first rows
+PICK_ROWS = 40  # and the organizer may pick it among these
 TOKEN_DAYS = 14
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, and every password-protected workbook
 
@@ -450,7 +451,7 @@ def check_rows(table: Table, *, header_row: int | None = None, edits: dict | Non
     """
     rows, edits, statuses = table.rows, edits or {}, statuses or {}
     sheet = Sheet(sheet_name=table.sheet_name, sheet_names=table.sheet_names)
-    sheet.first_rows = [(number, cells) for number, cells in enumerate(rows[:HEADER_SCAN], start=1)]
+    sheet.first_rows = [(number, cells) for number, cells in enumerate(rows[:PICK_ROWS], start=1)]
     if header_row is not None and 1 <= header_row <= len(rows):
         position, sheet.header_chosen = header_row - 1, True
     else:
@@ -463,7 +464,7 @@ def check_rows(table: Table, *, header_row: int | None = None, edits: dict | Non
     header_cells, span = _header_at(rows, position)
     index = map_columns(header_cells)
     sheet.header_row, sheet.header_rows = position + 1, span
-    sheet.header_cells = [cell for cell in header_cells if cell.strip()]
+    sheet.header_cells = [" ".join(cell.split()) for cell in header_cells if cell.strip()]
     sheet.columns = {name: column_letter(at) for name, at in index.items()}
     missing = []
     if "email" not in index:
@@ -689,10 +690,14 @@ def row_ranges(numbers) -> str:
 
 
 def header_line(sheet: Sheet) -> str:
+    """Which row was taken as the header, how, and what it holds."""
     if sheet.header_rows == 2:
-        return _("Header rows taken: rows %(first)s and %(second)s", first=sheet.header_row,
-                 second=sheet.header_row + 1)
-    return _("Header row taken: row %(row)s", row=sheet.header_row)
+        taken = _("Header rows taken: rows %(first)s and %(second)s", first=sheet.header_row,
+                  second=sheet.header_row + 1)
+    else:
+        taken = _("Header row taken: row %(row)s", row=sheet.header_row)
+    how = _("chosen by you") if sheet.header_chosen else _("found automatically")
+    return f"{taken} ({how}): " + " · ".join(sheet.header_cells)
 
 
 def problem_line(problem: RowProblem) -> str:
@@ -735,7 +740,7 @@ def preview_lines(sheet: Sheet) -> list[str]:
     if sheet.sheet_name:
         lines.append(_('sheet "%(name)s"', name=sheet.sheet_name))
     if sheet.header_row:
-        lines.append(header_line(sheet) + ": " + " · ".join(sheet.header_cells))
+        lines.append(header_line(sheet))
     lines += [problem_line(p) for p in sheet.file_problems]
     if sheet.header_row is None or sheet.file_problems:
         lines.append(_("Which row is the header?"))

@@ -175,7 +175,7 @@ def test_a_bad_row_waits_while_the_good_rows_are_imported(app, world):
     assert count_users(app) == before + 44
     page = text_of(client.get(f"/organizer/imports/{batch}").data)
     assert "Peserta diimpor" in page
-    assert 'baris 45: email diubah dari "peserta1@perpusdes.id" menjadi "ganda@perpusdes.id"' in page
+    assert 'baris 45: Email diubah dari "peserta1@perpusdes.id" menjadi "ganda@perpusdes.id"' in page
     assert "baris 2–44 diimpor: 43 akun dibuat" in page and "baris 45 diimpor: 1 akun dibuat" in page
 
 
