@@ -269,8 +269,9 @@ def import_decide(batch_id: int) -> Response | str | tuple[str, int]:
     from lms.cohorts import importing
 
     batch, cohort = _batch(batch_id)
-    if batch.status in ("done", "queued"):
-        return redirect(url_for("cohorts.import_preview", batch_id=batch.id))
+    job = importing.job_of(batch) if batch.status == "queued" else None
+    if batch.status == "done" or (job is not None and job.status in ("queued", "running")):
+        return redirect(url_for("cohorts.import_preview", batch_id=batch.id))  # decide when it has finished
     action = request.form.get("action", "")
     try:
         row = int(request.form.get("row", ""))

@@ -125,6 +125,12 @@ def test_utf8_bom_commas_and_quoted_names_with_commas():
     assert [(r.full_name, r.regency_code, r.province) for r in sheet.rows] == [("Hj. Rusmini, S.Pd.I", "62.02", "62")]
 
 
+def test_excel_unicode_text_is_utf16_with_tabs():
+    data = "Nama\tEmail\tKabupaten/Kota\r\nÉrna\terna@perpusdes.id\tKab. Tapin\r\n".encode("utf-16")
+    sheet = parse_sheet("peserta.txt", data)
+    assert [(r.full_name, r.regency_code) for r in sheet.rows] == [("Érna", "63.05")]
+
+
 @pytest.mark.parametrize("typed, code", [
     ("HSU", "63.08"), ("Kab. HST", "63.07"), ("hss", "63.06"), ("Batola", "63.04"), ("TANBU", "63.10"),
     ("Kotabaru", "63.02"), ("Kota Baru", "63.02"), ("Kab.Kotabaru", "63.02"), ("kabupaten   barito kuala", "63.04"),
@@ -309,6 +315,18 @@ def test_which_row_is_the_header(app, world):
     # "Peserta" names no column we know: the organizer is told which is missing, nothing guessed.
     assert "Baris kepala tabel yang dipakai: baris 23 (dipilih oleh Anda)" in page
     assert "kolom wajib tidak ada: nama (atau nama depan dan nama belakang)" in page
+
+
+def test_decisions_that_cannot_be_taken(app, world):
+    client = organizer_client(app, world)
+    batch = batch_of(upload(client, world["cohort_a"].id, office_workbook(), name="peserta.xlsx"))
+    for data in ({"action": "fix", "row": "6", "regency_code": "99.99"},  # not a regency
+                 {"action": "fix", "row": "15"},  # a skipped row
+                 {"action": "header", "row": "999"}, {"action": "drop", "row": "6"}, {"action": "fix", "row": "x"}):
+        response = client.post(f"/organizer/imports/{batch}/decide", data=data)
+        assert response.status_code == 400, data
+    with app.app_context():
+        assert json.loads(db.session.get(ImportBatch, batch).decisions_json) == []
 
 
 # --- the command line -------------------------------------------------------------------------------
