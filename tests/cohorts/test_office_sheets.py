@@ -378,3 +378,21 @@ def test_cli_imports_in_one_transaction_and_changes_no_existing_account(app, wor
     assert bad.exit_code == 1 and "buku kerja tidak punya lembar bernama 'Lain'; lembarnya: Peserta, Catatan" in bad.output
     missing = runner.invoke(args=["cohorts", "import-participants", "tidak-ada", str(path)])
     assert missing.exit_code == 2 and "no cohort 'tidak-ada'" in missing.output
+
+
+@pytest.mark.parametrize("email", [
+    "ani@perpusdes.id", "a.b+c@desa.go.id", "x_y%z@sub.domain.co.id", "a..b@desa.id", ".a@desa.id", "a.@desa.id",
+    "a@-desa.id", "a@desa-.id", "a@desa", "a@desa.test", "a@x.local", "a@desa.i", "a@localhost", "ani@perpus desa.id",
+    "ani@perpusdes.id.", "ani@@perpusdes.id", "a" * 65 + "@desa.id", "a@" + "b" * 64 + ".id", "bü@desa.id",
+])
+def test_the_quick_email_check_agrees_with_email_validator(email):
+    from email_validator import EmailNotValidError, validate_email
+
+    from lms.cohorts.participants import valid_email
+
+    try:
+        validate_email(email, check_deliverability=False)
+        expected = True
+    except EmailNotValidError:
+        expected = False
+    assert valid_email(email) is expected
