@@ -37,6 +37,8 @@ class StaffForm(FlaskForm):
 class ImportForm(FlaskForm):
     file = FileField(_l("Participant sheet (CSV or XLSX)"), validators=[
         FileRequired(), FileAllowed(["csv", "xlsx", "txt"], _l("Upload a .csv or .xlsx file."))])
+    sheet = StringField(_l("Sheet name (optional)"), validators=[Optional(), Length(max=100)],
+                        description=_l("For a workbook with several sheets; without it the first sheet is read."))
 
 
 class SetPasswordForm(FlaskForm):

@@ -51,7 +51,8 @@ class CohortStaff(db.Model):
 
 
 class ImportBatch(db.Model):
-    """An uploaded participant sheet kept between the preview and the confirmation."""
+    """An uploaded participant sheet, read once, kept with the organizer's decisions until every
+    row is imported or set aside."""
 
     __tablename__ = "import_batch"
 
@@ -59,9 +60,17 @@ class ImportBatch(db.Model):
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id"), index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     filename: Mapped[str] = mapped_column(String(255))
+    # The upload as it came; emptied once its cells are in table_json (batches made before
+    # table_json are read on first use).
     data: Mapped[bytes] = mapped_column(LargeBinary)
-    status: Mapped[str] = mapped_column(String(10), default="preview")  # preview | done
+    status: Mapped[str] = mapped_column(String(10), default="preview")  # preview | queued | partial | done
     result_json: Mapped[str] = mapped_column(Text, default="{}")
+    sheet_name: Mapped[str | None] = mapped_column(String(100))
+    table_json: Mapped[str | None] = mapped_column(Text)  # {"rows": [[cell, ...], ...], "sheet_names": [...]}
+    header_row: Mapped[int | None]  # chosen by the organizer (1-based); None: found automatically
+    # {"edits": {row: {field: value}}, "rows": {row: "imported" | "set_aside"}}
+    state_json: Mapped[str] = mapped_column(Text, default="{}")
+    decisions_json: Mapped[str] = mapped_column(Text, default="[]")  # who decided what, when
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -15,7 +15,8 @@ from lms.auth import can, cohorts_for, courses_for, require
 from lms.cohorts.forms import CohortForm, ImportForm, SetPasswordForm, StaffForm
 from lms.cohorts.models import Cohort, CohortStaff, Enrolment, ImportBatch
 from lms.cohorts.operations import new_enrolment_key, normalize_key
-from lms.cohorts.participants import parse_sheet, preview
+from lms.cohorts import participants
+from lms.cohorts.participants import MAX_ROWS as MAX_SHEET_ROWS
 from lms.content.models import Course
 from lms.extensions import db
 from lms.reports import exports
@@ -175,19 +176,28 @@ def remove_staff(cohort_id: int, staff_id: int) -> Response:
 @bp.route("/cohorts/<int:cohort_id>/import", methods=["GET", "POST"])
 @login_required
 def import_participants(cohort_id: int) -> Response | str | tuple[str, int]:
-    """Upload a sheet; see every row with its problems before anything is saved."""
+    """Upload a sheet: it is read once, then every row is shown with its problems before anything is saved."""
+    from lms.cohorts import importing
+    from lms.cohorts.participants import SheetFileError
+
     cohort = _cohort(cohort_id)
     form = ImportForm()
     if form.validate_on_submit():
         upload = form.file.data
-        data = upload.read()
-        batch = ImportBatch(cohort_id=cohort.id, created_by_id=current_user.id,
-                            filename=(upload.filename or "peserta")[:255], data=data)
-        db.session.add(batch)
-        db.session.commit()
-        return redirect(url_for("cohorts.import_preview", batch_id=batch.id))
-    status = 200 if request.method == "GET" else 400
-    return render_template("cohorts/import.html", cohort=cohort, form=form), status
+        try:
+            batch = importing.new_batch(cohort, current_user, upload.filename or "peserta", upload.read(),
+                                        (form.sheet.data or "").strip() or None)
+        except SheetFileError as exc:  # too big, broken, encrypted: nothing is saved
+            db.session.rollback()
+            form.file.errors.append(_("Nothing was saved: %(reason)s.", reason=str(exc)))
+        else:
+            db.session.commit()
+            return redirect(url_for("cohorts.import_preview", batch_id=batch.id))
+    unfinished = list(db.session.scalars(
+        select(ImportBatch).where(ImportBatch.cohort_id == cohort.id, ImportBatch.created_by_id == current_user.id,
+                                  ImportBatch.status != "done").order_by(ImportBatch.created_at.desc()).limit(20)))
+    status = 200 if request.method == "GET" else 422
+    return render_template("cohorts/import.html", cohort=cohort, form=form, unfinished=unfinished), status
 
 
 def _batch(batch_id: int) -> tuple[ImportBatch, Cohort]:
@@ -198,30 +208,47 @@ def _batch(batch_id: int) -> tuple[ImportBatch, Cohort]:
     return batch, cohort
 
 
+def _preview_page(batch: ImportBatch, cohort: Cohort, status: int = 200) -> tuple[str, int]:
+    from lms.cohorts import importing
+
+    sheet = importing.sheet_of(batch, cohort)
+    db.session.commit()  # a batch stored before cells were kept has just been read, once
+    result = json.loads(batch.result_json or "{}")
+
+    def regency_choices(row) -> list[tuple[str, str]]:
+        """Every regency/city of the row's province (or the cohort's), after the suggestions."""
+        from lms.accounts.regions import regencies
+
+        province, offered = row.province or sheet.near, {code for code, _name in row.suggestions}
+        return [(code, name) for code, (name, of) in regencies().items() if of == province and code not in offered]
+
+    return render_template("cohorts/import_preview.html", batch=batch, cohort=cohort, sheet=sheet, result=result,
+                           decisions=importing.decisions_of(batch), regency_choices=regency_choices,
+                           text=participants), status
+
+
 @bp.get("/imports/<int:batch_id>")
 @login_required
-def import_preview(batch_id: int) -> str:
-    """The rows and their problems; while the import runs, its progress; then what it did."""
+def import_preview(batch_id: int) -> str | tuple[str, int]:
+    """The rows and their problems; while an import runs, its progress; at the end what it did."""
     from lms.cohorts import importing
 
     batch, cohort = _batch(batch_id)
     if batch.status == "done":
-        return render_template("cohorts/import_done.html", batch=batch, cohort=cohort,
-                               result=json.loads(batch.result_json))
+        return render_template("cohorts/import_done.html", batch=batch, cohort=cohort, text=participants,
+                               result=json.loads(batch.result_json), decisions=importing.decisions_of(batch))
     job = importing.job_of(batch) if batch.status == "queued" else None
     if job is not None and job.status in ("queued", "running"):
         return render_template("cohorts/import_running.html", batch=batch, cohort=cohort, job=job)
     if job is not None and job.status == "failed":
         flash(_("The import stopped and saved nothing: %(error)s", error=job.error), "error")
-    sheet = parse_sheet(batch.filename, batch.data)
-    preview(sheet)
-    return render_template("cohorts/import_preview.html", batch=batch, cohort=cohort, sheet=sheet)
+    return _preview_page(batch, cohort)
 
 
 @bp.post("/imports/<int:batch_id>/commit")
 @login_required
 def import_commit(batch_id: int) -> Response | str | tuple[str, int]:
-    """Save the whole sheet in one transaction, or nothing: a background job, for big sheets."""
+    """Import the rows that are ready, in one transaction (a background job); the rest wait."""
     from lms import jobs
     from lms.cohorts import importing
 
@@ -229,17 +256,61 @@ def import_commit(batch_id: int) -> Response | str | tuple[str, int]:
     if batch.status == "done":
         return redirect(url_for("cohorts.import_preview", batch_id=batch.id))
     # Even with an import recorded as running (its process may have died): a second run waits for
-    # the first to finish and then finds the batch done, or imports it if the first never will.
-    sheet = parse_sheet(batch.filename, batch.data)
-    preview(sheet)
-    if not sheet.ok:
-        return render_template("cohorts/import_preview.html", batch=batch, cohort=cohort, sheet=sheet), 400
+    # the first to finish and then finds its rows imported, or imports them if the first never will.
+    sheet = importing.sheet_of(batch, cohort)
+    rows = [row.row for row in sheet.ready]
+    if sheet.file_problems or not rows:
+        flash(_("No row is ready to import: fix or set aside the rows that need a decision."), "error")
+        return _preview_page(batch, cohort, 400)
     link_base = url_for("invites.set_password", token="TOKEN", _external=True)
-    job = jobs.enqueue(importing.KIND, {"batch_id": batch.id, "link_base": link_base}, current_user.id)
-    batch.status, batch.result_json = "queued", json.dumps({"job_id": job.id})
+    job = jobs.enqueue(importing.KIND, {"batch_id": batch.id, "rows": rows, "link_base": link_base},
+                       current_user.id)
+    result = json.loads(batch.result_json or "{}")
+    result["job_id"] = job.id
+    batch.status, batch.result_json = "queued", json.dumps(result)
     db.session.commit()
     jobs.start(job)
     return redirect(url_for("cohorts.import_preview", batch_id=batch.id))
+
+
+@bp.post("/imports/<int:batch_id>/decide")
+@login_required
+def import_decide(batch_id: int) -> Response | str | tuple[str, int]:
+    """The organizer's decision on the sheet: which row is the header, a fix to a row, a row set aside or back."""
+    from lms.cohorts import importing
+
+    batch, cohort = _batch(batch_id)
+    job = importing.job_of(batch) if batch.status == "queued" else None
+    if batch.status == "done" or (job is not None and job.status in ("queued", "running")):
+        return redirect(url_for("cohorts.import_preview", batch_id=batch.id))  # decide when it has finished
+    action = request.form.get("action", "")
+    try:
+        row = int(request.form.get("row", ""))
+    except ValueError:
+        row = 0
+    if action not in ("header", "fix", "set_aside", "restore") or not 1 <= row <= MAX_SHEET_ROWS:
+        flash(_("Choose a row and what to do with it."), "error")
+        return _preview_page(batch, cohort, 400)
+    try:
+        if action == "header":
+            importing.choose_header(batch, current_user, row)
+            flash(_("Row %(row)s is now the header.", row=row), "success")
+        elif action == "fix":
+            values = {name: request.form[name] for name in ("full_name", "email", "nip", "regency_code")
+                      if name in request.form}
+            changed = importing.fix_row(batch, cohort, current_user, row, values)
+            flash(_("Row %(row)s corrected.", row=row) if changed else _("Row %(row)s: nothing changed.", row=row),
+                  "success")
+        else:
+            importing.set_aside(batch, current_user, row, aside=action == "set_aside")
+            flash(_("Row %(row)s is set aside; it will not be imported.", row=row) if action == "set_aside"
+                  else _("Row %(row)s is back in the import.", row=row), "success")
+    except importing.DecisionError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _preview_page(batch, cohort, 400)
+    db.session.commit()
+    return redirect(url_for("cohorts.import_preview", batch_id=batch.id) + (f"#row-{row}" if action == "fix" else ""))
 
 
 @bp.get("/imports/<int:batch_id>/links.csv")

@@ -33,6 +33,19 @@ def test_organizer_pages_are_accessible(live_server, browser, width):
     page.go_back()
     page.get_by_role("link", name="Impor peserta").first.click()
     found["import"] = run_axe(page)
+    # An office-made workbook: the preview with a row to fix, usable on a phone.
+    from tests.cohorts.test_office_sheets import office_workbook
+
+    page.locator("input[type=file]").set_input_files(
+        {"name": "peserta.xlsx", "buffer": office_workbook(),
+         "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
+    page.locator("form.form button[type=submit]").click()
+    page.wait_for_url("**/organizer/imports/*")
+    assert page.get_by_label("Kabupaten/kota (tertulis: Kab. Bato la)").is_visible()
+    found["import_preview"] = run_axe(page)
+    screenshot(page, f"import-preview-{width}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.go_back()
     page.go_back()
     page.get_by_role("link", name="Sertifikat").first.click()
     found["certificates"] = run_axe(page)

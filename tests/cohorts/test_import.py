@@ -89,7 +89,8 @@ def test_every_problem_names_row_and_column():
 
 def test_files_that_cannot_be_imported():
     assert str(parse_sheet("x.csv", b"").problems[0]) == "row 1: the file is empty"
-    assert "missing required column(s): email" in str(parse_sheet("x.csv", b"Nama,Instansi\nAni,X\n").problems[0])
+    no_header = str(parse_sheet("x.csv", b"Nama,Instansi\nAni,X\n").problems[0])
+    assert "no header row with an email and a name column" in no_header and "which row is the header?" in no_header
     assert "header but no participants" in str(parse_sheet("x.csv", b"Nama,Email\n").problems[0])
     assert "not supported" in str(parse_sheet("x.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest").problems[0])
     assert "not a CSV" in str(parse_sheet("x.csv", b"\x00\x01\x02binary").problems[0])
@@ -111,30 +112,36 @@ def count_users(app):
         return db.session.scalar(select(func.count(User.id)))
 
 
-def test_preview_then_commit_then_reimport_updates(app, world):
+def batch_of(response) -> int:
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+def test_preview_then_commit_then_reimport_enrols_and_changes_nobody(app, world):
     client = organizer_client(app, world)
     cohort_id = world["cohort_a"].id
     before = count_users(app)
     response = upload(client, cohort_id, kalsel_csv())
     preview = client.get(response.headers["Location"])
-    assert "43 akun baru, 0 akun lama diperbarui." in text_of(preview.data)
+    assert "Siap diimpor: 43 (43 akun baru, 0 akun lama didaftarkan, 0 sudah terdaftar)" in text_of(preview.data)
+    assert "Baris kepala tabel yang dipakai: baris 1" in text_of(preview.data)
     assert count_users(app) == before  # nothing saved before confirmation
-    batch = int(response.headers["Location"].rsplit("/", 1)[1])
+    batch = batch_of(response)
     done = client.post(f"/organizer/imports/{batch}/commit")
     page = text_of(client.get(done.headers["Location"]).data)
-    assert "43 akun dibuat, 0 diperbarui, 43 didaftarkan." in page
+    assert "43 akun dibuat, 0 akun lama (tidak diubah), 43 didaftarkan." in page
     assert count_users(app) == before + 43
     links = client.get(f"/organizer/imports/{batch}/links.csv").data.decode("utf-8-sig")
     assert links.count("/set-password/") == 43
-    # The same file again: nobody duplicated; a changed institution is updated.
+    # The same file again, with another institution: nobody duplicated, nobody's account changed.
     changed = kalsel_csv().replace(b"Perpustakaan Desa 1;", b"Perpustakaan Desa Baru;")
     again = upload(client, cohort_id, changed)
-    assert "0 akun baru, 43 akun lama diperbarui." in text_of(client.get(again.headers["Location"]).data)
-    client.post(f"/organizer/imports/{int(again.headers['Location'].rsplit('/', 1)[1])}/commit")
+    assert "Siap diimpor: 43 (0 akun baru, 0 akun lama didaftarkan, 43 sudah terdaftar)" in \
+        text_of(client.get(again.headers["Location"]).data)
+    client.post(f"/organizer/imports/{batch_of(again)}/commit")
     assert count_users(app) == before + 43
     with app.app_context():
         assert db.session.scalar(select(User.institution).where(User.email == "peserta1@perpusdes.id")) == \
-            "Perpustakaan Desa Baru"
+            "Perpustakaan Desa 1"
         assert db.session.scalar(select(func.count(Enrolment.id)).where(Enrolment.cohort_id == cohort_id)) == 44
 
     # A new participant sets her password with the link, and is logged in.
@@ -146,23 +153,51 @@ def test_preview_then_commit_then_reimport_updates(app, world):
     assert app.test_client().get(f"/set-password/{token}").status_code == 404  # used once
 
 
-def test_a_bad_file_saves_nothing(app, world):
+def test_a_bad_row_waits_while_the_good_rows_are_imported(app, world):
     client = organizer_client(app, world)
     before = count_users(app)
     bad = kalsel_csv(extra_rows="Ganda;peserta1@perpusdes.id;;;;Banjar;\r\n")
     response = upload(client, world["cohort_a"].id, bad)
     page = text_of(client.get(response.headers["Location"]).data)
     assert "Baris 45, kolom B: 'peserta1@perpusdes.id' muncul lagi (pertama di baris 2)" in page
-    batch = int(response.headers["Location"].rsplit("/", 1)[1])
-    assert client.post(f"/organizer/imports/{batch}/commit").status_code == 400
-    assert count_users(app) == before
+    assert "Siap diimpor: 43" in page and "Perlu keputusan: 1" in page
+    batch = batch_of(response)
+    client.post(f"/organizer/imports/{batch}/commit")
+    assert count_users(app) == before + 43
+    page = text_of(client.get(f"/organizer/imports/{batch}").data)
+    assert "Sudah diimpor: 43" in page and "Perlu keputusan: 1" in page  # row 45 is kept for later
+    assert client.post(f"/organizer/imports/{batch}/commit").status_code == 400  # nothing ready now
+    # Later: the organizer corrects the address in place and imports that row too.
+    fixed = client.post(f"/organizer/imports/{batch}/decide", data={
+        "action": "fix", "row": "45", "full_name": "Ganda", "email": "ganda@perpusdes.id"})
+    assert fixed.status_code == 302
+    client.post(f"/organizer/imports/{batch}/commit")
+    assert count_users(app) == before + 44
+    page = text_of(client.get(f"/organizer/imports/{batch}").data)
+    assert "Peserta diimpor" in page
+    assert 'baris 45: Email diubah dari "peserta1@perpusdes.id" menjadi "ganda@perpusdes.id"' in page
+    assert "baris 2–44 diimpor: 43 akun dibuat" in page and "baris 45 diimpor: 1 akun dibuat" in page
 
 
-def test_staff_accounts_cannot_be_imported_over(app, world):
+def test_staff_and_participants_look_the_same_and_are_not_changed(app, world, make_user):
     client = organizer_client(app, world)
-    data = f"Nama,Email\nAdmin,{world['admin'].email}\n".encode()
-    response = upload(client, world["cohort_a"].id, data)
-    assert "milik akun staf, bukan peserta" in text_of(client.get(response.headers["Location"]).data)
+    staff = make_user("admin", email="kepala@perpusnas.go.id", full_name="Kepala Pusat")
+    trainee = make_user("trainee", email="ani@perpusdes.id", full_name="Ani Rahmawati")
+    data = (f"Nama,Email,Instansi,Kabupaten/Kota\nNama Palsu,{staff.email},Instansi Palsu,Tabalong\n"
+            f"Nama Lain,{trainee.email},Instansi Lain,Tabalong\n").encode()
+    response = upload(client, world["cohort_b"].id, data)
+    page = text_of(client.get(response.headers["Location"]).data)
+    assert "staf" not in page and "admin" not in page.lower()
+    assert "Akun lama yang didaftarkan: baris 2–3" in page  # the same words for both addresses
+    assert page.count("akun lama: didaftarkan") == 2
+    client.post(f"/organizer/imports/{batch_of(response)}/commit")
+    with app.app_context():
+        for user in (staff, trainee):
+            stored = db.session.get(User, user.id)
+            assert (stored.full_name, stored.institution, stored.regency) == \
+                (user.full_name, user.institution, user.regency)
+            assert db.session.scalar(select(Enrolment.id).where(Enrolment.user_id == user.id,
+                                                                Enrolment.cohort_id == world["cohort_b"].id))
 
 
 def test_large_upload_is_refused(app, world):
