@@ -55,7 +55,9 @@ def _configure_sqlite(app: Flask) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if sqlite_begin_immediate.get() else "BEGIN")
+        immediate = sqlite_begin_immediate.get()
+        connection.info["immediate"] = immediate  # holds_write_lock() asks
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     @app.before_request
     def writes_take_the_lock_first() -> None:

@@ -24,13 +24,14 @@ def test_a_job_whose_process_died_is_reported_failed(app, client, auth, world):
         lost = Job(kind="certificates_zip", status="running", params_json='{"cohort_id": %d}' % world["cohort_a"].id,
                    runner=f"thread:{socket.gethostname()}:{_dead_pid()}", progress=3, total=40)
         alive = Job(kind="certificates_zip", status="running", params_json='{"cohort_id": %d}' % world["cohort_a"].id,
-                    runner=f"thread:{socket.gethostname()}:{os.getpid()}", progress=3, total=40)
+                    runner=f"thread:{socket.gethostname()}:{os.getppid()}", progress=3, total=40)
         db.session.add_all([lost, alive])
         db.session.commit()
         lost_id, alive_id = lost.id, alive.id
     auth.login(world["organizer"].email)
     page = text_of(client.get(f"/organizer/jobs/{lost_id}").data)
-    assert "ZIP gagal dibuat" in page and "Penyebab: the app process running it (pid" in page
+    assert "ZIP gagal dibuat" in page and "Penyebab: Proses server yang menjalankannya berhenti" in page
+    assert "pid" not in page and "Buat ZIP lagi" in page  # a sentence and what to do, no internals
     running = text_of(client.get(f"/organizer/jobs/{alive_id}").data)
     assert "3 dari 40 sertifikat" in running
     with app.app_context():

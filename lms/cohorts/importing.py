@@ -14,14 +14,17 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from lms.cohorts.models import Cohort, ImportBatch
 from lms.extensions import db
-from lms.jobs import HANDLERS, Job, check_runner
+from lms.jobs import HANDLERS, Job, JobError, check_runner
 from lms.util.db import begin_write
 
 KIND = "participant_import"
 
 
-class SheetError(ValueError):
+class SheetError(JobError):
     """The sheet no longer passes the checks (e.g. an account was made meanwhile)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("invalid", detail)
 
 
 def job_of(batch: ImportBatch) -> Job | None:

@@ -201,7 +201,8 @@ def import_preview(batch_id: int) -> str:
     if job is not None and job.status in ("queued", "running"):
         return render_template("cohorts/import_running.html", batch=batch, cohort=cohort, job=job)
     if job is not None and job.status == "failed":
-        flash(_("The import stopped and saved nothing: %(error)s", error=job.error), "error")
+        flash(_("The import stopped and saved nothing: %(error)s", error=f"{job.failure_reason} {job.failure_advice}"),
+              "error")
     sheet = parse_sheet(batch.filename, batch.data)
     preview(sheet)
     return render_template("cohorts/import_preview.html", batch=batch, cohort=cohort, sheet=sheet)
@@ -348,7 +349,8 @@ def remind(cohort_id: int) -> Response | str:
             if job.status == "done":
                 flash(_("%(sent)s reminders sent by email.", sent=job.progress), "success")
             elif job.status == "failed":
-                flash(_("The reminders could not be sent: %(error)s", error=job.error), "error")
+                flash(_("The reminders could not be sent: %(error)s", error=f"{job.failure_reason} {job.failure_advice}"),
+                      "error")
             else:
                 flash(_("%(count)s reminders are being sent by email; the report shows who has been reminded.",
                         count=len(fresh)), "success")
