@@ -57,7 +57,7 @@ ROUTES = {
     "cohorts.import_preview": ("GET", "/organizer/imports/{batch_id}", signed_in(403, organizer=200, admin=200)),
     "cohorts.import_commit": ("POST", "/organizer/imports/{batch_id}/commit",
                               signed_in(403, organizer=302, admin=302)),
-    "cohorts.import_links": ("GET", "/organizer/imports/{batch_id}/links.csv",
+    "cohorts.import_links": ("POST", "/organizer/imports/{batch_id}/links.csv",
                              signed_in(403, organizer=200, admin=200)),
     "cohorts.report": ("GET", "/organizer/cohorts/{cohort_a}/report", signed_in(403, organizer=200, admin=200)),
     "cohorts.course_report": ("GET", "/organizer/courses/mini-a/report", signed_in(403, organizer=200, admin=200)),

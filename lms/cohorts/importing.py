@@ -9,12 +9,16 @@ gets a link to an account that does not exist.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
+
+from lms.accounts.models import PasswordToken, User
 from lms.cohorts.models import Cohort, ImportBatch
 from lms.extensions import db
 from lms.jobs import HANDLERS, Job, JobError, check_runner
+from lms.util import utcnow
 from lms.util.db import begin_write
 
 KIND = "participant_import"
@@ -53,8 +57,10 @@ def run_import(job: Job, progress) -> tuple[bytes, str]:
         first = sheet.problems[0]
         raise SheetError(f"{len(sheet.problems)} problem(s), e.g. row {first.row}: {first.message}")
     result = apply_rows(cohort, sheet)
+    # Who got a new account is kept; their set-password tokens are not (only hashes are stored):
+    # they go out by email now, and the organizer's download issues new ones.
     summary = {"created": result.created, "updated": result.updated, "enrolled": result.enrolled,
-               "links": result.links}
+               "links": [{"name": link["name"], "email": link["email"]} for link in result.links]}
     batch.status, batch.data = "done", b""
     batch.result_json = json.dumps(summary)
     progress(len(sheet.rows), len(sheet.rows))  # commits the import with the job's progress
@@ -63,6 +69,27 @@ def run_import(job: Job, progress) -> tuple[bytes, str]:
     batch.result_json = json.dumps(summary)
     db.session.commit()
     return json.dumps({k: v for k, v in summary.items() if k != "links"}).encode(), f"impor-{batch_id}.json"
+
+
+def reissue_links(batch: ImportBatch) -> tuple[list[dict], int]:
+    """New one-time set-password links for the batch's new accounts that have not chosen their
+    password yet (flush only); returns (name, email, token) dicts and how many had chosen one.
+    Links are never stored, only their hashes, so a download makes new ones, and the earlier
+    unused links of those accounts stop working: one valid link per account."""
+    from lms.cohorts.participants import new_password_token
+
+    emails = [link["email"] for link in json.loads(batch.result_json or "{}").get("links", [])]
+    users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))} if emails else {}
+    chose = set(db.session.scalars(select(PasswordToken.user_id).where(
+        PasswordToken.user_id.in_([u.id for u in users.values()]), PasswordToken.used_at.is_not(None))))
+    pending = [users[email] for email in emails if email in users and users[email].id not in chose]
+    if pending:
+        db.session.execute(update(PasswordToken).where(
+            PasswordToken.user_id.in_([u.id for u in pending]), PasswordToken.used_at.is_(None))
+            .values(expires_at=utcnow() - timedelta(seconds=1)))
+    links = [{"name": u.full_name, "email": u.email, "token": new_password_token(u)} for u in pending]
+    db.session.flush()
+    return links, len(chose)
 
 
 def _email_links(cohort: Cohort, links: list[dict], link_base: str) -> dict:

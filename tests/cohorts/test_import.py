@@ -124,7 +124,7 @@ def test_preview_then_commit_then_reimport_updates(app, world):
     page = text_of(client.get(done.headers["Location"]).data)
     assert "43 akun dibuat, 0 diperbarui, 43 didaftarkan." in page
     assert count_users(app) == before + 43
-    links = client.get(f"/organizer/imports/{batch}/links.csv").data.decode("utf-8-sig")
+    links = client.post(f"/organizer/imports/{batch}/links.csv").data.decode("utf-8-sig")
     assert links.count("/set-password/") == 43
     # The same file again: nobody duplicated; a changed institution is updated.
     changed = kalsel_csv().replace(b"Perpustakaan Desa 1;", b"Perpustakaan Desa Baru;")
