@@ -159,7 +159,8 @@ def _run(job_id: int) -> None:
         except Exception as exc:  # recorded on the job for the page to show
             db.session.rollback()
             code = failure_code(exc)
-            log.error("job %s failed (%s): %s: %s", job_id, code, type(exc).__name__, exc,
+            cause = f" ({exc.__cause__})" if exc.__cause__ is not None else ""
+            log.error("job %s failed (%s): %s: %s%s", job_id, code, type(exc).__name__, exc, cause,
                       exc_info=code == "error")
             write_lock_deadline.set(time.monotonic() + _lock_wait())  # recording it may wait again
             _save(job_id, status="failed", error=code, finished_at=utcnow())
