@@ -51,16 +51,30 @@ def _configure_sqlite(app: Flask) -> None:
             cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
+    from flask import g
+
     from lms.util.db import sqlite_begin_immediate
 
     @event.listens_for(engine, "begin")
     def on_begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if sqlite_begin_immediate.get() else "BEGIN")
+        immediate = sqlite_begin_immediate.get()
+        connection.info["immediate"] = immediate  # holds_write_lock() asks
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     @app.before_request
     def writes_take_the_lock_first() -> None:
         # POST/PUT/DELETE requests write: on SQLite they begin with the write lock.
-        sqlite_begin_immediate.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+        g.sqlite_immediate = sqlite_begin_immediate.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+
+    @app.teardown_request
+    def back_to_deferred(exc: BaseException | None) -> None:
+        # Nothing after the request (a test's next connection, say) inherits the request's choice.
+        token = g.pop("sqlite_immediate", None)
+        if token is not None:
+            try:
+                sqlite_begin_immediate.reset(token)
+            except ValueError:  # set in another context: leave it
+                pass
 
 
 def _static_cache(response):
@@ -90,6 +104,39 @@ def _static_hash(filename: str) -> str:
 
     path = ROOT / "static" / filename
     return hashlib.sha256(path.read_bytes()).hexdigest()[:10] if path.is_file() else "0"
+
+
+def _private_pages(response):
+    """Pages for a logged-in user are hers alone: no shared cache (proxy, CDN) may keep them, and
+    her browser asks again before showing one (e.g. on a shared library computer after logout).
+    A response that says how to cache itself (static files, lesson images) keeps its header."""
+    if request.endpoint != "static" and "Cache-Control" not in response.headers and current_user \
+            and current_user.is_authenticated:
+        response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+class TrustedProxies:
+    """WSGI middleware: behind LMS_TRUSTED_PROXIES reverse proxies (nginx: one), the client's
+    address, scheme and host come from the X-Forwarded-* headers the proxies set (Werkzeug's
+    ProxyFix, trusting that many values from the right); with none (the default) the headers are
+    ignored, so a client cannot choose the address that rate limits count."""
+
+    def __init__(self, app: Flask) -> None:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        self.app, self.plain = app, app.wsgi_app
+        self._fixed: dict[int, ProxyFix] = {}
+        self._proxy_fix = ProxyFix
+
+    def __call__(self, environ, start_response):
+        count = int(self.app.config.get("TRUSTED_PROXIES") or 0)
+        if count <= 0:
+            return self.plain(environ, start_response)
+        fixed = self._fixed.get(count)
+        if fixed is None:
+            fixed = self._fixed[count] = self._proxy_fix(self.plain, x_for=count, x_proto=count, x_host=count)
+        return fixed(environ, start_response)
 
 
 def _security_headers(response):
@@ -147,7 +194,9 @@ def _request_log(app: Flask) -> None:
     def log_request(response):
         started = g.pop("request_started", None)
         if started is not None:
-            user = session.get("_user_id")  # Flask-Login's id in the cookie: no database query
+            from lms.accounts.sessions import user_id_of_session
+
+            user = user_id_of_session()  # Flask-Login's id in the cookie: no database query
             log.info("method=%s path=%s status=%s duration_ms=%.1f user=%s", request.method, request.path,
                      response.status_code, (time.perf_counter() - started) * 1000, user or "-")
         return response
@@ -182,6 +231,8 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(lms_config.from_environment())
     if config_overrides:
         app.config.from_mapping(config_overrides)
+    # The remember-me cookie is as secure as the session cookie unless set otherwise.
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = lms_config.secret_key_from_instance(instance)
     url = app.config["SQLALCHEMY_DATABASE_URI"]
@@ -215,12 +266,9 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     import lms.models  # noqa: F401  (every model registered before first use)
     from lms.accounts.models import User
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        try:
-            return db.session.get(User, int(user_id))
-        except ValueError:
-            return None
+    from lms.accounts.sessions import load_user
+
+    login_manager.user_loader(load_user)  # the id and the session nonce: logged-out cookies fail
 
     from lms.accounts.cli import users_cli
     from lms.accounts.views import bp as accounts_bp
@@ -266,6 +314,8 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_error_handler(DisconnectionError, handle_database_unavailable)
     _request_log(app)
     app.after_request(_security_headers)
+    app.after_request(_private_pages)
+    app.wsgi_app = TrustedProxies(app)  # type: ignore[method-assign]
     app.after_request(_static_cache)
     app.jinja_env.globals["static_url"] = static_url
 

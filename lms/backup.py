@@ -6,6 +6,7 @@ in its custom format, and pg_restore --clean into the configured database.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -27,8 +28,27 @@ def _pg_args(url) -> tuple[list[str], dict[str, str]]:
     return args, env
 
 
+def _private_file(output: Path) -> None:
+    """Create OUTPUT readable by its owner only (0600), in a folder made for it 0700 if missing:
+    a backup holds every account's data and password hashes."""
+    output.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.close(fd)
+    os.chmod(output, 0o600)  # an existing file keeps its mode on open: narrow it
+
+
 def backup_database(output: Path) -> None:
+    """A consistent copy of the database in OUTPUT, readable by the owner only."""
     url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    mask = os.umask(0o077)  # anything written alongside (SQLite's journal) is private too
+    try:
+        _private_file(output)
+        _write_backup(url, output)
+    finally:
+        os.umask(mask)
+
+
+def _write_backup(url, output: Path) -> None:
     if url.get_backend_name() == "sqlite":
         source = sqlite3.connect(url.database)
         target = sqlite3.connect(output)
@@ -38,8 +58,6 @@ def backup_database(output: Path) -> None:
             target.close()
             source.close()
         return
-    import os
-
     args, env = _pg_args(url)
     subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--file", str(output), *args], check=True,
                    env={**os.environ, **env})
@@ -58,8 +76,6 @@ def restore_database(source_file: Path) -> None:
             target.close()
             source.close()
         return
-    import os
-
     args, env = _pg_args(url)
     subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", *args,
                     str(source_file)], check=True, env={**os.environ, **env})

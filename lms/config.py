@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable
 
@@ -44,6 +45,8 @@ ENV_SETTINGS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "LMS_SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", _parse_bool),
     "LMS_LOGIN_RATE_LIMIT": ("LOGIN_RATE_LIMIT", _parse_str),
     "LMS_SQLITE_BUSY_TIMEOUT_MS": ("SQLITE_BUSY_TIMEOUT_MS", _parse_int),
+    "LMS_JOBS_LOCK_WAIT_SECONDS": ("JOBS_LOCK_WAIT_SECONDS", _parse_int),
+    "LMS_TRUSTED_PROXIES": ("TRUSTED_PROXIES", _parse_int),
     "LMS_REPORT_EXPORT_INLINE_MAX": ("REPORT_EXPORT_INLINE_MAX", _parse_int),
     "LMS_PUBLIC_URL": ("PUBLIC_URL", _parse_str),
     "LMS_CERT_ISSUER": ("CERT_ISSUER", _parse_str),
@@ -75,6 +78,10 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # REMEMBER_COOKIE_SECURE follows SESSION_COOKIE_SECURE (create_app) unless set.
+        "REMEMBER_COOKIE_DURATION": timedelta(days=30),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted (nginx: 1).
+        "TRUSTED_PROXIES": 0,
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,  # uploads: participant sheets
         "MAX_COURSE_ZIP_BYTES": 50 * 1024 * 1024,  # a course zip uploaded in the editor (its own routes)
         "WTF_CSRF_TIME_LIMIT": None,  # token lives as long as the session
@@ -99,6 +106,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         # With REDIS_URL, jobs go to this RQ queue (`make worker`); a job may run this many seconds.
         "JOBS_QUEUE": "lms",
         "JOBS_TIMEOUT": 1800,
+        # A job waits this long for the database's write lock (SQLite) before it is failed as "busy".
+        "JOBS_LOCK_WAIT_SECONDS": 300,
         # Email (reminders, set-password links): off unless SMTP_HOST is set.
         "SMTP_HOST": None,
         "SMTP_PORT": 587,

@@ -14,17 +14,21 @@ import logging
 import os
 import socket
 import threading
+import time
 from datetime import datetime
 from typing import Any, Callable
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, LargeBinary, String, Text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.extensions import db
 from lms.util import utcnow
+from lms.util.db import DatabaseBusy, begin_write, holds_write_lock, is_lock_error, write_lock_deadline
 from lms.util.types import UTCDateTime
 
 log = logging.getLogger(__name__)
@@ -44,7 +48,7 @@ class Job(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     result: Mapped[bytes | None] = mapped_column(LargeBinary)
     result_name: Mapped[str | None] = mapped_column(String(200))
-    error: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str] = mapped_column(Text, default="")  # a FAILURES code; details in the log
     # "thread:HOST:PID" for a job run in a thread of an app process (None on RQ, whose workers
     # report their own deaths): lets a page find a job whose process has gone.
     runner: Mapped[str | None] = mapped_column(String(100))
@@ -52,6 +56,14 @@ class Job(db.Model):
     @property
     def params(self) -> dict[str, Any]:
         return json.loads(self.params_json)
+
+    @property
+    def failure_reason(self) -> str:
+        return failure_reason(self)
+
+    @property
+    def failure_advice(self) -> str:
+        return failure_advice(self)
 
     @property
     def percent(self) -> int:
@@ -63,34 +75,128 @@ HANDLERS: dict[str, Callable[[Job, Callable[[int, int], None]], tuple[bytes, str
 
 
 def enqueue(kind: str, params: dict[str, Any], user_id: int | None) -> Job:
-    """Record a job (flush only); call start(job) after the commit."""
+    """Record a job (flush only); call start(job) after the commit. From a request that has only
+    read (a GET), the read transaction is ended first and the insert waits for the write lock."""
+    if not holds_write_lock():
+        begin_write()
     job = Job(kind=kind, params_json=json.dumps(params), created_by_id=user_id)
     db.session.add(job)
     db.session.flush()
     return job
 
 
-def _run(job_id: int) -> None:
+class JobError(Exception):
+    """A failure the handler understands: `code` names the sentence the page shows
+    (FAILURES); the exception's text goes to the log only."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(detail or code)
+        self.code = code if code in FAILURES else "error"
+
+
+# Job.error holds one of these codes; the page shows the reason and what to do, in the reader's
+# language. Details (SQL, tracebacks, worker messages) go to the log, never to the page.
+FAILURES: dict[str, tuple[str, str]] = {
+    "busy": (_l("The database stayed busy with other work for too long."),
+             _l("Start it again in a few minutes. If this keeps happening, tell the administrator.")),
+    "lost": (_l("The server process that was running it stopped, for example after a restart."),
+             _l("Start it again.")),
+    "invalid": (_l("The data changed after it was checked and no longer passes the checks."),
+                _l("Look at the problems shown, correct them and start it again.")),
+    "mail": (_l("The mail server could not be reached or refused the messages."),
+             _l("Try again later, or tell the administrator that email is not working.")),
+    "error": (_l("An unexpected error stopped it; the details are in the server log."),
+              _l("Start it again. If it fails again, tell the administrator the time it failed.")),
+}
+
+
+def failure_reason(job: Job) -> str:
+    """A sentence saying why the job failed (unknown or old raw texts: the generic one)."""
+    return str(FAILURES.get(job.error, FAILURES["error"])[0])
+
+
+def failure_advice(job: Job) -> str:
+    """A sentence saying what to do about a failed job."""
+    return str(FAILURES.get(job.error, FAILURES["error"])[1])
+
+
+def failure_code(exc: BaseException) -> str:
+    if isinstance(exc, JobError):
+        return exc.code
+    if isinstance(exc, DatabaseBusy) or is_lock_error(exc):
+        return "busy"
+    return "error"
+
+
+# Ids of the jobs that threads of this process are running now (check_runner asks).
+_LIVE: set[int] = set()
+
+
+def _save(job_id: int, **values: Any) -> None:
+    """Write the job's row in a transaction of its own that takes the write lock first (on
+    SQLite: BEGIN IMMEDIATE, waiting with backoff until the job's deadline)."""
+    begin_write()
     job = db.session.get(Job, job_id)
-    handler = HANDLERS[job.kind]
-    job.status = "running"
+    for key, value in values.items():
+        setattr(job, key, value)
     db.session.commit()
 
-    def progress(done: int, total: int) -> None:
-        job.progress, job.total = done, total
-        db.session.commit()
 
+def _lock_wait() -> float:
+    return float(current_app.config.get("JOBS_LOCK_WAIT_SECONDS", 300))
+
+
+def _run(job_id: int) -> None:
+    """Run the job's handler and record how it ended. Never fails because a request holds the
+    write lock: every write of the job waits for the lock (BEGIN IMMEDIATE, busy timeout, then
+    retries with backoff until JOBS_LOCK_WAIT_SECONDS), and a handler stopped by a lock error is
+    run again (handlers are idempotent: a second run finds the work done, or does it whole)."""
+    deadline = write_lock_deadline.set(time.monotonic() + _lock_wait())
     try:
-        data, name = handler(job, progress)
-    except Exception as exc:  # recorded on the job for the page to show
-        db.session.rollback()
-        log.exception("job %s failed", job_id)
+        try:
+            _save(job_id, status="running")
+            data, name = _run_handler(job_id)
+        except Exception as exc:  # recorded on the job for the page to show
+            db.session.rollback()
+            code = failure_code(exc)
+            cause = f" ({exc.__cause__})" if exc.__cause__ is not None else ""
+            log.error("job %s failed (%s): %s: %s%s", job_id, code, type(exc).__name__, exc, cause,
+                      exc_info=code == "error")
+            write_lock_deadline.set(time.monotonic() + _lock_wait())  # recording it may wait again
+            _save(job_id, status="failed", error=code, finished_at=utcnow())
+            return
+        write_lock_deadline.set(time.monotonic() + _lock_wait())
+        _save(job_id, result=data, result_name=name, status="done", finished_at=utcnow())
+    finally:
+        write_lock_deadline.reset(deadline)
+
+
+def _run_handler(job_id: int) -> tuple[bytes, str]:
+    delay = 0.1
+    while True:
         job = db.session.get(Job, job_id)
-        job.status, job.error, job.finished_at = "failed", f"{type(exc).__name__}: {exc}", utcnow()
-        db.session.commit()
-        return
-    job.result, job.result_name, job.status, job.finished_at = data, name, "done", utcnow()
-    db.session.commit()
+        handler = HANDLERS[job.kind]
+
+        def progress(done: int, total: int) -> None:
+            # Commits the handler's work so far with the progress. A transaction that has only
+            # read is ended first, and the write waits for the lock (a read transaction of
+            # SQLite cannot take the write lock once another connection has committed).
+            if not holds_write_lock():
+                begin_write()
+            current = db.session.get(Job, job_id)
+            current.progress, current.total = done, total
+            db.session.commit()
+
+        try:
+            return handler(job, progress)
+        except OperationalError as exc:
+            db.session.rollback()
+            remaining = (write_lock_deadline.get() or 0) - time.monotonic()
+            if not is_lock_error(exc) or remaining <= 0:
+                raise
+            log.warning("job %s: database locked (%s); running it again", job_id, exc.orig)
+            time.sleep(min(remaining, delay))
+            delay = min(delay * 2, 2.0)
 
 
 def run_job(job_id: int) -> None:
@@ -100,10 +206,15 @@ def run_job(job_id: int) -> None:
 
 def mark_lost(job_id: int, reason: str) -> None:
     """A job whose worker died (killed, out of memory, timed out) is failed, not left running."""
+    log.error("job %s lost: %s", job_id, reason)
     job = db.session.get(Job, job_id)
-    if job is not None and job.status in ("queued", "running"):
-        job.status, job.error, job.finished_at = "failed", reason[:2000], utcnow()
-        db.session.commit()
+    if job is None or job.status not in ("queued", "running"):
+        return
+    begin_write()  # a page may call this after reading: take the write lock first
+    job = db.session.get(Job, job_id)
+    if job.status in ("queued", "running"):
+        job.status, job.error, job.finished_at = "failed", "lost", utcnow()
+    db.session.commit()
 
 
 def _pid_alive(pid: int) -> bool:
@@ -122,8 +233,16 @@ def check_runner(job: Job) -> Job:
     if job.status not in ("queued", "running") or not (job.runner or "").startswith("thread:"):
         return job
     _, host, pid = (job.runner.split(":", 2) + ["", ""])[:3]
-    if host == socket.gethostname() and pid.isdigit() and not _pid_alive(int(pid)):
-        mark_lost(job.id, f"the app process running it (pid {pid}) stopped")
+    if host != socket.gethostname() or not pid.isdigit():
+        return job
+    if int(pid) == os.getpid():
+        gone = job.id not in _LIVE  # this process: its thread has ended without recording the end
+        why = "its thread in this process ended without recording the outcome"
+    else:
+        gone = not _pid_alive(int(pid))
+        why = f"the app process running it (pid {pid}) stopped"
+    if gone:
+        mark_lost(job.id, why)
         db.session.refresh(job)
     return job
 
@@ -174,14 +293,24 @@ def start(job: Job) -> None:
         except RedisError as exc:  # Redis down: the job still runs, here
             log.warning("job %s: Redis unreachable (%s); running it in a thread of this process", job.id, exc)
 
+    job_id = job.id
+    _LIVE.add(job_id)
     job.runner = f"thread:{socket.gethostname()}:{os.getpid()}"
     db.session.commit()
 
     def target() -> None:
-        with app.app_context():
-            _run(job.id)
+        try:
+            with app.app_context():
+                try:
+                    _run(job_id)
+                finally:
+                    db.session.remove()
+        except Exception:  # even recording the failure failed: the page finds the job lost
+            log.exception("job %s: the outcome could not be recorded", job_id)
+        finally:
+            _LIVE.discard(job_id)
 
-    threading.Thread(target=target, name=f"job-{job.id}", daemon=True).start()
+    threading.Thread(target=target, name=f"job-{job_id}", daemon=True).start()
 
 
 jobs_cli = AppGroup("jobs", help="Background jobs.")

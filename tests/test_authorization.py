@@ -78,7 +78,7 @@ ROUTES = {
     "cohorts.import_commit": ("POST", "/organizer/imports/{batch_id}/commit", only(302, "organizer", "admin")),
     # Without a row and an action, the decision is a form error.
     "cohorts.import_decide": ("POST", "/organizer/imports/{batch_id}/decide", only(400, "organizer", "admin")),
-    "cohorts.import_links": ("GET", "/organizer/imports/{batch_id}/links.csv", only(200, "organizer", "admin")),
+    "cohorts.import_links": ("POST", "/organizer/imports/{batch_id}/links.csv", only(200, "organizer", "admin")),
     "cohorts.report": ("GET", "/organizer/cohorts/{cohort_a}/report", only(200, "organizer", "admin")),
     # A course's report covers the cohorts of it that I run (test_access checks whose rows show):
     # none, for staff who run nothing.

@@ -25,9 +25,14 @@ def test_backup_and_restore_round_trip(live_db, tmp_path):  # noqa: F811
             create_user(email=f"cadang{i}@perpusdes.id", full_name=f"Cadangan {i}", password=PASSWORD)
         db.session.commit()
     runner = app.test_cli_runner()
-    backup = tmp_path / "cadangan.bak"
+    backup = tmp_path / "cadangan" / "cadangan.bak"  # a folder that does not exist yet
     result = runner.invoke(args=["backup", str(backup)])
     assert result.exit_code == 0, result.output
+    # Every account's data and password hash: readable by the owner only.
+    assert (backup.stat().st_mode & 0o777, backup.parent.stat().st_mode & 0o777) == (0o600, 0o700)
+    backup.chmod(0o644)  # a second backup over a file someone opened up closes it again
+    assert runner.invoke(args=["backup", str(backup)]).exit_code == 0
+    assert backup.stat().st_mode & 0o777 == 0o600
     with app.app_context():
         db.session.execute(User.__table__.delete().where(User.email.like("cadang%")))
         db.session.commit()

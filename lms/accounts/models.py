@@ -16,6 +16,12 @@ from lms.util import utcnow
 from lms.util.types import UTCDateTime
 
 
+def _new_nonce() -> str:
+    from lms.accounts.sessions import new_session_nonce
+
+    return new_session_nonce()
+
+
 class Role(str, enum.Enum):
     TRAINEE = "trainee"
     FACILITATOR = "facilitator"
@@ -43,6 +49,14 @@ class User(UserMixin, db.Model):
     locale: Mapped[str] = mapped_column(String(5), default="id")
     is_active_account: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Names the user's current sessions; a new one on logout or password change ends them all.
+    session_nonce: Mapped[str] = mapped_column(String(32), default=lambda: _new_nonce(), server_default="")
+
+    def get_id(self) -> str:
+        """Flask-Login's id in the session and remember-me cookies: id and session nonce."""
+        from lms.accounts.sessions import alternative_id
+
+        return alternative_id(self.id, self.session_nonce)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
@@ -57,9 +71,11 @@ class User(UserMixin, db.Model):
         return self.role_enum in STAFF_ROLES
 
     def set_password(self, password: str) -> None:
+        """Set the password; sessions logged in with the old one end."""
         self.password_hash = generate_password_hash(
             password, method=current_app.config["PASSWORD_HASH_METHOD"]
         )
+        self.session_nonce = _new_nonce()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

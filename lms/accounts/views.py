@@ -6,11 +6,12 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from lms.accounts.forms import LanguageForm, LoginForm, ProfileForm, RegisterForm
 from lms.accounts.operations import AccountError, create_user, update_profile, user_by_email
+from lms.accounts.sessions import log_in, log_out
 from lms.cohorts.operations import EnrolmentError, cohort_for_key, enrol
 from lms.extensions import db, form_email, limiter
 
@@ -55,8 +56,7 @@ def login() -> Response | str:
     if form.validate_on_submit():
         user = user_by_email(form.email.data)
         if user is not None and user.is_active and user.check_password(form.password.data):
-            login_user(user, remember=form.remember.data)
-            session.pop("locale", None)
+            log_in(user, remember=form.remember.data)  # a new session: the account's language applies
             return redirect(safe_next(request.args.get("next")) or url_for("learning.dashboard"))
         # Same message whether or not the email exists.
         form.password.errors.append(_("Wrong email or password."))
@@ -66,8 +66,9 @@ def login() -> Response | str:
 
 @bp.post("/logout")
 def logout() -> Response:
-    """Log out (POST with CSRF token)."""
-    logout_user()
+    """Log out (POST with CSRF token): this user's sessions end on the server too."""
+    log_out(current_user)
+    db.session.commit()
     flash(_("You have logged out."), "info")
     return redirect(url_for("accounts.login"))
 
@@ -99,7 +100,7 @@ def register() -> Response | str:
             else:
                 enrol(user, cohort)
                 db.session.commit()
-                login_user(user)
+                log_in(user)
                 flash(_("Welcome! You have joined %(cohort)s.", cohort=cohort.name), "success")
                 return redirect(url_for("learning.dashboard"))
     status = 200 if request.method == "GET" else 400

@@ -11,25 +11,29 @@ committed, so no one gets a link to an account that does not exist.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from lms.accounts.models import User
+from lms.accounts.models import PasswordToken, User
 from lms.accounts.regions import regencies
 from lms.cohorts.models import Cohort, ImportBatch
 from lms.cohorts.participants import (EDITABLE, Sheet, SheetFileError, Table, check_rows, cohort_province,
                                       mark_enrolled, preview, read_table)
 from lms.extensions import db
-from lms.jobs import HANDLERS, Job, check_runner
+from lms.jobs import HANDLERS, Job, JobError, check_runner
 from lms.util import utcnow
 from lms.util.db import begin_write
 
 KIND = "participant_import"
 
 
-class SheetError(ValueError):
+class SheetError(JobError):
     """The rows no longer pass the checks (e.g. an address was used meanwhile)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("invalid", detail)
 
 
 class DecisionError(ValueError):
@@ -167,6 +171,9 @@ def set_aside(batch: ImportBatch, user: User, row: int, aside: bool = True) -> N
     batch.state_json = json.dumps(state, ensure_ascii=False)
     db.session.flush()
 
+    def __init__(self, detail: str) -> None:
+        super().__init__("invalid", detail)
+
 
 def job_of(batch: ImportBatch) -> Job | None:
     """The import job of a queued batch (its id is kept with the batch until the import is done)."""
@@ -208,7 +215,10 @@ def run_import(job: Job, progress) -> tuple[bytes, str]:
     summary.pop("job_id", None)
     for key in ("created", "existing", "enrolled"):
         summary[key] = summary.get(key, 0) + getattr(result, key)
-    summary["links"] = summary.get("links", []) + result.links
+    # Who got a new account is kept; their set-password tokens are not (only hashes are stored):
+    # they go out by email now, and the organizer's download issues new ones.
+    summary["links"] = summary.get("links", []) + [{"name": link["name"], "email": link["email"]}
+                                                   for link in result.links]
     summary["last"] = {"created": result.created, "existing": result.existing, "enrolled": result.enrolled}
     left = sum(1 for row in sheet.rows if row.status != "imported") - len(chosen)  # waiting or set aside
     batch.status = "partial" if left else "done"
@@ -221,6 +231,27 @@ def run_import(job: Job, progress) -> tuple[bytes, str]:
         batch.result_json = json.dumps(summary)
         db.session.commit()
     return json.dumps({k: v for k, v in summary.items() if k != "links"}).encode(), f"impor-{batch_id}.json"
+
+
+def reissue_links(batch: ImportBatch) -> tuple[list[dict], int]:
+    """New one-time set-password links for the batch's new accounts that have not chosen their
+    password yet (flush only); returns (name, email, token) dicts and how many had chosen one.
+    Links are never stored, only their hashes, so a download makes new ones, and the earlier
+    unused links of those accounts stop working: one valid link per account."""
+    from lms.cohorts.participants import new_password_token
+
+    emails = [link["email"] for link in json.loads(batch.result_json or "{}").get("links", [])]
+    users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))} if emails else {}
+    chose = set(db.session.scalars(select(PasswordToken.user_id).where(
+        PasswordToken.user_id.in_([u.id for u in users.values()]), PasswordToken.used_at.is_not(None))))
+    pending = [users[email] for email in emails if email in users and users[email].id not in chose]
+    if pending:
+        db.session.execute(update(PasswordToken).where(
+            PasswordToken.user_id.in_([u.id for u in pending]), PasswordToken.used_at.is_(None))
+            .values(expires_at=utcnow() - timedelta(seconds=1)))
+    links = [{"name": u.full_name, "email": u.email, "token": new_password_token(u)} for u in pending]
+    db.session.flush()
+    return links, len(chose)
 
 
 def _email_links(cohort: Cohort, links: list[dict], link_base: str) -> dict:

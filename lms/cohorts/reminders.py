@@ -71,7 +71,9 @@ def send_emails(job, progress) -> tuple[bytes, str]:
     """Job handler: email the reminders in batches, logging each batch once it is sent, so a
     failure part-way leaves a true record of who was reminded. Anyone reminded today by the
     time the job runs (a second click) is skipped."""
+    from lms.jobs import JobError
     from lms.mail import send_mails
+    from lms.util.db import begin_write
 
     params = job.params
     cohort = db.session.get(Cohort, params["cohort_id"])
@@ -83,7 +85,12 @@ def send_emails(job, progress) -> tuple[bytes, str]:
     progress(0, len(fresh))
     for start in range(0, len(fresh), 50):
         batch = fresh[start:start + 50]
-        sent += send_mails([(u.email, *email_text(cohort, u, params["course_url"])) for u in batch])
+        try:
+            sent += send_mails([(u.email, *email_text(cohort, u, params["course_url"])) for u in batch])
+        except OSError as exc:  # smtplib's errors too
+            raise JobError("mail", f"{type(exc).__name__}: {exc}") from exc
+        begin_write()  # the log of what was sent waits for the write lock rather than fail
+        cohort, sender = db.session.get(Cohort, params["cohort_id"]), db.session.get(User, params["sender_id"])
         log(cohort, batch, sender, "email")
         progress(sent, len(fresh))  # commits the batch's log with the progress
     return f"{sent}\n".encode(), f"pengingat-{cohort.slug}.txt"

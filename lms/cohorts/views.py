@@ -7,10 +7,11 @@ import json
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from lms.accounts.models import PasswordToken, Role, User
+from lms.accounts.sessions import log_in
 from lms.auth import can, cohorts_for, courses_for, require
 from lms.cohorts.forms import CohortForm, ImportForm, SetPasswordForm, StaffForm
 from lms.cohorts.models import Cohort, CohortStaff, Enrolment, ImportBatch
@@ -241,7 +242,8 @@ def import_preview(batch_id: int) -> str | tuple[str, int]:
     if job is not None and job.status in ("queued", "running"):
         return render_template("cohorts/import_running.html", batch=batch, cohort=cohort, job=job)
     if job is not None and job.status == "failed":
-        flash(_("The import stopped and saved nothing: %(error)s", error=job.error), "error")
+        flash(_("The import stopped and saved nothing: %(error)s", error=f"{job.failure_reason} {job.failure_advice}"),
+              "error")
     return _preview_page(batch, cohort)
 
 
@@ -313,16 +315,22 @@ def import_decide(batch_id: int) -> Response | str | tuple[str, int]:
     return redirect(url_for("cohorts.import_preview", batch_id=batch.id) + (f"#row-{row}" if action == "fix" else ""))
 
 
-@bp.get("/imports/<int:batch_id>/links.csv")
+@bp.post("/imports/<int:batch_id>/links.csv")
 @login_required
 def import_links(batch_id: int) -> Response:
-    """The new accounts' set-password links, to hand out (e.g. in the cohort's WhatsApp group)."""
+    """New set-password links for the batch's new accounts, to hand out (e.g. by personal message).
+    Links are not stored: each download issues new ones and the earlier unused ones stop working."""
+    from lms.cohorts import importing
+
     batch, cohort = _batch(batch_id)
-    links = json.loads(batch.result_json).get("links", [])
+    links, _chose = importing.reissue_links(batch)
+    db.session.commit()
     rows = [(link["name"], link["email"], url_for("invites.set_password", token=link["token"], _external=True))
             for link in links]
-    return _download(exports.to_csv(["Nama", "Email", "Tautan atur kata sandi"], rows), f"tautan-{cohort.slug}.csv",
-                     "text/csv")
+    response = _download(exports.to_csv(["Nama", "Email", "Tautan atur kata sandi"], rows),
+                         f"tautan-{cohort.slug}.csv", "text/csv")
+    response.headers["Cache-Control"] = "private, no-store"  # secrets: kept by no cache
+    return response
 
 
 # --- reports ----------------------------------------------------------------------------------
@@ -431,7 +439,8 @@ def remind(cohort_id: int) -> Response | str:
             if job.status == "done":
                 flash(_("%(sent)s reminders sent by email.", sent=job.progress), "success")
             elif job.status == "failed":
-                flash(_("The reminders could not be sent: %(error)s", error=job.error), "error")
+                flash(_("The reminders could not be sent: %(error)s", error=f"{job.failure_reason} {job.failure_advice}"),
+                      "error")
             else:
                 flash(_("%(count)s reminders are being sent by email; the report shows who has been reminded.",
                         count=len(fresh)), "success")
@@ -462,7 +471,7 @@ def set_password(token: str) -> Response | str | tuple[str, int]:
         user.set_password(form.password.data)
         record.used_at = utcnow()
         db.session.commit()
-        login_user(user)
+        log_in(user)  # set_password gave her a new session nonce: older sessions end
         flash(_("Your password has been set. Welcome!"), "success")
         return redirect(url_for("learning.dashboard"))
     status = 200 if request.method == "GET" else 400

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import random
+import time
 from contextvars import ContextVar
+
+from sqlalchemy.exc import OperationalError
 
 from lms.extensions import db
 
@@ -11,18 +15,58 @@ from lms.extensions import db
 # BEGIN IMMEDIATE instead: they take the write lock first, waiting up to the busy timeout.
 sqlite_begin_immediate: ContextVar[bool] = ContextVar("sqlite_begin_immediate", default=False)
 
+# Background jobs wait longer for the write lock than a request does: until this time.monotonic()
+# deadline, begin_write() tries again with backoff after each busy timeout. None: one try (requests).
+write_lock_deadline: ContextVar[float | None] = ContextVar("write_lock_deadline", default=None)
+
+
+class DatabaseBusy(RuntimeError):
+    """The write lock could not be had before the deadline: other work held the database."""
+
+
+def is_lock_error(exc: BaseException) -> bool:
+    """SQLite's "database is locked" / "database table is locked" / SQLITE_BUSY."""
+    if not isinstance(exc, OperationalError):
+        return False
+    text = str(exc.orig).lower()
+    return "locked" in text or "busy" in text
+
+
+def holds_write_lock() -> bool:
+    """True when the session's transaction may write without waiting: on SQLite one begun with
+    BEGIN IMMEDIATE; on PostgreSQL always (writers wait on row locks there, not at BEGIN)."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        return True
+    return db.session().in_transaction() and bool(db.session.connection().info.get("immediate"))
+
 
 def begin_write() -> None:
     """End the current (read) transaction and start one that will write.
 
-    On PostgreSQL this only commits; row locks and conditional updates do the rest.
+    On SQLite the new transaction takes the write lock first (BEGIN IMMEDIATE), waiting up to the
+    busy timeout; in a background job (write_lock_deadline set) it tries again with backoff until
+    the deadline, then raises DatabaseBusy. On PostgreSQL this only commits; row locks and
+    conditional updates do the rest.
     """
     db.session.commit()
-    token = sqlite_begin_immediate.set(True)
-    try:
-        db.session.connection()
-    finally:
-        sqlite_begin_immediate.reset(token)
+    deadline = write_lock_deadline.get()
+    delay = 0.05
+    while True:
+        token = sqlite_begin_immediate.set(True)
+        try:
+            db.session.connection()
+            return
+        except OperationalError as exc:
+            db.session.rollback()
+            if deadline is None or not is_lock_error(exc):
+                raise
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise DatabaseBusy("the write lock was held by others until the deadline") from exc
+            time.sleep(min(remaining, delay * random.uniform(0.5, 1.5)))
+            delay = min(delay * 2, 2.0)
+        finally:
+            sqlite_begin_immediate.reset(token)
 
 
 def end_reads_with_commit(app) -> None:

@@ -96,7 +96,7 @@ def test_a_failing_handler_fails_the_job_with_its_reason(rq_app, monkeypatch):
     with app.app_context():
         job = db.session.get(jobs.Job, job_id)
         assert job.status == "failed" and job.finished_at is not None
-        assert job.error == "ValueError: lembar peserta tidak terbaca"
+        assert job.error == "error"  # the page's sentence; the exception's text is in the log only
         assert job.result is None
 
 
@@ -150,7 +150,7 @@ def test_worker_runs_jobs_in_forked_horses_and_fails_a_killed_one(tmp_path):
         Queue(queue_name, connection=redis.Redis.from_url(REDIS_URL)).delete(delete_jobs=True)
     assert done.returncode == 0, done.stderr[-3000:]
     killed, ok = json.loads(done.stdout.strip().splitlines()[-1])
-    assert killed[0] == "failed" and "work horse died" in killed[1]
+    assert killed == ["failed", "lost", ""]
     assert ok == ["done", "", "isi"]
 
 
