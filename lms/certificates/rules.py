@@ -51,8 +51,6 @@ def eligibility(user: User, course: Course, first_only: bool = False) -> tuple[b
     """Whether the trainee meets the course's rules, and what is still missing (first_only: stop
     at the first thing missing, for callers that only ask whether)."""
     from lms.learning.progress import lesson_counts, quiz_counts
-    from lms.quizzes.attempts import counted_attempt, finished_attempts
-    from lms.quizzes.models import Quiz
 
     rules = settings(course)
     if not rules.get("enabled", True):
@@ -72,24 +70,21 @@ def eligibility(user: User, course: Course, first_only: bool = False) -> tuple[b
             return False, missing
     minimum = rules.get("min_posttest")
     if minimum is not None:
-        posttest = db.session.scalar(select(Quiz).where(Quiz.course_id == course.id, Quiz.kind == "posttest",
-                                                        Quiz.archived_at.is_(None)))
-        result = counted_attempt(posttest, finished_attempts(user.id, [posttest.id])[posttest.id]) if posttest else None
-        if result is None or (result.percent or 0) < minimum:
+        score = posttest_score(user, course)
+        if score is None or score < minimum:
             missing.append(f"post-test score below {minimum:g}")
     return not missing, missing
 
 
 def posttest_score(user: User, course: Course) -> float | None:
-    from lms.quizzes.attempts import counted_attempt, finished_attempts
+    """The percent of the trainee's post-test attempt that counts (None: no post-test, or none graded)."""
+    from lms.quizzes.counting import counted_attempt_of
     from lms.quizzes.models import Quiz
 
     posttest = db.session.scalar(select(Quiz).where(Quiz.course_id == course.id, Quiz.kind == "posttest",
                                                     Quiz.archived_at.is_(None)))
-    if posttest is None:
-        return None
-    result = counted_attempt(posttest, finished_attempts(user.id, [posttest.id])[posttest.id])
-    return result.percent if result else None
+    result = counted_attempt_of(user.id, posttest)
+    return (result.percent or 0.0) if result else None
 
 
 def _insert(table):

@@ -18,6 +18,7 @@ from sqlalchemy.orm import contains_eager
 from lms.accounts.models import User
 from lms.content.models import Course
 from lms.extensions import db
+from lms.quizzes.counting import counted_attempts, passes
 from lms.quizzes.models import Answer, Attempt, Question, Quiz
 from lms.quizzes.types import QUESTION_TYPES, TamperError
 from lms.util import utcnow
@@ -188,7 +189,7 @@ def _recompute(attempt: Attempt, pairs: Iterable[tuple[Question, dict]], answers
     attempt.graded_at = now
     attempt.percent = round(100.0 * score / max_score, 2) if max_score else 100.0
     pass_mark = attempt.quiz.pass_mark  # the quiz, loaded once (the reports' rollup reads it too)
-    attempt.passed = attempt.percent + 1e-9 >= pass_mark
+    attempt.passed = passes(attempt.percent, pass_mark)
 
 
 def submit_attempt(attempt_id: int, user_id: int, now: datetime | None = None) -> Attempt | None:
@@ -273,26 +274,6 @@ def grade_manually(answer: Answer, grader: User, fraction: float, comment: str =
     return attempt
 
 
-def finished_attempts(user_id: int, quiz_ids: Iterable[int]) -> dict[int, list[Attempt]]:
-    ids = list(quiz_ids)
-    result: dict[int, list[Attempt]] = {i: [] for i in ids}
-    if not ids:
-        return result
-    for attempt in db.session.scalars(select(Attempt).where(
-            Attempt.user_id == user_id, Attempt.quiz_id.in_(ids), Attempt.state == "graded").order_by(Attempt.number)):
-        result[attempt.quiz_id].append(attempt)
-    return result
-
-
-def counted_attempt(quiz: Quiz, attempts: list[Attempt]) -> Attempt | None:
-    """The graded attempt that counts: the highest or the last, as the quiz says."""
-    if not attempts:
-        return None
-    if quiz.grading == "last":
-        return max(attempts, key=lambda a: a.number)
-    return max(attempts, key=lambda a: (a.percent or 0.0, -a.number))
-
-
 @dataclass(frozen=True)
 class QuizStatus:
     quiz: Quiz
@@ -306,8 +287,8 @@ class QuizStatus:
 def quiz_statuses(user: User, course: Course) -> dict[int, QuizStatus]:
     """Every active quiz of the course with the result that counts for me."""
     quizzes = list(db.session.scalars(select(Quiz).where(Quiz.course_id == course.id, Quiz.archived_at.is_(None))))
-    attempts = finished_attempts(user.id, [q.id for q in quizzes])
-    return {q.id: QuizStatus(q, counted_attempt(q, attempts[q.id])) for q in quizzes}
+    counted = counted_attempts([user.id], [q.id for q in quizzes])
+    return {q.id: QuizStatus(q, counted.get((user.id, q.id))) for q in quizzes}
 
 
 def may_review(quiz: Quiz, attempt: Attempt) -> bool:

@@ -6,7 +6,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, String, Text, UniqueConstraint, and_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
@@ -80,6 +81,19 @@ class Quiz(db.Model):
 
     bank: Mapped[QuestionBank] = relationship()
     course: Mapped["Course"] = relationship(viewonly=True)  # noqa: F821  (lms.content.models)
+
+    # The quizzes that count toward completion (and certificates): the one rule, in Python on a
+    # quiz and in SQL on the class (or an alias of it).
+    COUNTED_KINDS = ("module", "posttest")
+
+    @hybrid_property
+    def counts_toward_completion(self) -> bool:
+        return bool(self.required) and self.archived_at is None and self.kind in self.COUNTED_KINDS
+
+    @counts_toward_completion.inplace.expression
+    @classmethod
+    def _counts_toward_completion_expression(cls):
+        return and_(cls.required.is_(True), cls.archived_at.is_(None), cls.kind.in_(cls.COUNTED_KINDS))
 
 
 class Attempt(db.Model):

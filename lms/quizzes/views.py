@@ -16,6 +16,7 @@ from lms.extensions import db
 from lms.learning.progress import modules_complete
 from lms.quizzes import attempts as ops
 from lms.quizzes import stats
+from lms.quizzes.counting import counted_attempt_of
 from lms.util.db import begin_write
 from lms.quizzes.models import Answer, Attempt, Question, Quiz
 from lms.quizzes.types import QUESTION_TYPES, TamperError
@@ -51,10 +52,9 @@ def quiz(course_slug: str, quiz_slug: str) -> str:
     """A quiz's rules, my attempts, and the button to start or continue."""
     course, quiz = _course_and_quiz(course_slug, quiz_slug)
     mine = ops.attempts_of(current_user, quiz)
-    graded = [a for a in mine if a.state == "graded"]
     return render_template(
         "quizzes/quiz.html", course=course, quiz=quiz, attempts=mine,
-        counted=ops.counted_attempt(quiz, graded), open_attempt=next((a for a in mine if a.state == "in_progress"), None),
+        counted=counted_attempt_of(current_user.id, quiz), open_attempt=next((a for a in mine if a.state == "in_progress"), None),
         left=ops.attempts_left(current_user, quiz), closed=_closed_reason(course, quiz),
         question_count=quiz.draw_count or len(ops.quiz_questions(quiz)),
     )
