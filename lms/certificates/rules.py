@@ -186,6 +186,31 @@ def issue_if_eligible(user: User, course: Course) -> list[Certificate]:
     return issued
 
 
+def reevaluate(user: User, course: Course) -> list[Certificate]:
+    """After the trainee's grades changed: issue her certificates if she now meets the rules; flag
+    her valid certificates whose basis is gone (basis_lost_at, for the organizer to decide), and
+    unflag them when the rules are met again. Returns the certificates issued now."""
+    eligible, missing = eligibility(user, course)
+    issued = issue_if_eligible(user, course) if eligible else []
+    now = utcnow()
+    for certificate in db.session.scalars(select(Certificate).where(
+            Certificate.user_id == user.id, Certificate.course_id == course.id, Certificate.status == "valid")):
+        if eligible:
+            certificate.basis_lost_at, certificate.basis_note = None, ""
+        elif certificate.basis_lost_at is None:
+            certificate.basis_lost_at, certificate.basis_note = now, "; ".join(missing)[:1000]
+    db.session.flush()
+    return issued
+
+
+def flagged_certificates(cohort_id: int) -> int:
+    """How many valid certificates of the cohort lost their basis (shown to the organizer)."""
+    from sqlalchemy import func
+
+    return db.session.scalar(select(func.count(Certificate.id)).where(
+        Certificate.cohort_id == cohort_id, Certificate.status == "valid", Certificate.basis_lost_at.is_not(None)))
+
+
 def revoke(certificate: Certificate, reason: str) -> None:
     if certificate.status != "valid":
         raise CertificateError("only a valid certificate can be revoked")

@@ -19,7 +19,8 @@ from lms.accounts.models import User
 from lms.content.models import Course
 from lms.extensions import db
 from lms.quizzes.counting import counted_attempts, passes
-from lms.quizzes.models import Answer, Attempt, Question, Quiz
+from lms.quizzes.models import Answer, Attempt, GradeChange, Question, Quiz
+from lms.quizzes.signals import attempt_graded, grade_changed
 from lms.quizzes.types import QUESTION_TYPES, TamperError
 from lms.util import utcnow
 
@@ -132,6 +133,9 @@ def save_answers(attempt: Attempt, form: Mapping[str, Any], now: datetime | None
     to this attempt's questions. Nothing is saved in either case.
     """
     now = now or utcnow()
+    # Under the attempt's row lock: a submit that began first has changed the state (the answer
+    # is refused, not stored after grading); one that comes later waits for this save.
+    attempt = lock_attempt(attempt.id) or attempt
     if attempt.state != "in_progress":
         raise QuizError(_l("This attempt has been submitted; answers can no longer change."))
     if is_expired(attempt, now):
@@ -147,20 +151,33 @@ def save_answers(attempt: Attempt, form: Mapping[str, Any], now: datetime | None
         responses[question.id] = qtype.parse(question.data, layout, form, field_name(question.id))
     existing = {a.question_id: a for a in db.session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
     answered = 0
+    rows = []
     for question_id, response in responses.items():
         encoded = json.dumps(response, ensure_ascii=False)
         answer = existing.get(question_id)
-        if answer is None:
-            if response is None:
-                continue
-            db.session.add(Answer(attempt_id=attempt.id, question_id=question_id, response_json=encoded, saved_at=now))
-        elif answer.response_json != encoded:
-            answer.response_json = encoded
-            answer.saved_at = now
         if response is not None:
             answered += 1
+        if (answer is None and response is None) or (answer is not None and answer.response_json == encoded):
+            continue
+        rows.append({"attempt_id": attempt.id, "question_id": question_id, "response_json": encoded, "saved_at": now})
+    if rows:
+        # An upsert: a save that raced this one past the lock (or a retried request) updates the
+        # row instead of failing on the unique (attempt, question).
+        stmt = _upsert(Answer).values(rows)
+        db.session.execute(stmt.on_conflict_do_update(
+            index_elements=["attempt_id", "question_id"],
+            set_={"response_json": stmt.excluded.response_json, "saved_at": stmt.excluded.saved_at}))
+        for answer in existing.values():
+            db.session.expire(answer)
     db.session.flush()
     return answered
+
+
+def _upsert(model):
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)
 
 
 def _recompute(attempt: Attempt, pairs: Iterable[tuple[Question, dict]], answers: dict[int, Answer],
@@ -252,14 +269,50 @@ def _refresh_rollup(attempt: Attempt, locked: bool = False) -> None:
     refresh_quiz(attempt.user_id, attempt.quiz_id, attempt.quiz.course_id, locked=locked)
 
 
-def grade_manually(answer: Answer, grader: User, fraction: float, comment: str = "") -> Attempt:
-    """A facilitator grades an essay answer; the attempt's score is final once none is left."""
+def lock_attempt(attempt_id: int) -> Attempt | None:
+    """The attempt, read again under its row lock (PostgreSQL: SELECT ... FOR UPDATE; SQLite: a
+    writing request holds the database write lock already). Saving, submitting and grading
+    one attempt queue here, so none of them acts on a state another has just changed."""
+    return db.session.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update()
+                             .execution_options(populate_existing=True))
+
+
+def record_grade_change(answer: Answer, attempt: Attempt, by: User | None, kind: str,
+                        before: tuple[float | None, float | None, bool | None], reason: str = "") -> GradeChange:
+    """Keep who changed which grade, when, from what to what and why (before: the answer's mark,
+    the attempt's percent and pass before the change; after: as they are now)."""
+    change = GradeChange(answer_id=answer.id, attempt_id=attempt.id, user_id=attempt.user_id,
+                         changed_by_id=by.id if by else None, changed_at=utcnow(), kind=kind,
+                         mark_before=before[0], mark_after=answer.mark,
+                         percent_before=before[1], percent_after=attempt.percent,
+                         passed_before=before[2], passed_after=attempt.passed, reason=reason.strip())
+    db.session.add(change)
+    db.session.flush()
+    return change
+
+
+def grade_manually(answer: Answer, grader: User, fraction: float, comment: str = "", *,
+                   reason: str = "", override: bool = False) -> Attempt:
+    """A facilitator grades an answer that needs a person (an essay), or overrides an automatic or
+    earlier grade (override, with a reason). The attempt's score is final once no answer waits;
+    every change is recorded (GradeChange) and announced (grade_changed)."""
     if not 0.0 <= fraction <= 1.0:
         raise QuizError(_l("The grade must be between 0 and the question's mark."))
-    attempt = db.session.get(Attempt, answer.attempt_id)
-    if attempt.state == "in_progress":
+    user_id = db.session.scalar(select(Attempt.user_id).where(Attempt.id == answer.attempt_id))
+    # The trainee's row first, as submit_attempt takes it (her caches are recounted below).
+    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    attempt = lock_attempt(answer.attempt_id)
+    if attempt.state not in ("submitted", "graded"):
         raise QuizError(_l("This attempt has not been submitted yet."))
+    db.session.refresh(answer)
     question = db.session.get(Question, answer.question_id)
+    manual = QUESTION_TYPES[question.qtype].manual
+    if not manual and not override:
+        raise QuizError(_l("This answer is graded automatically. To change its grade, override it and give a reason."))
+    first = manual and answer.fraction is None
+    if not first and not reason.strip():
+        raise QuizError(_l("Give a reason for changing a grade that was already given."))
+    before = (answer.mark, attempt.percent, attempt.passed)
     now = utcnow()
     answer.fraction = fraction
     answer.mark = round(fraction * question.mark, 4)
@@ -270,8 +323,26 @@ def grade_manually(answer: Answer, grader: User, fraction: float, comment: str =
     answers = {a.question_id: a for a in db.session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
     _recompute(attempt, pairs, answers, now)
     db.session.flush()
-    _refresh_rollup(attempt)
+    _refresh_rollup(attempt, locked=True)
+    if first or before[0] != answer.mark:
+        record_grade_change(answer, attempt, grader, "grade" if first else "override", before, reason)
+        grade_changed.send(attempt)
     return attempt
+
+
+def grade_changes(user_id: int, course_id: int) -> list[tuple[GradeChange, Quiz, Question, User | None]]:
+    """The trainee's grade changes in a course's quizzes, newest first, with who made each."""
+    from sqlalchemy.orm import aliased
+
+    by = aliased(User)
+    rows = db.session.execute(
+        select(GradeChange, Quiz, Question, by)
+        .join(Attempt, Attempt.id == GradeChange.attempt_id).join(Quiz, Quiz.id == Attempt.quiz_id)
+        .join(Answer, Answer.id == GradeChange.answer_id).join(Question, Question.id == Answer.question_id)
+        .outerjoin(by, by.id == GradeChange.changed_by_id)
+        .where(GradeChange.user_id == user_id, Quiz.course_id == course_id)
+        .order_by(GradeChange.changed_at.desc(), GradeChange.id.desc()).limit(500))
+    return [tuple(row) for row in rows]
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, String, Text, UniqueConstraint, and_
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint, and_
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -157,3 +157,27 @@ class Answer(db.Model):
     @property
     def response(self) -> Any:
         return json.loads(self.response_json)
+
+
+class GradeChange(db.Model):
+    """One change of an answer's grade, kept for good: a first manual grade, an override of an
+    automatic or earlier grade (with its reason), or a regrade after the answer key changed.
+    Written by lms.quizzes.attempts and lms.quizzes.regrade only, never edited."""
+
+    __tablename__ = "grade_change"
+    __table_args__ = (Index("ix_grade_change_trainee", "user_id", "changed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answer.id"), index=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))  # the trainee
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # None: a command-line regrade
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    kind: Mapped[str] = mapped_column(String(10))  # grade | override | regrade
+    mark_before: Mapped[float | None] = mapped_column(Float)  # None: waiting for a grader
+    mark_after: Mapped[float | None] = mapped_column(Float)
+    percent_before: Mapped[float | None] = mapped_column(Float)  # the attempt's
+    percent_after: Mapped[float | None] = mapped_column(Float)
+    passed_before: Mapped[bool | None]
+    passed_after: Mapped[bool | None]
+    reason: Mapped[str] = mapped_column(Text, default="")
