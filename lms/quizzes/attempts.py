@@ -132,10 +132,10 @@ def save_answers(attempt: Attempt, form: Mapping[str, Any], now: datetime | None
     Raises QuizError for a closed or expired attempt, TamperError for values that do not belong
     to this attempt's questions. Nothing is saved in either case.
     """
-    now = now or utcnow()
     # Under the attempt's row lock: a submit that began first has changed the state (the answer
     # is refused, not stored after grading); one that comes later waits for this save.
     attempt = lock_attempt(attempt.id) or attempt
+    now = now or utcnow()  # read after the wait for the lock
     if attempt.state != "in_progress":
         raise QuizError(_l("This attempt has been submitted; answers can no longer change."))
     if is_expired(attempt, now):
