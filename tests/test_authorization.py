@@ -85,6 +85,9 @@ ROUTES = {
     "quizzes.grading": ("GET", "/grading", signed_in(403, facilitator=200, admin=200)),
     "quizzes.grade_answer": ("POST", "/answers/{essay_answer}/grade",
                              signed_in(403, facilitator=302, admin=302)),
+    # A trainee's grade history: for those who run the cohort.
+    "quizzes.grade_trail": ("GET", "/organizer/cohorts/{cohort_a}/participants/{trainee_id}/grades",
+                            signed_in(403, organizer=200, admin=200)),
     # Certificates: verification and Open Badges are public; the PDF is the holder's (and
     # organizers'); managing them is for organizers and admins.
     "certificates.verify_form": ("GET", "/verify", everyone(200)),
@@ -198,7 +201,7 @@ def attempts(app, world, make_cohort, enrol_user, make_user):
         db.session.commit()
         return {"staff_id": staff.id, "batch_id": batch.id, "token": token,"open_attempt": open_attempt.id, "done_attempt": done.id, "essay_answer": answer_id,
                 "cert_code": certificate.code, "cert_id": certificate.id, "cohort_a": world["cohort_a"].id,
-                "job_id": job.id, "version_id": version_id, "upload_id": upload.id}
+                "trainee_id": world["trainee"].id, "job_id": job.id, "version_id": version_id, "upload_id": upload.id}
 
 
 def test_every_route_is_listed(app):
