@@ -174,8 +174,12 @@ def issue_if_eligible(user: User, course: Course) -> list[Certificate]:
     """Issue the trainee's certificates for every cohort of the course she is in, if she
     meets the rules; returns the ones issued now."""
     eligible, _ = eligibility(user, course, first_only=True)
-    if not eligible:
-        return []
+    return _issue_in_cohorts(user, course) if eligible else []
+
+
+def _issue_in_cohorts(user: User, course: Course) -> list[Certificate]:
+    """Issue the trainee's certificates for every cohort of the course she is in (eligibility
+    is the caller's question); returns the ones issued now."""
     cohorts = db.session.scalars(select(Cohort).join(Enrolment, Enrolment.cohort_id == Cohort.id)
                                  .where(Enrolment.user_id == user.id, Cohort.course_id == course.id))
     issued = []
@@ -191,7 +195,7 @@ def reevaluate(user: User, course: Course) -> list[Certificate]:
     her valid certificates whose basis is gone (basis_lost_at, for the organizer to decide), and
     unflag them when the rules are met again. Returns the certificates issued now."""
     eligible, missing = eligibility(user, course)
-    issued = issue_if_eligible(user, course) if eligible else []
+    issued = _issue_in_cohorts(user, course) if eligible else []
     now = utcnow()
     for certificate in db.session.scalars(select(Certificate).where(
             Certificate.user_id == user.id, Certificate.course_id == course.id, Certificate.status == "valid")):
