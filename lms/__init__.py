@@ -264,6 +264,7 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     login_manager.login_message = _l("Please log in to open this page.")
 
     import lms.models  # noqa: F401  (every model registered before first use)
+    import lms.certificates.receivers  # noqa: F401  (certificates follow the quizzes' signals)
     from lms.accounts.models import User
 
     from lms.accounts.sessions import load_user

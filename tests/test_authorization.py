@@ -116,6 +116,9 @@ ROUTES = {
     # Grading an answer: the facilitators of the writer's cohort, and admins (test_access checks
     # that a refused grade changes nothing).
     "quizzes.grade_answer": ("POST", "/answers/{essay_answer}/grade", only(302, "facilitator", "admin")),
+    # A trainee's grade history: for those who run the cohort.
+    "quizzes.grade_trail": ("GET", "/organizer/cohorts/{cohort_a}/participants/{trainee_id}/grades",
+                            only(200, "organizer", "admin")),
     # Certificates: verification and Open Badges are public; the PDF is the holder's (and her
     # cohort's organizers'); managing them is for the cohort's organizers and admins.
     "certificates.verify_form": ("GET", "/verify", everyone(200)),
@@ -236,7 +239,7 @@ def attempts(app, world, make_cohort, enrol_user, make_user):
         db.session.commit()
         return {"staff_id": staff.id, "batch_id": batch.id, "token": token,"open_attempt": open_attempt.id, "done_attempt": done.id, "essay_answer": answer_id,
                 "cert_code": certificate.code, "cert_id": certificate.id, "cohort_a": world["cohort_a"].id,
-                "job_id": job.id, "version_id": version_id, "upload_id": upload.id,
+                "trainee_id": world["trainee"].id, "job_id": job.id, "version_id": version_id, "upload_id": upload.id,
                 "quiz_cohort": quiz_cohort.id, "essay_cohort": essay_cohort.id}
 
 

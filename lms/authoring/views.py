@@ -503,7 +503,7 @@ def regrade(slug: str, question_id: int) -> Response | str:
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        changes = run_regrade(retired.old, retired.current, apply=True)
+        changes = run_regrade(retired.old, retired.current, apply=True, by=current_user)
         db.session.commit()
         flash(ngettext("%(num)s answer regraded.", "%(num)s answers regraded.", len(changes)), "success")
         return redirect(url_for("authoring.course", slug=slug))

@@ -41,6 +41,10 @@ class Certificate(db.Model):
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
     badge_salt: Mapped[str] = mapped_column(String(32))
     snapshot_json: Mapped[str] = mapped_column(Text)
+    # Set when a grade change left a valid certificate's holder below the course's rules: the
+    # organizer decides (revoke, or keep); cleared when the grades meet the rules again.
+    basis_lost_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    basis_note: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     @property
     def snapshot(self) -> dict[str, Any]:

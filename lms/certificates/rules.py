@@ -51,8 +51,6 @@ def eligibility(user: User, course: Course, first_only: bool = False) -> tuple[b
     """Whether the trainee meets the course's rules, and what is still missing (first_only: stop
     at the first thing missing, for callers that only ask whether)."""
     from lms.learning.progress import lesson_counts, quiz_counts
-    from lms.quizzes.attempts import counted_attempt, finished_attempts
-    from lms.quizzes.models import Quiz
 
     rules = settings(course)
     if not rules.get("enabled", True):
@@ -72,24 +70,21 @@ def eligibility(user: User, course: Course, first_only: bool = False) -> tuple[b
             return False, missing
     minimum = rules.get("min_posttest")
     if minimum is not None:
-        posttest = db.session.scalar(select(Quiz).where(Quiz.course_id == course.id, Quiz.kind == "posttest",
-                                                        Quiz.archived_at.is_(None)))
-        result = counted_attempt(posttest, finished_attempts(user.id, [posttest.id])[posttest.id]) if posttest else None
-        if result is None or (result.percent or 0) < minimum:
+        score = posttest_score(user, course)
+        if score is None or score < minimum:
             missing.append(f"post-test score below {minimum:g}")
     return not missing, missing
 
 
 def posttest_score(user: User, course: Course) -> float | None:
-    from lms.quizzes.attempts import counted_attempt, finished_attempts
+    """The percent of the trainee's post-test attempt that counts (None: no post-test, or none graded)."""
+    from lms.quizzes.counting import counted_attempt_of
     from lms.quizzes.models import Quiz
 
     posttest = db.session.scalar(select(Quiz).where(Quiz.course_id == course.id, Quiz.kind == "posttest",
                                                     Quiz.archived_at.is_(None)))
-    if posttest is None:
-        return None
-    result = counted_attempt(posttest, finished_attempts(user.id, [posttest.id])[posttest.id])
-    return result.percent if result else None
+    result = counted_attempt_of(user.id, posttest)
+    return (result.percent or 0.0) if result else None
 
 
 def _insert(table):
@@ -179,8 +174,12 @@ def issue_if_eligible(user: User, course: Course) -> list[Certificate]:
     """Issue the trainee's certificates for every cohort of the course she is in, if she
     meets the rules; returns the ones issued now."""
     eligible, _ = eligibility(user, course, first_only=True)
-    if not eligible:
-        return []
+    return _issue_in_cohorts(user, course) if eligible else []
+
+
+def _issue_in_cohorts(user: User, course: Course) -> list[Certificate]:
+    """Issue the trainee's certificates for every cohort of the course she is in (eligibility
+    is the caller's question); returns the ones issued now."""
     cohorts = db.session.scalars(select(Cohort).join(Enrolment, Enrolment.cohort_id == Cohort.id)
                                  .where(Enrolment.user_id == user.id, Cohort.course_id == course.id))
     issued = []
@@ -189,6 +188,31 @@ def issue_if_eligible(user: User, course: Course) -> list[Certificate]:
         if new:
             issued.append(certificate)
     return issued
+
+
+def reevaluate(user: User, course: Course) -> list[Certificate]:
+    """After the trainee's grades changed: issue her certificates if she now meets the rules; flag
+    her valid certificates whose basis is gone (basis_lost_at, for the organizer to decide), and
+    unflag them when the rules are met again. Returns the certificates issued now."""
+    eligible, missing = eligibility(user, course)
+    issued = _issue_in_cohorts(user, course) if eligible else []
+    now = utcnow()
+    for certificate in db.session.scalars(select(Certificate).where(
+            Certificate.user_id == user.id, Certificate.course_id == course.id, Certificate.status == "valid")):
+        if eligible:
+            certificate.basis_lost_at, certificate.basis_note = None, ""
+        elif certificate.basis_lost_at is None:
+            certificate.basis_lost_at, certificate.basis_note = now, "; ".join(missing)[:1000]
+    db.session.flush()
+    return issued
+
+
+def flagged_certificates(cohort_id: int) -> int:
+    """How many valid certificates of the cohort lost their basis (shown to the organizer)."""
+    from sqlalchemy import func
+
+    return db.session.scalar(select(func.count(Certificate.id)).where(
+        Certificate.cohort_id == cohort_id, Certificate.status == "valid", Certificate.basis_lost_at.is_not(None)))
 
 
 def revoke(certificate: Certificate, reason: str) -> None:

@@ -50,67 +50,22 @@ def lesson_counts(user: User, course_ids: list[int]) -> dict[int, Progress]:
 
 
 def quiz_counts(user: User, course_ids: list[int]) -> dict[int, Progress]:
-    """Required quizzes passed / required quizzes (module quizzes and post-test), per course.
+    """Quizzes that count passed / quizzes that count, per course (lms.quizzes.counting's rules).
 
-    Two light queries: the required quizzes, and my graded attempts at them as plain rows."""
+    Two light queries: the counting quizzes, and which of them I passed by the attempt that counts."""
+    from lms.quizzes.counting import counted_passes
     from lms.quizzes.models import Quiz
 
     if not course_ids:
         return {}
-    quizzes = db.session.execute(select(Quiz.id, Quiz.course_id, Quiz.grading).where(
-        Quiz.course_id.in_(course_ids), Quiz.required.is_(True), Quiz.archived_at.is_(None),
-        Quiz.kind.in_(("module", "posttest")))).all()
-    passed = counted_passes(user, {quiz_id: grading for quiz_id, _, grading in quizzes})
+    quizzes = db.session.execute(select(Quiz.id, Quiz.course_id).where(
+        Quiz.course_id.in_(course_ids), Quiz.counts_toward_completion)).all()
+    passed = counted_passes(user.id, [quiz_id for quiz_id, _ in quizzes])
     counts = {course_id: [0, 0] for course_id in course_ids}
-    for quiz_id, course_id, _ in quizzes:
+    for quiz_id, course_id in quizzes:
         counts[course_id][1] += 1
         counts[course_id][0] += quiz_id in passed
     return {course_id: Progress(done, total) for course_id, (done, total) in counts.items()}
-
-
-def counted_passes(user: User, grading: dict[int, str]) -> set[int]:
-    """The quizzes (id -> grading) whose counting attempt of mine passed: my graded attempts as
-    plain rows, the one that counts (highest or last) chosen as counted_attempt chooses it."""
-    from lms.quizzes.models import Attempt
-
-    if not grading:
-        return set()
-    counted: dict[int, tuple] = {}  # quiz id -> (which counts, passed)
-    for quiz_id, number, percent, passed in db.session.execute(
-            select(Attempt.quiz_id, Attempt.number, Attempt.percent, Attempt.passed).where(
-                Attempt.user_id == user.id, Attempt.quiz_id.in_(list(grading)), Attempt.state == "graded")):
-        key = (number,) if grading[quiz_id] == "last" else (percent or 0.0, -number)
-        if quiz_id not in counted or key > counted[quiz_id][0]:
-            counted[quiz_id] = (key, bool(passed))
-    return {quiz_id for quiz_id, (_, ok) in counted.items() if ok}
-
-
-def counted_passes_clause(user_id, course_id):
-    """SQL: how many of the course's required quizzes (module quizzes and post-test) I passed by
-    the attempt that counts, exactly as counted_passes decides (course_id may be a column): a
-    graded attempt of mine that passed, and that no other graded attempt of mine at the quiz
-    beats (a later one for a quiz graded 'last'; else a higher percent, or the same percent
-    with a lower number)."""
-    from sqlalchemy import exists, or_
-    from sqlalchemy.orm import aliased
-
-    from lms.quizzes.models import Attempt, Quiz
-
-    mine, other = aliased(Attempt), aliased(Attempt)
-
-    def percent(attempt):
-        return func.coalesce(attempt.percent, 0.0)
-
-    beaten = exists().where(
-        other.user_id == mine.user_id, other.quiz_id == mine.quiz_id, other.state == "graded",
-        or_(and_(Quiz.grading == "last", other.number > mine.number),
-            and_(Quiz.grading != "last", or_(percent(other) > percent(mine),
-                                             and_(percent(other) == percent(mine), other.number < mine.number)))))
-    return (select(func.count()).select_from(mine).join(Quiz, Quiz.id == mine.quiz_id)
-            .where(mine.user_id == user_id, mine.state == "graded", mine.passed.is_(True),
-                   Quiz.course_id == course_id, Quiz.required.is_(True), Quiz.archived_at.is_(None),
-                   Quiz.kind.in_(("module", "posttest")), ~beaten)
-            .scalar_subquery())
 
 
 def progress_by_course(user: User, course_ids: Iterable[int]) -> dict[int, Progress]:
@@ -139,7 +94,7 @@ class CourseShape:
 
     reading_order: tuple[LessonRef, ...]
     required_lessons: int
-    quizzes: tuple[tuple[int, str], ...]  # required module quizzes and post-test: (id, grading)
+    quizzes: tuple[tuple[int, str], ...]  # the quizzes that count: (id, grading)
 
 
 _shapes: dict[int, tuple[datetime, CourseShape]] = {}
@@ -160,8 +115,7 @@ def course_shape(course: Course) -> CourseShape:
     required = db.session.scalar(select(func.count(Lesson.id)).where(
         Lesson.course_id == course.id, Lesson.required.is_(True), Lesson.archived_at.is_(None)))
     quizzes = tuple(tuple(row) for row in db.session.execute(select(Quiz.id, Quiz.grading).where(
-        Quiz.course_id == course.id, Quiz.required.is_(True), Quiz.archived_at.is_(None),
-        Quiz.kind.in_(("module", "posttest"))).order_by(Quiz.id)))
+        Quiz.course_id == course.id, Quiz.counts_toward_completion).order_by(Quiz.id)))
     shape = CourseShape(order, required, quizzes)
     if len(_shapes) > 500:
         _shapes.clear()
@@ -178,10 +132,9 @@ class MyCourse:
 def my_course(user: User, course: Course, shape: CourseShape | None = None,
               cached: tuple[int | None, datetime | None] | None = None, passed: int | None = None) -> MyCourse:
     """My progress in a course in two queries: lessons done from the per-course cache (kept equal
-    to my records by lms.learning.rollup; `cached` when the caller read that row already), and my
-    graded attempts at its required quizzes, of which the one that counts (highest or last) is
-    chosen as counted_attempt chooses it (`passed`: their number, when the caller counted them
-    with counted_passes_clause)."""
+    to my records by lms.learning.rollup; `cached` when the caller read that row already), and the
+    counting quizzes I passed by the attempt that counts (lms.quizzes.counting; `passed`: their
+    number, when the caller counted them with counted_passes_clause)."""
     from lms.learning.models import CourseProgress
 
     shape = shape or course_shape(course)
@@ -190,7 +143,9 @@ def my_course(user: User, course: Course, shape: CourseShape | None = None,
             CourseProgress.user_id == user.id, CourseProgress.course_id == course.id)).first() or (0, None)
     lessons_done, last = cached[0] or 0, cached[1]
     if passed is None:
-        passed = len(counted_passes(user, dict(shape.quizzes)))
+        from lms.quizzes.counting import counted_passes
+
+        passed = len(counted_passes(user.id, [quiz_id for quiz_id, _ in shape.quizzes]))
     return MyCourse(Progress(lessons_done + passed, shape.required_lessons + len(shape.quizzes)), last)
 
 
@@ -280,6 +235,7 @@ def _lesson_page_statement():
 
     from lms.auth import enrolled_clause
     from lms.learning.models import CourseProgress
+    from lms.quizzes.counting import counted_passes_clause
 
     user_id = bindparam("user_id")
     return (
@@ -300,7 +256,7 @@ def lesson_page(user: User, course_slug: str, lesson_slug: str):
     lesson with its module, my record of it, my row of the per-course cache and how many of the
     course's required quizzes I passed. Returns None
     when there is no such course, else (course, enrolled, lesson or None, module, record or None,
-    (lessons done, last activity), required quizzes passed as counted_passes counts them)."""
+    (lessons done, last activity), counting quizzes passed (lms.quizzes.counting)."""
     row = db.session.execute(_lesson_page_statement(), {"user_id": user.id, "course_slug": course_slug,
                                                "lesson_slug": lesson_slug}).first()
     if row is None:

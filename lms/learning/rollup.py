@@ -10,27 +10,19 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import (and_, bindparam, case, delete, exists, func, insert, literal, or_, select, union,
-                        update)
+from sqlalchemy import and_, bindparam, case, delete, exists, func, insert, literal, select, union, update
 from sqlalchemy.orm import aliased
 
 from lms.content.models import Lesson, Module
 from lms.extensions import db
 from lms.learning.models import CourseProgress, LessonProgress, ModuleProgress
+from lms.quizzes.counting import counted_pass_clause
 from lms.quizzes.models import Attempt, Quiz, QuizResult
-
-# Quizzes that count toward completion, as the reports count them.
-COUNTED_KINDS = ("module", "posttest")
 
 
 def required_lessons(course_id: int):
     return select(Lesson.id).where(Lesson.course_id == course_id, Lesson.required.is_(True),
                                    Lesson.archived_at.is_(None))
-
-
-def required_quizzes(course_id: int):
-    return select(Quiz.id).where(Quiz.course_id == course_id, Quiz.required.is_(True), Quiz.archived_at.is_(None),
-                                 Quiz.kind.in_(COUNTED_KINDS))
 
 
 def _aggregate(course_id: int, user_id: int | None = None):
@@ -48,22 +40,11 @@ def _aggregate(course_id: int, user_id: int | None = None):
     return stmt if user_id is None else stmt.where(LessonProgress.user_id == user_id)
 
 
-def counted_pass():
-    """SQL, over Attempt joined with its Quiz: a graded attempt that passed and counts, as
-    lms.quizzes.attempts.counted_attempt decides (a quiz graded 'last': its last graded attempt;
-    'highest': any passing attempt, since the highest one then passes too)."""
-    later = aliased(Attempt)
-    graded_since = exists().where(later.user_id == Attempt.user_id, later.quiz_id == Attempt.quiz_id,
-                                  later.state == "graded", later.number > Attempt.number)
-    return and_(Attempt.passed.is_(True), Attempt.state == "graded", or_(Quiz.grading != "last", ~graded_since))
-
-
 def _quiz_aggregate(course_id: int, user_id: int | None = None):
-    """Per trainee: required quizzes passed (by the attempt that counts) and the last attempt started."""
-    required = required_quizzes(course_id).scalar_subquery()
+    """Per trainee: counting quizzes passed (by the attempt that counts) and the last attempt started."""
     stmt = (
         select(Attempt.user_id.label("user_id"),
-               func.count(func.distinct(case((and_(counted_pass(), Attempt.quiz_id.in_(required)),
+               func.count(func.distinct(case((and_(counted_pass_clause(), Quiz.counts_toward_completion),
                                               Attempt.quiz_id)))).label("passed"),
                func.max(Attempt.started_at).label("last"))
         .join(Quiz, Quiz.id == Attempt.quiz_id)
@@ -99,7 +80,6 @@ def _quiz_result_rows(*, course_id: int | None = None, quiz_id: int | None = Non
     """(user_id, quiz_id, best, first, last percent, passed) per trainee and quiz with a graded attempt."""
     stmt = (select(Attempt.user_id.label("user_id"), Attempt.quiz_id.label("quiz_id"),
                    func.max(Attempt.percent).label("best"),
-                   func.max(case((Attempt.passed.is_(True), 1), else_=0)).label("passed"),
                    func.min(Attempt.number).label("first_n"), func.max(Attempt.number).label("last_n"))
             .where(Attempt.state == "graded")
             .group_by(Attempt.user_id, Attempt.quiz_id))
@@ -111,8 +91,10 @@ def _quiz_result_rows(*, course_id: int | None = None, quiz_id: int | None = Non
         stmt = stmt.where(Attempt.user_id == user_id)
     best = stmt.subquery()
     first, last = aliased(Attempt), aliased(Attempt)
-    # Passed by the attempt that counts: the last one for a quiz graded 'last', else any.
-    passed = case((Quiz.grading == "last", last.passed), else_=best.c.passed == 1)
+    # Passed by the attempt that counts (lms.quizzes.counting).
+    counted = aliased(Attempt)
+    passed = exists().where(counted.user_id == best.c.user_id, counted.quiz_id == best.c.quiz_id,
+                            counted_pass_clause(counted, Quiz))
     return (select(best.c.user_id, best.c.quiz_id, best.c.best, first.percent, last.percent, passed)
             .join(Quiz, Quiz.id == best.c.quiz_id)
             .join(first, and_(first.quiz_id == best.c.quiz_id, first.user_id == best.c.user_id,
@@ -173,8 +155,8 @@ def _refresh_quiz_statements(dialect: str) -> tuple:
     # Grading changes only the quizzes passed (the attempt's start is already counted).
     passed = (select(func.count(func.distinct(Attempt.quiz_id)))
               .select_from(Attempt).join(Quiz, Quiz.id == Attempt.quiz_id)
-              .where(Attempt.user_id == user_id, counted_pass(),
-                     Attempt.quiz_id.in_(required_quizzes(course_id).scalar_subquery()))
+              .where(Attempt.user_id == user_id, Quiz.course_id == course_id, Quiz.counts_toward_completion,
+                     counted_pass_clause())
               .scalar_subquery())
     progress = (update(CourseProgress)
                 .where(CourseProgress.user_id == user_id, CourseProgress.course_id == course_id)

@@ -18,7 +18,9 @@ from sqlalchemy.orm import contains_eager
 from lms.accounts.models import User
 from lms.content.models import Course
 from lms.extensions import db
-from lms.quizzes.models import Answer, Attempt, Question, Quiz
+from lms.quizzes.counting import counted_attempts, passes
+from lms.quizzes.models import Answer, Attempt, GradeChange, Question, Quiz
+from lms.quizzes.signals import attempt_graded, grade_changed
 from lms.quizzes.types import QUESTION_TYPES, TamperError
 from lms.util import utcnow
 
@@ -130,7 +132,10 @@ def save_answers(attempt: Attempt, form: Mapping[str, Any], now: datetime | None
     Raises QuizError for a closed or expired attempt, TamperError for values that do not belong
     to this attempt's questions. Nothing is saved in either case.
     """
-    now = now or utcnow()
+    # Under the attempt's row lock: a submit that began first has changed the state (the answer
+    # is refused, not stored after grading); one that comes later waits for this save.
+    attempt = lock_attempt(attempt.id) or attempt
+    now = now or utcnow()  # read after the wait for the lock
     if attempt.state != "in_progress":
         raise QuizError(_l("This attempt has been submitted; answers can no longer change."))
     if is_expired(attempt, now):
@@ -146,20 +151,33 @@ def save_answers(attempt: Attempt, form: Mapping[str, Any], now: datetime | None
         responses[question.id] = qtype.parse(question.data, layout, form, field_name(question.id))
     existing = {a.question_id: a for a in db.session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
     answered = 0
+    rows = []
     for question_id, response in responses.items():
         encoded = json.dumps(response, ensure_ascii=False)
         answer = existing.get(question_id)
-        if answer is None:
-            if response is None:
-                continue
-            db.session.add(Answer(attempt_id=attempt.id, question_id=question_id, response_json=encoded, saved_at=now))
-        elif answer.response_json != encoded:
-            answer.response_json = encoded
-            answer.saved_at = now
         if response is not None:
             answered += 1
+        if (answer is None and response is None) or (answer is not None and answer.response_json == encoded):
+            continue
+        rows.append({"attempt_id": attempt.id, "question_id": question_id, "response_json": encoded, "saved_at": now})
+    if rows:
+        # An upsert: a save that raced this one past the lock (or a retried request) updates the
+        # row instead of failing on the unique (attempt, question).
+        stmt = _upsert(Answer).values(rows)
+        db.session.execute(stmt.on_conflict_do_update(
+            index_elements=["attempt_id", "question_id"],
+            set_={"response_json": stmt.excluded.response_json, "saved_at": stmt.excluded.saved_at}))
+        for answer in existing.values():
+            db.session.expire(answer)
     db.session.flush()
     return answered
+
+
+def _upsert(model):
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)
 
 
 def _recompute(attempt: Attempt, pairs: Iterable[tuple[Question, dict]], answers: dict[int, Answer],
@@ -188,7 +206,7 @@ def _recompute(attempt: Attempt, pairs: Iterable[tuple[Question, dict]], answers
     attempt.graded_at = now
     attempt.percent = round(100.0 * score / max_score, 2) if max_score else 100.0
     pass_mark = attempt.quiz.pass_mark  # the quiz, loaded once (the reports' rollup reads it too)
-    attempt.passed = attempt.percent + 1e-9 >= pass_mark
+    attempt.passed = passes(attempt.percent, pass_mark)
 
 
 def submit_attempt(attempt_id: int, user_id: int, now: datetime | None = None) -> Attempt | None:
@@ -251,14 +269,50 @@ def _refresh_rollup(attempt: Attempt, locked: bool = False) -> None:
     refresh_quiz(attempt.user_id, attempt.quiz_id, attempt.quiz.course_id, locked=locked)
 
 
-def grade_manually(answer: Answer, grader: User, fraction: float, comment: str = "") -> Attempt:
-    """A facilitator grades an essay answer; the attempt's score is final once none is left."""
+def lock_attempt(attempt_id: int) -> Attempt | None:
+    """The attempt, read again under its row lock (PostgreSQL: SELECT ... FOR UPDATE; SQLite: a
+    writing request holds the database write lock already). Saving, submitting and grading
+    one attempt queue here, so none of them acts on a state another has just changed."""
+    return db.session.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update()
+                             .execution_options(populate_existing=True))
+
+
+def record_grade_change(answer: Answer, attempt: Attempt, by: User | None, kind: str,
+                        before: tuple[float | None, float | None, bool | None], reason: str = "") -> GradeChange:
+    """Keep who changed which grade, when, from what to what and why (before: the answer's mark,
+    the attempt's percent and pass before the change; after: as they are now)."""
+    change = GradeChange(answer_id=answer.id, attempt_id=attempt.id, user_id=attempt.user_id,
+                         changed_by_id=by.id if by else None, changed_at=utcnow(), kind=kind,
+                         mark_before=before[0], mark_after=answer.mark,
+                         percent_before=before[1], percent_after=attempt.percent,
+                         passed_before=before[2], passed_after=attempt.passed, reason=reason.strip())
+    db.session.add(change)
+    db.session.flush()
+    return change
+
+
+def grade_manually(answer: Answer, grader: User, fraction: float, comment: str = "", *,
+                   reason: str = "", override: bool = False) -> Attempt:
+    """A facilitator grades an answer that needs a person (an essay), or overrides an automatic or
+    earlier grade (override, with a reason). The attempt's score is final once no answer waits;
+    every change is recorded (GradeChange) and announced (grade_changed)."""
     if not 0.0 <= fraction <= 1.0:
         raise QuizError(_l("The grade must be between 0 and the question's mark."))
-    attempt = db.session.get(Attempt, answer.attempt_id)
-    if attempt.state == "in_progress":
+    user_id = db.session.scalar(select(Attempt.user_id).where(Attempt.id == answer.attempt_id))
+    # The trainee's row first, as submit_attempt takes it (her caches are recounted below).
+    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    attempt = lock_attempt(answer.attempt_id)
+    if attempt.state not in ("submitted", "graded"):
         raise QuizError(_l("This attempt has not been submitted yet."))
+    db.session.refresh(answer)
     question = db.session.get(Question, answer.question_id)
+    manual = QUESTION_TYPES[question.qtype].manual
+    if not manual and not override:
+        raise QuizError(_l("This answer is graded automatically. To change its grade, override it and give a reason."))
+    first = manual and answer.fraction is None
+    if not first and not reason.strip():
+        raise QuizError(_l("Give a reason for changing a grade that was already given."))
+    before = (answer.mark, attempt.percent, attempt.passed)
     now = utcnow()
     answer.fraction = fraction
     answer.mark = round(fraction * question.mark, 4)
@@ -269,28 +323,26 @@ def grade_manually(answer: Answer, grader: User, fraction: float, comment: str =
     answers = {a.question_id: a for a in db.session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
     _recompute(attempt, pairs, answers, now)
     db.session.flush()
-    _refresh_rollup(attempt)
+    _refresh_rollup(attempt, locked=True)
+    if first or before[0] != answer.mark:
+        record_grade_change(answer, attempt, grader, "grade" if first else "override", before, reason)
+        grade_changed.send(attempt)
     return attempt
 
 
-def finished_attempts(user_id: int, quiz_ids: Iterable[int]) -> dict[int, list[Attempt]]:
-    ids = list(quiz_ids)
-    result: dict[int, list[Attempt]] = {i: [] for i in ids}
-    if not ids:
-        return result
-    for attempt in db.session.scalars(select(Attempt).where(
-            Attempt.user_id == user_id, Attempt.quiz_id.in_(ids), Attempt.state == "graded").order_by(Attempt.number)):
-        result[attempt.quiz_id].append(attempt)
-    return result
+def grade_changes(user_id: int, course_id: int) -> list[tuple[GradeChange, Quiz, Question, User | None]]:
+    """The trainee's grade changes in a course's quizzes, newest first, with who made each."""
+    from sqlalchemy.orm import aliased
 
-
-def counted_attempt(quiz: Quiz, attempts: list[Attempt]) -> Attempt | None:
-    """The graded attempt that counts: the highest or the last, as the quiz says."""
-    if not attempts:
-        return None
-    if quiz.grading == "last":
-        return max(attempts, key=lambda a: a.number)
-    return max(attempts, key=lambda a: (a.percent or 0.0, -a.number))
+    by = aliased(User)
+    rows = db.session.execute(
+        select(GradeChange, Quiz, Question, by)
+        .join(Attempt, Attempt.id == GradeChange.attempt_id).join(Quiz, Quiz.id == Attempt.quiz_id)
+        .join(Answer, Answer.id == GradeChange.answer_id).join(Question, Question.id == Answer.question_id)
+        .outerjoin(by, by.id == GradeChange.changed_by_id)
+        .where(GradeChange.user_id == user_id, Quiz.course_id == course_id)
+        .order_by(GradeChange.changed_at.desc(), GradeChange.id.desc()).limit(500))
+    return [tuple(row) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -306,8 +358,8 @@ class QuizStatus:
 def quiz_statuses(user: User, course: Course) -> dict[int, QuizStatus]:
     """Every active quiz of the course with the result that counts for me."""
     quizzes = list(db.session.scalars(select(Quiz).where(Quiz.course_id == course.id, Quiz.archived_at.is_(None))))
-    attempts = finished_attempts(user.id, [q.id for q in quizzes])
-    return {q.id: QuizStatus(q, counted_attempt(q, attempts[q.id])) for q in quizzes}
+    counted = counted_attempts([user.id], [q.id for q in quizzes])
+    return {q.id: QuizStatus(q, counted.get((user.id, q.id))) for q in quizzes}
 
 
 def may_review(quiz: Quiz, attempt: Attempt) -> bool:

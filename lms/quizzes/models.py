@@ -6,7 +6,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint, and_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
@@ -90,6 +91,19 @@ class Quiz(db.Model):
     bank: Mapped[QuestionBank] = relationship()
     course: Mapped["Course"] = relationship(viewonly=True)  # noqa: F821  (lms.content.models)
 
+    # The quizzes that count toward completion (and certificates): the one rule, in Python on a
+    # quiz and in SQL on the class (or an alias of it).
+    COUNTED_KINDS = ("module", "posttest")
+
+    @hybrid_property
+    def counts_toward_completion(self) -> bool:
+        return bool(self.required) and self.archived_at is None and self.kind in self.COUNTED_KINDS
+
+    @counts_toward_completion.inplace.expression
+    @classmethod
+    def _counts_toward_completion_expression(cls):
+        return and_(cls.required.is_(True), cls.archived_at.is_(None), cls.kind.in_(cls.COUNTED_KINDS))
+
 
 class Attempt(db.Model):
     __tablename__ = "attempt"
@@ -152,3 +166,27 @@ class Answer(db.Model):
     @property
     def response(self) -> Any:
         return json.loads(self.response_json)
+
+
+class GradeChange(db.Model):
+    """One change of an answer's grade, kept for good: a first manual grade, an override of an
+    automatic or earlier grade (with its reason), or a regrade after the answer key changed.
+    Written by lms.quizzes.attempts and lms.quizzes.regrade only, never edited."""
+
+    __tablename__ = "grade_change"
+    __table_args__ = (Index("ix_grade_change_trainee", "user_id", "changed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answer.id"), index=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))  # the trainee
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # None: a command-line regrade
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    kind: Mapped[str] = mapped_column(String(10))  # grade | override | regrade
+    mark_before: Mapped[float | None] = mapped_column(Float)  # None: waiting for a grader
+    mark_after: Mapped[float | None] = mapped_column(Float)
+    percent_before: Mapped[float | None] = mapped_column(Float)  # the attempt's
+    percent_after: Mapped[float | None] = mapped_column(Float)
+    passed_before: Mapped[bool | None]
+    passed_after: Mapped[bool | None]
+    reason: Mapped[str] = mapped_column(Text, default="")

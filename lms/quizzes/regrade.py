@@ -16,8 +16,9 @@ from sqlalchemy import select
 
 from lms.accounts.models import User
 from lms.extensions import db
-from lms.quizzes.attempts import _questions_for, _recompute, _refresh_rollup
+from lms.quizzes.attempts import _questions_for, _recompute, _refresh_rollup, lock_attempt, record_grade_change
 from lms.quizzes.models import Answer, Attempt, Question, QuestionBank
+from lms.quizzes.signals import grade_changed
 from lms.quizzes.types import QUESTION_TYPES
 from lms.util import utcnow
 
@@ -77,9 +78,10 @@ def _merged_layout(old: dict, current: Question) -> dict:
     return merged
 
 
-def regrade(old: Question, current: Question, *, apply: bool) -> list[Change]:
+def regrade(old: Question, current: Question, *, apply: bool, by: User | None = None) -> list[Change]:
     """Grade every answer of the old version with the current one. Without apply, everything
-    is computed inside a savepoint that is rolled back, so the page can show what would change."""
+    is computed inside a savepoint that is rolled back, so the page can show what would change.
+    Applied, every changed grade is recorded (GradeChange, by the person given) and announced."""
     if current.qtype != old.qtype:
         raise ValueError("the question's type changed; its answers cannot be graded with the new one")
     savepoint = db.session.begin_nested()
@@ -88,7 +90,8 @@ def regrade(old: Question, current: Question, *, apply: bool) -> list[Change]:
     now = utcnow()
     qtype = QUESTION_TYPES[current.qtype]
     for answer in answers:
-        attempt = db.session.get(Attempt, answer.attempt_id)
+        attempt = lock_attempt(answer.attempt_id)  # not while a submit grades it
+        db.session.refresh(answer)
         before = (answer.mark, attempt.percent, attempt.passed)
         attempt.layout_json = json.dumps([_merged_layout(e, current) if e["q"] == old.id else e for e in attempt.layout])
         answer.question_id = current.id
@@ -104,12 +107,16 @@ def regrade(old: Question, current: Question, *, apply: bool) -> list[Change]:
                 select(Answer).where(Answer.attempt_id == attempt.id))}, now)
             db.session.flush()
             _refresh_rollup(attempt)  # the reports' caches follow the new grade
+        if attempt.state != "in_progress" and before[0] != answer.mark:
+            record_grade_change(answer, attempt, by, "regrade", before)
         changes.append(Change(answer, attempt, db.session.get(User, attempt.user_id), before[0], answer.mark,
                               before[1], attempt.percent, before[2], attempt.passed))
     snapshot = [Change(c.answer, c.attempt, c.user, c.old_mark, c.new_mark, c.old_percent, c.new_percent,
                        c.old_passed, c.new_passed) for c in changes]
     if apply:
         savepoint.commit()
+        for attempt in {c.attempt.id: c.attempt for c in changes if c.changed}.values():
+            grade_changed.send(attempt)
     else:
         savepoint.rollback()
     return snapshot

@@ -19,7 +19,7 @@ from lms.accounts.models import User
 from lms.cohorts.models import Enrolment
 from lms.content.models import Course
 from lms.extensions import db
-from lms.quizzes.attempts import counted_attempt
+from lms.quizzes.counting import counted_attempts
 from lms.quizzes.models import Answer, Attempt, Question, Quiz
 
 
@@ -157,16 +157,14 @@ def knowledge_gain(course: Course, user_ids: list[int]) -> GainSummary | None:
         return None
     users = list(db.session.scalars(select(User).where(User.id.in_(user_ids or [-1])).order_by(User.full_name)))
     pre_by_user: dict[int, list[Attempt]] = {}
-    post_by_user: dict[int, list[Attempt]] = {}
-    for quiz, target in ((pre_quiz, pre_by_user), (post_quiz, post_by_user)):
-        if quiz is None:
-            continue
-        for attempt in graded_attempts(quiz, user_ids):
-            target.setdefault(attempt.user_id, []).append(attempt)
+    if pre_quiz is not None:
+        for attempt in graded_attempts(pre_quiz, user_ids):
+            pre_by_user.setdefault(attempt.user_id, []).append(attempt)
+    post_by_user = counted_attempts(user_ids, [post_quiz.id]) if post_quiz else {}
     trainees = []
     for user in users:
         pre = pre_by_user.get(user.id, [])
-        post = counted_attempt(post_quiz, post_by_user.get(user.id, [])) if post_quiz else None
+        post = post_by_user.get((user.id, post_quiz.id)) if post_quiz else None
         trainees.append(TraineeGain(user, pre[0].percent if pre else None, post.percent if post else None))
     pairs = [t for t in trainees if t.pre is not None and t.post is not None]
     mean_pre = round(mean(t.pre for t in pairs), 1) if pairs else None

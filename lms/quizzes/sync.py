@@ -11,6 +11,7 @@ from sqlalchemy import exists, select
 from lms.content.markdown import RENDER_VERSION, render_text
 from lms.content.models import Course, Module
 from lms.extensions import db
+from lms.quizzes.counting import apply_pass_mark
 from lms.quizzes.models import Answer, Question, QuestionBank, Quiz
 from lms.quizzes.spec import DEFAULT_PENALTY, QuestionSpec, QuizSpec
 from lms.quizzes.types import QUESTION_TYPES
@@ -148,6 +149,7 @@ def sync_quizzes(course: Course, quizzes: list[QuizSpec], gift_banks: dict[str, 
             report.added.append(f"quiz {spec.slug}")
         else:
             changed = False
+            old_pass_mark = quiz.pass_mark
             for key, value in values.items():
                 if getattr(quiz, key) != value:
                     setattr(quiz, key, value)
@@ -156,6 +158,11 @@ def sync_quizzes(course: Course, quizzes: list[QuizSpec], gift_banks: dict[str, 
                 report.changed.append(f"quiz {spec.slug}")
             else:
                 report.unchanged += 1
+            if quiz.pass_mark != old_pass_mark:
+                # Every graded attempt passes or not by the new mark; the caller recounts the
+                # caches that follow (a changed grading method is read from the quiz there).
+                db.session.flush()
+                apply_pass_mark(quiz)
     now = utcnow()
     for slug, quiz in existing.items():
         if slug not in kept and quiz.archived_at is None:

@@ -16,8 +16,10 @@ from lms.extensions import db
 from lms.learning.progress import modules_complete
 from lms.quizzes import attempts as ops
 from lms.quizzes import stats
+from lms.quizzes.counting import counted_attempt_of
 from lms.util.db import begin_write
 from lms.quizzes.models import Answer, Attempt, Question, Quiz
+from lms.quizzes.signals import attempt_graded
 from lms.quizzes.types import QUESTION_TYPES, TamperError
 
 bp = Blueprint("quizzes", __name__)
@@ -52,10 +54,9 @@ def quiz(course_slug: str, quiz_slug: str) -> str:
     """A quiz's rules, my attempts, and the button to start or continue."""
     course, quiz = _course_and_quiz(course_slug, quiz_slug)
     mine = ops.attempts_of(current_user, quiz)
-    graded = [a for a in mine if a.state == "graded"]
     return render_template(
         "quizzes/quiz.html", course=course, quiz=quiz, attempts=mine,
-        counted=ops.counted_attempt(quiz, graded), open_attempt=next((a for a in mine if a.state == "in_progress"), None),
+        counted=counted_attempt_of(current_user.id, quiz), open_attempt=next((a for a in mine if a.state == "in_progress"), None),
         left=ops.attempts_left(current_user, quiz), closed=_closed_reason(course, quiz),
         question_count=quiz.draw_count or len(ops.quiz_questions(quiz)),
     )
@@ -169,22 +170,16 @@ def submit(attempt_id: int) -> Response:
     if attempt is None:
         db.session.rollback()
         abort(404)
-    issued = _issue_after(attempt)
+    issued = _reactions(attempt_graded.send(attempt)) if attempt.state == "graded" else []
     db.session.commit()
     if issued:
         flash(_("Congratulations! You have completed the course and your certificate has been issued."), "success")
     return redirect(url_for("quizzes.result", attempt_id=attempt_id))
 
 
-def _issue_after(attempt: Attempt | None) -> list:
-    """A passed quiz may complete the course: issue the trainee's certificate then."""
-    if attempt is None or attempt.state != "graded":
-        return []
-    from lms.certificates.rules import issue_if_eligible
-
-    user = db.session.get(User, attempt.user_id)
-    course = db.session.get(Course, db.session.get(Quiz, attempt.quiz_id).course_id)
-    return issue_if_eligible(user, course)
+def _reactions(results: list) -> list:
+    """What the receivers of a signal returned (e.g. certificates issued), as one list."""
+    return [item for _, found in results for item in (found or [])]
 
 
 @bp.get("/attempts/<int:attempt_id>/result")
@@ -289,27 +284,44 @@ def grading() -> str:
 @bp.post("/answers/<int:answer_id>/grade")
 @login_required
 def grade_answer(answer_id: int) -> Response:
-    """Give an essay answer its points; the attempt's score is final when none is left."""
+    """Give an essay answer its points, or override an answer's grade with a reason; the
+    attempt's score is final when none is left."""
     answer = db.get_or_404(Answer, answer_id)
     require(current_user, "grade", answer)
     question = db.session.get(Question, answer.question_id)
+    back = request.form.get("next") == "result"
+    target = url_for("quizzes.result", attempt_id=answer.attempt_id) if back else url_for("quizzes.grading")
     try:
-        points = float(request.form.get("points", "").replace(",", "."))
+        points = float(request.form.get("points", "").replace(",", ".")[:20])
     except ValueError:
         points = -1.0
     if not 0 <= points <= question.mark:
         flash(_("Give between 0 and %(max)s points.", max=question.mark), "error")
-        return redirect(url_for("quizzes.grading"))
+        return redirect(target)
     begin_write()
     answer = db.session.get(Answer, answer_id)
     try:
-        attempt = ops.grade_manually(answer, current_user, points / question.mark if question.mark else 0.0,
-                                     request.form.get("comment", "")[:2000])
-        _issue_after(attempt)
+        ops.grade_manually(answer, current_user, points / question.mark if question.mark else 0.0,
+                           request.form.get("comment", "")[:2000], reason=request.form.get("reason", "")[:1000],
+                           override=request.form.get("override") == "1")
     except ops.QuizError as exc:
         db.session.rollback()
         flash(str(exc), "error")
-        return redirect(url_for("quizzes.grading"))
+        return redirect(target)
     db.session.commit()
     flash(_("Grade saved."), "success")
-    return redirect(url_for("quizzes.grading"))
+    return redirect(target)
+
+
+@bp.get("/organizer/cohorts/<int:cohort_id>/participants/<int:user_id>/grades")
+@login_required
+def grade_trail(cohort_id: int, user_id: int) -> str:
+    """Every change of a trainee's grades in the cohort's course: who, when, before, after, why."""
+    from lms.cohorts.models import Cohort, Enrolment
+
+    cohort = db.get_or_404(Cohort, cohort_id)
+    require(current_user, "manage_cohort", cohort)
+    trainee = db.one_or_404(select(User).join(Enrolment, Enrolment.user_id == User.id)
+                            .where(Enrolment.cohort_id == cohort.id, User.id == user_id))
+    return render_template("quizzes/grade_trail.html", cohort=cohort, trainee=trainee,
+                           changes=ops.grade_changes(trainee.id, cohort.course_id))

@@ -117,8 +117,7 @@ class Report:
         self.cohort_names = {c.id: c.name for c in cohorts}
         self.lessons = lessons  # (lesson id, module id) of the required active lessons
         self.quizzes = quizzes  # every quiz of the course
-        self.required_quizzes = [q for q in quizzes if q.required and q.archived_at is None
-                                 and q.kind in ("module", "posttest")]
+        self.required_quizzes = [q for q in quizzes if q.counts_toward_completion]
         self.lessons_total = len(lessons)
         self.quizzes_total = len(self.required_quizzes)
         self.required_total = self.lessons_total + self.quizzes_total

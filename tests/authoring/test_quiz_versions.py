@@ -132,6 +132,12 @@ def test_regrading_is_explicit_and_shows_what_changes(app, runner, tmp_path, mak
         assert answer.fraction == 1.0
         assert db.session.get(Attempt, attempt_id).score == before + current.mark
         assert [e["q"] for e in db.session.get(Attempt, attempt_id).layout].count(current.id) == 1
+        # The regrade is in the trainee's grade history: before, after, and who ran it.
+        from lms.quizzes.models import GradeChange
+
+        (change,) = db.session.scalars(select(GradeChange).where(GradeChange.attempt_id == attempt_id)).all()
+        assert (change.kind, change.mark_before, change.mark_after) == ("regrade", 0.0, current.mark)
+        assert change.changed_by_id is not None and change.percent_after > change.percent_before
     assert client.get(f"/author/courses/mini-q/regrade/{old_id}").status_code == 404  # nothing left to regrade
 
 

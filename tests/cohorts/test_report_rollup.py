@@ -61,7 +61,7 @@ def test_rollup_follows_starting_grading_and_regrading(app, client, quiz_world, 
         assert db.session.get(Attempt, attempt_id).passed
         assert_rollup_is_a_recount(quiz.course_id)
         assert db.session.scalar(select(CourseProgress.quizzes_passed)) == 1
-        ops.grade_manually(db.session.get(Answer, essay.id), grader, 0.0)  # regraded down
+        ops.grade_manually(db.session.get(Answer, essay.id), grader, 0.0, reason="Tidak menjawab soal")  # regraded down
         db.session.commit()
         assert_rollup_is_a_recount(quiz.course_id)
     second = start(client, "kuis-modul")

@@ -141,3 +141,93 @@ def test_one_trainee_submitting_several_attempts_at_once_grades_them_all(live_db
     with app.app_context():
         states = db.session.scalars(select(Attempt.state).where(Attempt.id.in_(ids))).all()
         assert states == ["graded"] * len(ids)
+
+
+def _unlimited_attempts(app):
+    from lms.quizzes.models import Quiz
+
+    with app.app_context():
+        quiz = db.session.scalar(select(Quiz).where(Quiz.slug == "kuis-modul"))
+        quiz.attempts_allowed = 0
+        db.session.commit()
+
+
+def _changed_choice(app, form):
+    """The form with the single-choice answer changed from right to wrong."""
+    from lms.quizzes.types import option_id
+    from tests.quizzes.conftest import questions_by_key, quiz_by_slug
+
+    key = f"q{questions_by_key(app, quiz_by_slug(app, 'kuis-modul'))['pilih-satu'].id}"
+    changed = form.copy()
+    changed[key] = option_id("Pengadaan gedung")
+    return changed
+
+
+def _stored_answers_are_the_graded_ones(app, attempt_id):
+    """Every stored answer was graded as it is stored, and the score is their sum."""
+    from lms.quizzes.models import Answer, Question
+    from lms.quizzes.types import QUESTION_TYPES
+
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        assert attempt.state == "graded"
+        answers = db.session.scalars(select(Answer).where(Answer.attempt_id == attempt_id)).all()
+        for answer in answers:
+            question = db.session.get(Question, answer.question_id)
+            assert answer.graded_at is not None  # (clocks read before a lock wait say nothing of order)
+            assert answer.fraction == QUESTION_TYPES[question.qtype].grade(question.data, answer.response)
+        assert attempt.score == round(sum(a.mark for a in answers), 4)
+        return {a.question_id: a.response for a in answers}
+
+
+def test_autosave_racing_a_submit_is_graded_or_refused_never_stored_after(live_db):
+    """An autosave and a submit of the same attempt at the same moment: the save lands before the
+    submit (and is graded) or is refused with 409 (and changes nothing); never a 500."""
+    app = live_db
+    _setup(app)
+    _unlimited_attempts(app)
+    trainee, tab = _logged_in_client(app), _logged_in_client(app)
+    outcomes = set()
+    for _ in range(6):
+        response = trainee.post("/courses/mini-q/quizzes/kuis-modul/start")
+        attempt_id = int(response.headers["Location"].rsplit("/", 1)[1])
+        form = correct_form(app, essay="")
+        assert trainee.post(f"/attempts/{attempt_id}/save", data=form).status_code == 302
+        changed = _changed_choice(app, form)
+        save, submit = _race([
+            lambda: tab.post(f"/attempts/{attempt_id}/save", data=changed, headers={"X-Requested-With": "fetch"}),
+            lambda: trainee.post(f"/attempts/{attempt_id}/submit")])
+        assert save.status_code in (200, 409) and submit.status_code == 302
+        stored = _stored_answers_are_the_graded_ones(app, attempt_id)
+        wanted = changed if save.status_code == 200 else form
+        for question_id, response in stored.items():
+            values = wanted.getlist(f"q{question_id}")
+            if values and not isinstance(response, (list, dict)):
+                assert str(response).strip().lower() in [str(v).strip().lower() for v in values]
+        outcomes.add(save.status_code)
+    assert outcomes  # each round ended one of the two ways
+
+
+def test_two_autosaves_at_once_store_one_answer_each(live_db):
+    """Two tabs autosaving a fresh attempt at the same moment: both succeed, one row per answer."""
+    from lms.quizzes.models import Answer
+
+    app = live_db
+    _setup(app)
+    _unlimited_attempts(app)
+    one, two = _logged_in_client(app), _logged_in_client(app)
+    for _ in range(4):
+        response = one.post("/courses/mini-q/quizzes/kuis-modul/start")
+        attempt_id = int(response.headers["Location"].rsplit("/", 1)[1])
+        form = correct_form(app, essay="")
+        results = _race([
+            lambda: one.post(f"/attempts/{attempt_id}/save", data=form, headers={"X-Requested-With": "fetch"}),
+            lambda: two.post(f"/attempts/{attempt_id}/save", data=_changed_choice(app, form),
+                             headers={"X-Requested-With": "fetch"})])
+        assert [r.status_code for r in results] == [200, 200]
+        with app.app_context():
+            rows = db.session.execute(select(Answer.question_id, func.count()).where(Answer.attempt_id == attempt_id)
+                                      .group_by(Answer.question_id)).all()
+            assert rows and all(count == 1 for _, count in rows)
+        assert one.post(f"/attempts/{attempt_id}/submit").status_code == 302
+        _stored_answers_are_the_graded_ones(app, attempt_id)

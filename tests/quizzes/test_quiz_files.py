@@ -7,7 +7,8 @@ import shutil
 
 from lms.content.loader import load_course
 from lms.extensions import db
-from lms.quizzes.attempts import counted_attempt, start_attempt
+from lms.quizzes.attempts import start_attempt
+from lms.quizzes.counting import counted_attempt_of
 from lms.quizzes.models import Attempt
 from tests.conftest import DATA
 from tests.quizzes.conftest import quiz_by_slug
@@ -79,9 +80,17 @@ def test_random_draw_and_shuffle_are_kept_per_attempt(app, courses, make_user, t
         assert len(seen) > 1  # different draws and orders
 
 
-def test_grading_highest_or_last(app, courses):
-    from lms.quizzes.models import Quiz
-
-    attempts = [Attempt(number=1, percent=80.0), Attempt(number=2, percent=40.0)]
-    assert counted_attempt(Quiz(grading="highest"), attempts).number == 1
-    assert counted_attempt(Quiz(grading="last"), attempts).number == 2
+def test_grading_highest_or_last(app, courses, make_user):
+    user = make_user("trainee")
+    with app.app_context():
+        quiz = quiz_by_slug(app, "kuis-modul")
+        quiz = db.session.get(type(quiz), quiz.id)
+        db.session.add_all([Attempt(quiz_id=quiz.id, user_id=user.id, number=1, state="graded", percent=80.0),
+                            Attempt(quiz_id=quiz.id, user_id=user.id, number=2, state="graded", percent=40.0),
+                            Attempt(quiz_id=quiz.id, user_id=user.id, number=3, state="in_progress")])
+        db.session.flush()
+        quiz.grading = "highest"
+        assert counted_attempt_of(user.id, quiz).number == 1
+        quiz.grading = "last"
+        db.session.flush()
+        assert counted_attempt_of(user.id, quiz).number == 2

@@ -1,0 +1,35 @@
+"""How certificates follow grades: receivers of the quizzes package's signals, connected once by
+create_app. They run in the grading transaction and flush only."""
+
+from __future__ import annotations
+
+from lms.accounts.models import User
+from lms.certificates.rules import issue_if_eligible, reevaluate
+from lms.content.models import Course
+from lms.extensions import db
+from lms.quizzes.signals import attempt_graded, grade_changed
+
+
+def _trainee_and_course(attempt) -> tuple[User, Course]:
+    from lms.quizzes.models import Quiz
+
+    user = db.session.get(User, attempt.user_id)
+    course = db.session.get(Course, db.session.get(Quiz, attempt.quiz_id).course_id)
+    return user, course
+
+
+@attempt_graded.connect
+def issue_when_eligible(attempt, **kwargs) -> list:
+    """A passed quiz may complete the course: issue the trainee's certificates then."""
+    if attempt.state != "graded":
+        return []
+    return issue_if_eligible(*_trainee_and_course(attempt))
+
+
+@grade_changed.connect
+def reevaluate_after_grade_change(attempt, **kwargs) -> list:
+    """A changed grade may complete the course (issue), or leave a valid certificate without its
+    basis (flag it for the organizer; never revoked here)."""
+    if attempt.state != "graded":  # an essay still waits: nothing is decided yet
+        return []
+    return reevaluate(*_trainee_and_course(attempt))
