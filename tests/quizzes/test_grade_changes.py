@@ -53,6 +53,7 @@ def graded_world(app, client, quiz_world, make_user):
     facilitator = make_user("facilitator", full_name="Fasilitator Teliti")
     organizer = make_user("organizer", full_name="Penyelenggara")
     run_cohort(app, organizer, quiz_world["cohort"])
+    run_cohort(app, facilitator, quiz_world["cohort"])  # grading is for the cohort's facilitators
     return {**quiz_world, "facilitator": facilitator, "organizer": organizer,
             "staff": _staff_client(app, facilitator)}
 
