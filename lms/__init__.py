@@ -71,6 +71,9 @@ def _static_cache(response):
         response.direct_passthrough = False
         response.make_sequence()
     if request.endpoint == "static" and request.args.get("v") and response.status_code == 200:
+        # send_file marks every file "no-cache" (revalidate before each use); a fingerprinted
+        # URL never needs that, and with it browsers ask again on every page.
+        response.cache_control.no_cache = None
         response.cache_control.public = True
         response.cache_control.max_age = 31536000
         response.cache_control.immutable = True
