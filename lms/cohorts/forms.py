@@ -28,6 +28,10 @@ class CohortForm(FlaskForm):
     signatory_title = StringField(_l("Signatory's position"), validators=[Optional(), Length(max=200)])
     signatory_nip = StringField(_l("Signatory's NIP"), validators=[Optional(), Length(max=30)])
     city = StringField(_l("City on the certificate"), validators=[Optional(), Length(max=100)])
+    timezone = SelectField(_l("Time zone"), choices=[
+        ("", _l("From the place (automatic)")), ("Asia/Jakarta", _l("WIB (Western Indonesia Time)")),
+        ("Asia/Makassar", _l("WITA (Central Indonesia Time)")), ("Asia/Jayapura", _l("WIT (Eastern Indonesia Time)"))],
+        default="", description=_l("Every time its trainees and staff read is shown in this zone."))
 
 
 class StaffForm(FlaskForm):

@@ -77,6 +77,9 @@ def _apply_form(cohort: Cohort, form: CohortForm) -> str | None:
         setattr(cohort, name, value)
     cohort.enrolment_key = key
     cohort.course_id = form.course_id.data
+    from lms.cohorts.timezones import default_zone
+
+    cohort.timezone = form.timezone.data or default_zone(cohort.place, cohort.city, cohort.name)
     return None
 
 
