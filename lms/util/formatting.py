@@ -64,17 +64,17 @@ def to_zone(value: datetime, zone: str) -> datetime:
     return value.astimezone(_zone(zone))
 
 
-def format_local_datetime(value: datetime | None, zone: str | None = None, style: str = "medium",
-                          locale: str | Locale | None = None) -> str:
+def format_local_datetime(value: datetime | None, style: str = "medium", zone: str | None = None,
+                          time_style: str = "short", locale: str | Locale | None = None) -> str:
     """'5 Mar 2026 09.30 WITA' (id) / 'Mar 5, 2026, 9:30 AM WITA' (en): date in the given style,
-    hours and minutes, and the zone's abbreviation."""
+    hours and minutes (time_style "medium": with seconds), and the zone's abbreviation."""
     if value is None:
         return "–"
     zone = zone or page_timezone()
     loc = _locale(locale)
     local = to_zone(value, zone)
     combined = get_datetime_format(style, locale=loc).format(
-        format_time(local, "short", locale=loc), format_date(local, style, locale=loc))
+        format_time(local, time_style, locale=loc), format_date(local, style, locale=loc))
     return f"{combined} {abbreviation(zone)}"
 
 
