@@ -19,7 +19,8 @@ from babel.numbers import format_decimal, format_percent
 from lms.util.timezones import abbreviation
 
 
-def _locale(locale: str | Locale | None) -> Locale:
+def babel_locale(locale: str | Locale | None = None) -> Locale:
+    """The given locale, else the page's, else the default (outside requests)."""
     if locale is not None:
         return locale if isinstance(locale, Locale) else Locale.parse(locale)
     from flask_babel import get_locale
@@ -46,7 +47,7 @@ def format_number(value: float | int | None, digits: int = 2, locale: str | Loca
     if value is None:
         return "–"
     pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "")
-    return format_decimal(value, format=pattern, locale=_locale(locale))
+    return format_decimal(value, format=pattern, locale=babel_locale(locale))
 
 
 def format_percentage(value: float | int | None, digits: int = 1, locale: str | Locale | None = None) -> str:
@@ -54,7 +55,7 @@ def format_percentage(value: float | int | None, digits: int = 1, locale: str | 
     if value is None:
         return "–"
     pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "") + "%"
-    return format_percent(value / 100, format=pattern, locale=_locale(locale))
+    return format_percent(value / 100, format=pattern, locale=babel_locale(locale))
 
 
 def to_zone(value: datetime, zone: str) -> datetime:
@@ -71,7 +72,7 @@ def format_local_datetime(value: datetime | None, style: str = "medium", zone: s
     if value is None:
         return "–"
     zone = zone or page_timezone()
-    loc = _locale(locale)
+    loc = babel_locale(locale)
     local = to_zone(value, zone)
     combined = get_datetime_format(style, locale=loc).format(
         format_time(local, time_style, locale=loc), format_date(local, style, locale=loc))
@@ -83,7 +84,7 @@ def format_local_time(value: datetime | None, zone: str | None = None, locale: s
     if value is None:
         return "–"
     zone = zone or page_timezone()
-    return f"{format_time(to_zone(value, zone), 'short', locale=_locale(locale))} {abbreviation(zone)}"
+    return f"{format_time(to_zone(value, zone), 'short', locale=babel_locale(locale))} {abbreviation(zone)}"
 
 
 def format_local_date(value: date | datetime | None, style: str = "long", zone: str | None = None,
@@ -94,7 +95,7 @@ def format_local_date(value: date | datetime | None, style: str = "long", zone: 
         return "–"
     if isinstance(value, datetime):
         value = to_zone(value, zone or page_timezone()).date()
-    return format_date(value, style, locale=_locale(locale))
+    return format_date(value, style, locale=babel_locale(locale))
 
 
 def page_timezone() -> str:
