@@ -85,6 +85,9 @@ def _static_cache(response):
         response.direct_passthrough = False
         response.make_sequence()
     if request.endpoint == "static" and request.args.get("v") and response.status_code == 200:
+        # send_file marks every file "no-cache" (revalidate before each use); a fingerprinted
+        # URL never needs that, and with it browsers ask again on every page.
+        response.cache_control.no_cache = None
         response.cache_control.public = True
         response.cache_control.max_age = 31536000
         response.cache_control.immutable = True
@@ -177,6 +180,30 @@ def _template_gettext(translations) -> dict[str, Any]:
     return {"gettext": gettext, "ngettext": ngettext}
 
 
+class _FormTranslations:
+    """WTForms' messages ("This field is required.") from the page's catalogs, in its language."""
+
+    def ugettext(self, string: str) -> str:
+        from flask_babel import get_translations
+
+        return get_translations().ugettext(string)
+
+    def ungettext(self, singular: str, plural: str, n: int) -> str:
+        from flask_babel import get_translations
+
+        return get_translations().ungettext(singular, plural, n)
+
+
+_FORM_TRANSLATIONS = _FormTranslations()
+
+
+def _form_translations() -> None:
+    # Flask-WTF reads WTForms' own catalogs (no Indonesian one) unless the request already holds
+    # its translations (flask_wtf.i18n caches them on request.wtforms_translations): give it ours,
+    # looked up only when a form message is translated.
+    request.wtforms_translations = _FORM_TRANSLATIONS
+
+
 def _request_log(app: Flask) -> None:
     """One log line per request: method, path, status, duration and user id."""
     import logging
@@ -242,7 +269,10 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = lms_config.postgres_engine_options(
             app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "lms" / "translations"))
+    # Two catalogs in one directory: ours, and WTForms' validation messages (wtforms.po, which
+    # WTForms itself does not ship in Indonesian); Flask-Babel merges them per locale.
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join([str(ROOT / "lms" / "translations")] * 2))
+    app.config.setdefault("BABEL_DOMAIN", "messages;wtforms")
 
     app.jinja_env.add_extension("jinja2.ext.do")
     db.init_app(app)
@@ -254,7 +284,12 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     compress.init_app(app)  # registered first, so it runs after every other after_request
-    babel.init_app(app, locale_selector=select_locale)
+    from lms.util.formatting import page_timezone
+    from lms.util.formatting import register as register_formatting
+
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=page_timezone)
+    register_formatting(app)
+    app.before_request(_form_translations)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"

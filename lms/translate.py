@@ -26,9 +26,10 @@ def _pybabel(*args: str) -> None:
 
 
 def compile_catalogs() -> list[Path]:
-    """Compile every messages.po to messages.mo; returns the files written."""
+    """Compile every catalog (messages.po, and wtforms.po: WTForms' own messages) to .mo; returns
+    the files written."""
     written = []
-    for po_path in sorted(TRANSLATIONS.glob("*/LC_MESSAGES/messages.po")):
+    for po_path in sorted(TRANSLATIONS.glob("*/LC_MESSAGES/*.po")):
         with po_path.open("rb") as fh:
             catalog = read_po(fh)
         mo_path = po_path.with_suffix(".mo")

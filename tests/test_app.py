@@ -92,8 +92,13 @@ def test_static_files_are_fingerprinted_and_cached(client):
     css = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]{10})"', page).group(1)
     response = client.get(css)
     assert response.status_code == 200
-    assert "immutable" in response.headers["Cache-Control"] and "max-age=31536000" in response.headers["Cache-Control"]
+    # Exactly a year and immutable, and no "no-cache": that would make every page revalidate it.
+    assert set(map(str.strip, response.headers["Cache-Control"].split(","))) == {
+        "public", "max-age=31536000", "immutable"}
     response.close()
+    unversioned = client.get("/static/css/app.css")  # without ?v= it may change: revalidate
+    assert "immutable" not in unversioned.headers.get("Cache-Control", "")
+    unversioned.close()
 
 
 def test_postgresql_requests_that_only_read_commit_and_keep_prepared_statements(backend_app):

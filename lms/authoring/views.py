@@ -271,8 +271,10 @@ def restore(slug: str, version_id: int) -> Response:
     version = _version(course, version_id)
     authoring.restore(version, current_user.id)
     db.session.commit()
+    from lms.util.formatting import format_local_datetime
+
     flash(_("The version of %(time)s is now the draft of %(path)s: check it, then publish.",
-            time=version.created_at.strftime("%Y-%m-%d %H:%M"), path=version.path), "success")
+            time=format_local_datetime(version.created_at), path=version.path), "success")
     if version.data is not None and version.path.endswith(authoring.TEXT_SUFFIXES):
         return redirect(url_for("authoring.edit", slug=slug, path=version.path))
     return redirect(url_for("authoring.course", slug=slug))

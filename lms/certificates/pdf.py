@@ -83,10 +83,17 @@ def indonesian_date(value: date) -> str:
     return format_date(value, format="d MMMM y", locale="id")
 
 
-def date_range(start: date | None, end: date | None) -> str:
-    """14–17 Juni 2021; 30 Juni – 2 Juli 2021; 30 Desember 2021 – 2 Januari 2022."""
+def date_range(start: date | None, end: date | None, locale: str = "id") -> str:
+    """14–17 Juni 2021; 30 Juni – 2 Juli 2021; 30 Desember 2021 – 2 Januari 2022. In another
+    language (the English verification page), Babel's interval: June 14 – 17, 2021."""
     if start is None and end is None:
         return ""
+    if not str(locale).startswith("id"):
+        from babel.dates import format_interval
+
+        if start is None or end is None or start == end:
+            return format_date(start or end, format="long", locale=locale)
+        return format_interval(start, end, "yMMMMd", locale=locale)
     if start is None or end is None or start == end:
         return indonesian_date(start or end)
     if start.year == end.year and start.month == end.month:

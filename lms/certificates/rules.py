@@ -7,7 +7,6 @@ import json
 import secrets
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -21,8 +20,8 @@ from lms.cohorts.models import Cohort, Enrolment
 from lms.content.models import Course
 from lms.extensions import db
 from lms.util import utcnow
+from lms.util.formatting import to_zone
 
-JAKARTA = ZoneInfo("Asia/Jakarta")
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to type from paper
 
 
@@ -133,7 +132,7 @@ def make_snapshot(user: User, cohort: Cohort, course: Course, number: str, code:
         "ends_on": cohort.ends_on.isoformat() if cohort.ends_on else None,
         "jp_hours": float(course.jp_hours) if course.jp_hours is not None else None,
         "score": round(score, 1) if score is not None else None,
-        "issued_on": issued.astimezone(JAKARTA).date().isoformat(),
+        "issued_on": to_zone(issued, cohort.timezone).date().isoformat(),  # the date in the cohort's zone
         "signatory_name": cohort.signatory_name or "", "signatory_title": cohort.signatory_title or "",
         "signatory_nip": cohort.signatory_nip or "", "city": cohort.city or "",
     }
@@ -154,7 +153,7 @@ def issue_certificate(user: User, cohort: Cohort) -> tuple[Certificate, bool]:
     now = utcnow()
     try:
         with db.session.begin_nested():
-            number = make_number(course, cohort, now.astimezone(JAKARTA))
+            number = make_number(course, cohort, to_zone(now, cohort.timezone))  # year/month as the cohort's calendar says
             code = new_code()
             certificate = Certificate(
                 code=code, number=number, user_id=user.id, cohort_id=cohort.id, course_id=course.id,

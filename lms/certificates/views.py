@@ -7,7 +7,7 @@ from datetime import date
 
 from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template,
                    request, url_for)
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -15,12 +15,13 @@ from lms.accounts.models import Role, User
 from lms.auth import require
 from lms.certificates import documents, rules
 from lms.certificates.models import Certificate
-from lms.certificates.pdf import date_range, indonesian_date
+from lms.certificates.pdf import date_range
 from lms.cohorts.models import Cohort, Enrolment
 from lms.content.models import Course
 from lms.extensions import db, limiter
 from lms.jobs import Job, check_runner, enqueue, start
 from lms.util.db import begin_write
+from lms.util.formatting import cohort_timezone, format_local_date
 
 bp = Blueprint("certificates", __name__)
 
@@ -58,9 +59,11 @@ def verify(code: str) -> str | tuple[str, int]:
     snapshot = certificate.snapshot
     starts = date.fromisoformat(snapshot["starts_on"]) if snapshot.get("starts_on") else None
     ends = date.fromisoformat(snapshot["ends_on"]) if snapshot.get("ends_on") else None
+    locale = str(get_locale())  # the page's language: English dates on the English page
     return render_template("certificates/verify.html", certificate=certificate, snapshot=snapshot,
-                           replacement=replacement, dates=date_range(starts, ends),
-                           issued=indonesian_date(date.fromisoformat(snapshot["issued_on"])))
+                           replacement=replacement, dates=date_range(starts, ends, locale),
+                           issued=format_local_date(date.fromisoformat(snapshot["issued_on"]), "long"),
+                           zone=cohort_timezone(certificate.cohort_id))
 
 
 def _course_for(certificate: Certificate) -> Course:

@@ -12,6 +12,8 @@ from sqlalchemy import select
 
 from lms.cohorts.models import Cohort
 from lms.cohorts.operations import new_enrolment_key, normalize_key
+from lms.cohorts.timezones import default_zone
+from lms.util.timezones import ZONES
 from lms.content.models import Course
 from lms.extensions import db
 
@@ -20,12 +22,15 @@ cohorts_cli = AppGroup("cohorts", help="Manage cohorts (angkatan).")
 
 def create_cohort(*, course: Course, slug: str, name: str, key: str | None = None,
                   place: str | None = None, starts_on: date | None = None,
-                  ends_on: date | None = None, **certificate: str | None) -> Cohort:
+                  ends_on: date | None = None, timezone: str | None = None,
+                  **certificate: str | None) -> Cohort:
     """A new open cohort of the course (flush only). certificate: signatory_name,
-    signatory_title, signatory_nip, city, as printed on its certificates."""
+    signatory_title, signatory_nip, city, as printed on its certificates. Without a time zone,
+    the zone of the province its place, city or name points to (else WIB)."""
+    zone = timezone or default_zone(place, certificate.get("city"), name)
     cohort = Cohort(course_id=course.id, slug=slug, name=name,
                     enrolment_key=normalize_key(key) if key else new_enrolment_key(),
-                    place=place, starts_on=starts_on, ends_on=ends_on, **certificate)
+                    place=place, starts_on=starts_on, ends_on=ends_on, timezone=zone, **certificate)
     db.session.add(cohort)
     db.session.flush()
     return cohort
@@ -43,8 +48,11 @@ def create_cohort(*, course: Course, slug: str, name: str, key: str | None = Non
 @click.option("--signatory-title", default=None, help="The signatory's position.")
 @click.option("--signatory-nip", default=None)
 @click.option("--city", default=None, help="City of the signature line on certificates.")
+@click.option("--timezone", "zone", default=None,
+              type=click.Choice([*ZONES.values(), *ZONES], case_sensitive=False),
+              help="WIB, WITA or WIT (default: from the province of --place, --city or --name).")
 def create_command(course_slug, slug, name, key, place, starts, ends, signatory_name, signatory_title,
-                   signatory_nip, city) -> None:
+                   signatory_nip, city, zone) -> None:
     """Create a cohort and print its enrolment key."""
     course = db.session.scalar(select(Course).where(Course.slug == course_slug))
     if course is None:
@@ -59,9 +67,10 @@ def create_command(course_slug, slug, name, key, place, starts, ends, signatory_
     cohort = create_cohort(course=course, slug=slug, name=name, key=key, place=place,
                            starts_on=starts.date() if starts else None,
                            ends_on=ends.date() if ends else None, signatory_name=signatory_name,
-                           signatory_title=signatory_title, signatory_nip=signatory_nip, city=city)
+                           signatory_title=signatory_title, signatory_nip=signatory_nip, city=city,
+                           timezone=_zone_name(zone))
     db.session.commit()
-    click.echo(f"created cohort {cohort.slug}; enrolment key: {cohort.enrolment_key}")
+    click.echo(f"created cohort {cohort.slug} ({cohort.timezone}); enrolment key: {cohort.enrolment_key}")
 
 
 @cohorts_cli.command("import-participants")
@@ -130,3 +139,13 @@ def _set_password_url(token: str) -> str:
     base = current_app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000"
     with current_app.test_request_context(base_url=base.rstrip("/") + "/"):
         return url_for("invites.set_password", token=token, _external=True)
+
+
+def _zone_name(value: str | None) -> str | None:
+    """'WITA' or 'asia/makassar' -> 'Asia/Makassar'."""
+    if not value:
+        return None
+    for zone, abbreviation in ZONES.items():
+        if value.upper() in (abbreviation, zone.upper()):
+            return zone
+    return None

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+from wtforms.fields.choices import SelectChoice
 
 
 class CohortForm(FlaskForm):
@@ -28,6 +29,12 @@ class CohortForm(FlaskForm):
     signatory_title = StringField(_l("Signatory's position"), validators=[Optional(), Length(max=200)])
     signatory_nip = StringField(_l("Signatory's NIP"), validators=[Optional(), Length(max=30)])
     city = StringField(_l("City on the certificate"), validators=[Optional(), Length(max=100)])
+    timezone = SelectField(_l("Time zone"), choices=[
+        SelectChoice("", _l("From the place (automatic)")),
+        SelectChoice("Asia/Jakarta", _l("WIB (Western Indonesia Time)")),
+        SelectChoice("Asia/Makassar", _l("WITA (Central Indonesia Time)")),
+        SelectChoice("Asia/Jayapura", _l("WIT (Eastern Indonesia Time)"))],
+        default="", description=_l("Every time its trainees and staff read is shown in this zone."))
 
 
 class StaffForm(FlaskForm):

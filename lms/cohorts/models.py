@@ -31,6 +31,9 @@ class Cohort(db.Model):
     signatory_title: Mapped[str | None] = mapped_column(String(200))
     signatory_nip: Mapped[str | None] = mapped_column(String(30))
     city: Mapped[str | None] = mapped_column(String(100))
+    # IANA zone (Asia/Jakarta WIB, Asia/Makassar WITA, Asia/Jayapura WIT): every time its people
+    # read (pages, exports, certificates, reminders) is shown in it.
+    timezone: Mapped[str] = mapped_column(String(40), default="Asia/Jakarta", server_default="Asia/Jakarta")
     notes: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -14,18 +14,18 @@ from lms.cohorts.models import Cohort, Enrolment, Reminder
 from lms.extensions import db
 from lms.util import utcnow
 
-JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
-def start_of_today(now: datetime | None = None) -> datetime:
-    local = (now or utcnow()).astimezone(JAKARTA)
+def start_of_today(now: datetime | None = None, zone: str = "Asia/Jakarta") -> datetime:
+    """Midnight of today in the zone (the cohort's), in UTC."""
+    local = (now or utcnow()).astimezone(ZoneInfo(zone))
     return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(ZoneInfo("UTC"))
 
 
 def reminded_today(cohort: Cohort, user_ids: list[int], channel: str) -> set[int]:
     return set(db.session.scalars(select(Reminder.user_id).where(
         Reminder.cohort_id == cohort.id, Reminder.user_id.in_(user_ids or [-1]), Reminder.channel == channel,
-        Reminder.sent_at >= start_of_today())))
+        Reminder.sent_at >= start_of_today(zone=cohort.timezone))))
 
 
 def participants(cohort: Cohort, user_ids: list[int]) -> list[User]:

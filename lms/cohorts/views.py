@@ -6,7 +6,7 @@ import hashlib
 import json
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -87,6 +87,9 @@ def _apply_form(cohort: Cohort, form: CohortForm) -> str | None:
         setattr(cohort, name, value)
     cohort.enrolment_key = key
     cohort.course_id = form.course_id.data
+    from lms.cohorts.timezones import default_zone
+
+    cohort.timezone = form.timezone.data or default_zone(cohort.place, cohort.city, cohort.name)
     return None
 
 
@@ -374,7 +377,8 @@ def _report_page(cohorts: list[Cohort], *, title: str, cohort: Cohort | None) ->
             from lms import jobs
 
             job = jobs.enqueue("report_export", {"cohort_ids": [c.id for c in cohorts], "table": table,
-                                                 "format": export, "course": cohort is None}, current_user.id)
+                                                 "format": export, "course": cohort is None,
+                                                 "locale": str(get_locale())}, current_user.id)
             db.session.commit()
             jobs.start(job)
             return redirect(url_for("certificates.job", job_id=job.id))

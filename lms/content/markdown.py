@@ -9,9 +9,10 @@ from typing import Callable
 
 import markdown
 import nh3
+from html import unescape as html_unescape
 
 # Bump when rendering or sanitizing changes, so the next import re-renders stored lessons.
-RENDER_VERSION = "3"
+RENDER_VERSION = "4"  # 3: download links to course files; 4: images get loading="lazy" and their width/height
 
 EXTENSIONS = ["tables", "fenced_code", "admonition", "toc", "sane_lists", "md_in_html"]
 
@@ -66,12 +67,16 @@ def _flatten(tokens: list[dict], out: list[dict]) -> list[dict]:
 
 
 def render_markdown(body: str, *, source_dir: str = "",
-                    asset_url: Callable[[str], str] | None = None) -> Rendered:
+                    asset_url: Callable[[str], str] | None = None,
+                    image_size: Callable[[str], tuple[int, int] | None] | None = None) -> Rendered:
     """Markdown to sanitized HTML plus a table of contents.
 
     source_dir is the lesson file's folder relative to the course folder; relative image
-    paths are resolved against it and passed to asset_url to become served URLs.
+    paths are resolved against it and passed to asset_url to become served URLs. image_size
+    gives an image's (width, height) in pixels from its path, when known: written on the <img>
+    so that the page does not jump while it loads. Every image loads lazily.
     """
+    sizes: dict[str, tuple[int, int]] = {}
     md = markdown.Markdown(
         extensions=EXTENSIONS,
         extension_configs={"toc": {"permalink": False, "toc_depth": "2-3"}},
@@ -87,7 +92,11 @@ def render_markdown(body: str, *, source_dir: str = "",
             path = posixpath.normpath(posixpath.join(source_dir, value))
             if path.startswith("../") or asset_url is None:
                 return None
-            return asset_url(path)
+            url = asset_url(path)
+            size = image_size(path) if image_size else None
+            if size:
+                sizes[url] = size
+            return url
         if tag == "a" and attr == "href" and asset_url is not None and is_download(value):
             # A template the course ships (files/x.xlsx): served like an image, as an attachment.
             path = posixpath.normpath(posixpath.join(source_dir, value))
@@ -106,7 +115,45 @@ def render_markdown(body: str, *, source_dir: str = "",
     )
     # Wide tables scroll sideways on a phone; the scrolling box must be reachable by keyboard.
     clean = clean.replace("<table>", TABLE_OPEN).replace("</table>", "</table></div>")
+    clean = _IMG.sub(lambda m: _lazy_image(m.group(0), sizes), clean)
     return Rendered(html=clean, toc=toc)
+
+
+_IMG = re.compile(r"<img\b[^>]*>")
+_SRC = re.compile(r'\ssrc="([^"]*)"')
+
+
+def _lazy_image(tag: str, sizes: dict[str, tuple[int, int]]) -> str:
+    """<img src=...> -> <img loading="lazy" width=.. height=.. src=...> (sanitized output only)."""
+    extra = ' loading="lazy" decoding="async"'
+    found = _SRC.search(tag)
+    if found and " width=" not in tag and " height=" not in tag:
+        size = sizes.get(html_unescape(found.group(1)))
+        if size:
+            extra += f' width="{size[0]}" height="{size[1]}"'
+    return "<img" + extra + tag[4:]
+
+
+_SVG_SIZE = re.compile(rb"<svg\b[^>]*?\swidth=[\"']([0-9.]+)(?:px)?[\"'][^>]*?\sheight=[\"']([0-9.]+)(?:px)?[\"']", re.S)
+
+
+def image_size(asset) -> tuple[int, int] | None:
+    """(width, height) in pixels of a course image (an AssetSpec: PNG, JPEG, GIF, WebP, or an
+    SVG with numeric width and height), or None when it cannot be told cheaply."""
+    if asset is None:
+        return None
+    if asset.content_type == "image/svg+xml":
+        found = _SVG_SIZE.search(asset.data[:4096])
+        return (round(float(found.group(1))), round(float(found.group(2)))) if found else None
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(asset.data)) as image:  # reads the header only
+            return image.size
+    except (UnidentifiedImageError, OSError, ValueError):
+        return None
 
 
 def sanitize_html(html: str) -> str:

@@ -15,7 +15,7 @@ from typing import Callable
 from sqlalchemy import select
 
 from lms.content.loader import CourseSpec
-from lms.content.markdown import RENDER_VERSION, render_markdown
+from lms.content.markdown import RENDER_VERSION, image_size, render_markdown
 from lms.content.models import Asset, Course, Lesson, Module
 from lms.extensions import db
 from lms.util import utcnow
@@ -109,7 +109,8 @@ def sync_course(spec: CourseSpec, asset_url: Callable[[str, str], str]) -> SyncR
                 continue
             source_dir = lspec.source_path.rsplit("/", 1)[0] if "/" in lspec.source_path else ""
             rendered = render_markdown(lspec.body, source_dir=source_dir,
-                                       asset_url=lambda path: asset_url(spec.slug, path))
+                                       asset_url=lambda path: asset_url(spec.slug, path),
+                                       image_size=lambda path: image_size(spec.assets.get(path)))
             values = {
                 **placement,
                 "title": lspec.title,

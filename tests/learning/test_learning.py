@@ -74,8 +74,11 @@ def test_lesson_reader_has_toc_navigation_and_image(client, auth, world):
     assert 'rel="next" href="/courses/mini-a/lessons/lanjutan"' in html
     assert 'rel="prev"' not in html
     assert "Materi 1 dari 3" in text_of(html)
-    src = re.search(r'<img alt="Diagram tiga strategi" src="([^"]+)"', html).group(1)
+    tag = re.search(r'<img [^>]*alt="Diagram tiga strategi"[^>]*>', html).group(0)
+    src = re.search(r'src="([^"]+)"', tag).group(1)
     assert src == "../assets/01-dasar/images/diagram.svg"
+    # Loaded lazily; this SVG has only a viewBox (no intrinsic size), so no width/height is made up.
+    assert 'loading="lazy"' in tag and "width=" not in tag
     image = client.get(urljoin(LESSON.format("pengantar"), src))  # resolved as a browser does
     assert image.status_code == 200 and image.mimetype == "image/svg+xml"
     assert "sandbox" in image.headers["Content-Security-Policy"]
