@@ -130,7 +130,7 @@ def test_a_grade_change_below_the_rules_flags_the_certificate_for_the_organizer(
     trail_url = f"/organizer/cohorts/{graded_world['cohort'].id}/participants/{trainee.id}/grades"
     assert trail_url in report
     trail = text_of(organizer_client.get(trail_url).data)
-    assert "Salah ketik kunci" in trail and "Fasilitator Teliti" in trail and "75.0% → 62.5%" in trail
+    assert "Salah ketik kunci" in trail and "Fasilitator Teliti" in trail and "75% → 62,5%" in trail
     # Grading it back up clears the flag.
     answer = _answer(app, attempt_id, "benar-salah")
     staff.post(f"/answers/{answer.id}/grade", data={"points": "1", "override": "1", "reason": "Kunci benar"})
