@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from sqlalchemy import select
 
 from lms.auth import can, require
@@ -24,7 +25,7 @@ from lms.authoring.lessons import LessonFields, read_lesson, write_lesson
 from lms.authoring.models import CourseFileVersion, CourseUpload
 from lms.authoring.tree import TreeError, clean_path, diff_trees, drafts, published_tree, read_zip, working_tree, zip_trees
 from lms.content.loader import IMAGE_TYPES, MAX_IMAGE_BYTES
-from lms.content.markdown import render_markdown
+from lms.content.markdown import MarkdownError, render_markdown
 from lms.content.models import Course, Lesson
 from lms.extensions import db
 
@@ -130,11 +131,18 @@ def change_structure(slug: str) -> Response:
     return redirect(back)
 
 
-def _preview(course: Course, path: str, body: str) -> str:
-    """The same rendering and sanitizing as an import; images come from the working files."""
+def _preview(course: Course, path: str, body: str) -> Markup:
+    """The same rendering and sanitizing as an import; images come from the working files. A text
+    beyond the renderer's bounds is not rendered: the preview says why (line of the body)."""
     folder = posixpath.dirname(path)
-    return render_markdown(body, source_dir=folder, asset_url=lambda p: url_for(
-        "authoring.raw", slug=course.slug, path=p)).html
+    try:
+        return Markup(render_markdown(body, source_dir=folder, asset_url=lambda p: url_for(
+            "authoring.raw", slug=course.slug, path=p)).html)
+    except MarkdownError as exc:
+        message = (_("This text cannot be shown (line %(line)s of the lesson text): %(problem)s",
+                     line=exc.line, problem=exc.message) if exc.line else
+                   _("This text cannot be shown: %(problem)s", problem=exc.message))
+        return Markup('<p class="error" role="alert">%s</p>') % message
 
 
 @bp.route("/courses/<slug>/files/<path:path>/edit", methods=["GET", "POST"])

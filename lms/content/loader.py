@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+from lms.content.markdown import check_markdown
 from lms.content.problems import Problem, Problems
-from lms.content.yamlines import LineDict, LineList, load_mapping
+from lms.content.yamlines import MAX_YAML_BYTES, LineDict, LineList, load_mapping
 from lms.quizzes.gift import parse_gift
 from lms.quizzes.spec import QuestionSpec, QuizSpec, quiz_from_yaml
 
@@ -38,9 +39,10 @@ DEFAULT_NUMBER_PATTERN = "{seq:04d}/BIMTEK/{year}"
 MODULE_KEYS = {"slug": True, "title": True, "description": False, "lessons": True, "quiz": False}
 LESSON_KEYS = {"slug": True, "title": True, "minutes": False, "required": False}
 
-# Markdown image references and raw <img src>, to check that each image exists.
-IMAGE_REF_RE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
-IMG_TAG_RE = re.compile(r"<img\b[^>]*\bsrc\s*=\s*[\"']([^\"']+)[\"']", re.IGNORECASE)
+# Markdown image references and raw <img src>, to check that each image exists. The bounded
+# repeats keep each match attempt short, so a line of thousands of '![' stays linear.
+IMAGE_REF_RE = re.compile(r"!\[[^\]]{0,1000}\]\(\s*<?([^)\s>]{1,1000})>?(?:\s+\"[^\"]{0,1000}\")?\s*\)")
+IMG_TAG_RE = re.compile(r"<img\b[^>]{0,1000}?\bsrc\s*=\s*[\"']([^\"']{1,1000})[\"']", re.IGNORECASE)
 
 
 @dataclass
@@ -158,6 +160,19 @@ def _rel(root: Path, path: Path) -> str:
     return path.resolve().relative_to(root.resolve()).as_posix()
 
 
+def read_text(path: Path, rel: str, problems: Problems, max_bytes: int = MAX_YAML_BYTES) -> str | None:
+    """A course file as text: at most max_bytes, UTF-8 (a BOM is dropped); else a problem."""
+    if path.stat().st_size > max_bytes:
+        problems.error(rel, None, f"file is larger than {max_bytes // 1024} KB")
+        return None
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8").lstrip("\ufeff")
+    except UnicodeDecodeError as exc:
+        problems.error(rel, raw[: exc.start].count(b"\n") + 1, "not valid UTF-8 text")
+        return None
+
+
 def split_front_matter(text: str) -> tuple[str | None, str, int]:
     """Split '---' front matter from a Markdown body.
 
@@ -217,6 +232,11 @@ def _load_lesson(root: Path, path: Path, ref_file: str, ref_line: int,
         required = True
     if not body.strip():
         problems.warning(rel, body_line, "lesson has no text")
+    refused = check_markdown(body)
+    if refused is not None:
+        problems.error(rel, body_line + refused.line - 1 if refused.line else None,
+                       f"{refused.message}; the lesson cannot be shown")
+        return None
     _check_images(root, path, body, body_line, rel, problems, assets)
     return LessonSpec(
         slug=slug, title=title, minutes=minutes, required=required, body=body,
@@ -282,7 +302,8 @@ def load_course(path: str | Path) -> tuple[CourseSpec | None, list[Problem]]:
         problems.error("course.yml", None, f"missing: every course folder needs a course.yml "
                                            f"(looked in {root})")
         return None, list(problems)
-    doc = load_mapping(course_file.read_text(encoding="utf-8"), "course.yml", problems)
+    text = read_text(course_file, "course.yml", problems)
+    doc = load_mapping(text, "course.yml", problems) if text is not None else None
     if doc is None:
         return None, list(problems)
     _check_keys(doc, COURSE_KEYS, "course.yml", problems)
@@ -324,7 +345,8 @@ def load_course(path: str | Path) -> tuple[CourseSpec | None, list[Problem]]:
         if not module_file.is_file():
             problems.error(rel_module, None, "missing: every module folder needs a module.yml")
             continue
-        mdoc = load_mapping(module_file.read_text(encoding="utf-8"), rel_module, problems)
+        text = read_text(module_file, rel_module, problems)
+        mdoc = load_mapping(text, rel_module, problems) if text is not None else None
         if mdoc is None:
             continue
         _check_keys(mdoc, MODULE_KEYS, rel_module, problems)
@@ -441,7 +463,8 @@ def _load_quiz(root: Path, base: Path, doc: LineDict, key: str, ref_file: str, k
         problems.error(ref_file, line, f"quiz file '{_rel(root, path) if path.exists() else name}' does not exist")
         return
     rel = _rel(root, path)
-    qdoc = load_mapping(path.read_text(encoding="utf-8"), rel, problems)
+    text = read_text(path, rel, problems)
+    qdoc = load_mapping(text, rel, problems) if text is not None else None
     if qdoc is None:
         return
     quiz = quiz_from_yaml(qdoc, rel, kind, problems, module_slug)
@@ -455,8 +478,10 @@ def _load_quiz(root: Path, base: Path, doc: LineDict, key: str, ref_file: str, k
         else:
             quiz.gift = _rel(root, gift_path)
             if quiz.gift not in course.gift_banks:
-                parsed = parse_gift(gift_path.read_text(encoding="utf-8"), quiz.gift)
-                problems.extend(parsed.problems)
-                course.gift_banks[quiz.gift] = parsed.questions
+                text = read_text(gift_path, quiz.gift, problems, MAX_LESSON_BYTES)
+                parsed = parse_gift(text, quiz.gift) if text is not None else None
+                if parsed is not None:
+                    problems.extend(parsed.problems)
+                course.gift_banks[quiz.gift] = parsed.questions if parsed is not None else []
     course.quizzes.append(quiz)
 
