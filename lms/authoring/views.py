@@ -408,8 +408,13 @@ def upload(slug: str) -> Response | str:
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("authoring.course", slug=slug))
+    data = form.archive.data.read()
+    problem = _zip_problem(data)
+    if problem:  # nothing is saved
+        flash(problem, "error")
+        return redirect(url_for("authoring.course", slug=slug))
     item = CourseUpload(course_id=course.id, filename=(form.archive.data.filename or "kursus.zip")[:200],
-                        data=form.archive.data.read(), created_by_id=current_user.id)
+                        data=data, created_by_id=current_user.id)
     db.session.add(item)
     db.session.commit()
     return redirect(url_for("authoring.upload_preview", upload_id=item.id))
@@ -424,11 +429,27 @@ def upload_new() -> Response:
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("authoring.index"))
+    data = form.archive.data.read()
+    problem = _zip_problem(data)
+    if problem:  # nothing is saved
+        flash(problem, "error")
+        return redirect(url_for("authoring.index"))
     item = CourseUpload(course_id=None, filename=(form.archive.data.filename or "kursus.zip")[:200],
-                        data=form.archive.data.read(), created_by_id=current_user.id)
+                        data=data, created_by_id=current_user.id)
     db.session.add(item)
     db.session.commit()
     return redirect(url_for("authoring.upload_preview", upload_id=item.id))
+
+
+def _zip_problem(data: bytes) -> str | None:
+    """Why an uploaded zip cannot be a course (paths, sizes, links...), checked before it is saved."""
+    try:
+        trees = read_zip(data)
+    except TreeError as exc:
+        return _("The zip cannot be used: %(problem)s", problem=exc)
+    if len(trees) != 1:
+        return _("The zip must hold exactly one course.")
+    return None
 
 
 def _upload(upload_id: int) -> tuple[CourseUpload, Course | None]:
