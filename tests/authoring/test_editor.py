@@ -260,7 +260,8 @@ def test_a_course_zip_may_be_larger_than_other_uploads(app, editor):
     with app.app_context():
         course_id = db.session.scalar(select(Lesson.course_id).where(Lesson.slug == "pengantar"))
         tree = published_tree(course_id)
-    tree["01-dasar/images/foto-besar.png"] = PNG + os.urandom(6 * 1024 * 1024)
+    tree["01-dasar/images/foto-besar.png"] = PNG + os.urandom(3 * 1024 * 1024)  # two photos, each within
+    tree["01-dasar/images/foto-besar-2.png"] = PNG + os.urandom(3 * 1024 * 1024)  # the 5 MB a file
     archive = zip_trees({"mini-a": tree})
     assert len(archive) > app.config["MAX_CONTENT_LENGTH"]
     response = fac.post("/author/courses/mini-a/upload", **in_memory({"archive": (io.BytesIO(archive), "kursus.zip")}))
