@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import posixpath
 import re
 from urllib.parse import quote
@@ -24,7 +23,8 @@ from lms.authoring.forms import (CourseSettingsForm, FileForm, GiftForm, ImageFo
 from lms.authoring.lessons import LessonFields, read_lesson, write_lesson
 from lms.authoring.models import CourseFileVersion, CourseUpload
 from lms.authoring.tree import TreeError, clean_path, diff_trees, drafts, published_tree, read_zip, working_tree, zip_trees
-from lms.content.loader import IMAGE_TYPES, MAX_IMAGE_BYTES
+from lms.content import assets
+from lms.content.assets import IMAGE_TYPES, MAX_IMAGE_BYTES
 from lms.content.markdown import MarkdownError, render_markdown
 from lms.content.models import Course, Lesson
 from lms.extensions import db
@@ -360,30 +360,21 @@ def upload_image(slug: str) -> Response | str:
 
 
 def image_problem(data: bytes, suffix: str) -> str | None:
-    """Why an upload is not an acceptable image, or None."""
-    if len(data) > MAX_IMAGE_BYTES:
-        return _("The image is larger than %(kb)s KB.", kb=MAX_IMAGE_BYTES // 1024)
-    if suffix not in IMAGE_TYPES:
-        return _("Upload a PNG, JPEG, GIF, WebP or SVG image.")
-    if suffix == ".svg":
-        head = data[:4096].lstrip()
-        if not (head.startswith(b"<svg") or head.startswith(b"<?xml")) or b"<svg" not in data[:4096]:
-            return _("This file is not an image.")
-        if re.search(rb"<script|\bon\w+\s*=|javascript:|<foreignObject", data, re.I):
-            return _("An SVG image must be a static drawing, without scripts or event attributes.")
+    """Why an upload is not an acceptable image, or None: the importer's own check (lms.content.assets)."""
+    problem = assets.image_problem(data, suffix)
+    if problem is None:
         return None
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            kind = image.format
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError):
-        return _("This file is not an image.")
-    expected = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".gif": "GIF", ".webp": "WEBP"}[suffix]
-    if kind != expected:
-        return _("This file is not an image.")
-    return None
+    if problem.kind == "size":
+        return _("The image is larger than %(kb)s KB.", kb=MAX_IMAGE_BYTES // 1024)
+    if problem.kind == "type":
+        return _("Upload a PNG, JPEG, GIF, WebP or SVG image.")
+    if problem.kind == "pixels":
+        return _("The image has too many pixels (at most %(side)s pixels a side): make it smaller.",
+                 side=assets.MAX_IMAGE_SIDE)
+    if problem.kind == "svg":
+        return _("An SVG image must be a static drawing, without scripts, event attributes or links to other "
+                 "files (%(problem)s).", problem=problem.message.split(": ", 1)[-1])
+    return _("This file is not an image.")
 
 
 @bp.get("/courses/<slug>/export.zip")

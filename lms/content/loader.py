@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+from lms.content.assets import IMAGE_TYPES, MAX_IMAGE_BYTES, image_problem
 from lms.content.markdown import check_markdown
 from lms.content.problems import Problem, Problems
 from lms.content.yamlines import MAX_YAML_BYTES, LineDict, LineList, load_mapping
@@ -19,15 +20,6 @@ from lms.quizzes.gift import parse_gift
 from lms.quizzes.spec import QuestionSpec, QuizSpec, quiz_from_yaml
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-IMAGE_TYPES = {
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-    ".svg": "image/svg+xml",
-}
-MAX_IMAGE_BYTES = 1024 * 1024
 MAX_LESSON_BYTES = 512 * 1024
 LANGUAGES = ("id", "en")
 
@@ -283,8 +275,9 @@ def _check_images(root: Path, path: Path, body: str, body_line: int, rel: str,
             asset_path = _rel(root, target)
             if asset_path not in assets:
                 data = target.read_bytes()
-                if content_type == "image/svg+xml" and re.search(rb"<script|\bon\w+\s*=", data, re.I):
-                    problems.error(rel, line, f"image '{src}' contains script; SVG images must be static")
+                refused = image_problem(data, target.suffix)  # the editor's upload runs the same check
+                if refused is not None:
+                    problems.error(rel, line, f"image '{src}': {refused.message}")
                     continue
                 assets[asset_path] = AssetSpec(asset_path, content_type, data,
                                                hashlib.sha256(data).hexdigest())
