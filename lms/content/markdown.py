@@ -69,6 +69,7 @@ class MarkdownError(ValueError):
 
 _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _CONTAINER_RE = re.compile(r"[ \t]*(?:>|[-*+](?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$))")
+_RULE_RE = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")  # a horizontal rule such as "* * * *"
 _LIST_ITEM_RE = re.compile(r"([ \t]*)(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 _TAG_RE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]{0,30})\b[^<>]{0,2000}?(/?)>")
 _VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
@@ -201,6 +202,8 @@ def check_markdown(text: str) -> MarkdownError | None:
             continue
         if line.count("|") - line.count("\\|") > MAX_TABLE_COLUMNS:
             return MarkdownError(number, f"more than {MAX_TABLE_COLUMNS} '|' on one line (table columns)")
+        if _RULE_RE.match(line):
+            continue
         depth, pos = 0, 0
         while depth <= MAX_NESTING and (marker := _CONTAINER_RE.match(line, pos)):
             depth, pos = depth + 1, marker.end()

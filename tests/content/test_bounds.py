@@ -77,6 +77,7 @@ def test_ordinary_text_with_links_tables_and_emphasis_is_not_refused():
         "Tanda kurung siku [ yang tidak ditutup, dan nama_berkas_saya.",
         '<div class="note" markdown="1">\n*catatan*\n</div>',
         "```\nkode [[[[[ [ [ ( ( (\n```",
+        "- - - - - - - - - - - - - - - - - - - - - -\n\n* * * * * * * * * * * * * * * * * * * *",
     ] * 20)
     assert check_markdown(text) is None
     assert "<table>" in render_markdown(text).html
