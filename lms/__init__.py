@@ -251,6 +251,9 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     app.request_class = LmsRequest
+    from lms.util.params import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(lms_config.defaults(instance))

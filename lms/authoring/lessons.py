@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import yaml
 
+from lms.content import yamlines
 from lms.content.loader import split_front_matter
 
 
@@ -25,8 +26,8 @@ class LessonFields:
 def read_lesson(text: str) -> LessonFields:
     front, body, _ = split_front_matter(text)
     try:
-        meta = yaml.safe_load(front or "") or {}
-    except yaml.YAMLError:
+        meta = yamlines.safe_load(front or "") or {}
+    except (yaml.YAMLError, ValueError):
         meta = {}
     if not isinstance(meta, dict):
         meta = {}

@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import exists, select
 
 from lms.authoring.models import CourseFile, CourseFileDraft, CourseFileVersion
-from lms.authoring.tree import Tree, clean_path, drafts, sha256, working_tree, write_folder
+from lms.authoring.tree import Tree, TreeError, clean_path, drafts, sha256, working_tree, write_folder
 from lms.content.models import Course, Lesson
 from lms.content.problems import Problem
 from lms.content.sync import SyncReport
@@ -113,7 +113,10 @@ def load_tree(tree: Tree, shown: str):
     from lms.content.cli import load_sources
 
     with tempfile.TemporaryDirectory(prefix="lms-tree-") as tmp:
-        write_folder(tree, Path(tmp))
+        try:
+            write_folder(tree, Path(tmp))
+        except TreeError as exc:  # e.g. a file and a folder of the same name among the drafts
+            return [], [Problem(shown.rstrip("/"), None, str(exc))]
         return load_sources([(Path(tmp), shown)])
 
 

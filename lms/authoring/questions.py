@@ -18,7 +18,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from lms.authoring.structure import StructureError, _dump, _yaml
+from lms.authoring.structure import StructureError, _dump, _yaml, check_yaml
 from lms.quizzes.spec import QUESTION_TYPES
 
 # What the form offers: every type the importer knows. "description" is a text block without a mark.
@@ -63,6 +63,7 @@ def is_quiz_file(path: str) -> bool:
 
 
 def _doc(text: str):
+    check_yaml(text)
     try:
         doc = _yaml().load(text)
     except Exception as exc:  # ruamel raises several unrelated classes for broken YAML

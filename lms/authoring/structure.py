@@ -16,10 +16,21 @@ from ruamel.yaml.error import YAMLError
 
 from lms.authoring import publish as authoring
 from lms.authoring.tree import Tree, working_tree
+from lms.content import yamlines
 
 
 class StructureError(ValueError):
     """An operation that cannot be done on the files as they are (message for the editor)."""
+
+
+def check_yaml(text: str, path: str = "") -> None:
+    """Refuse, before ruamel.yaml reads it, a text beyond the bounds of yamlines (size, anchors
+    and aliases, depth): StructureError with the line."""
+    problem = yamlines.yaml_problem(text)
+    if problem is not None:
+        line, message = problem
+        where = f"{path}:{line}" if path and line else path or (f"line {line}" if line else "")
+        raise StructureError(f"{where}: {message}" if where else message)
 
 
 def _yaml() -> YAML:
@@ -32,7 +43,9 @@ def _yaml() -> YAML:
 
 def _load(tree: Tree, path: str):
     try:
-        doc = _yaml().load(tree[path].decode("utf-8"))
+        text = tree[path].decode("utf-8")
+        check_yaml(text, path)
+        doc = _yaml().load(text)
     except (KeyError, UnicodeDecodeError, YAMLError) as exc:
         raise StructureError(f"{path}: {exc}") from None
     if not hasattr(doc, "get"):
@@ -191,8 +204,8 @@ def outline(tree: Tree) -> tuple[list[OutlineModule], str | None]:
 
     def load(path: str) -> dict:
         try:
-            doc = yaml.safe_load(tree[path].decode("utf-8"))
-        except (KeyError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            doc = yamlines.safe_load(tree[path].decode("utf-8"))
+        except (KeyError, UnicodeDecodeError, yaml.YAMLError, ValueError) as exc:
             raise StructureError(f"{path}: {exc}") from None
         return doc if isinstance(doc, dict) else {}
 
@@ -229,16 +242,16 @@ def course_tests(tree: Tree) -> list[tuple[str, str, str]]:
     import yaml
 
     try:
-        doc = yaml.safe_load(tree["course.yml"].decode("utf-8")) or {}
-    except (KeyError, UnicodeDecodeError, yaml.YAMLError):
+        doc = yamlines.safe_load(tree["course.yml"].decode("utf-8")) or {}
+    except (KeyError, UnicodeDecodeError, yaml.YAMLError, ValueError):
         return []
     tests = []
     for kind in ("pretest", "posttest"):
         path = doc.get(kind) if isinstance(doc, dict) else None
         if isinstance(path, str) and path in tree:
             try:
-                title = (yaml.safe_load(tree[path].decode("utf-8")) or {}).get("title") or path
-            except (UnicodeDecodeError, yaml.YAMLError, AttributeError):
+                title = (yamlines.safe_load(tree[path].decode("utf-8")) or {}).get("title") or path
+            except (UnicodeDecodeError, yaml.YAMLError, ValueError, AttributeError):
                 title = path
             tests.append((kind, path, str(title)))
     return tests

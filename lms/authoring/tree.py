@@ -10,6 +10,7 @@ import hashlib
 import io
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -22,6 +23,10 @@ from lms.util import utcnow
 MAX_FILES = 2000
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_TREE_BYTES = 50 * 1024 * 1024
+MAX_NAME_CHARS = 100  # one file or folder name
+MAX_PATH_CHARS = 255  # a whole path inside the course folder
+MAX_DEPTH = 8  # folders inside each other
+MAX_RATIO = 100  # uncompressed / compressed, for entries above 1 MB (text compresses about 5-20 times)
 # A stable time for zip entries, so the same files always give the same zip.
 ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 
@@ -43,7 +48,35 @@ def clean_path(name: str) -> str | None:
     parts = PurePosixPath(name).parts
     if any(part in ("", ".", "..") for part in parts):
         return None
+    if len(parts) > MAX_DEPTH or len(name) > MAX_PATH_CHARS or any(len(part) > MAX_NAME_CHARS for part in parts):
+        return None
+    if any(ord(c) < 32 or c == "\x7f" for c in name):
+        return None
     return "/".join(parts)
+
+
+def path_problem(name: str) -> str | None:
+    """Why a path cannot be a file of a course folder (for messages), or None."""
+    if clean_path(name) == name:
+        return None
+    parts = name.split("/")
+    if len(parts) > MAX_DEPTH:
+        return f"{name[:120]}: folders nested more than {MAX_DEPTH} deep"
+    if len(name) > MAX_PATH_CHARS or any(len(part) > MAX_NAME_CHARS for part in parts):
+        return f"{name[:120]}…: a name longer than {MAX_NAME_CHARS} characters (or a path longer than {MAX_PATH_CHARS})"
+    return f"{name[:120]}: a path outside the course folder (absolute, '..', or unusual characters) is not allowed"
+
+
+def tree_problem(paths) -> str | None:
+    """Why these paths cannot be written as one folder (a file and a folder of the same name), or None."""
+    files = set(paths)
+    for path in sorted(files):
+        parts = path.split("/")
+        for depth in range(1, len(parts)):
+            folder = "/".join(parts[:depth])
+            if folder in files:
+                return f"'{folder}' is both a file and a folder"
+    return None
 
 
 def _skipped(parts: tuple[str, ...]) -> bool:
@@ -73,31 +106,66 @@ def read_folder(root: Path) -> Tree:
 def read_zip(source: str | Path | bytes) -> list[Tree]:
     """The course folders in a zip: course.yml at its root, or one folder per course.
 
-    Refuses paths outside the folder, links, and archives that unpack to more than the limits
-    (sizes are counted while unpacking, not trusted from the headers: a zip bomb stops early).
+    Refuses, with what and where: paths outside the folder, over-long names, deep folders,
+    links, encrypted entries, a name twice, a file and a folder of the same name, and archives
+    beyond the limits by their headers (count, sizes, compression ratio). Sizes are counted
+    again while unpacking, not trusted from the headers: a zip bomb stops early.
     """
     stream = io.BytesIO(source) if isinstance(source, bytes) else source
     try:
         archive = zipfile.ZipFile(stream)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise TreeError(f"not a zip file ({exc})") from None
     files: Tree = {}
     total = 0
     with archive:
-        entries = [info for info in archive.infolist() if not info.is_dir()]
+        infos = archive.infolist()
+        if len(infos) > 2 * MAX_FILES:
+            raise TreeError(f"the zip holds {len(infos)} entries; the limit is {MAX_FILES} files")
+        entries = [info for info in infos if not info.is_dir()]
         if len(entries) > MAX_FILES:
             raise TreeError(f"the zip holds {len(entries)} files; the limit is {MAX_FILES}")
-        for info in entries:
-            name = clean_path(info.filename)
+        declared = 0
+        names: set[tuple[str, bool]] = set()
+        for info in infos:
+            name = clean_path(info.filename.rstrip("/") if info.is_dir() else info.filename)
             if name is None:
-                raise TreeError(f"{info.filename}: a path outside the course folder is not allowed")
+                raise TreeError(path_problem(info.filename) or info.filename)
+            key = (name, info.is_dir())
+            if key in names:
+                raise TreeError(f"{name}: is in the zip twice")
+            if (name, not info.is_dir()) in names:
+                raise TreeError(f"'{name}' is both a file and a folder")
+            names.add(key)
+            if info.is_dir():
+                continue
             if stat.S_ISLNK(info.external_attr >> 16):
                 raise TreeError(f"{name}: links are not allowed")
+            if info.flag_bits & 0x1:
+                raise TreeError(f"{name}: encrypted files are not allowed")
+            if info.file_size > MAX_FILE_BYTES:
+                raise TreeError(f"{name}: unpacks to more than the limit ({info.file_size // 1024 // 1024} MB; "
+                                f"{MAX_FILE_BYTES // 1024 // 1024} MB a file)")
+            if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                raise TreeError(f"{name}: compressed more than {MAX_RATIO} times; not a course file")
+            declared += info.file_size
+        if declared > MAX_TREE_BYTES:
+            raise TreeError(f"the zip unpacks to more than the limit ({declared // 1024 // 1024} MB; "
+                            f"{MAX_TREE_BYTES // 1024 // 1024} MB in all)")
+        problem = tree_problem([clean_path(info.filename) for info in entries])
+        if problem:
+            raise TreeError(problem)
+        for info in entries:
+            name = clean_path(info.filename)
             if _skipped(PurePosixPath(name).parts):
                 continue
             limit = min(MAX_FILE_BYTES, MAX_TREE_BYTES - total)
-            with archive.open(info) as handle:
-                data = handle.read(limit + 1)
+            try:
+                with archive.open(info) as handle:
+                    data = handle.read(limit + 1)
+            except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError, ValueError,
+                    zlib.error) as exc:
+                raise TreeError(f"{name}: cannot be unpacked ({exc})") from None
             if len(data) > limit:
                 raise TreeError(f"{name}: unpacks to more than the limit "
                                 f"({MAX_FILE_BYTES // 1024 // 1024} MB a file, {MAX_TREE_BYTES // 1024 // 1024} MB in all)")
@@ -113,11 +181,20 @@ def read_zip(source: str | Path | bytes) -> list[Tree]:
 
 
 def write_folder(tree: Tree, root: Path) -> None:
-    """Write a tree as a folder (for the loader, which reads folders)."""
+    """Write a tree as a folder (for the loader, which reads folders); TreeError says which
+    path cannot be written."""
+    problem = tree_problem(tree)
+    if problem:
+        raise TreeError(problem)
     for name, data in tree.items():
+        if clean_path(name) != name:
+            raise TreeError(path_problem(name) or name)
         target = root / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        except OSError as exc:
+            raise TreeError(f"{name}: cannot be written ({exc.strerror})") from None
 
 
 def zip_trees(trees: dict[str, Tree]) -> bytes:

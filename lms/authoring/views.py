@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import posixpath
 import re
 from urllib.parse import quote
@@ -13,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from sqlalchemy import select
 
 from lms.auth import can, courses_for, require
@@ -24,8 +24,9 @@ from lms.authoring.forms import (CourseRoleForm, CourseSettingsForm, FileForm, G
 from lms.authoring.lessons import LessonFields, read_lesson, write_lesson
 from lms.authoring.models import CourseFileVersion, CourseUpload
 from lms.authoring.tree import TreeError, clean_path, diff_trees, drafts, published_tree, read_zip, working_tree, zip_trees
-from lms.content.loader import IMAGE_TYPES, MAX_IMAGE_BYTES
-from lms.content.markdown import render_markdown
+from lms.content import assets
+from lms.content.assets import IMAGE_TYPES, MAX_IMAGE_BYTES
+from lms.content.markdown import MarkdownError, render_markdown
 from lms.content.models import Course, Lesson
 from lms.extensions import db
 
@@ -131,11 +132,18 @@ def change_structure(slug: str) -> Response:
     return redirect(back)
 
 
-def _preview(course: Course, path: str, body: str) -> str:
-    """The same rendering and sanitizing as an import; images come from the working files."""
+def _preview(course: Course, path: str, body: str) -> Markup:
+    """The same rendering and sanitizing as an import; images come from the working files. A text
+    beyond the renderer's bounds is not rendered: the preview says why (line of the body)."""
     folder = posixpath.dirname(path)
-    return render_markdown(body, source_dir=folder, asset_url=lambda p: url_for(
-        "authoring.raw", slug=course.slug, path=p)).html
+    try:
+        return Markup(render_markdown(body, source_dir=folder, asset_url=lambda p: url_for(
+            "authoring.raw", slug=course.slug, path=p)).html)
+    except MarkdownError as exc:
+        message = (_("This text cannot be shown (line %(line)s of the lesson text): %(problem)s",
+                     line=exc.line, problem=exc.message) if exc.line else
+                   _("This text cannot be shown: %(problem)s", problem=exc.message))
+        return Markup('<p class="error" role="alert">%s</p>') % message
 
 
 @bp.route("/courses/<slug>/files/<path:path>/edit", methods=["GET", "POST"])
@@ -355,30 +363,21 @@ def upload_image(slug: str) -> Response | str:
 
 
 def image_problem(data: bytes, suffix: str) -> str | None:
-    """Why an upload is not an acceptable image, or None."""
-    if len(data) > MAX_IMAGE_BYTES:
-        return _("The image is larger than %(kb)s KB.", kb=MAX_IMAGE_BYTES // 1024)
-    if suffix not in IMAGE_TYPES:
-        return _("Upload a PNG, JPEG, GIF, WebP or SVG image.")
-    if suffix == ".svg":
-        head = data[:4096].lstrip()
-        if not (head.startswith(b"<svg") or head.startswith(b"<?xml")) or b"<svg" not in data[:4096]:
-            return _("This file is not an image.")
-        if re.search(rb"<script|\bon\w+\s*=|javascript:|<foreignObject", data, re.I):
-            return _("An SVG image must be a static drawing, without scripts or event attributes.")
+    """Why an upload is not an acceptable image, or None: the importer's own check (lms.content.assets)."""
+    problem = assets.image_problem(data, suffix)
+    if problem is None:
         return None
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            kind = image.format
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError):
-        return _("This file is not an image.")
-    expected = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".gif": "GIF", ".webp": "WEBP"}[suffix]
-    if kind != expected:
-        return _("This file is not an image.")
-    return None
+    if problem.kind == "size":
+        return _("The image is larger than %(kb)s KB.", kb=MAX_IMAGE_BYTES // 1024)
+    if problem.kind == "type":
+        return _("Upload a PNG, JPEG, GIF, WebP or SVG image.")
+    if problem.kind == "pixels":
+        return _("The image has too many pixels (at most %(side)s pixels a side): make it smaller.",
+                 side=assets.MAX_IMAGE_SIDE)
+    if problem.kind == "svg":
+        return _("An SVG image must be a static drawing, without scripts, event attributes or links to other "
+                 "files (%(problem)s).", problem=problem.message.split(": ", 1)[-1])
+    return _("This file is not an image.")
 
 
 @bp.get("/courses/<slug>/export.zip")
@@ -403,8 +402,13 @@ def upload(slug: str) -> Response | str:
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("authoring.course", slug=slug))
+    data = form.archive.data.read()
+    problem = _zip_problem(data)
+    if problem:  # nothing is saved
+        flash(problem, "error")
+        return redirect(url_for("authoring.course", slug=slug))
     item = CourseUpload(course_id=course.id, filename=(form.archive.data.filename or "kursus.zip")[:200],
-                        data=form.archive.data.read(), created_by_id=current_user.id)
+                        data=data, created_by_id=current_user.id)
     db.session.add(item)
     db.session.commit()
     return redirect(url_for("authoring.upload_preview", upload_id=item.id))
@@ -419,11 +423,27 @@ def upload_new() -> Response:
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("authoring.index"))
+    data = form.archive.data.read()
+    problem = _zip_problem(data)
+    if problem:  # nothing is saved
+        flash(problem, "error")
+        return redirect(url_for("authoring.index"))
     item = CourseUpload(course_id=None, filename=(form.archive.data.filename or "kursus.zip")[:200],
-                        data=form.archive.data.read(), created_by_id=current_user.id)
+                        data=data, created_by_id=current_user.id)
     db.session.add(item)
     db.session.commit()
     return redirect(url_for("authoring.upload_preview", upload_id=item.id))
+
+
+def _zip_problem(data: bytes) -> str | None:
+    """Why an uploaded zip cannot be a course (paths, sizes, links...), checked before it is saved."""
+    try:
+        trees = read_zip(data)
+    except TreeError as exc:
+        return _("The zip cannot be used: %(problem)s", problem=exc)
+    if len(trees) != 1:
+        return _("The zip must hold exactly one course.")
+    return None
 
 
 def _upload(upload_id: int) -> tuple[CourseUpload, Course | None]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
@@ -23,6 +24,7 @@ from lms.extensions import db
 from lms.reports import exports
 from lms.reports.queries import Filters, cohort_report
 from lms.util import utcnow
+from lms.util.params import int_arg
 
 bp = Blueprint("cohorts", __name__, url_prefix="/organizer")
 public_bp = Blueprint("invites", __name__)
@@ -384,18 +386,12 @@ def _report_page(cohorts: list[Cohort], *, title: str, cohort: Cohort | None) ->
             return redirect(url_for("certificates.job", job_id=job.id))
         content, name, mimetype = exports.export_file(data, table, export, cohort.slug if cohort else data.course.slug)
         return _download(content, name, mimetype)
-    try:
-        inactive = int(request.args.get("inactive", "") or 0) or None
-    except ValueError:
-        inactive = None
+    inactive = int_arg("inactive", low=0, high=3650) or None  # days; 0 or empty: no filter
     filters = {"status": request.args.get("status", ""), "regency": request.args.get("regency", ""),
                "inactive_days": inactive, "query": request.args.get("q", "").strip(),
                "sort": request.args.get("sort", "name")}
     page_size = 100
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = int_arg("page", 1, low=1, high=1_000_000, clamp=True)
     # Only the page shown is read; filtering, sorting and counting happen in the database.
     wanted = Filters(**filters)
     total_rows = data.count(wanted)
@@ -420,7 +416,7 @@ def remind(cohort_id: int) -> Response | str:
     from lms.mail import mail_configured
 
     cohort = _cohort(cohort_id)
-    ids = [int(v) for v in request.form.getlist("user_id") if v.isdigit()]
+    ids = [int(v) for v in request.form.getlist("user_id") if re.fullmatch(r"[0-9]{1,9}", v)]
     channel = "email" if request.form.get("channel") == "email" else "whatsapp"
     chosen = reminders.participants(cohort, ids)
     already = reminders.reminded_today(cohort, [u.id for u in chosen], channel)

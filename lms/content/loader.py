@@ -12,21 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+from lms.content.assets import IMAGE_TYPES, MAX_IMAGE_BYTES, image_problem
+from lms.content.markdown import check_markdown
 from lms.content.problems import Problem, Problems
-from lms.content.yamlines import LineDict, LineList, load_mapping
+from lms.content.yamlines import MAX_YAML_BYTES, LineDict, LineList, load_mapping
 from lms.quizzes.gift import parse_bank_file
 from lms.quizzes.spec import QuestionSpec, QuizSpec, quiz_from_yaml
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-IMAGE_TYPES = {
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-    ".svg": "image/svg+xml",
-}
-MAX_IMAGE_BYTES = 1024 * 1024
 # Files that lessons offer for download (templates to fill in), linked as [text](files/x.xlsx).
 # Stored as assets like images; served as attachments. XLSX and DOCX are zip containers.
 DOWNLOAD_TYPES = {".xlsx": b"PK\x03\x04", ".docx": b"PK\x03\x04", ".pdf": b"%PDF"}
@@ -49,11 +42,12 @@ DEFAULT_NUMBER_PATTERN = "{seq:04d}/BIMTEK/{year}"
 MODULE_KEYS = {"slug": True, "title": True, "description": False, "lessons": True, "quiz": False}
 LESSON_KEYS = {"slug": True, "title": True, "minutes": False, "required": False}
 
-# Markdown image references and raw <img src>, to check that each image exists.
-IMAGE_REF_RE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
-IMG_TAG_RE = re.compile(r"<img\b[^>]*\bsrc\s*=\s*[\"']([^\"']+)[\"']", re.IGNORECASE)
+# Markdown image references and raw <img src>, to check that each image exists. The bounded
+# repeats keep each match attempt short, so a line of thousands of '![' stays linear.
+IMAGE_REF_RE = re.compile(r"!\[[^\]]{0,1000}\]\(\s*<?([^)\s>]{1,1000})>?(?:\s+\"[^\"]{0,1000}\")?\s*\)")
+IMG_TAG_RE = re.compile(r"<img\b[^>]{0,1000}?\bsrc\s*=\s*[\"']([^\"']{1,1000})[\"']", re.IGNORECASE)
 # Markdown links (not images) to files in the course folder, to check downloads exist.
-LINK_RE = re.compile(r"(?<!!)\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+LINK_RE = re.compile(r"(?<!!)\[[^\]]{0,1000}\]\(\s*<?([^)\s>]{1,1000})>?(?:\s+\"[^\"]{0,1000}\")?\s*\)")
 TABLE_RULE_RE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?\s*$")
 
 
@@ -202,6 +196,19 @@ def _rel(root: Path, path: Path) -> str:
     return path.resolve().relative_to(root.resolve()).as_posix()
 
 
+def read_text(path: Path, rel: str, problems: Problems, max_bytes: int = MAX_YAML_BYTES) -> str | None:
+    """A course file as text: at most max_bytes, UTF-8 (a BOM is dropped); else a problem."""
+    if path.stat().st_size > max_bytes:
+        problems.error(rel, None, f"file is larger than {max_bytes // 1024} KB")
+        return None
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8").lstrip("\ufeff")
+    except UnicodeDecodeError as exc:
+        problems.error(rel, raw[: exc.start].count(b"\n") + 1, "not valid UTF-8 text")
+        return None
+
+
 def split_front_matter(text: str) -> tuple[str | None, str, int]:
     """Split '---' front matter from a Markdown body.
 
@@ -261,6 +268,11 @@ def _load_lesson(root: Path, path: Path, ref_file: str, ref_line: int,
         required = True
     if not body.strip():
         problems.warning(rel, body_line, "lesson has no text")
+    refused = check_markdown(body)
+    if refused is not None:
+        problems.error(rel, body_line + refused.line - 1 if refused.line else None,
+                       f"{refused.message}; the lesson cannot be shown")
+        return None
     _check_images(root, path, body, body_line, rel, problems, assets)
     _check_downloads(root, path, body, body_line, rel, problems, assets)
     _check_tables(body, body_line, rel, problems)
@@ -361,8 +373,9 @@ def _check_images(root: Path, path: Path, body: str, body_line: int, rel: str,
             asset_path = _rel(root, target)
             if asset_path not in assets:
                 data = target.read_bytes()
-                if content_type == "image/svg+xml" and re.search(rb"<script|\bon\w+\s*=", data, re.I):
-                    problems.error(rel, line, f"image '{src}' contains script; SVG images must be static")
+                refused = image_problem(data, target.suffix)  # the editor's upload runs the same check
+                if refused is not None:
+                    problems.error(rel, line, f"image '{src}': {refused.message}")
                     continue
                 assets[asset_path] = AssetSpec(asset_path, content_type, data,
                                                hashlib.sha256(data).hexdigest())
@@ -380,7 +393,8 @@ def load_course(path: str | Path) -> tuple[CourseSpec | None, list[Problem]]:
         problems.error("course.yml", None, f"missing: every course folder needs a course.yml "
                                            f"(looked in {root})")
         return None, list(problems)
-    doc = load_mapping(course_file.read_text(encoding="utf-8"), "course.yml", problems)
+    text = read_text(course_file, "course.yml", problems)
+    doc = load_mapping(text, "course.yml", problems) if text is not None else None
     if doc is None:
         return None, list(problems)
     _check_keys(doc, COURSE_KEYS, "course.yml", problems)
@@ -422,7 +436,8 @@ def load_course(path: str | Path) -> tuple[CourseSpec | None, list[Problem]]:
         if not module_file.is_file():
             problems.error(rel_module, None, "missing: every module folder needs a module.yml")
             continue
-        mdoc = load_mapping(module_file.read_text(encoding="utf-8"), rel_module, problems)
+        text = read_text(module_file, rel_module, problems)
+        mdoc = load_mapping(text, rel_module, problems) if text is not None else None
         if mdoc is None:
             continue
         _check_keys(mdoc, MODULE_KEYS, rel_module, problems)
@@ -584,7 +599,8 @@ def _load_quiz(root: Path, base: Path, doc: LineDict, key: str, ref_file: str, k
         problems.error(ref_file, line, f"quiz file '{_rel(root, path) if path.exists() else name}' does not exist")
         return
     rel = _rel(root, path)
-    qdoc = load_mapping(path.read_text(encoding="utf-8"), rel, problems)
+    text = read_text(path, rel, problems)
+    qdoc = load_mapping(text, rel, problems) if text is not None else None
     if qdoc is None:
         return
     quiz = quiz_from_yaml(qdoc, rel, kind, problems, module_slug)
@@ -598,8 +614,12 @@ def _load_quiz(root: Path, base: Path, doc: LineDict, key: str, ref_file: str, k
         else:
             quiz.gift = _rel(root, gift_path)
             if quiz.gift not in course.gift_banks:
-                parsed = parse_bank_file(gift_path.read_bytes(), quiz.gift)
-                problems.extend(parsed.problems)
-                course.gift_banks[quiz.gift] = parsed.questions
+                if gift_path.stat().st_size > MAX_LESSON_BYTES:
+                    problems.error(quiz.gift, None, f"file is larger than {MAX_LESSON_BYTES // 1024} KB")
+                    course.gift_banks[quiz.gift] = []
+                else:
+                    parsed = parse_bank_file(gift_path.read_bytes(), quiz.gift)
+                    problems.extend(parsed.problems)
+                    course.gift_banks[quiz.gift] = parsed.questions
     course.quizzes.append(quiz)
 

@@ -60,4 +60,4 @@ def handle_database_unavailable(error: Exception) -> tuple[str, int, dict[str, s
 def handle_http_error(error: HTTPException) -> tuple[str, int]:
     """Friendly, translated error pages that reveal nothing."""
     code = error.code or 500
-    return render_template("core/error.html", code=code), code
+    return render_template("core/error.html", code=code, detail=getattr(error, "detail", None)), code

@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from lms.content.markdown import check_markdown
 from lms.content.problems import Problems
 from lms.content.yamlines import LineDict, LineList
 
@@ -114,9 +115,27 @@ def _fraction(value: Any) -> float | None:
     return float(value) / 100.0
 
 
+def _strings(value: Any):
+    """Every text inside a question's data (options, answers, pairs, feedback)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings(item)
+
+
 def check_question(q: QuestionSpec, file: str, problems: Problems) -> None:
     """Type-specific checks shared by every source (course YAML, GIFT, Aiken)."""
     line = q.line
+    if q.text_format == "markdown":  # the same bounds as a lesson, before anything is rendered
+        for text in (q.stem, q.general_feedback, *_strings(q.data)):
+            refused = check_markdown(text)
+            if refused is not None:
+                problems.error(file, line, f"question text: {refused.message}")
+                return
     if q.qtype not in QUESTION_TYPES:
         problems.error(file, line, f"unknown question type '{q.qtype}' (known: {', '.join(QUESTION_TYPES)})")
         return

@@ -18,6 +18,7 @@ from lms.quizzes import attempts as ops
 from lms.quizzes import stats
 from lms.quizzes.counting import counted_attempt_of
 from lms.util.db import begin_write
+from lms.util.params import int_arg
 from lms.quizzes.models import Answer, Attempt, Question, Quiz
 from lms.quizzes.signals import attempt_graded
 from lms.quizzes.types import QUESTION_TYPES, TamperError
@@ -220,9 +221,9 @@ def _cohort_filter(course: Course):
     cohorts = list(db.session.scalars(cohorts_for(current_user, "view_results")
                                       .where(Cohort.course_id == course.id).order_by(Cohort.name)))
     chosen = None
-    raw = request.args.get("cohort", "")
-    if raw.isdigit():
-        chosen = next((c for c in cohorts if c.id == int(raw)), None)
+    wanted = int_arg("cohort", low=1, high=2**31 - 1)
+    if wanted is not None:
+        chosen = next((c for c in cohorts if c.id == wanted), None)
         if chosen is None:
             abort(404)
     if chosen is not None:
