@@ -35,6 +35,9 @@ def _import(parser, file: Path, course_slug: str, bank_name: str, binary: bool =
         with file.open("rb") as handle:
             text = handle.read(MAX_XML_BYTES + 1)
     else:
+        if file.stat().st_size > MAX_XML_BYTES:  # the same bound as Moodle XML files
+            click.echo(f"{file}: error: the file is larger than {MAX_XML_BYTES // (1024 * 1024)} MB", err=True)
+            sys.exit(1)
         try:
             text = file.read_text(encoding="utf-8")
         except UnicodeDecodeError:

@@ -92,14 +92,15 @@ def counted_passes_clause(user_id, course_id):
             .scalar_subquery())
 
 
-def apply_pass_mark(quiz: Quiz) -> int:
+def apply_pass_mark(quiz: Quiz) -> list[Attempt]:
     """After the quiz's pass mark changed: every graded attempt passes or not by the new mark.
-    Returns how many attempts changed; the caller recounts the caches (lms.learning.rollup)."""
-    changed = db.session.execute(
-        update(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.state == "graded",
-                              Attempt.percent.is_not(None),
-                              Attempt.passed.is_distinct_from(passes(Attempt.percent, quiz.pass_mark)))
-        .values(passed=passes(Attempt.percent, quiz.pass_mark))
-        .execution_options(synchronize_session="fetch")).rowcount
+    Returns the attempts whose pass changed; the caller recounts the caches (lms.learning.rollup)
+    and announces the changes (grade_changed), so certificates follow."""
+    changing = select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.state == "graded",
+                                     Attempt.percent.is_not(None),
+                                     Attempt.passed.is_distinct_from(passes(Attempt.percent, quiz.pass_mark)))
+    changed = list(db.session.scalars(changing))
+    for attempt in changed:
+        attempt.passed = passes(attempt.percent, quiz.pass_mark)
     db.session.flush()
     return changed

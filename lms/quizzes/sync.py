@@ -12,7 +12,8 @@ from lms.content.markdown import RENDER_VERSION, render_text
 from lms.content.models import Course, Module
 from lms.extensions import db
 from lms.quizzes.counting import apply_pass_mark
-from lms.quizzes.models import Answer, Question, QuestionBank, Quiz
+from lms.quizzes.models import Answer, Attempt, Question, QuestionBank, Quiz
+from lms.quizzes.signals import grade_changed
 from lms.quizzes.spec import DEFAULT_PENALTY, QuestionSpec, QuizSpec
 from lms.quizzes.types import QUESTION_TYPES
 from lms.util import utcnow
@@ -114,6 +115,7 @@ def sync_quizzes(course: Course, quizzes: list[QuizSpec], gift_banks: dict[str, 
     synced_banks: set[str] = set()
     kept: set[str] = set()
     existing = {q.slug: q for q in db.session.scalars(select(Quiz).where(Quiz.course_id == course.id))}
+    regraded: list[Attempt] = []  # attempts whose result may count differently now
     for spec in quizzes:
         kept.add(spec.slug)
         name = spec.bank_name
@@ -149,7 +151,7 @@ def sync_quizzes(course: Course, quizzes: list[QuizSpec], gift_banks: dict[str, 
             report.added.append(f"quiz {spec.slug}")
         else:
             changed = False
-            old_pass_mark = quiz.pass_mark
+            old_pass_mark, old_grading = quiz.pass_mark, quiz.grading
             for key, value in values.items():
                 if getattr(quiz, key) != value:
                     setattr(quiz, key, value)
@@ -162,10 +164,24 @@ def sync_quizzes(course: Course, quizzes: list[QuizSpec], gift_banks: dict[str, 
                 # Every graded attempt passes or not by the new mark; the caller recounts the
                 # caches that follow (a changed grading method is read from the quiz there).
                 db.session.flush()
-                apply_pass_mark(quiz)
+                regraded.extend(apply_pass_mark(quiz))
+            if quiz.grading != old_grading:  # another attempt may count now (highest, last...)
+                regraded.extend(db.session.scalars(select(Attempt).where(
+                    Attempt.quiz_id == quiz.id, Attempt.state == "graded")))
     now = utcnow()
     for slug, quiz in existing.items():
         if slug not in kept and quiz.archived_at is None:
             quiz.archived_at = now
             report.removed.append(f"quiz {slug}")
     db.session.flush()
+    _announce(regraded)
+
+
+def _announce(attempts: list[Attempt]) -> None:
+    """A changed pass mark or grading method changes what counts: tell the packages that follow
+    grades (certificates: issue, or flag one whose basis is gone), once per trainee and quiz."""
+    seen: set[tuple[int, int]] = set()
+    for attempt in attempts:
+        if (attempt.user_id, attempt.quiz_id) not in seen:
+            seen.add((attempt.user_id, attempt.quiz_id))
+            grade_changed.send(attempt)

@@ -148,3 +148,28 @@ def test_the_trail_is_for_the_cohorts_organizers_only(app, client, graded_world,
     stranger = make_user("trainee")
     url = f"/organizer/cohorts/{cohort.id}/participants/{stranger.id}/grades"
     assert _staff_client(app, graded_world["organizer"]).get(url).status_code == 404  # not in the cohort
+
+
+def test_a_pass_mark_raised_by_an_import_flags_the_certificate_and_lowering_it_clears_the_flag(
+        app, client, graded_world, tmp_path):
+    """The quiz passed at 75% counted for the certificate; a course file that raises the pass mark
+    to 80 leaves the certificate without its basis (flagged for the organizer, not revoked)."""
+    import shutil
+
+    from tests.conftest import DATA, import_course_folder
+
+    trainee = graded_world["trainee"]
+    _finish_course(app, client)
+    [certificate] = _certificates(app, trainee.id)
+    assert certificate.basis_lost_at is None
+    shutil.copytree(DATA / "courses" / "mini-q", tmp_path / "mini-q")
+    quiz_file = tmp_path / "mini-q" / "01-modul" / "kuis.yml"
+    original = quiz_file.read_text()
+    quiz_file.write_text(original.replace("pass_mark: 60", "pass_mark: 80"))
+    import_course_folder(app, tmp_path / "mini-q")
+    [flagged] = _certificates(app, trainee.id)
+    assert flagged.status == "valid" and flagged.basis_lost_at is not None
+    quiz_file.write_text(original)
+    import_course_folder(app, tmp_path / "mini-q")
+    [cleared] = _certificates(app, trainee.id)
+    assert cleared.status == "valid" and cleared.basis_lost_at is None

@@ -143,6 +143,18 @@ def test_bad_gift_file_imports_nothing(app, runner, courses, tmp_path):
         assert db.session.scalar(select(QuestionBank).where(QuestionBank.name == "Rusak")) is None
 
 
+def test_an_oversized_gift_file_is_refused_without_reading_it(app, runner, courses, tmp_path):
+    from lms.quizzes.moodlexml import MAX_XML_BYTES
+
+    source = tmp_path / "besar.gift"
+    with source.open("wb") as handle:  # sparse: the size is what the bound reads
+        handle.truncate(MAX_XML_BYTES + 1)
+    result = runner.invoke(args=["quizzes", "import-gift", str(source), "--course", "mini-q", "--bank", "Besar"])
+    assert result.exit_code == 1 and "larger than" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(QuestionBank).where(QuestionBank.name == "Besar")) is None
+
+
 def test_quiz_can_draw_from_an_imported_bank(app, runner, courses, tmp_path):
     source = tmp_path / "bank.gift"
     source.write_text(GIFT, encoding="utf-8")
