@@ -241,11 +241,14 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     from lms.quizzes.views import bp as quizzes_bp
     from lms.translate import translate_cli
     from lms.authoring.views import bp as authoring_bp
+    from lms.plans.views import bp as plans_bp
 
     for blueprint in (core_bp, accounts_bp, learning_bp, content_bp, cohorts_bp, quizzes_bp, certificates_bp,
-                      invites_bp, api_bp, authoring_bp):
+                      invites_bp, api_bp, authoring_bp, plans_bp):
         app.register_blueprint(blueprint)
     from lms.jobs import jobs_cli
+
+    import lms.certificates.receivers  # noqa: F401  (connects plan_approved -> issue the certificate)
 
     for group in (users_cli, courses_cli, cohorts_cli, demo_cli, translate_cli, quizzes_cli, certificates_cli,
                   reports_cli, dev_cli, jobs_cli):
