@@ -114,7 +114,7 @@ def test_review_permissions(app, client, auth, plan_world):
         Auth(visitor).login(plan_world[who].email)
         assert visitor.get(f"/plans/{plan.id}").status_code == status, who
         assert visitor.get(f"/plans/{plan.id}/versions/1").status_code == status, who
-        review = visitor.post(f"/plans/{plan.id}/review", data={**RUBRIC_FORM, "decision": "changes"})
+        review = visitor.post(f"/plans/{plan.id}/review", data={**RUBRIC_FORM, "comment": "Jadwal", "decision": "changes"})
         # Only her cohort's facilitator (and admins) review; the organizer reads, the others see nothing.
         want = {"facilitator": 302, "admin": 422, "organizer": 403}.get(who, 404)
         assert review.status_code == want, who
