@@ -256,3 +256,17 @@ def test_cohort_page_lists_every_trainee_with_her_plan(app, client, auth, plan_w
     Auth(other).login(plan_world["other_facilitator"].email)
     assert other.get(f"/organizer/cohorts/{plan_world['cohort_a'].id}/plans").status_code == 403
     assert plan_world["trainee"].full_name not in text_of(other.get("/plans").data)
+
+
+def test_demo_plans_at_every_stage(app, plan_world, make_user, enrol_user):
+    from lms.cohorts.models import Cohort
+    from lms.demo import seed_plans
+    from lms.plans.models import ActionPlan
+
+    for number in range(4):
+        enrol_user(make_user(email=f"demo{number}@example.test"), plan_world["cohort_a"])
+    with app.app_context():
+        cohort = db.session.get(Cohort, plan_world["cohort_a"].id)
+        assert seed_plans(cohort, plan_world["facilitator"], skip={plan_world["trainee"].id}) == 4
+        statuses = db.session.scalars(select(ActionPlan.status).order_by(ActionPlan.id)).all()
+        assert statuses == ["draft", "submitted", "changes_requested", "approved"]
