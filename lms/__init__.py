@@ -302,7 +302,7 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     login_manager.login_message = _l("Please log in to open this page.")
 
     import lms.models  # noqa: F401  (every model registered before first use)
-    import lms.certificates.receivers  # noqa: F401  (certificates follow the quizzes' signals)
+    import lms.certificates.receivers  # noqa: F401  (certificates follow the quizzes' and plans' signals)
     from lms.accounts.models import User
 
     from lms.accounts.sessions import load_user
@@ -328,9 +328,10 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     from lms.quizzes.views import bp as quizzes_bp
     from lms.translate import translate_cli
     from lms.authoring.views import bp as authoring_bp
+    from lms.plans.views import bp as plans_bp
 
     for blueprint in (core_bp, accounts_bp, learning_bp, content_bp, cohorts_bp, quizzes_bp, certificates_bp,
-                      invites_bp, api_bp, authoring_bp):
+                      invites_bp, api_bp, authoring_bp, plans_bp):
         app.register_blueprint(blueprint)
     from lms.jobs import jobs_cli
 

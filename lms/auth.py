@@ -29,6 +29,8 @@ COHORT_ACTIONS: dict[str, tuple[Role, ...]] = {
     "manage_cohort": (Role.ORGANIZER,),  # settings, staff, participant import, reports, certificates
     "view_results": (Role.ORGANIZER, Role.FACILITATOR),  # results, item analysis, gain, attempt reviews
     "grade": (Role.FACILITATOR,),  # grade the answers of the cohort's trainees
+    "read_plans": (Role.ORGANIZER, Role.FACILITATOR),  # read the cohort's trainees' action plans
+    "review_plan": (Role.FACILITATOR,),  # approve them or ask for changes
 }
 
 # Course-scoped actions: the account role and the course roles that grant them.
@@ -205,6 +207,17 @@ def can(user: User | AnonymousUserMixin, action: str, obj: Any = None) -> bool:
 
         attempt = db.session.get(Attempt, obj.attempt_id)
         return attempt is not None and _trainee_allows(user, action, attempt.user_id, _attempt_course(attempt))
+    if action == "edit_plan":  # an action plan: only the trainee who drafts it
+        return obj is not None and obj.user_id == user.id
+    if action == "view_plan":  # an action plan: its trainee, and the staff of her cohort who read plans
+        return obj is not None and (obj.user_id == user.id or can(user, "read_plans", obj))
+    if action in ("read_plans", "review_plan"):  # a Cohort's plans, or one ActionPlan through its cohort
+        if obj is None:
+            return False
+        cohort = obj if isinstance(obj, Cohort) else db.session.get(Cohort, obj.cohort_id)
+        return _cohort_allows(user, action, cohort)
+    if action == "plan_queue":  # the list of plans to review and read (filtered to my cohorts)
+        return role in (Role.FACILITATOR, Role.ORGANIZER, Role.ADMIN)
     if action == "manage_cohort":  # edit, import participants, reports, certificates of one cohort
         return isinstance(obj, Cohort) and _cohort_allows(user, action, obj)
     if action == "manage_import":  # an uploaded participant sheet: its uploader (or an admin), in a cohort run

@@ -61,6 +61,9 @@ def seed_command() -> None:
         seeded = seed_test_results(course, cohort)
         if seeded:
             click.echo(f"Demo results: {seeded} more trainees with pre-test and post-test attempts")
+        planned = seed_plans(cohort, users[Role.FACILITATOR], skip={users[Role.TRAINEE].id})
+        if planned:
+            click.echo(f"Demo action plans: {planned} (draft, waiting for review, changes requested, approved)")
     db.session.commit()
     click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
     for role, email, _, _ in DEMO_ACCOUNTS:
@@ -125,3 +128,46 @@ def seed_test_results(course, cohort, count: int = len(DEMO_TRAINEES)) -> int:
             db.session.flush()
             ops.submit_attempt(attempt.id, user.id)
     return count
+
+
+def seed_plans(cohort, facilitator, skip: set[int] = frozenset()) -> int:
+    """Action plans of the cohort's trainees at each stage (draft, submitted, changes requested,
+    approved), if the course collects plans, so the facilitator's queue has something to show."""
+    from lms.accounts.models import User
+    from lms.cohorts.models import Enrolment
+    from lms.plans import operations as plans
+    from lms.plans.rules import has_plan, plan_settings
+
+    course = db.session.get(Course, cohort.course_id)
+    if not has_plan(course):
+        return 0
+    trainees = db.session.scalars(select(User).join(Enrolment, Enrolment.user_id == User.id)
+                                  .where(Enrolment.cohort_id == cohort.id, User.id.not_in(skip or {0}))
+                                  .order_by(User.id).limit(4)).all()
+    rubric = plan_settings(course)["rubric"]
+    for stage, user in enumerate(trainees):
+        plan = plans.start_plan(user, course)
+        plan.team = "Pengelola perpustakaan, ketua PKK, ketua Karang Taruna, satu anggota BPD"
+        plan.needs[0].need = "Sekitar 30 ibu perajin menjual anyaman dengan harga rendah kepada pengepul"
+        if stage == 0:  # a draft, half filled
+            continue
+        plan.period_from, plan.period_to = date(2027, 3, 1), date(2027, 8, 1)
+        plan.needs[0].evidence = "Rapat perencanaan bersama 22 warga; catatan kader PKK"
+        plan.general_goal = "Perajin memperoleh penghasilan yang lebih baik dari anyamannya"
+        plan.goals[0].text = "Pada akhir Mei 2027, sekurang-kurangnya 15 dari 20 peserta membuat produk baru"
+        activity = plan.activities[0]
+        activity.title = "Pelatihan desain anyaman, 4 sesi, materi disusun bersama PKK"
+        activity.strategies, activity.target_group = "engagement", "20 ibu perajin"
+        activity.partners = "PKK mengajak peserta dan mencatat daftar hadir; perajin desa tetangga sebagai narasumber"
+        activity.budget, activity.budget_source = 2_310_000, "apbdes"
+        activity.starts_on, activity.ends_on = date(2027, 4, 1), date(2027, 5, 1)
+        activity.indicator, activity.target = "Peserta yang membuat sendiri satu produk baru", "15 orang, akhir Mei"
+        plans.submit_plan(plan)
+        if stage == 1:  # waiting for review
+            continue
+        criteria = {c["key"]: {"title": c["title"], "met": True, "comment": ""} for c in rubric}
+        if stage == 2:
+            criteria[rubric[0]["key"]].update(met=False, comment="Tambahkan data dari profil desa.")
+        plans.review_plan(plan, facilitator, "changes" if stage == 2 else "approve",
+                          "Rencana sudah runtut." if stage == 3 else "", criteria)
+    return len(trainees)

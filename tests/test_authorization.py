@@ -177,6 +177,20 @@ ROUTES = {
     # The admin removes the other organizer's course role first; the owner then finds nothing.
     "authoring.remove_person": ("POST", "/author/courses/mini-a/people/{course_role_id}/remove",
                                 only(302, "admin", author=404)),
+    # Action plans (mini-a collects them). My plan: only trainees of a cohort of the course have one
+    # (staff, who may read the course, have none: 404); her plan is submitted, so a save changes nothing.
+    "plans.mine": ("GET", "/courses/mini-a/plan", signed_in(404, trainee=200, other_trainee=403)),
+    "plans.start": ("POST", "/courses/mini-a/plan/start", signed_in(404, trainee=302, other_trainee=403)),
+    "plans.save": ("POST", "/courses/mini-a/plan", signed_in(404, trainee=302, other_trainee=403)),
+    # Her plan: she and the staff of her cohort read it; nobody else learns it exists (404). Her
+    # cohort's facilitator and admins review it (an empty review is a form error); readers get 403.
+    "plans.view": ("GET", "/plans/{plan_id}", only(200, "trainee", "facilitator", "organizer", "admin", others=404)),
+    "plans.version": ("GET", "/plans/{plan_id}/versions/1",
+                      only(200, "trainee", "facilitator", "organizer", "admin", others=404)),
+    "plans.review": ("POST", "/plans/{plan_id}/review",
+                     only(422, "facilitator", "admin", trainee=403, organizer=403, others=404)),
+    "plans.queue": ("GET", "/plans", only(200, "admin", *FACILITATORS, *ORGANIZERS)),
+    "plans.cohort": ("GET", "/organizer/cohorts/{cohort_a}/plans", only(200, "facilitator", "organizer", "admin")),
 }
 
 
@@ -236,8 +250,21 @@ def attempts(app, world, make_cohort, enrol_user, make_user):
         upload = CourseUpload(course_id=world["cohort_a"].course_id, filename="x.zip", data=b"PK",
                               created_by_id=world["admin"].id)
         db.session.add(upload)
+        # The trainee's action plan in cohort A, complete and submitted for review.
+        from datetime import date
+
+        from lms.plans.operations import start_plan, submit_plan
+
+        plan = start_plan(world["trainee"], db.session.get(Cohort, world["cohort_a"].id).course)
+        plan.team, plan.period_from, plan.period_to, plan.general_goal = "Tim", date(2026, 3, 1), date(2026, 8, 1), "Umum"
+        plan.needs[0].need, plan.needs[0].evidence, plan.goals[0].text = "Kebutuhan", "Bukti", "T1"
+        activity = plan.activities[0]
+        activity.title, activity.strategies, activity.target_group = "Kegiatan", "advocacy", "Warga"
+        activity.starts_on, activity.indicator, activity.target = date(2026, 4, 1), "Indikator", "10 orang"
+        plan.library = "Perpustakaan"
+        submit_plan(plan)
         db.session.commit()
-        return {"staff_id": staff.id, "batch_id": batch.id, "token": token,"open_attempt": open_attempt.id, "done_attempt": done.id, "essay_answer": answer_id,
+        return {"plan_id": plan.id, "staff_id": staff.id, "batch_id": batch.id, "token": token,"open_attempt": open_attempt.id, "done_attempt": done.id, "essay_answer": answer_id,
                 "cert_code": certificate.code, "cert_id": certificate.id, "cohort_a": world["cohort_a"].id,
                 "trainee_id": world["trainee"].id, "job_id": job.id, "version_id": version_id, "upload_id": upload.id,
                 "quiz_cohort": quiz_cohort.id, "essay_cohort": essay_cohort.id}

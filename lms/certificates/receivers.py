@@ -1,5 +1,5 @@
-"""How certificates follow grades: receivers of the quizzes package's signals, connected once by
-create_app. They run in the grading transaction and flush only."""
+"""How certificates follow grades and plans: receivers of the quizzes and plans packages'
+signals, connected once by create_app. They run in the sender's transaction and flush only."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from lms.accounts.models import User
 from lms.certificates.rules import issue_if_eligible, reevaluate
 from lms.content.models import Course
 from lms.extensions import db
+from lms.plans.signals import plan_approved
 from lms.quizzes.signals import attempt_graded, grade_changed
 
 
@@ -33,3 +34,9 @@ def reevaluate_after_grade_change(attempt, **kwargs) -> list:
     if attempt.state != "graded":  # an essay still waits: nothing is decided yet
         return []
     return reevaluate(*_trainee_and_course(attempt))
+
+
+@plan_approved.connect
+def issue_when_plan_approved(plan, **kwargs) -> list:
+    """An approved plan may be the last thing the trainee's certificate waited for."""
+    return issue_if_eligible(db.session.get(User, plan.user_id), db.session.get(Course, plan.course_id))

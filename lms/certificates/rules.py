@@ -67,6 +67,12 @@ def eligibility(user: User, course: Course, first_only: bool = False) -> tuple[b
         missing.append(f"{quizzes.total - quizzes.done} required quiz(zes) not passed")
         if first_only:
             return False, missing
+    from lms.plans.rules import approved_plan_exists, plan_required
+
+    if plan_required(course) and not approved_plan_exists(user.id, course.id):
+        missing.append("action plan not approved yet")
+        if first_only:
+            return False, missing
     minimum = rules.get("min_posttest")
     if minimum is not None:
         score = posttest_score(user, course)

@@ -35,10 +35,15 @@ DEFAULT_MINUTES_PER_QUESTION = 1.5
 
 COURSE_KEYS = {"slug": True, "title": True, "description": False, "jp_hours": False,
                "jp_basis": False, "language": False, "modules": True, "pretest": False,
-               "posttest": False, "certificate": False}
+               "posttest": False, "certificate": False, "action_plan": False}
 JP_BASIS_KEYS = {"minutes_per_jp", "minutes_per_question", "tasks"}
 CERTIFICATE_KEYS = {"enabled", "title", "number_pattern", "min_posttest", "show_score"}
 DEFAULT_NUMBER_PATTERN = "{seq:04d}/BIMTEK/{year}"
+ACTION_PLAN_KEYS = {"required", "rubric"}
+RUBRIC_KEYS = {"key": True, "title": True, "description": False, "section": False}
+# The sections of an action plan (lms/plans) a rubric criterion may point at.
+PLAN_SECTIONS = ("identity", "needs", "goals", "activities", "risks")
+MAX_RUBRIC_CRITERIA = 12
 MODULE_KEYS = {"slug": True, "title": True, "description": False, "lessons": True, "quiz": False}
 LESSON_KEYS = {"slug": True, "title": True, "minutes": False, "required": False}
 
@@ -93,6 +98,8 @@ class CourseSpec:
     assets: dict[str, AssetSpec] = field(default_factory=dict)
     quizzes: list[QuizSpec] = field(default_factory=list)
     certificate: dict = field(default_factory=dict)
+    # course.yml `action_plan:` (empty: the course collects no plan)
+    action_plan: dict = field(default_factory=dict)
     # GIFT files that quizzes draw from: path relative to the course folder -> questions
     gift_banks: dict[str, list[QuestionSpec]] = field(default_factory=dict)
     # How jp_hours is checked against the content (course.yml jp_basis)
@@ -482,6 +489,7 @@ def load_course(path: str | Path) -> tuple[CourseSpec | None, list[Problem]]:
                                  f"not listed under 'lessons' in {rel_module}, so it is not imported")
         course.modules.append(module)
     course.certificate = _certificate_settings(doc, problems)
+    course.action_plan = _action_plan_settings(doc, problems)
     for kind in ("pretest", "posttest"):
         if doc.get(kind) is not None:
             _load_quiz(root, root, doc, kind, "course.yml", kind, course, problems, None)
@@ -580,6 +588,68 @@ def _certificate_settings(doc: LineDict, problems: Problems) -> dict:
                            f"bad 'number_pattern': {exc}; placeholders: {{seq}}, {{year}}, {{month}}, {{course}}, {{cohort}}")
         else:
             settings["number_pattern"] = pattern
+    return settings
+
+
+def _action_plan_settings(doc: LineDict, problems: Problems) -> dict:
+    """course.yml `action_plan:`: whether the certificate needs an approved plan, and the rubric
+    facilitators review plans with. Absent: the course collects no action plan."""
+    raw = doc.get("action_plan")
+    if raw is None:
+        return {}
+    if not isinstance(raw, LineDict):
+        problems.error("course.yml", doc.line("action_plan"), "'action_plan' must be a mapping of settings")
+        return {}
+    for key in raw:
+        if key not in ACTION_PLAN_KEYS:
+            problems.error("course.yml", raw.line(key),
+                           f"unknown action_plan key '{key}' (known keys: {', '.join(sorted(ACTION_PLAN_KEYS))})")
+    settings: dict = {"required": False, "rubric": []}
+    if "required" in raw:
+        if not isinstance(raw["required"], bool):
+            problems.error("course.yml", raw.line("required"), "'required' must be true or false")
+        else:
+            settings["required"] = raw["required"]
+    rubric = raw.get("rubric")
+    if rubric is None:
+        problems.error("course.yml", raw.first_line,
+                       "missing required key 'rubric' (the criteria facilitators review plans with)")
+        return settings
+    if not isinstance(rubric, list) or not rubric:
+        problems.error("course.yml", raw.line("rubric"), "'rubric' must be a list of criteria, each with key and title")
+        return settings
+    if len(rubric) > MAX_RUBRIC_CRITERIA:
+        problems.error("course.yml", raw.line("rubric"), f"'rubric' has {len(rubric)} criteria; "
+                                                         f"at most {MAX_RUBRIC_CRITERIA} keep a review short")
+        return settings
+    seen: set[str] = set()
+    for index, item in enumerate(rubric):
+        line = rubric.line(index) if isinstance(rubric, LineList) else raw.line("rubric")
+        if not isinstance(item, LineDict):
+            problems.error("course.yml", line, "each rubric criterion must be a mapping with key and title")
+            continue
+        if not _check_keys(item, RUBRIC_KEYS, "course.yml", problems):
+            continue
+        key = item["key"]
+        if not isinstance(key, str) or not SLUG_RE.match(key) or len(key) > 40:
+            problems.error("course.yml", item.line("key"),
+                           "a criterion's 'key' may contain only lowercase letters, digits and single hyphens "
+                           "(at most 40)")
+            continue
+        if key in seen:
+            problems.error("course.yml", item.line("key"), f"criterion key '{key}' is used twice")
+            continue
+        seen.add(key)
+        title = _text(item, "title", "course.yml", problems, max_len=200)
+        description = _text(item, "description", "course.yml", problems, max_len=1000)
+        section = item.get("section")
+        if section is not None and section not in PLAN_SECTIONS:
+            problems.error("course.yml", item.line("section"),
+                           f"'section' must be one of: {', '.join(PLAN_SECTIONS)}")
+            section = None
+        if title:
+            settings["rubric"].append({"key": key, "title": title, "description": description,
+                                       "section": section})
     return settings
 
 

@@ -29,6 +29,8 @@ class Course(db.Model):
     language: Mapped[str] = mapped_column(String(5), default="id")
     # Certificate rules from course.yml (number pattern, minimum post-test score, ...).
     certificate_json: Mapped[str] = mapped_column(Text, default="{}")
+    # Action plan settings from course.yml (required for the certificate, review rubric); {}: none.
+    action_plan_json: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

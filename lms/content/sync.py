@@ -60,6 +60,7 @@ def sync_course(spec: CourseSpec, asset_url: Callable[[str, str], str]) -> SyncR
         "jp_hours": Decimal(str(spec.jp_hours)) if spec.jp_hours is not None else None,
         "language": spec.language,
         "certificate_json": json.dumps(spec.certificate, sort_keys=True),
+        "action_plan_json": json.dumps(spec.action_plan, sort_keys=True, ensure_ascii=False),
     }
     if course is None:
         course = Course(slug=spec.slug, **course_values)

@@ -58,8 +58,15 @@ def dashboard() -> str:
 
     certificates = {c.course_id: c for c in db.session.scalars(select(Certificate).where(
         Certificate.user_id == current_user.id, Certificate.status == "valid"))}
+    from lms.plans import rules as plans
+
+    plan_courses = {course.id for _, course in unique if plans.has_plan(course)}
+    plan_status = plans.plan_statuses(current_user.id, sorted(plan_courses))
+    queues = ([q for q in plans.review_queue(current_user) if q.waiting]
+              if can(current_user, "plan_queue") else [])
     return render_template("learning/dashboard.html", items=unique, progress=by_course, join_form=JoinForm(),
-                           certificates=certificates)
+                           certificates=certificates, plan_courses=plan_courses, plan_status=plan_status,
+                           plan_queues=queues)
 
 
 @bp.post("/join")

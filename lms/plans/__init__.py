@@ -1,0 +1,1 @@
+"""Action plans (RTL): drafted by trainees, reviewed by their cohort's facilitators."""
