@@ -2,7 +2,7 @@
 course.action_plan_json (course.yml `action_plan:`)
 
 Revision ID: 0017_action_plans
-Revises: 0014_question_moodle
+Revises: 0016_cohort_timezone
 Create Date: 2026-12-02 18:13:58.461294
 
 """
