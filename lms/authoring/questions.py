@@ -142,6 +142,9 @@ def read_question(text: str, key: str) -> QuestionFields:
             else:
                 fields.answers.append({"text": _str(answer), "weight": 100.0, "feedback": ""})
     elif qtype == "numeric":
+        if item.get("answers") is not None:
+            raise StructureError("the number question has a list of answers (several, or '*' for any "
+                                 "other number), which the form does not show")
         rng = item.get("range")
         if isinstance(rng, list) and len(rng) == 2 and all(_num(v) is not None for v in rng):
             fields.number, fields.tolerance = (rng[0] + rng[1]) / 2, abs(rng[1] - rng[0]) / 2

@@ -44,6 +44,18 @@ def test_a_new_question_needs_an_id_of_its_own():
         questions.write_question(text, fields, new=True)
 
 
+def test_a_number_question_with_several_answers_is_left_to_the_text_editor():
+    """A bank from Moodle may give a number question several answers or '*' (any other number):
+    the form shows one answer, so it must not open (saving it would lose the others)."""
+    text = QUIZ.read_text().replace("    answer: 32\n    tolerance: 0.5\n", (
+        "    answers:\n      - {value: 32, tolerance: 0.5}\n"
+        "      - {value: '*', weight: 0, feedback: Hitung lagi jumlah harinya.}\n"))
+    assert "value: '*'" in text
+    with pytest.raises(questions.StructureError, match="list of answers"):
+        questions.read_question(text, "angka")
+    assert questions.read_question(text, "pilih-satu").qtype == "single"  # the others still open
+
+
 @pytest.fixture
 def quiz_author(app, runner, make_user, make_cohort):
     """An admin and the mini-q course with its files stored, as `courses import` leaves them."""
