@@ -354,3 +354,17 @@ def test_nginx_serves_static_files_itself_gzipped_with_long_caching(cluster):
     assert "Content-Security-Policy" not in headers  # the app sets it on all it sends: nginx sent this
     status, headers, _ = visitor.get("/static/favicon.svg")  # not fingerprinted: revalidated
     assert status == 200 and headers["Cache-Control"] == "no-cache"
+
+
+def test_the_nginx_template_is_filled_completely_and_refuses_what_could_break_out_of_a_directive():
+    site = render_nginx.render(["10.0.0.11:8000", "10.0.0.12:8000"], listen="443 ssl http2",
+                               server_name="bimtek.example.go.id", static_root="/srv/lms/static",
+                               tls_cert="/etc/ssl/certs/bimtek.pem", tls_key="/etc/ssl/private/bimtek.key")
+    assert not re.search(r"@[A-Z_]+@", site)  # no placeholder left
+    assert "server 10.0.0.12:8000 max_fails=1 fail_timeout=5s;" in site
+    assert "alias /srv/lms/static/;" in site and "ssl_certificate_key /etc/ssl/private/bimtek.key;" in site
+    for bad in ({"server_name": "x; include /etc/passwd"}, {"static_root": "/srv/{x}"}, {"tls_cert": "/a.pem"}):
+        with pytest.raises(ValueError):
+            render_nginx.render(["10.0.0.11:8000"], **bad)
+    with pytest.raises(ValueError):
+        render_nginx.render([])
