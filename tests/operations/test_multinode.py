@@ -356,6 +356,16 @@ def test_nginx_serves_static_files_itself_gzipped_with_long_caching(cluster):
     assert status == 200 and headers["Cache-Control"] == "no-cache"
 
 
+def test_when_an_app_server_stops_the_other_answers_every_request(cluster):
+    """Last of the cluster's tests: it stops the second app server (a restart, a crash)."""
+    trainee = browser(cluster.nginx, "peserta1@beban.id")
+    _stop(cluster.processes["app1"])
+    statuses = [trainee.get(path)[0] for path in ("/dashboard", "/courses/mini-a",
+                                                  "/courses/mini-a/lessons/pengantar") * 4]
+    assert statuses == [200] * 12
+    trainee.get("/courses/mini-a/lessons/pengantar")
+    assert trainee.post("/courses/mini-a/lessons/pengantar/complete", {"done": "1"})[0] == 302
+
 def test_the_nginx_template_is_filled_completely_and_refuses_what_could_break_out_of_a_directive():
     site = render_nginx.render(["10.0.0.11:8000", "10.0.0.12:8000"], listen="443 ssl http2",
                                server_name="bimtek.example.go.id", static_root="/srv/lms/static",
