@@ -270,8 +270,12 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + url[len("postgresql://"):]
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = lms_config.postgres_engine_options(
-            app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+            app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}, pooler=app.config["DATABASE_POOLER"])
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    if app.config.get("REDIS_PREFIX"):  # another site on the same Redis keeps its own keys and queue
+        app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config["REDIS_PREFIX"])
+        if app.config["JOBS_QUEUE"] == "lms":
+            app.config["JOBS_QUEUE"] = f"{app.config['REDIS_PREFIX']}-lms"
     # Two catalogs in one directory: ours, and WTForms' validation messages (wtforms.po, which
     # WTForms itself does not ship in Indonesian); Flask-Babel merges them per locale.
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join([str(ROOT / "lms" / "translations")] * 2))

@@ -37,11 +37,30 @@ def _parse_str(name: str, raw: str) -> str:
     return raw.strip()
 
 
+POOLERS = ("none", "pgbouncer")
+
+
+def _parse_pooler(name: str, raw: str) -> str:
+    value = raw.strip().lower() or "none"
+    if value not in POOLERS:
+        raise ConfigError(f"{name} must be one of {', '.join(POOLERS)}, got {raw!r}")
+    return value
+
+
+def _parse_prefix(name: str, raw: str) -> str:
+    value = _parse_str(name, raw)
+    if len(value) > 40 or not all(c.isalnum() or c in "-_." for c in value):
+        raise ConfigError(f"{name} must be at most 40 letters, digits, '-', '_' or '.', got {raw!r}")
+    return value
+
+
 # LMS_<NAME> -> (Flask config key, parser). Each value is parsed explicitly.
 ENV_SETTINGS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "LMS_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", _parse_str),
     "LMS_SECRET_KEY": ("SECRET_KEY", _parse_str),
     "LMS_REDIS_URL": ("REDIS_URL", _parse_str),
+    "LMS_REDIS_PREFIX": ("REDIS_PREFIX", _parse_prefix),
+    "LMS_DATABASE_POOLER": ("DATABASE_POOLER", _parse_pooler),
     "LMS_SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", _parse_bool),
     "LMS_LOGIN_RATE_LIMIT": ("LOGIN_RATE_LIMIT", _parse_str),
     "LMS_SQLITE_BUSY_TIMEOUT_MS": ("SQLITE_BUSY_TIMEOUT_MS", _parse_int),
@@ -70,6 +89,11 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         "SQLITE_BUSY_TIMEOUT_MS": 5000,
         "REDIS_URL": None,
+        # Two sites on one Redis (staging and production, say): each its own rate-limit keys and job queue.
+        "REDIS_PREFIX": None,
+        # "pgbouncer": the database URL points at PgBouncer in transaction pooling mode, where a
+        # server connection is shared between clients: no prepared statements (postgres_engine_options).
+        "DATABASE_POOLER": "none",
         "BABEL_DEFAULT_LOCALE": "id",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
         "LANGUAGES": {"id": "Bahasa Indonesia", "en": "English"},
@@ -128,18 +152,25 @@ def defaults(instance_path: Path) -> dict[str, Any]:
     }
 
 
-def postgres_engine_options(options: dict[str, Any], environ: dict[str, str] | os._Environ[str] = os.environ
-                            ) -> dict[str, Any]:
+def postgres_engine_options(options: dict[str, Any], environ: dict[str, str] | os._Environ[str] = os.environ,
+                            pooler: str = "none") -> dict[str, Any]:
     """Pool settings for PostgreSQL, sized to the gunicorn threads of one worker process.
 
     Each thread holds at most one connection; two more serve a background job thread and a
     burst. A request waits at most 10 s for a connection and a connection attempt gives up
     after 5 s, so an unreachable database answers 503 quickly instead of hanging every thread.
+
+    Behind PgBouncer in transaction pooling (pooler "pgbouncer") each transaction may run on
+    another server connection, shared with other clients: psycopg's automatic prepared statements
+    (a query prepared on its fifth run on a connection) would then be missing on the next server
+    connection, or already taken by another client ("prepared statement "_pg3_0" does not
+    exist" / "already exists"), so they are switched off (prepare_threshold None).
     """
     threads = int(environ.get("LMS_THREADS", 4))
     result = {"pool_pre_ping": True, "pool_size": threads + 2, "max_overflow": 2, "pool_timeout": 10,
               **options}
-    result["connect_args"] = {"connect_timeout": 5, **options.get("connect_args", {})}
+    pooled = {"prepare_threshold": None} if pooler == "pgbouncer" else {}
+    result["connect_args"] = {"connect_timeout": 5, **pooled, **options.get("connect_args", {})}
     return result
 
 

@@ -18,7 +18,9 @@ def test_environment_settings_are_parsed_by_type():
 
 @pytest.mark.parametrize("name, value", [("LMS_SESSION_COOKIE_SECURE", "maybe"),
                                          ("LMS_SQLITE_BUSY_TIMEOUT_MS", "5s"),
-                                         ("LMS_SECRET_KEY", "  ")])
+                                         ("LMS_SECRET_KEY", "  "),
+                                         ("LMS_DATABASE_POOLER", "pgpool"),
+                                         ("LMS_REDIS_PREFIX", "two words")])
 def test_bad_environment_value_fails_with_its_name(name, value):
     with pytest.raises(lms_config.ConfigError, match=name):
         lms_config.from_environment({name: value})
@@ -50,6 +52,32 @@ def test_redis_url_makes_rate_limits_shared(monkeypatch, tmp_path):
 def test_plain_postgresql_url_uses_psycopg3(tmp_path):
     app = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql://u@127.0.0.1/db", "SECRET_KEY": "x"})
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+
+
+def test_behind_pgbouncer_psycopg_prepares_no_statements(monkeypatch):
+    """LMS_DATABASE_POOLER=pgbouncer: no automatic prepared statements (tests/operations/test_pgbouncer.py
+    shows why); without it, psycopg's default (prepare on the fifth run) stays."""
+    url = "postgresql://u@127.0.0.1:6432/db"
+    monkeypatch.setenv("LMS_DATABASE_POOLER", "PgBouncer")
+    pooled = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"}).config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert pooled["connect_args"] == {"connect_timeout": 5, "prepare_threshold": None}
+    monkeypatch.delenv("LMS_DATABASE_POOLER")
+    direct = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"}).config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert direct["connect_args"] == {"connect_timeout": 5}
+
+
+def test_redis_prefix_gives_a_site_its_own_rate_limit_keys_and_job_queue(monkeypatch, tmp_path):
+    monkeypatch.setenv("LMS_DATABASE_URL", f"sqlite:///{tmp_path / 'env.db'}")
+    monkeypatch.setenv("LMS_REDIS_PREFIX", "staging")
+    from lms.extensions import limiter
+
+    # The limiter (one per process) keeps the first prefix it is given: the next tests' apps get none.
+    monkeypatch.setattr(limiter, "_key_prefix", limiter._key_prefix)
+    app = create_app({"TESTING": True, "SECRET_KEY": "x"})
+    assert (app.config["RATELIMIT_KEY_PREFIX"], app.config["JOBS_QUEUE"]) == ("staging", "staging-lms")
+    monkeypatch.delenv("LMS_REDIS_PREFIX")
+    app = create_app({"TESTING": True, "SECRET_KEY": "x"})
+    assert app.config["JOBS_QUEUE"] == "lms" and not app.config.get("RATELIMIT_KEY_PREFIX")
 
 
 def test_healthz_reports_database(client):

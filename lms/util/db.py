@@ -77,6 +77,8 @@ def end_reads_with_commit(app) -> None:
     query is ever prepared and PostgreSQL plans each one again (the lesson page's query: more
     planning than execution). Anything else ends as before: a request that raised, that has
     unflushed changes, or whose transaction ran any statement but a SELECT is rolled back.
+    Behind PgBouncer (LMS_DATABASE_POOLER=pgbouncer) nothing is prepared, and COMMIT ends the
+    transaction and returns the server connection to the pool just as ROLLBACK would.
     """
     from sqlalchemy import event
 

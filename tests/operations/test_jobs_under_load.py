@@ -46,6 +46,8 @@ class Browser:
     def __init__(self, base: str) -> None:
         self.base = base
         self.csrf = ""
+        self.headers: dict[str, str] = {}  # sent with every request
+        self.body = b""  # the last response's body
 
         class NoRedirect(urllib.request.HTTPRedirectHandler):
             def redirect_request(self, *args, **kwargs):
@@ -55,14 +57,15 @@ class Browser:
 
     def request(self, method: str, path: str, body: bytes | None = None, content_type: str | None = None
                 ) -> tuple[int, dict[str, str], str]:
-        request = urllib.request.Request(self.base + path, data=body, method=method)
+        request = urllib.request.Request(self.base + path, data=body, method=method, headers=self.headers)
         if content_type:
             request.add_header("Content-Type", content_type)
         try:
             with self.opener.open(request, timeout=30) as response:
-                status, headers, text = response.status, dict(response.headers), response.read().decode(errors="replace")
+                status, headers, self.body = response.status, dict(response.headers), response.read()
         except urllib.error.HTTPError as error:
-            status, headers, text = error.code, dict(error.headers), error.read().decode(errors="replace")
+            status, headers, self.body = error.code, dict(error.headers), error.read()
+        text = self.body.decode(errors="replace")  # the bytes stay in self.body (images, ZIPs)
         found = re.search(r'name="csrf_token" value="([^"]+)"', text)
         if found:
             self.csrf = found.group(1)
