@@ -318,3 +318,18 @@ def test_whatsapp_pages_in_english(app, world, organizer):
                           data={"user_id": [str(world["trainee"].id)], "channel": "whatsapp"}).get_data(as_text=True)
     assert "Hello Nama trainee, this is a reminder from the organizers" in html
     assert "Record the reminders I sent" in text_of(html)
+
+
+def test_landing_queries_do_not_grow_with_cohorts_or_trainees(app, world, make_cohort, make_user, enrol_user):
+    from tests.cohorts.test_reports import count_queries
+
+    client = login(app, world["organizer"])
+    few = count_queries(app, lambda: client.get("/dashboard"))
+    for number in range(3):  # three more cohorts of the same course, each with trainees
+        cohort = make_cohort("mini-a", name=f"Angkatan Tambahan {number}")
+        staff(app, cohort, world["organizer"], "organizer")
+        for person in range(3):
+            enrol_user(make_user(email=f"t{number}-{person}@example.test"), cohort)
+    many = count_queries(app, lambda: client.get("/dashboard"))
+    assert many == few, (few, many)
+    assert "Angkatan Tambahan 2" in text_of(client.get("/dashboard").data)
