@@ -85,6 +85,8 @@ ROUTES = {
     "cohorts.course_report": ("GET", "/organizer/courses/mini-a/report",
                               only(200, "organizer", "admin", "other_organizer", idle_organizer=404)),
     "cohorts.remind": ("POST", "/organizer/cohorts/{cohort_a}/remind", only(302, "organizer", "admin")),
+    # Confirming WhatsApp reminders as sent (none ticked: back to the report with a message).
+    "cohorts.remind_sent": ("POST", "/organizer/cohorts/{cohort_a}/remind/sent", only(302, "organizer", "admin")),
     # The JSON API takes bearer tokens only: a browser session gets 401 (test_access covers tokens).
     "api.cohorts": ("GET", "/api/v1/cohorts", everyone(401)),
     "api.completion": ("GET", "/api/v1/cohorts/mini-a-c1/completion", everyone(401)),
@@ -152,6 +154,8 @@ ROUTES = {
     "authoring.restore": ("POST", "/author/courses/mini-a/versions/{version_id}/restore",
                           only(302, "admin", "author")),
     "authoring.publish": ("POST", "/author/courses/mini-a/publish", only(302, "admin", "author")),
+    # The summary of what publishing changes (no drafts: back to the course page).
+    "authoring.publish_summary": ("GET", "/author/courses/mini-a/publish", only(302, "admin", "author")),
     "authoring.upload_image": ("POST", "/author/courses/mini-a/images", only(302, "admin", "author")),
     "authoring.export": ("GET", "/author/courses/mini-a/export.zip", only(200, "admin", "author")),
     "authoring.change_structure": ("POST", "/author/courses/mini-a/structure", only(302, "admin", "author")),

@@ -36,6 +36,8 @@ class LessonForm(FileForm):
 
 class PublishForm(FlaskForm):
     confirm_removals = BooleanField(_l("Yes, remove these lessons (learners' records are kept)"))
+    # The drafts the summary showed (lms.authoring.publish.drafts_digest); empty from older pages.
+    drafts = HiddenField(validators=[Optional(), Length(max=64)])
 
 
 class ImageForm(FlaskForm):

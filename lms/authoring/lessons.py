@@ -65,3 +65,20 @@ def write_lesson(original: str, fields: LessonFields) -> str:
     if not body.endswith("\n"):
         body += "\n"
     return "---\n" + "\n".join(lines) + "\n---\n" + body
+
+
+def file_title(path: str, data: bytes | None) -> str:
+    """What a course file is called where people read it: a lesson's, module's, quiz's or the
+    course's title ('' for a question bank, an image, or a file whose title cannot be read)."""
+    if not data:
+        return ""
+    if path.endswith(".md"):
+        return read_lesson(data.decode("utf-8", errors="replace")).title.strip()
+    if not path.endswith((".yml", ".yaml")):
+        return ""
+    try:
+        doc = yaml.safe_load(data.decode("utf-8", errors="replace"))
+    except yaml.YAMLError:
+        return ""
+    title = doc.get("title") if isinstance(doc, dict) else None
+    return str(title).strip()[:300] if isinstance(title, (str, int, float)) else ""

@@ -130,6 +130,7 @@ class PublishResult:
     stale: list[str] = field(default_factory=list)
     removes_completed: list[tuple[str, int]] = field(default_factory=list)  # lesson title, learners
     files: list[str] = field(default_factory=list)
+    titles: dict[str, dict] = field(default_factory=dict)  # kind -> {slug or (bank, key): title}, from the files
 
     @property
     def published(self) -> bool:
@@ -162,6 +163,7 @@ def publish(course: Course, author_id: int, *, confirm_removals: bool = False, d
     if specs[0][0].slug != course.slug:
         result.problems.append(Problem(f"{course.slug}/course.yml", None, f"the course slug must stay '{course.slug}'"))
         return result
+    result.titles = spec_titles(specs[0][0])
     savepoint = db.session.begin_nested()
     reports, result.problems = sync_specs(specs, problems, lambda spec: tree, origin=origin, author_id=author_id)
     if not reports:
@@ -203,6 +205,95 @@ def import_new(tree: Tree, shown: str, author_id: int, *, dry_run: bool = False)
         savepoint.commit()
     result.report = reports[0] if reports else None
     return result
+
+
+def drafts_digest(course_id: int) -> str:
+    """One digest of the course's drafts (paths and contents): the summary a facilitator confirmed
+    is the one published, or publishing shows the new summary instead."""
+    import hashlib
+
+    pending = drafts(course_id)
+    text = "\n".join(f"{path}:{d.sha256 or '-'}" for path, d in sorted(pending.items()))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _excerpt(text: str, limit: int = 90) -> str:
+    import re
+
+    plain = " ".join(re.sub(r"<[^>]+>|[*_`#>\[\]{}]", " ", text or "").split())
+    return plain if len(plain) <= limit else plain[:limit - 1].rstrip() + "…"
+
+
+def spec_titles(spec) -> dict[str, dict]:
+    """Titles of what the files define: lessons, modules and quizzes by slug, each question bank
+    by the title of its quiz, questions by (bank, key) with the start of their text."""
+    titles: dict[str, dict] = {"course": {spec.slug: spec.title}, "module": {}, "lesson": {}, "quiz": {},
+                               "bank": {}, "question": {}}
+    for module in spec.modules:
+        titles["module"][module.slug] = module.title
+        for lesson in module.lessons:
+            titles["lesson"][lesson.slug] = lesson.title
+    for quiz in spec.quizzes:
+        titles["quiz"][quiz.slug] = quiz.title
+        titles["bank"].setdefault(quiz.bank_name, quiz.title)
+        for question in quiz.questions or spec.gift_banks.get(quiz.gift or "", []):
+            titles["question"][(quiz.bank_name, question.key)] = _excerpt(question.stem)
+    return titles
+
+
+@dataclass
+class Change:
+    """One line of the publish summary: what, how it is called, and its slug, key or path."""
+
+    action: str  # added | changed | removed
+    title: str
+    detail: str
+    note: str = ""
+
+
+SUMMARY_KINDS = ("lesson", "question", "quiz", "module", "image", "course")
+
+
+def summarize(course_id: int, report: SyncReport, titles: dict[str, dict]) -> dict[str, list[Change]]:
+    """The dry run's report as people read it, by kind (lessons, questions, quizzes, modules,
+    images, the course's settings) in the order added, changed, removed: titles from the files,
+    or from the database for what the files no longer have."""
+    from lms.content.models import Module
+    from lms.quizzes.models import Question, QuestionBank, Quiz
+
+    stored = {
+        "lesson": dict(db.session.execute(select(Lesson.slug, Lesson.title).where(Lesson.course_id == course_id)).all()),
+        "module": dict(db.session.execute(select(Module.slug, Module.title).where(Module.course_id == course_id)).all()),
+        "quiz": dict(db.session.execute(select(Quiz.slug, Quiz.title).where(Quiz.course_id == course_id)).all()),
+    }
+    summary: dict[str, list[Change]] = {kind: [] for kind in SUMMARY_KINDS}
+    for action in ("added", "changed", "removed"):
+        for item in getattr(report, action):
+            kind, _, rest = item.partition(" ")
+            if kind not in summary:
+                continue
+            if kind == "question":
+                bank, _, keyed = rest.partition("#")
+                key, _, note = keyed.partition(" ")
+                title = titles.get("question", {}).get((bank, key))
+                if title is None:
+                    stem = db.session.scalar(select(Question.stem).join(QuestionBank, QuestionBank.id == Question.bank_id)
+                                             .where(QuestionBank.course_id == course_id, QuestionBank.name == bank,
+                                                    Question.key == key))
+                    title = _excerpt(stem or "")
+                quiz = titles.get("bank", {}).get(bank) or bank.removeprefix("file:")
+                summary[kind].append(Change(action, title or key, f"{quiz} · {key}",
+                                            "new_version" if "new version" in note else ""))
+            elif kind == "image":
+                summary[kind].append(Change(action, posixpath_name(rest), rest))
+            else:
+                title = titles.get(kind, {}).get(rest) or stored.get(kind, {}).get(rest) or rest
+                summary[kind].append(Change(action, title, rest))
+    return {kind: changes for kind, changes in summary.items() if changes}
+
+
+def posixpath_name(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
 
 
 def _completed_lessons_removed(course_id: int, report: SyncReport) -> list[tuple[str, int]]:

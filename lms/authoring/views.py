@@ -21,7 +21,7 @@ from lms.authoring import questions, settings, structure
 from lms.authoring.forms import (CourseRoleForm, CourseSettingsForm, FileForm, GiftForm, ImageForm, LessonForm,
                                  ModuleSettingsForm, PublishForm, QuestionForm, QuizSettingsForm, StructureForm,
                                  ZipForm)
-from lms.authoring.lessons import LessonFields, read_lesson, write_lesson
+from lms.authoring.lessons import LessonFields, file_title, read_lesson, write_lesson
 from lms.authoring.models import CourseFileVersion, CourseUpload
 from lms.authoring.tree import TreeError, clean_path, diff_trees, drafts, published_tree, read_zip, working_tree, zip_trees
 from lms.content import assets
@@ -197,6 +197,7 @@ def edit(slug: str, path: str) -> Response | str:
             question_problem = str(exc)
     return render_template(
         "authoring/edit.html", course=course, path=path, form=form, lesson=lesson, current=now, preview=preview,
+        title=file_title(path, now.data if now else None),
         question_rows=question_rows, question_problem=question_problem, type_labels=QUESTION_TYPE_LABELS,
         has_settings=now is not None and settings.kind_of(path, "") is not None,
         conflict=conflict, diff=authoring.diff_lines(conflict.theirs, conflict.mine) if conflict else None,
@@ -248,7 +249,11 @@ def history(slug: str, path: str) -> str:
 
     ids = {v.author_id for v in versions if v.author_id}
     authors = {u.id: u.full_name for u in db.session.scalars(select(User).where(User.id.in_(ids or {-1})))}
-    return render_template("authoring/history.html", course=course, path=path, versions=versions, authors=authors)
+    now = authoring.current(course.id, path)
+    title = file_title(path, now.data if now else None) or next(
+        (file_title(path, v.data) for v in versions if v.data is not None), "")
+    return render_template("authoring/history.html", course=course, path=path, versions=versions, authors=authors,
+                           title=title)
 
 
 def _version(course: Course, version_id: int) -> CourseFileVersion:
@@ -269,6 +274,7 @@ def version(slug: str, version_id: int) -> str:
     new = (version.data or b"").decode("utf-8", errors="replace")
     binary = posixpath.splitext(version.path)[1].lower() in IMAGE_TYPES
     return render_template("authoring/version.html", course=course, version=version, before=before,
+                           title=file_title(version.path, version.data or (before.data if before else None)),
                            diff=None if binary else authoring.diff_lines(old, new))
 
 
@@ -288,6 +294,24 @@ def restore(slug: str, version_id: int) -> Response:
     return redirect(url_for("authoring.course", slug=slug))
 
 
+@bp.get("/courses/<slug>/publish")
+@login_required
+def publish_summary(slug: str) -> Response | str | tuple[str, int]:
+    """What publishing the drafts would add, change and remove (a dry run of the same import),
+    and the one button that publishes it; or why it cannot be published yet."""
+    course = _course(slug)
+    if not drafts(course.id):
+        flash(_("There are no drafts to publish."), "info")
+        return redirect(url_for("authoring.course", slug=slug))
+    digest = authoring.drafts_digest(course.id)
+    result = authoring.publish(course, current_user.id, dry_run=True)
+    summary = authoring.summarize(course.id, result.report, result.titles) if result.report else None
+    db.session.rollback()
+    form = PublishForm(formdata=None, drafts=digest)
+    return render_template("authoring/publish_summary.html", course=course, result=result, summary=summary,
+                           form=form, files=sorted(drafts(course.id))), (200 if result.report else 422)
+
+
 @bp.post("/courses/<slug>/publish")
 @login_required
 def publish(slug: str) -> Response | str:
@@ -296,6 +320,10 @@ def publish(slug: str) -> Response | str:
     form = PublishForm()
     if not form.validate_on_submit():
         abort(400)
+    if form.drafts.data and form.drafts.data != authoring.drafts_digest(course.id):
+        flash(_("The drafts changed since you looked at the summary: check what changes now, then publish."),
+              "error")
+        return redirect(url_for("authoring.publish_summary", slug=slug), 303)
     result = authoring.publish(course, current_user.id, confirm_removals=bool(form.confirm_removals.data))
     if result.published:
         db.session.commit()
@@ -695,6 +723,7 @@ def question(slug: str, path: str, key: str | None = None) -> Response | str:
     _pad_rows(form)
     status = 409 if theirs else 400 if request.method == "POST" and (form.errors or problems or mistakes) else 200
     return render_template("authoring/question.html", course=course, path=path, form=form, qtype=qtype, new=new,
+                           title=file_title(path, now.data),
                            key=key, type_label=QUESTION_TYPE_LABELS[qtype], preview=preview, problems=problems,
                            theirs=theirs, mistakes=mistakes), status
 
@@ -786,6 +815,7 @@ def file_settings(slug: str, path: str) -> Response | str:
                 return redirect(url_for("authoring.course", slug=slug))
     status = 409 if theirs else 400 if request.method == "POST" and (form.errors or problems) else 200
     return render_template("authoring/settings.html", course=course, path=path, form=form, kind=kind,
+                           title=file_title(path, now.data),
                            problems=problems, theirs=theirs, labels={f.name: getattr(form, f.name).label.text
                                                                      for f in fields}), status
 

@@ -90,7 +90,7 @@ class Enrolment(db.Model):
 
 
 class Reminder(db.Model):
-    """A reminder sent to a participant (email) or listed in a group message (WhatsApp)."""
+    """A reminder sent to a participant: an email sent, or a WhatsApp message the organizer confirmed sending."""
 
     __tablename__ = "reminder"
 

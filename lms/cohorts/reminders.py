@@ -1,5 +1,6 @@
-"""Nudging stragglers: email each, or a ready-made WhatsApp group message; all logged, and
-nobody is reminded twice on the same day by mistake."""
+"""Nudging stragglers: email each, or WhatsApp messages (one personal message per trainee, or
+a group message that names nobody) that the organizer sends from her phone and then confirms;
+all logged, and nobody is reminded twice on the same day by mistake."""
 
 from __future__ import annotations
 
@@ -43,14 +44,31 @@ def email_text(cohort: Cohort, user: User, course_url: str) -> tuple[str, str]:
     return subject, body
 
 
-def whatsapp_text(cohort: Cohort, users: list[User], course_url: str) -> str:
-    names = "\n".join(f"{number}. {user.full_name}" for number, user in enumerate(users, start=1))
-    return _("Dear participants of %(cohort)s,\n\nThe following friends have not continued the course yet:\n"
-             "%(names)s\n\nPlease open %(url)s and continue where you left off. If you have difficulties, "
-             "tell us in this group. Keep up the spirit!", cohort=cohort.name, names=names, url=course_url)
+def whatsapp_text(cohort: Cohort, course_url: str) -> str:
+    """A message for the cohort's WhatsApp group: nobody named (who lags behind is not the
+    group's business), everyone invited to continue."""
+    return _("Dear participants of %(cohort)s,\n\nSome of us have not continued the course for a while. "
+             "Please open %(url)s and continue where you left off. If you have difficulties, tell us in "
+             "this group or write to us directly. Keep up the spirit!", cohort=cohort.name, url=course_url)
+
+
+def personal_text(cohort: Cohort, user: User, course_url: str) -> str:
+    """A personal WhatsApp message to one trainee."""
+    return _("Hello %(name)s, this is a reminder from the organizers of %(cohort)s. Your course is waiting "
+             "for you: open %(url)s and continue where you left off. If something is in the way, reply to "
+             "this message and we will help.", name=user.full_name, cohort=cohort.name, url=course_url)
+
+
+def whatsapp_link(text: str) -> str:
+    """A wa.me link that opens WhatsApp with the text filled in; the organizer picks the chat
+    (accounts hold no phone numbers)."""
+    from urllib.parse import quote
+
+    return "https://wa.me/?text=" + quote(text, safe="")
 
 
 def log(cohort: Cohort, users: list[User], sender: User, channel: str) -> None:
+    """Record the reminders as sent (email: once sent; WhatsApp: once the organizer confirms)."""
     now = utcnow()
     db.session.add_all([Reminder(cohort_id=cohort.id, user_id=u.id, sent_by_id=sender.id, channel=channel,
                                  sent_at=now) for u in users])

@@ -7,7 +7,7 @@ import json
 import re
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale, gettext as _, ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -416,7 +416,7 @@ def remind(cohort_id: int) -> Response | str:
     from lms.mail import mail_configured
 
     cohort = _cohort(cohort_id)
-    ids = [int(v) for v in request.form.getlist("user_id") if re.fullmatch(r"[0-9]{1,9}", v)]
+    ids = [int(v) for v in request.form.getlist("user_id")[:5000] if re.fullmatch(r"[0-9]{1,9}", v)]
     channel = "email" if request.form.get("channel") == "email" else "whatsapp"
     chosen = reminders.participants(cohort, ids)
     already = reminders.reminded_today(cohort, [u.id for u in chosen], channel)
@@ -450,10 +450,35 @@ def remind(cohort_id: int) -> Response | str:
             flash(_("Already reminded today, not sent again: %(names)s", names=", ".join(u.full_name for u in skipped)),
                   "info")
         return redirect(url_for("cohorts.report", cohort_id=cohort.id, inactive=7, sort="activity"))
+    # WhatsApp: the messages to send from the organizer's phone; nothing is recorded until she
+    # confirms that she sent them (remind_sent).
+    messages = [(user, text, reminders.whatsapp_link(text))
+                for user in fresh for text in [reminders.personal_text(cohort, user, course_url)]]
+    group_text = reminders.whatsapp_text(cohort, course_url)
+    return render_template("cohorts/whatsapp.html", cohort=cohort, skipped=skipped, messages=messages,
+                           group_text=group_text, group_link=reminders.whatsapp_link(group_text))
+
+
+@bp.post("/cohorts/<int:cohort_id>/remind/sent")
+@login_required
+def remind_sent(cohort_id: int) -> Response:
+    """The organizer confirms which WhatsApp reminders she sent: only these are recorded."""
+    from lms.cohorts import reminders
+
+    cohort = _cohort(cohort_id)
+    ids = [int(v) for v in request.form.getlist("user_id")[:5000] if v.isdigit()]
+    chosen = reminders.participants(cohort, ids)
+    already = reminders.reminded_today(cohort, [u.id for u in chosen], "whatsapp")
+    fresh = [u for u in chosen if u.id not in already]
+    back = url_for("cohorts.report", cohort_id=cohort.id, inactive=7, sort="activity")
+    if not chosen:
+        flash(_("Nothing recorded: tick the trainees you sent the message to."), "error")
+        return redirect(back)
     reminders.log(cohort, fresh, current_user, "whatsapp")
     db.session.commit()
-    return render_template("cohorts/whatsapp.html", cohort=cohort, skipped=skipped,
-                           text=reminders.whatsapp_text(cohort, fresh, course_url) if fresh else "")
+    flash(ngettext("%(num)s WhatsApp reminder recorded.", "%(num)s WhatsApp reminders recorded.", len(fresh)),
+          "success")
+    return redirect(back)
 
 
 # --- set-password links (public) ----------------------------------------------------------------

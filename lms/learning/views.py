@@ -41,7 +41,12 @@ def _failed(response: Response) -> bool:
 @bp.get("/dashboard")
 @login_required
 def dashboard() -> str:
-    """My courses with a progress bar each; staff see every course."""
+    """My courses with a progress bar each; staff land on their overview (lms.core.home)."""
+    if current_user.is_staff:
+        from lms.core.home import LAGGING_DAYS, staff_overview
+
+        return render_template("core/staff_home.html", overview=staff_overview(current_user),
+                               lagging_days=LAGGING_DAYS)
     if can(current_user, "view_course_as_staff"):
         courses = db.session.scalars(select(Course).order_by(Course.title)).all()
         items = [(None, course) for course in courses]

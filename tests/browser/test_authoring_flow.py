@@ -62,7 +62,14 @@ def test_edit_preview_publish_and_restore_a_lesson(live_server, browser):
     assert NOTE not in trainee_view(trainee, live_server)[0]  # a draft is not live
 
     page.get_by_role("link", name="Strategi Pengembangan Perpustakaan dan TIK").click()
-    page.get_by_role("button", name="Terbitkan semua draf").click()
+    page.get_by_role("link", name="Terbitkan semua draf").click()
+    # The summary of what changes, asked once: the lesson by its title, then one button.
+    expect(page.get_by_role("heading", name="Yang berubah bagi peserta")).to_be_visible()
+    assert "diubah: " in page.locator(".publish-changes").first.inner_text()
+    violations["publish-summary"] = run_axe(page)
+    screenshots(page, "publish-summary")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    page.get_by_role("button", name="Terbitkan perubahan ini").click()
     assert "Diterbitkan:" in page.content()
     published, done = trainee_view(trainee, live_server)
     assert NOTE in published and done
@@ -78,7 +85,8 @@ def test_edit_preview_publish_and_restore_a_lesson(live_server, browser):
     page.get_by_role("button", name="Pulihkan sebagai draf").click()
     assert NOTE not in page.get_by_label("Teks materi (Markdown)").input_value()
     page.get_by_role("link", name="Strategi Pengembangan Perpustakaan dan TIK").click()
-    page.get_by_role("button", name="Terbitkan semua draf").click()
+    page.get_by_role("link", name="Terbitkan semua draf").click()
+    page.get_by_role("button", name="Terbitkan perubahan ini").click()
     restored, done = trainee_view(trainee, live_server)
     assert NOTE not in restored and done
     assert restored == original
@@ -139,7 +147,8 @@ def test_a_question_edited_in_the_form_reaches_the_trainee(live_server, browser)
     violations["course-settings"] = run_axe(page)
     screenshots(page, "course-settings")
     page.get_by_role("link", name="Batal").click()
-    page.get_by_role("button", name="Terbitkan semua draf").click()
+    page.get_by_role("link", name="Terbitkan semua draf").click()
+    page.get_by_role("button", name="Terbitkan perubahan ini").click()
     expect(page.get_by_text("Diterbitkan:")).to_be_visible()
     context.close()
 
