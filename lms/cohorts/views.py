@@ -466,7 +466,7 @@ def remind_sent(cohort_id: int) -> Response:
     from lms.cohorts import reminders
 
     cohort = _cohort(cohort_id)
-    ids = [int(v) for v in request.form.getlist("user_id")[:5000] if v.isdigit()]
+    ids = [int(v) for v in request.form.getlist("user_id")[:5000] if re.fullmatch(r"[0-9]{1,9}", v)]
     chosen = reminders.participants(cohort, ids)
     already = reminders.reminded_today(cohort, [u.id for u in chosen], "whatsapp")
     fresh = [u for u in chosen if u.id not in already]
