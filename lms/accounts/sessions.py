@@ -27,7 +27,7 @@ def load_user(value: str):
     from lms.accounts.models import User
 
     user_id, _, nonce = (value or "").partition(":")
-    if not user_id.isdigit() or not nonce:
+    if not (user_id.isascii() and user_id.isdigit() and len(user_id) < 10) or not nonce:
         return None  # also a cookie from before nonces: log in again
     user = db.session.get(User, int(user_id))
     if user is None or not user.session_nonce or not secrets.compare_digest(user.session_nonce, nonce):

@@ -131,7 +131,7 @@ def save(course_slug: str):
             return redirect(f"{back}#{action[4:]}-{row.id}")
         if action.startswith("remove:"):
             kind, _sep, row_id = action[7:].partition(":")
-            ops.remove_row(plan, _kind(kind), int(row_id) if row_id.isdigit() else 0)
+            ops.remove_row(plan, _kind(kind), int(row_id) if row_id.isascii() and row_id.isdigit() and len(row_id) < 10 else 0)
             db.session.commit()
             flash(_("Row removed."), "info")
             return redirect(f"{back}#{kind}s")
