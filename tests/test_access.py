@@ -93,7 +93,7 @@ def test_grading_queue_lists_the_answers_of_my_cohorts_only(app, two_cohorts):
     two = text_of(login(app, people["facilitator2"]).get("/grading").data)
     assert "Rencana Budi Kohort Dua" in two and "Ani" not in two
     idle = text_of(login(app, people["idle_facilitator"]).get("/grading").data)
-    assert "Rencana" not in idle
+    assert "Rencana Ani" not in idle and "Rencana Budi" not in idle
     both = text_of(login(app, people["admin"]).get("/grading").data)
     assert "Rencana Ani" in both and "Rencana Budi" in both
 

@@ -85,6 +85,6 @@ def test_the_bundled_course_requires_an_approved_plan(app):
                                                          "indikator"]
         from lms.content.models import Lesson
 
-        lesson = db.session.scalar(select(Lesson).where(Lesson.slug == "rencana-contoh-dan-templat"))
+        lesson = db.session.scalar(select(Lesson).where(Lesson.slug == "rencana-rtl-pertanyaan-pemandu"))
         assert 'href="/courses/strategi-pengembangan-perpustakaan-tik/plan"' in lesson.body_html
         assert "akan menyediakan formulir" not in lesson.body_html
