@@ -58,7 +58,7 @@ def test_edit_preview_publish_and_restore_a_lesson(live_server, browser):
     screenshots(page, "editor-preview")
 
     page.get_by_role("button", name="Simpan draf").click()
-    assert "Draf tersimpan." in page.content()
+    expect(page.locator("body")).to_contain_text("Draf tersimpan.")
     assert NOTE not in trainee_view(trainee, live_server)[0]  # a draft is not live
 
     page.get_by_role("link", name="Strategi Pengembangan Perpustakaan dan TIK").click()
@@ -70,7 +70,7 @@ def test_edit_preview_publish_and_restore_a_lesson(live_server, browser):
     screenshots(page, "publish-summary")
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     page.get_by_role("button", name="Terbitkan perubahan ini").click()
-    assert "Diterbitkan:" in page.content()
+    expect(page.locator("body")).to_contain_text("Diterbitkan:")
     published, done = trainee_view(trainee, live_server)
     assert NOTE in published and done
 
@@ -97,7 +97,7 @@ def test_edit_preview_publish_and_restore_a_lesson(live_server, browser):
     page.get_by_label("Zip kursus").set_input_files(
         {"name": "kursus.zip", "mimeType": "application/zip", "buffer": exported.body()})
     page.get_by_role("button", name="Unggah dan bandingkan").click()
-    assert "Isi zip sama persis dengan yang sudah terbit" in page.content()
+    expect(page.locator("body")).to_contain_text("Isi zip sama persis dengan yang sudah terbit")
     violations["upload"] = run_axe(page)
     context.close()
     trainee_context.close()

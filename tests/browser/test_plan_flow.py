@@ -13,6 +13,8 @@ from werkzeug.serving import make_server
 from tests.browser.conftest import run_axe, screenshot
 from tests.conftest import ROOT, base_config
 
+expect = pytest.importorskip("playwright.sync_api").expect
+
 pytestmark = pytest.mark.browser
 
 TRAINEE = "rtl@perpusdes.id"
@@ -145,7 +147,7 @@ def test_plan_drafted_reviewed_revised_approved_then_certificate(plan_server, br
     activity.get_by_label("Indikator").fill("Peserta yang membuat produk baru")
     activity.get_by_label("Target dan waktunya").fill("15 orang, akhir Mei")
     page.get_by_role("button", name="Kirim untuk diperiksa").click()
-    assert "Tulis jumlahnya dengan angka: 1.500.000." in page.content()
+    expect(page.locator("body")).to_contain_text("Tulis jumlahnya dengan angka: 1.500.000.")
     page.locator("fieldset.plan-row", has_text="Kegiatan 1").get_by_label("Anggaran (Rp)").fill("1.500.000")
     page.get_by_role("button", name="Kirim untuk diperiksa").click()
     page.wait_for_selector("text=Menunggu diperiksa")
@@ -183,7 +185,7 @@ def test_plan_drafted_reviewed_revised_approved_then_certificate(plan_server, br
     assert "Disetujui" in page.content()
     found["approved"] = run_axe(page)
     page.get_by_role("link", name="Versi 1").click()
-    assert "Tambahkan data dari profil desa." in page.content()
+    expect(page.locator("body")).to_contain_text("Tambahkan data dari profil desa.")
     page.goto(plan_server + "/dashboard")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Unduh sertifikat").click()
