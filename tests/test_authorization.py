@@ -84,6 +84,7 @@ ROUTES = {
     # none, for staff who run nothing.
     "cohorts.course_report": ("GET", "/organizer/courses/mini-a/report",
                               only(200, "organizer", "admin", "other_organizer", idle_organizer=404)),
+    "cohorts.regencies": ("GET", "/organizer/cohorts/{cohort_a}/regencies", only(200, "organizer", "admin")),
     "cohorts.remind": ("POST", "/organizer/cohorts/{cohort_a}/remind", only(302, "organizer", "admin")),
     # The JSON API takes bearer tokens only: a browser session gets 401 (test_access covers tokens).
     "api.cohorts": ("GET", "/api/v1/cohorts", everyone(401)),

@@ -93,7 +93,7 @@ def register() -> Response | str:
                     email=form.email.data, full_name=form.full_name.data, password=form.password.data,
                     locale=session.get("locale", current_app.config["BABEL_DEFAULT_LOCALE"]),
                     nip=form.nip.data, position=form.position.data, institution=form.institution.data,
-                    regency=form.regency.data, province=form.province.data,
+                    **form.region(),
                 )
             except AccountError as exc:
                 form.email.errors.append(str(exc))
@@ -112,11 +112,13 @@ def register() -> Response | str:
 def profile() -> Response | str:
     """Edit my profile and language."""
     form = ProfileForm(obj=current_user)
+    if request.method == "GET" and current_user.regency_code:
+        form.regency.data = current_user.regency_code  # the list's entry, whatever was typed before
     if form.validate_on_submit():
         update_profile(
             current_user, full_name=form.full_name.data, locale=form.locale.data,
             nip=form.nip.data, position=form.position.data, institution=form.institution.data,
-            regency=form.regency.data, province=form.province.data,
+            **form.region(),
         )
         db.session.commit()
         flash(_("Your profile has been saved."), "success")
