@@ -13,7 +13,7 @@ from lms.accounts.forms import LanguageForm, LoginForm, ProfileForm, RegisterFor
 from lms.accounts.operations import AccountError, create_user, update_profile, user_by_email
 from lms.accounts.sessions import log_in, log_out
 from lms.cohorts.operations import EnrolmentError, cohort_for_key, enrol
-from lms.extensions import db, form_email, limiter
+from lms.extensions import csrf, db, form_email, limiter
 
 bp = Blueprint("accounts", __name__)
 
@@ -128,9 +128,15 @@ def profile() -> Response | str:
 
 
 @bp.post("/language")
+@csrf.exempt
 def set_language() -> Response:
-    """Switch the interface language: stored on the account, or in the session."""
-    form = LanguageForm()
+    """Switch the interface language: stored on the account (a CSRF token needed), or in the
+    session of a visitor who is not logged in. The footer's language form is on every page: for a
+    visitor it carries no token, so reading a public page (verify, the home page) starts no session
+    and sets no cookie; another site can at most switch a visitor's language."""
+    if current_user.is_authenticated:
+        csrf.protect()
+    form = LanguageForm(meta={"csrf": False})
     if form.validate_on_submit():
         if current_user.is_authenticated:
             current_user.locale = form.locale.data
