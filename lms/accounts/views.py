@@ -134,7 +134,7 @@ def set_language() -> Response:
     session of a visitor who is not logged in. The footer's language form is on every page: for a
     visitor it carries no token, so reading a public page (verify, the home page) starts no session
     and sets no cookie; another site can at most switch a visitor's language."""
-    if current_user.is_authenticated:
+    if current_user.is_authenticated and current_app.config.get("WTF_CSRF_ENABLED", True):
         csrf.protect()
     form = LanguageForm(meta={"csrf": False})
     if form.validate_on_submit():
