@@ -297,6 +297,9 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=page_timezone)
     register_formatting(app)
     app.before_request(_form_translations)
+    from lms.accounts.sessions import SessionInterface
+
+    app.session_interface = SessionInterface()  # no Set-Cookie / Vary: Cookie on cached responses
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"

@@ -99,6 +99,9 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "LANGUAGES": {"id": "Bahasa Indonesia", "en": "English"},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # The session cookie is sent again only when the session changed (login, a new CSRF token,
+        # a flash message), so pages and static files do not re-set it on every response.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",

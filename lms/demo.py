@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import click
 from flask.cli import AppGroup
@@ -39,9 +39,15 @@ def seed_command() -> None:
         users[role] = create_user(email=email, full_name=name, password=DEMO_PASSWORD, role=role,
                                   institution=institution, position="Pengelola perpustakaan"
                                   if role is Role.TRAINEE else None,
-                                  regency="Hulu Sungai Utara" if role is Role.TRAINEE else None,
+                                  regency="Kabupaten Hulu Sungai Utara" if role is Role.TRAINEE else None,
+                                  regency_code="63.08" if role is Role.TRAINEE else None,
                                   province="63" if role is Role.TRAINEE else None)
-    course = db.session.scalar(select(Course).order_by(Course.id).limit(1))
+    # The demo course: the first with a post-test (so every stage exists), else the first.
+    from lms.quizzes.models import Quiz
+
+    course = db.session.scalar(select(Course).join(Quiz, Quiz.course_id == Course.id)
+                               .where(Quiz.kind == "posttest").order_by(Course.id).limit(1)) \
+        or db.session.scalar(select(Course).order_by(Course.id).limit(1))
     if course is not None and db.session.scalar(select(func.count(Cohort.id))) == 0:
         cohort = create_cohort(course=course, slug="demo-kalsel-2026", name="Angkatan Demo Kalimantan Selatan 2026",
                                key=DEMO_KEY, place="Banjarmasin", starts_on=date(2026, 12, 1),
@@ -58,10 +64,12 @@ def seed_command() -> None:
         grant_course_role(course, users[Role.FACILITATOR], "owner", None)
         grant_course_role(course, users[Role.ORGANIZER], "organizer", None)
         click.echo(f"Demo cohort '{cohort.name}', enrolment key {cohort.enrolment_key}")
-        seeded = seed_test_results(course, cohort)
-        if seeded:
-            click.echo(f"Demo results: {seeded} more trainees with pre-test and post-test attempts")
-        planned = seed_plans(cohort, users[Role.FACILITATOR], skip={users[Role.TRAINEE].id})
+        seeded = seed_cohort_stages(course, cohort, users[Role.FACILITATOR])
+        click.echo(f"Demo trainees: {seeded} more, from not started to certified")
+        certified = {user.id for user in db.session.scalars(select(User).where(User.email.in_(
+            [f"peserta{index + 1}@demo.bimtek.id" for index, trainee in enumerate(DEMO_TRAINEES)
+             if trainee[3] == "certified"])))}
+        planned = seed_plans(cohort, users[Role.FACILITATOR], skip={users[Role.TRAINEE].id}, approve=certified)
         if planned:
             click.echo(f"Demo action plans: {planned} (draft, waiting for review, changes requested, approved)")
     db.session.commit()
@@ -70,26 +78,36 @@ def seed_command() -> None:
         click.echo(f"  {role.value:<12} {email}")
 
 
+# The demo cohort's other trainees, one or more at every stage a real cohort has, so that each page
+# (dashboard, course, results, report, stragglers, certificates) shows something true:
+# (name, institution, regency code, stage, days since their last activity).
+STAGES = ("not_started", "mid_course", "failed_quiz", "stuck_posttest", "certified")
 DEMO_TRAINEES = [
-    ("Ahmad Fauzi", "Perpustakaan Desa Sungai Namang", "Hulu Sungai Utara"),
-    ("Siti Aisyah", "Perpustakaan Desa Tampakang", "Hulu Sungai Utara"),
-    ("Muhammad Rizki", "Perpustakaan Desa Barabai Darat", "Hulu Sungai Tengah"),
-    ("Nur Hasanah", "Perpustakaan Desa Pantai Hambawang", "Hulu Sungai Tengah"),
-    ("Rahmadi", "Perpustakaan Desa Sungai Danau", "Tanah Bumbu"),
-    ("Fitriani", "Perpustakaan Desa Simpang Empat", "Tanah Bumbu"),
-    ("Hendra Saputra", "Perpustakaan Desa Anjir Muara", "Barito Kuala"),
-    ("Lailatul Mubarokah", "Perpustakaan Desa Jejangkit", "Barito Kuala"),
+    ("Ahmad Fauzi", "Perpustakaan Desa Sungai Namang", "63.08", "certified", 0),
+    ("Siti Aisyah", "Perpustakaan Desa Tampakang", "63.08", "certified", 0),
+    ("Muhammad Rizki", "Perpustakaan Desa Barabai Darat", "63.07", "stuck_posttest", 1),
+    ("Nur Hasanah", "Perpustakaan Desa Pantai Hambawang", "63.07", "failed_quiz", 2),
+    ("Rahmadi", "Perpustakaan Desa Sungai Danau", "63.10", "mid_course", 9),
+    ("Fitriani", "Perpustakaan Desa Simpang Empat", "63.10", "mid_course", 1),
+    ("Hendra Saputra", "Perpustakaan Desa Anjir Muara", "63.04", "not_started", None),
+    ("Lailatul Mubarokah", "Perpustakaan Desa Jejangkit", "63.04", "not_started", None),
 ]
 
 
-def _demo_form(questions_layout, skill: float, rng) -> dict:
-    """Answers of a simulated trainee who knows each item with probability `skill`."""
+def _demo_form(questions_layout, share: float, rng) -> tuple[dict, dict[int, bool]]:
+    """Answers of a simulated trainee who knows `share` of the items (which ones drawn by rng),
+    and which items she knew (for the essays a facilitator grades)."""
     from werkzeug.datastructures import MultiDict
 
+    from lms.quizzes.types import option_id
+
     form = MultiDict()
-    for question, layout in questions_layout:
+    ids = [question.id for question, _layout in questions_layout]
+    known = set(rng.sample(ids, round(share * len(ids))))
+    knew = {}
+    for question, _layout in questions_layout:
         data = question.data
-        knows = rng.random() < skill
+        knows = knew[question.id] = question.id in known
         field = f"q{question.id}"
         if question.qtype == "single":
             right = [o["id"] for o in data["options"] if o["fraction"] == 1.0]
@@ -97,42 +115,142 @@ def _demo_form(questions_layout, skill: float, rng) -> dict:
             form.add(field, right[0] if knows or not wrong else rng.choice(wrong))
         elif question.qtype == "multiple":
             for option in data["options"]:
-                if (option["fraction"] > 0) == knows or rng.random() < 0.3:
+                if (option["fraction"] > 0) == knows:
                     form.add(field, option["id"])
         elif question.qtype == "truefalse":
             form.add(field, "true" if data["answer"] == knows else "false")
-    return form
+        elif question.qtype == "short":
+            best = max(data["answers"], key=lambda a: a["fraction"])
+            form.add(field, best["text"].replace("*", "") if knows else "tidak tahu")
+        elif question.qtype == "numeric":
+            best = max((a for a in data["answers"] if a["value"] != "*"), key=lambda a: a["fraction"])
+            form.add(field, f"{best['value']:g}" if knows else f"{best['value'] + best['tolerance'] + 1000:g}")
+        elif question.qtype == "matching":
+            choices = [c["id"] for c in data["choices"]]
+            for pair in data["pairs"]:
+                if pair["left"]:
+                    right = option_id("right:" + pair["right"])
+                    others = [c for c in choices if c != right] or choices
+                    form.add(f"{field}-{pair['id']}", right if knows else rng.choice(others))
+        elif question.qtype == "essay":
+            form.add(field, "Kami mengadakan kelas membaca bersama kader PKK setiap Sabtu." if knows else "Belum tahu.")
+    return form, knew
 
 
-def seed_test_results(course, cohort, count: int = len(DEMO_TRAINEES)) -> int:
-    """Demo trainees who took the pre-test (weaker) and the post-test (stronger), so the
-    organizer's results page shows item statistics and knowledge gain."""
-    import random
-
+def _take(user, quiz, share: float, rng, grader):
+    """One attempt at the quiz, submitted and graded (the demo facilitator grades any essay)."""
     from lms.quizzes import attempts as ops
+    from lms.quizzes.models import Answer
+
+    attempt = ops.start_attempt(user, quiz, rng)
+    form, knew = _demo_form(ops._questions_for(attempt), share, rng)
+    ops.save_answers(attempt, form)
+    db.session.flush()
+    attempt = ops.submit_attempt(attempt.id, user.id)
+    if attempt.state == "graded":  # as the quiz page does: a passed post-test may issue the certificate
+        from lms.quizzes.signals import attempt_graded
+
+        attempt_graded.send(attempt)
+    for answer in db.session.scalars(select(Answer).where(Answer.attempt_id == attempt.id, Answer.fraction.is_(None))):
+        ops.grade_manually(answer, grader, 1.0 if knew.get(answer.question_id) else 0.0,
+                           "Sudah sesuai." if knew.get(answer.question_id) else "Belum menjawab pertanyaan.")
+    return attempt
+
+
+def _read(user, lessons) -> None:
+    from lms.learning.progress import record_view, set_completed
+
+    for lesson in lessons:
+        record_view(user, lesson)
+        set_completed(user, lesson, True)
+
+
+def _backdate(user, days: int) -> None:
+    """Her records as if made `days` ago (the report's last activity and stragglers tell the truth)."""
+    from sqlalchemy import update
+
+    from lms.learning.models import LessonProgress
+    from lms.quizzes.models import Attempt
+    from lms.util import utcnow
+
+    when = utcnow() - timedelta(days=days)
+    db.session.execute(update(LessonProgress).where(LessonProgress.user_id == user.id).values(
+        first_viewed_at=when, last_viewed_at=when).execution_options(synchronize_session=False))
+    db.session.execute(update(LessonProgress).where(LessonProgress.user_id == user.id,
+                                                    LessonProgress.completed_at.is_not(None))
+                       .values(completed_at=when).execution_options(synchronize_session=False))
+    db.session.execute(update(Attempt).where(Attempt.user_id == user.id).values(
+        started_at=when, submitted_at=when, graded_at=when).execution_options(synchronize_session=False))
+
+
+def play_stage(user, course, stage: str, rng, grader) -> None:
+    """Bring the trainee to the stage, as she would get there: the pre-test first, each module's
+    lessons then its quiz, the post-test only after every module."""
+    from lms.content.models import Lesson, Module
     from lms.quizzes.models import Quiz
 
-    quizzes = {q.kind: q for q in db.session.scalars(select(Quiz).where(Quiz.course_id == course.id))}
-    if "pretest" not in quizzes or "posttest" not in quizzes:
-        return 0
+    if stage == "not_started":
+        return
+    modules = list(db.session.scalars(select(Module).where(Module.course_id == course.id, Module.archived_at.is_(None))
+                                      .order_by(Module.position)))
+    quizzes = list(db.session.scalars(select(Quiz).where(Quiz.course_id == course.id, Quiz.archived_at.is_(None))))
+    by_module = {q.module_id: q for q in quizzes if q.kind == "module" and q.module_id}
+    pretest = next((q for q in quizzes if q.kind == "pretest"), None)
+    posttest = next((q for q in quizzes if q.kind == "posttest"), None)
+
+    def lessons_of(module):
+        return list(db.session.scalars(select(Lesson).where(Lesson.module_id == module.id, Lesson.archived_at.is_(None),
+                                                            Lesson.required.is_(True)).order_by(Lesson.position)))
+
+    if pretest is not None:
+        _take(user, pretest, 0.4 + 0.2 * rng.random(), rng, grader)  # before the course: some of it known
+    if stage == "mid_course":  # the first module read and passed, half of the next one read
+        _read(user, lessons_of(modules[0]))
+        if len(modules) > 1:
+            if modules[0].id in by_module:
+                _take(user, by_module[modules[0].id], 1.0, rng, grader)
+            second = lessons_of(modules[1])
+            _read(user, second[:max(1, len(second) // 2)])
+        return
+    if stage == "failed_quiz":  # the first module read, its quiz failed once (attempts left)
+        _read(user, lessons_of(modules[0]))
+        if modules[0].id in by_module:
+            _take(user, by_module[modules[0].id], 0.25, rng, grader)
+        return
+    for module in modules:  # stuck_posttest, certified: every module read and passed
+        _read(user, lessons_of(module))
+        if module.id in by_module:
+            _take(user, by_module[module.id], 1.0, rng, grader)
+    if posttest is not None:
+        _take(user, posttest, 0.25 if stage == "stuck_posttest" else 1.0, rng, grader)
+
+
+def seed_cohort_stages(course, cohort, grader, count: int = len(DEMO_TRAINEES)) -> int:
+    """The demo trainees, enrolled in the cohort and brought to their stages (DEMO_TRAINEES)."""
+    import random
+
+    from lms.accounts.regions import regencies
+    from lms.learning.rollup import refresh_course
+
     rng = random.Random(2021)
-    for index, (name, institution, regency) in enumerate(DEMO_TRAINEES[:count]):
+    for index, (name, institution, code, stage, days) in enumerate(DEMO_TRAINEES[:count]):
+        regency, province = regencies()[code]
         user = create_user(email=f"peserta{index + 1}@demo.bimtek.id", full_name=name, password=DEMO_PASSWORD,
-                           institution=institution, regency=regency, province="63",
+                           institution=institution, regency=regency, regency_code=code, province=province,
                            position="Pengelola perpustakaan desa")
         enrol(user, cohort)
-        skill = 0.2 + 0.08 * index  # a spread of abilities, as in a real cohort
-        for kind, boost in (("pretest", 0.0), ("posttest", 0.25)):
-            attempt = ops.start_attempt(user, quizzes[kind], rng)
-            ops.save_answers(attempt, _demo_form(ops._questions_for(attempt), min(0.95, skill + boost), rng))
-            db.session.flush()
-            ops.submit_attempt(attempt.id, user.id)
+        play_stage(user, course, stage, rng, grader)
+        if days:
+            _backdate(user, days)
+    refresh_course(course.id)  # the caches follow the back-dated records
     return count
 
 
-def seed_plans(cohort, facilitator, skip: set[int] = frozenset()) -> int:
+def seed_plans(cohort, facilitator, skip: set[int] = frozenset(), approve: set[int] = frozenset()) -> int:
     """Action plans of the cohort's trainees at each stage (draft, submitted, changes requested,
-    approved), if the course collects plans, so the facilitator's queue has something to show."""
+    approved), if the course collects plans, so the facilitator's queue has something to show.
+    The trainees in `approve` (those who finished the course) get approved plans: the approval
+    is what their certificate waited for."""
     from lms.accounts.models import User
     from lms.cohorts.models import Enrolment
     from lms.plans import operations as plans
@@ -141,11 +259,14 @@ def seed_plans(cohort, facilitator, skip: set[int] = frozenset()) -> int:
     course = db.session.get(Course, cohort.course_id)
     if not has_plan(course):
         return 0
-    trainees = db.session.scalars(select(User).join(Enrolment, Enrolment.user_id == User.id)
-                                  .where(Enrolment.cohort_id == cohort.id, User.id.not_in(skip or {0}))
-                                  .order_by(User.id).limit(4)).all()
+    enrolled = (select(User).join(Enrolment, Enrolment.user_id == User.id)
+                .where(Enrolment.cohort_id == cohort.id).order_by(User.id))
+    trainees = db.session.scalars(enrolled.where(User.id.not_in(set(skip) | set(approve) or {0})).limit(4)).all()
+    stages = list(enumerate(trainees))
+    if approve:
+        stages += [(3, user) for user in db.session.scalars(enrolled.where(User.id.in_(approve)))]
     rubric = plan_settings(course)["rubric"]
-    for stage, user in enumerate(trainees):
+    for stage, user in stages:
         plan = plans.start_plan(user, course)
         plan.team = "Pengelola perpustakaan, ketua PKK, ketua Karang Taruna, satu anggota BPD"
         plan.needs[0].need = "Sekitar 30 ibu perajin menjual anyaman dengan harga rendah kepada pengepul"
@@ -170,4 +291,4 @@ def seed_plans(cohort, facilitator, skip: set[int] = frozenset()) -> int:
             criteria[rubric[0]["key"]].update(met=False, comment="Tambahkan data dari profil desa.")
         plans.review_plan(plan, facilitator, "changes" if stage == 2 else "approve",
                           "Rencana sudah runtut." if stage == 3 else "", criteria)
-    return len(trainees)
+    return len(stages)

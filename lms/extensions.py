@@ -30,7 +30,20 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-login_manager = LoginManager()
+class _LoginManager(LoginManager):
+    """Flask-Login, with session protection only for sessions that hold a login: an anonymous
+    visitor's session (a CSRF token, the chosen language) is not rewritten with `_fresh` on her
+    next page, so her cookie is set only when something in it changes."""
+
+    def _session_protection_failed(self) -> bool:
+        from flask import session
+
+        if "_user_id" not in session:
+            return False
+        return super()._session_protection_failed()
+
+
+login_manager = _LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 compress = Compress()

@@ -84,6 +84,7 @@ ROUTES = {
     # none, for staff who run nothing.
     "cohorts.course_report": ("GET", "/organizer/courses/mini-a/report",
                               only(200, "organizer", "admin", "other_organizer", idle_organizer=404)),
+    "cohorts.regencies": ("GET", "/organizer/cohorts/{cohort_a}/regencies", only(200, "organizer", "admin")),
     "cohorts.remind": ("POST", "/organizer/cohorts/{cohort_a}/remind", only(302, "organizer", "admin")),
     # Confirming WhatsApp reminders as sent (none ticked: back to the report with a message).
     "cohorts.remind_sent": ("POST", "/organizer/cohorts/{cohort_a}/remind/sent", only(302, "organizer", "admin")),

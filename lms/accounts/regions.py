@@ -219,3 +219,57 @@ def _suggest(wanted: str, province_code: str | None) -> tuple[tuple[str, ...], t
             break
     codes = codes[:3]
     return tuple(regencies()[c][0] for c in codes), tuple(codes)
+
+
+def _shown_alias(alias: str) -> str:
+    """'hsu' -> 'HSU', 'batola' -> 'Batola': an abbreviation as people write it."""
+    return alias.upper() if len(alias) <= 3 else alias.capitalize()
+
+
+@lru_cache(maxsize=1)
+def abbreviations() -> dict[str, tuple[str, ...]]:
+    """Code -> the one-word abbreviations people use for it ('63.08' -> ('HSU',)), provinces too."""
+    found: dict[str, list[str]] = {}
+    names = {**{c: simplify(n) for c, n in provinces().items()},
+             **{c: simplify(n) for c, (n, _p) in regencies().items()}}
+    for table in (PROVINCE_ALIASES, ALIASES):
+        for alias, code in table.items():
+            if " " in alias or alias.replace(" ", "") == names.get(code, "").replace(" ", ""):
+                continue  # a spelling of the name, not an abbreviation
+            shown = _shown_alias(alias)
+            if shown not in found.setdefault(code, []):
+                found[code].append(shown)
+    return {code: tuple(values) for code, values in found.items()}
+
+
+def labelled(code: str, name: str) -> str:
+    """'Kabupaten Hulu Sungai Utara (HSU)': the official name and the abbreviations people use."""
+    short = abbreviations().get(code)
+    return f"{name} ({', '.join(short)})" if short else name
+
+
+@lru_cache(maxsize=1)
+def regency_groups() -> tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]:
+    """Per province (by name): (province code, province label, ((regency code, label), ...)),
+    regencies by name: the choices of the regency/city select, grouped with <optgroup>."""
+    by_province: dict[str, list[tuple[str, str]]] = {}
+    for code, (name, province) in regencies().items():
+        by_province.setdefault(province, []).append((code, labelled(code, name)))
+    return tuple((province, labelled(province, provinces()[province]),
+                  tuple(sorted(by_province.get(province, []), key=lambda item: simplify(item[1]))))
+                 for province in sorted(provinces(), key=lambda p: provinces()[p]))
+
+
+def resolve_regency(text: str | None, province: str | None = None) -> tuple[str | None, str | None]:
+    """A code for what someone chose or typed: a Kemendagri code ('63.08'), an official name, or a
+    name or abbreviation people use ('Kab. HSU', 'Batola'); and its province code. province: a code
+    or a typed province, to tell apart names found in several provinces. (None, None) when the
+    text names no regency/city. Pure: the registration form and migration 0019 both use it."""
+    value = (text or "").strip()
+    if not value:
+        return None, None
+    if value in regencies():
+        return value, regencies()[value][1]
+    province_code = match_province(province) if province else None
+    found = match_regency(value[:200], province_code)
+    return found.code, found.province_code

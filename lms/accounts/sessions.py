@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import secrets
 
-from flask import g, session
+from flask import g, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import login_user, logout_user
 
 from lms.extensions import db
@@ -57,3 +58,20 @@ def user_id_of_session() -> str | None:
     """The user id in the session cookie, without a database query (for the request log)."""
     value = session.get("_user_id")
     return value.partition(":")[0] if value else None
+
+
+# Responses meant to be kept by browsers: static files, course images.
+CACHED_ENDPOINTS = frozenset({"static", "content.asset"})
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, saved only when it changed (SESSION_REFRESH_EACH_REQUEST is
+    off), and without `Vary: Cookie` on static files and course images unless their request changed
+    the session: reading the session to check access (a course image is for its trainees) must not
+    make browsers fetch the image again whenever the cookie changes. Those responses are public
+    (static) or private (images), never shared between users by a cache."""
+
+    def save_session(self, app, session, response) -> None:
+        if request.endpoint in CACHED_ENDPOINTS and not session.modified:
+            session.accessed = False
+        super().save_session(app, session, response)

@@ -13,7 +13,7 @@ from lms.accounts.forms import LanguageForm, LoginForm, ProfileForm, RegisterFor
 from lms.accounts.operations import AccountError, create_user, update_profile, user_by_email
 from lms.accounts.sessions import log_in, log_out
 from lms.cohorts.operations import EnrolmentError, cohort_for_key, enrol
-from lms.extensions import db, form_email, limiter
+from lms.extensions import csrf, db, form_email, limiter
 
 bp = Blueprint("accounts", __name__)
 
@@ -93,7 +93,7 @@ def register() -> Response | str:
                     email=form.email.data, full_name=form.full_name.data, password=form.password.data,
                     locale=session.get("locale", current_app.config["BABEL_DEFAULT_LOCALE"]),
                     nip=form.nip.data, position=form.position.data, institution=form.institution.data,
-                    regency=form.regency.data, province=form.province.data,
+                    **form.region(),
                 )
             except AccountError as exc:
                 form.email.errors.append(str(exc))
@@ -112,11 +112,13 @@ def register() -> Response | str:
 def profile() -> Response | str:
     """Edit my profile and language."""
     form = ProfileForm(obj=current_user)
+    if request.method == "GET" and current_user.regency_code:
+        form.regency.data = current_user.regency_code  # the list's entry, whatever was typed before
     if form.validate_on_submit():
         update_profile(
             current_user, full_name=form.full_name.data, locale=form.locale.data,
             nip=form.nip.data, position=form.position.data, institution=form.institution.data,
-            regency=form.regency.data, province=form.province.data,
+            **form.region(),
         )
         db.session.commit()
         flash(_("Your profile has been saved."), "success")
@@ -126,9 +128,15 @@ def profile() -> Response | str:
 
 
 @bp.post("/language")
+@csrf.exempt
 def set_language() -> Response:
-    """Switch the interface language: stored on the account, or in the session."""
-    form = LanguageForm()
+    """Switch the interface language: stored on the account (a CSRF token needed), or in the
+    session of a visitor who is not logged in. The footer's language form is on every page: for a
+    visitor it carries no token, so reading a public page (verify, the home page) starts no session
+    and sets no cookie; another site can at most switch a visitor's language."""
+    if current_user.is_authenticated and current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()
+    form = LanguageForm(meta={"csrf": False})
     if form.validate_on_submit():
         if current_user.is_authenticated:
             current_user.locale = form.locale.data

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import User
-from lms.accounts.regions import PROVINCES
+from lms.accounts.regions import PROVINCES, regency_name
 from lms.certificates.models import Certificate, CertificateCounter
 from lms.cohorts.models import Cohort, Enrolment
 from lms.content.models import Course
@@ -126,8 +126,11 @@ def make_snapshot(user: User, cohort: Cohort, course: Course, number: str, code:
     """Everything the certificate prints, frozen at issuance."""
     rules = settings(course)
     score = posttest_score(user, course) if rules.get("show_score") else None
-    regency = user.regency or ""
-    province = PROVINCES.get(user.province or "", "")
+    # The official name of the regency/city from its code ("Kabupaten Hulu Sungai Utara", not what
+    # was typed); a place that is not on the list yet prints as written.
+    regency = (regency_name(user.regency_code) if user.regency_code else None) or user.regency or ""
+    province = PROVINCES.get(user.province or "", "") or (
+        PROVINCES.get(user.regency_code[:2], "") if user.regency_code else "")
     return {
         "number": number, "code": format_code(code), "name": user.full_name, "nip": user.nip or "",
         "institution": user.institution or "",

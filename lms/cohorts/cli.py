@@ -27,6 +27,8 @@ def create_cohort(*, course: Course, slug: str, name: str, key: str | None = Non
     """A new open cohort of the course (flush only). certificate: signatory_name,
     signatory_title, signatory_nip, city, as printed on its certificates. Without a time zone,
     the zone of the province its place, city or name points to (else WIB)."""
+    if starts_on and ends_on and ends_on < starts_on:
+        raise ValueError(f"the end date {ends_on.isoformat()} is before the start date {starts_on.isoformat()}")
     zone = timezone or default_zone(place, certificate.get("city"), name)
     cohort = Cohort(course_id=course.id, slug=slug, name=name,
                     enrolment_key=normalize_key(key) if key else new_enrolment_key(),
@@ -57,6 +59,9 @@ def create_command(course_slug, slug, name, key, place, starts, ends, signatory_
     course = db.session.scalar(select(Course).where(Course.slug == course_slug))
     if course is None:
         click.echo(f"error: no course with slug '{course_slug}'; import it first", err=True)
+        sys.exit(1)
+    if starts and ends and ends < starts:
+        click.echo(f"error: --ends {ends.date().isoformat()} is before --starts {starts.date().isoformat()}", err=True)
         sys.exit(1)
     if db.session.scalar(select(Cohort).where(Cohort.slug == slug)) is not None:
         click.echo(f"error: a cohort with slug '{slug}' already exists", err=True)

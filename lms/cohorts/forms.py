@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 from wtforms.fields.choices import SelectChoice
 
 
@@ -35,6 +35,11 @@ class CohortForm(FlaskForm):
         SelectChoice("Asia/Makassar", _l("WITA (Central Indonesia Time)")),
         SelectChoice("Asia/Jayapura", _l("WIT (Eastern Indonesia Time)"))],
         default="", description=_l("Every time its trainees and staff read is shown in this zone."))
+
+    def validate_ends_on(self, field: DateField) -> None:
+        """A cohort ends on or after the day it starts (both are printed on certificates)."""
+        if field.data and self.starts_on.data and field.data < self.starts_on.data:
+            raise ValidationError(_l("The end date is before the start date."))
 
 
 class StaffForm(FlaskForm):

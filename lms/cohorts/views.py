@@ -399,12 +399,14 @@ def _report_page(cohorts: list[Cohort], *, title: str, cohort: Cohort | None) ->
     rows = data.page(wanted, offset, page_size) if offset < total_rows else []
     gain = data.gain()  # one query over the per-quiz cache, at any cohort size
     from lms.cohorts.reminders import last_reminders
+    from lms.cohorts.regencies import count_unlisted
 
     return render_template(
         "cohorts/report.html", report=data, title=title, cohort=cohort,
         reminded=last_reminders(cohort) if cohort else {}, rows=rows,
         total_rows=total_rows, page=page, pages=max(1, -(-total_rows // page_size)), filters=filters,
-        regencies=data.regencies(), gain=gain, now=utcnow())
+        regencies=data.regencies(), gain=gain, now=utcnow(),
+        unlisted=count_unlisted(cohort) if cohort else 0)
 
 
 @bp.post("/cohorts/<int:cohort_id>/remind")
@@ -505,3 +507,4 @@ def set_password(token: str) -> Response | str | tuple[str, int]:
 
 import lms.cohorts.importing  # noqa: E402,F401  (registers the participant-import job handler)
 import lms.cohorts.reminders  # noqa: E402,F401  (registers the reminder-email job handler)
+import lms.cohorts.regency_views  # noqa: E402,F401  (the regencies-to-fix page, on this blueprint)

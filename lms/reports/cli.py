@@ -75,7 +75,7 @@ def seed_command(participants: int, cohorts: int, course_slug: str | None, seed:
     from lms.accounts.regions import regencies
     from lms.cohorts.cli import create_cohort
     from lms.cohorts.models import Enrolment
-    from lms.content.models import Course, Lesson
+    from lms.content.models import Course, Lesson, Module
     from lms.learning.models import LessonProgress
     from lms.quizzes.models import Attempt, Quiz
     from lms.util import utcnow
@@ -86,8 +86,9 @@ def seed_command(participants: int, cohorts: int, course_slug: str | None, seed:
     if course is None:
         click.echo("error: import a course first", err=True)
         sys.exit(1)
-    lessons = list(db.session.scalars(select(Lesson.id).where(Lesson.course_id == course.id,
-                                                               Lesson.archived_at.is_(None)).order_by(Lesson.position)))
+    lessons = [tuple(row) for row in db.session.execute(
+        select(Lesson.id, Lesson.module_id).where(Lesson.course_id == course.id, Lesson.archived_at.is_(None))
+        .join(Lesson.module).order_by(Module.position, Lesson.position))]
     quizzes = list(db.session.scalars(select(Quiz).where(Quiz.course_id == course.id, Quiz.archived_at.is_(None))))
     kalsel = [code for code, (_, province) in regencies().items() if province == "63"]
     others = rng.sample(sorted(regencies()), 40)
@@ -119,11 +120,17 @@ def seed_command(participants: int, cohorts: int, course_slug: str | None, seed:
             share = rng.choice([0, 0, 0.1, 0.3, 0.5, 0.7, 0.9, 1, 1, 1])
             done = int(len(lessons) * share)
             last = now - timedelta(days=rng.randrange(0, 30), hours=rng.randrange(24))
-            for lesson_id in lessons[:done]:
+            for lesson_id, _module_id in lessons[:done]:
                 progress.append({"user_id": uid, "lesson_id": lesson_id, "first_viewed_at": last,
                                  "last_viewed_at": last, "completed_at": last})
-            if share >= 0.5:
-                for quiz in quizzes:
+            # As a trainee goes: the pre-test on starting, a module's quiz once its lessons are
+            # read, the post-test only after every lesson.
+            open_modules = {m for _l, m in lessons[done:]}
+            taken = [q for q in quizzes if (q.kind == "pretest" and done) or (q.kind == "posttest" and share == 1)
+                     or (q.kind not in ("pretest", "posttest") and done and q.module_id is not None
+                         and q.module_id not in open_modules)]
+            if taken:
+                for quiz in taken:
                     percent = round(rng.uniform(40, 100), 2)
                     attempts.append({"quiz_id": quiz.id, "user_id": uid, "number": 1, "state": "graded",
                                      "layout_json": "[]", "started_at": last, "submitted_at": last,

@@ -18,6 +18,7 @@ from sqlalchemy import Integer, and_, case, false, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from lms.accounts.models import Role, User
+from lms.accounts.regions import regency_name
 from lms.certificates.models import Certificate
 from lms.cohorts.models import Cohort, Enrolment
 from lms.content.models import Course, Lesson, Module
@@ -62,6 +63,21 @@ class ParticipantStatus:
         if self.last_activity is None:
             return "not_started"
         return "in_progress"
+
+
+NO_REGENCY = "-"  # the regency filter's value for participants whose regency is not on the list
+
+
+def regency_label(code: str | None, typed: str | None = "") -> str:
+    """What a report prints for a participant's regency/city: the official name of its code, else
+    what was typed (a place not on the list yet)."""
+    return (regency_name(code) if code else None) or typed or ""
+
+
+def _no_regency_label() -> str:
+    from flask_babel import gettext as _
+
+    return _("Not on the list")
 
 
 @dataclass
@@ -166,18 +182,19 @@ class Report:
 
     def _status(self, row) -> ParticipantStatus:
         uid, name, email, institution, regency, regency_code, cohort_id, lessons_done, quizzes_passed, last, cert = row
-        return ParticipantStatus(uid, name, email, institution, regency, regency_code, cohort_id,
+        return ParticipantStatus(uid, name, email, institution, regency_label(regency_code, regency), regency_code,
+                                 cohort_id,
                                  self.cohort_names[cohort_id], lessons_done, quizzes_passed, self.required_total, last,
                                  bool(cert), lessons_total=self.lessons_total, quizzes_total=self.quizzes_total)
 
     # --- aggregates ---------------------------------------------------------------------------------
 
     def _group_rows(self, key: str) -> list:
-        """Per value of the user's regency or institution: participants, completed, sum of percents,
-        and (by regency) the funnel's counts."""
+        """Per regency/city code (not what was typed: one row per place) or institution: participants,
+        completed, sum of percents, and (by regency) the funnel's counts."""
         if key not in self._groups:
             c = self._columns()
-            label = func.coalesce(getattr(User, key), "")
+            label = func.coalesce(User.regency_code if key == "regency" else getattr(User, key), "")
             counts = [func.count(), func.sum(case((or_(c["certified"], c["complete"]), 1), else_=0)),
                       func.sum(c["percent"])]
             if key == "regency":
@@ -202,8 +219,12 @@ class Report:
                                                 enumerate(stages)]
 
     def by(self, key: str) -> list[GroupRate]:
+        """Rates per regency/city (labelled with its official name; those not on the list together)
+        or per institution."""
         groups: dict[str, list[int]] = {}
         for label, participants, completed, percents, *_ in self._group_rows(key):
+            if key == "regency":
+                label = regency_label(label) or _no_regency_label()
             totals = groups.setdefault(label or "-", [0, 0, 0])
             totals[0] += participants
             totals[1] += completed
@@ -212,9 +233,12 @@ class Report:
                  for label, (n, completed, percents) in groups.items()]
         return sorted(rates, key=lambda g: (-g.rate, g.label))
 
-    def regencies(self) -> list[str]:
-        """The participants' regencies, for the filter."""
-        return sorted(row[0] for row in self._group_rows("regency") if row[0])
+    def regencies(self) -> list[tuple[str, str]]:
+        """The participants' regencies/cities as (code, official name), by name, for the filter;
+        NO_REGENCY last when some participants' regency is not on the list."""
+        codes = [row[0] for row in self._group_rows("regency")]
+        found = sorted(((code, regency_label(code)) for code in codes if code), key=lambda item: item[1])
+        return found + ([(NO_REGENCY, _no_regency_label())] if any(not code for code in codes) else [])
 
     def _quiz_results(self) -> dict[int, tuple[float | None, int, int]]:
         """Per quiz: mean best score, trainees with a graded attempt, trainees who passed."""
@@ -250,8 +274,10 @@ class Report:
         c = self._columns()
         if filters.status:
             stmt = stmt.where(c["status"] == filters.status)
-        if filters.regency:
-            stmt = stmt.where(func.coalesce(User.regency, "") == filters.regency)
+        if filters.regency == NO_REGENCY:
+            stmt = stmt.where(User.regency_code.is_(None))
+        elif filters.regency:
+            stmt = stmt.where(User.regency_code == filters.regency)
         if filters.inactive_days:
             cutoff = utcnow() - timedelta(days=filters.inactive_days)
             stmt = stmt.where(c["status"].not_in(("completed", "certified")),
@@ -284,7 +310,7 @@ class Report:
             "progress": [c["percent"].desc(), name],
             "progress_asc": [c["percent"], name],
             "activity": [case((c["last"].is_(None), 0), else_=1), c["last"]],
-            "regency": [func.coalesce(User.regency, ""), name],
+            "regency": [func.coalesce(User.regency_code, ""), name],
         }
         order = keys.get(filters.sort, keys["name"]) + [User.full_name, User.id, Enrolment.cohort_id]
         stmt = self._filtered(self._people(), filters).order_by(*order).offset(offset).limit(limit)
@@ -295,12 +321,12 @@ class Report:
         activity), by name, streamed for exports without building objects."""
         c = self._columns()
         stmt = self._from(select(User.full_name, User.email, func.coalesce(User.institution, ""),
-                                 func.coalesce(User.regency, ""), Enrolment.cohort_id, c["percent"], c["status"],
+                                 User.regency_code, User.regency, Enrolment.cohort_id, c["percent"], c["status"],
                                  c["last"])).order_by(User.full_name, User.id, Enrolment.cohort_id)
         names = self.cohort_names
-        for name, email, institution, regency, cohort_id, percent, status, last in \
+        for name, email, institution, code, regency, cohort_id, percent, status, last in \
                 db.session.execute(stmt.execution_options(yield_per=2000)):
-            yield name, email, institution, regency, names[cohort_id], percent, status, last
+            yield name, email, institution, regency_label(code, regency), names[cohort_id], percent, status, last
 
     @property
     def participants(self) -> list[ParticipantStatus]:
@@ -388,8 +414,10 @@ def filter_participants(rows: list[ParticipantStatus], *, status: str = "", rege
     now = utcnow()
     if status:
         rows = [r for r in rows if r.status == status]
-    if regency:
-        rows = [r for r in rows if r.regency == regency]
+    if regency == NO_REGENCY:
+        rows = [r for r in rows if not r.regency_code]
+    elif regency:
+        rows = [r for r in rows if r.regency_code == regency]
     if inactive_days:
         cutoff = now - timedelta(days=inactive_days)
         rows = [r for r in rows if r.status not in ("completed", "certified")
@@ -402,6 +430,6 @@ def filter_participants(rows: list[ParticipantStatus], *, status: str = "", rege
         "progress": lambda r: (-r.percent, r.name.casefold()),
         "progress_asc": lambda r: (r.percent, r.name.casefold()),
         "activity": lambda r: (r.last_activity is not None, r.last_activity or now),
-        "regency": lambda r: (r.regency, r.name.casefold()),
+        "regency": lambda r: (r.regency_code or "", r.name.casefold()),
     }
     return sorted(rows, key=keys.get(sort, keys["name"]))

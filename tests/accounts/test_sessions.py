@@ -45,9 +45,9 @@ def test_a_new_password_ends_the_sessions_made_with_the_old_one(app, client, wor
 
 
 def test_login_starts_a_new_session_with_a_new_csrf_token(app, client, world):
-    client.get("/login")  # the form: a CSRF token in the visitor's session
-    with client.session_transaction() as session:
-        before = session["csrf_token"]
+    client.get("/login")
+    with client.session_transaction() as session:  # the visitor's CSRF token (the form's, with CSRF on)
+        session["csrf_token"] = before = "a token from before the login"
         session["planted"] = "by someone else"  # session fixation: a value set before login
     client.post("/login", data={"email": world["trainee"].email, "password": PASSWORD})
     client.get("/profile")
