@@ -8,3 +8,4 @@ from lms.quizzes.models import Answer, Attempt, GradeChange, Question, QuestionB
 from lms.certificates.models import Certificate, CertificateCounter  # noqa: F401
 from lms.jobs import Job  # noqa: F401
 from lms.authoring.models import CourseFile, CourseFileDraft, CourseFileVersion, CourseUpload  # noqa: F401
+from lms.surveys.models import Survey, SurveyAnswer, SurveyBallot, SurveyItem, SurveySubmission  # noqa: F401
