@@ -144,7 +144,7 @@ def survey_report(cohorts: list[Cohort]) -> SurveyReport:
             if 1 <= value <= 5:
                 cells[(key, facilitator_id)][cohort_id][value - 1] += count
     names = dict(db.session.execute(select(User.id, User.full_name).where(
-        User.id.in_({f for _, f in cells if f is not None})))) if cells else {}
+        User.id.in_({f for _, f in cells if f is not None}))).all()) if cells else {}
     order = {key: index for index, key in enumerate(items)}
     aggregates = []
     for (key, facilitator_id), by_cohort in cells.items():
@@ -159,16 +159,26 @@ def survey_report(cohorts: list[Cohort]) -> SurveyReport:
         text = item.text.replace(FACILITATOR_PLACEHOLDER, name) if name else item.text
         aggregates.append(ItemAggregate(key, item.section, text, name, sum(total), tuple(total)))
     # Items nobody rated yet still show, as too few answers.
-    rated = {a.key for a in aggregates}
+    rated = {(a.key, a.facilitator) for a in aggregates}
+    people = None
     for key, item in items.items():
-        if item.kind == "likert" and item.archived_at is None and key not in rated:
-            text = item.text if FACILITATOR_PLACEHOLDER not in item.text else item.text.replace(
-                FACILITATOR_PLACEHOLDER, "…")
-            aggregates.append(ItemAggregate(key, item.section, text, ""))
+        if item.kind != "likert" or item.archived_at is not None:
+            continue
+        if FACILITATOR_PLACEHOLDER in item.text:
+            if people is None:
+                from lms.surveys.queries import facilitators_of
+
+                people = sorted({p.full_name for c in cohorts for p in facilitators_of(c.id)})
+            for name in people:
+                if (key, name) not in rated:
+                    aggregates.append(ItemAggregate(key, item.section, item.text.replace(FACILITATOR_PLACEHOLDER, name),
+                                                    name))
+        elif (key, "") not in rated:
+            aggregates.append(ItemAggregate(key, item.section, item.text, ""))
     aggregates.sort(key=lambda a: (order.get(a.key, len(order)), a.facilitator))
 
     groups: list[CommentGroup] = []
-    shown_cohorts = [c.id for c in per_cohort if c.in_aggregates >= MIN_GROUP]
+    shown_cohorts = [c.cohort.id for c in per_cohort if c.in_aggregates >= MIN_GROUP]
     comment_items = [item for item in items.values() if item.kind == "comment" and item.archived_at is None]
     by_key = {item.key: CommentGroup(item.key, item.text) for item in comment_items}
     if shown_cohorts and sum(c.in_aggregates for c in per_cohort if c.cohort.id in shown_cohorts) >= MIN_GROUP:
