@@ -61,6 +61,9 @@ def seed_command() -> None:
         seeded = seed_test_results(course, cohort)
         if seeded:
             click.echo(f"Demo results: {seeded} more trainees with pre-test and post-test attempts")
+            answered = seed_survey_answers(cohort)
+            if answered:
+                click.echo(f"Demo evaluation: {answered} anonymous answers")
     db.session.commit()
     click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
     for role, email, _, _ in DEMO_ACCOUNTS:
@@ -124,4 +127,33 @@ def seed_test_results(course, cohort, count: int = len(DEMO_TRAINEES)) -> int:
             ops.save_answers(attempt, _demo_form(ops._questions_for(attempt), min(0.95, skill + boost), rng))
             db.session.flush()
             ops.submit_attempt(attempt.id, user.id)
+    return count
+
+
+DEMO_COMMENTS = ["Waktu praktik sebaiknya ditambah.", "Materi advokasi sangat bermanfaat bagi desa kami.",
+                 "Contoh kegiatan dari perpustakaan lain sangat membantu.", "", "Mohon modul dapat diunduh."]
+
+
+def seed_survey_answers(cohort, count: int = 5) -> int:
+    """Five demo trainees (enough for one released batch) answer the cohort's evaluation, so the
+    organizer's evaluation page shows aggregates; the others may still answer."""
+    import random
+
+    from lms.accounts.models import User
+    from lms.surveys.operations import submit_survey
+    from lms.surveys.queries import questions, survey_of
+
+    survey = survey_of(cohort)
+    if survey is None:
+        return 0
+    rng = random.Random(2026)
+    asked = questions(survey, cohort)
+    for index in range(count):
+        user = db.session.scalar(select(User).where(User.email == f"peserta{index + 1}@demo.bimtek.id"))
+        if user is None:
+            return index
+        form = {q.field_name: (str(rng.choice((3, 4, 4, 5, 5))) if q.item.kind == "likert"
+                               else DEMO_COMMENTS[index % len(DEMO_COMMENTS)] if q.item.key == "saran-perbaikan" else "")
+                for q in asked}
+        submit_survey(user, cohort, survey, asked, form)
     return count
