@@ -358,7 +358,7 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     from lms.surveys.queries import invitation
 
     # The trainee's cohort evaluation on learning's pages, without learning importing surveys.
-    app.jinja_env.globals["survey_invitation"] = lambda course: invitation(current_user, course)
+    app.jinja_env.globals["survey_invitation"] = lambda course, finished=None: invitation(current_user, course, finished)
 
     from lms.auth import can
     from lms.accounts.forms import LOCALES

@@ -72,13 +72,13 @@ def has_answered(user_id: int, cohort_id: int) -> bool:
 def finished_training(user: User, course: Course) -> bool:
     """The survey opens once she has done the post-test (a graded attempt); a course without a
     post-test opens it when every required lesson and quiz is done."""
-    from lms.quizzes.counting import counted_attempt_of
-    from lms.quizzes.models import Quiz
+    from lms.quizzes.models import Attempt, Quiz
 
-    posttest = db.session.scalar(select(Quiz).where(Quiz.course_id == course.id, Quiz.kind == "posttest",
-                                                    Quiz.archived_at.is_(None)))
+    graded = exists().where(Attempt.quiz_id == Quiz.id, Attempt.user_id == user.id, Attempt.state == "graded")
+    posttest = db.session.execute(select(Quiz.id, graded).where(
+        Quiz.course_id == course.id, Quiz.kind == "posttest", Quiz.archived_at.is_(None)).limit(1)).first()
     if posttest is not None:
-        return counted_attempt_of(user.id, posttest) is not None
+        return bool(posttest[1])  # a graded attempt: the one that counts exists
     from lms.learning.progress import lesson_counts, quiz_counts
 
     lessons, quizzes = lesson_counts(user, [course.id])[course.id], quiz_counts(user, [course.id])[course.id]
@@ -99,19 +99,24 @@ class Invitation:
         return self.survey.required_for_certificate and not self.answered
 
 
-def invitation(user: User, course: Course) -> Invitation | None:
-    """The survey of the trainee's cohort of the course (the latest she joined), if it has one."""
+def invitation(user: User, course: Course, finished: bool | None = None) -> Invitation | None:
+    """The survey of the trainee's cohort of the course (the latest she joined), if it has one,
+    in one query; finished: whether she finished the training, when the page knows already."""
     if not getattr(user, "is_authenticated", False):
         return None
-    cohort = db.session.scalar(select(Cohort).join(Enrolment, Enrolment.cohort_id == Cohort.id).where(
-        Enrolment.user_id == user.id, Cohort.course_id == course.id).order_by(Enrolment.id.desc()).limit(1))
-    if cohort is None:
+    answered = exists().where(SurveySubmission.user_id == user.id, SurveySubmission.cohort_id == Cohort.id)
+    row = db.session.execute(
+        select(Cohort, Survey, answered).join(Enrolment, Enrolment.cohort_id == Cohort.id)
+        .join(Survey, (Survey.course_id == Cohort.course_id) & Survey.scope.in_(["", Cohort.slug])
+              & Survey.archived_at.is_(None))
+        .where(Enrolment.user_id == user.id, Cohort.course_id == course.id)
+        .order_by(Enrolment.id.desc(), Survey.scope == "").limit(1)).first()
+    if row is None:
         return None
-    survey = survey_of(cohort)
-    if survey is None:
-        return None
-    answered = has_answered(user.id, cohort.id)
-    return Invitation(cohort, survey, answered or finished_training(user, course), answered)
+    cohort, survey, done = row
+    if done:
+        return Invitation(cohort, survey, True, True)
+    return Invitation(cohort, survey, finished_training(user, course) if finished is None else finished, False)
 
 
 def certificate_waits_for_survey(user_id: int, cohort_id: int) -> Survey | None:
