@@ -336,9 +336,11 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     from lms.translate import translate_cli
     from lms.authoring.views import bp as authoring_bp
     from lms.plans.views import bp as plans_bp
+    from lms.surveys.views import bp as surveys_bp
 
     for blueprint in (core_bp, accounts_bp, learning_bp, content_bp, cohorts_bp, quizzes_bp, certificates_bp,
-                      invites_bp, api_bp, authoring_bp, plans_bp):
+                      invites_bp, api_bp, authoring_bp, plans_bp,
+                      surveys_bp):
         app.register_blueprint(blueprint)
     from lms.jobs import jobs_cli
 
@@ -365,6 +367,10 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     app.wsgi_app = TrustedProxies(app)  # type: ignore[method-assign]
     app.after_request(_static_cache)
     app.jinja_env.globals["static_url"] = static_url
+    from lms.surveys.queries import invitation
+
+    # The trainee's cohort evaluation on learning's pages, without learning importing surveys.
+    app.jinja_env.globals["survey_invitation"] = lambda course, finished=None: invitation(current_user, course, finished)
 
     from lms.auth import can
     from lms.accounts.forms import LOCALES

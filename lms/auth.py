@@ -237,6 +237,9 @@ def can(user: User | AnonymousUserMixin, action: str, obj: Any = None) -> bool:
         if obj.course_id is None:
             return role is Role.ADMIN
         return _course_allows(user, "author_course", db.session.get(Course, obj.course_id))
+    if action == "answer_survey":  # a cohort's evaluation: its enrolled trainees (answers stay anonymous)
+        return isinstance(obj, Cohort) and bool(db.session.scalar(select(Enrolment.id).where(
+            Enrolment.cohort_id == obj.id, Enrolment.user_id == user.id)))
     if action == "manage_cohorts":  # the cohort list and the new-cohort form
         return role in (Role.ORGANIZER, Role.ADMIN)
     if action == "admin":

@@ -72,6 +72,9 @@ def seed_command() -> None:
         planned = seed_plans(cohort, users[Role.FACILITATOR], skip={users[Role.TRAINEE].id}, approve=certified)
         if planned:
             click.echo(f"Demo action plans: {planned} (draft, waiting for review, changes requested, approved)")
+        answered = seed_survey_answers(cohort)
+        if answered:
+            click.echo(f"Demo evaluation: {answered} anonymous answers")
     db.session.commit()
     click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
     for role, email, _, _ in DEMO_ACCOUNTS:
@@ -85,6 +88,8 @@ STAGES = ("not_started", "mid_course", "failed_quiz", "stuck_posttest", "certifi
 DEMO_TRAINEES = [
     ("Ahmad Fauzi", "Perpustakaan Desa Sungai Namang", "63.08", "certified", 0),
     ("Siti Aisyah", "Perpustakaan Desa Tampakang", "63.08", "certified", 0),
+    ("Yuliana", "Perpustakaan Desa Haur Gading", "63.08", "certified", 0),
+    ("Abdul Gani", "Perpustakaan Desa Murung Sari", "63.07", "certified", 0),
     ("Muhammad Rizki", "Perpustakaan Desa Barabai Darat", "63.07", "stuck_posttest", 1),
     ("Nur Hasanah", "Perpustakaan Desa Pantai Hambawang", "63.07", "failed_quiz", 2),
     ("Rahmadi", "Perpustakaan Desa Sungai Danau", "63.10", "mid_course", 9),
@@ -292,3 +297,37 @@ def seed_plans(cohort, facilitator, skip: set[int] = frozenset(), approve: set[i
         plans.review_plan(plan, facilitator, "changes" if stage == 2 else "approve",
                           "Rencana sudah runtut." if stage == 3 else "", criteria)
     return len(stages)
+
+
+DEMO_COMMENTS = ["Waktu praktik sebaiknya ditambah.", "Materi advokasi sangat bermanfaat bagi desa kami.",
+                 "Contoh kegiatan dari perpustakaan lain sangat membantu.", "", "Mohon modul dapat diunduh."]
+
+
+def seed_survey_answers(cohort) -> int:
+    """The demo trainees who have taken the post-test (when the evaluation opens; five, enough for
+    one released batch) answer the cohort's evaluation, so its page shows aggregates."""
+    import random
+
+    from lms.accounts.models import User
+    from lms.cohorts.models import Enrolment
+    from lms.quizzes.models import Attempt, Quiz
+    from lms.surveys.operations import submit_survey
+    from lms.surveys.queries import questions, survey_of
+
+    survey = survey_of(cohort)
+    if survey is None:
+        return 0
+    rng = random.Random(2026)
+    asked = questions(survey, cohort)
+    took_posttest = db.session.scalars(
+        select(User).join(Enrolment, Enrolment.user_id == User.id)
+        .where(Enrolment.cohort_id == cohort.id, User.email.like("peserta%@demo.bimtek.id"),
+               select(Attempt.id).join(Quiz, Quiz.id == Attempt.quiz_id)
+               .where(Attempt.user_id == User.id, Quiz.kind == "posttest", Attempt.state == "graded").exists())
+        .order_by(User.id)).all()
+    for index, user in enumerate(took_posttest):
+        form = {q.field_name: (str(rng.choice((3, 4, 4, 5, 5))) if q.item.kind == "likert"
+                               else DEMO_COMMENTS[index % len(DEMO_COMMENTS)] if q.item.key == "saran-perbaikan" else "")
+                for q in asked}
+        submit_survey(user, cohort, survey, asked, form)
+    return len(took_posttest)

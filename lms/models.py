@@ -9,3 +9,4 @@ from lms.certificates.models import Certificate, CertificateCounter  # noqa: F40
 from lms.jobs import Job  # noqa: F401
 from lms.authoring.models import CourseFile, CourseFileDraft, CourseFileVersion, CourseUpload  # noqa: F401
 from lms.plans.models import ActionPlan, PlanActivity, PlanGoal, PlanNeed, PlanReview, PlanVersion  # noqa: F401
+from lms.surveys.models import Survey, SurveyAnswer, SurveyBallot, SurveyItem, SurveySubmission  # noqa: F401

@@ -92,6 +92,8 @@ ROUTES = {
     "api.cohorts": ("GET", "/api/v1/cohorts", everyone(401)),
     "api.completion": ("GET", "/api/v1/cohorts/mini-a-c1/completion", everyone(401)),
     "api.participants": ("GET", "/api/v1/cohorts/mini-a-c1/participants", everyone(401)),
+    "api.cohort_survey": ("GET", "/api/v1/cohorts/mini-q-c1/survey", everyone(401)),
+    "api.course_survey": ("GET", "/api/v1/courses/mini-q/survey", everyone(401)),
     "api.openapi": ("GET", "/api/v1/openapi.json", everyone(200)),
     "invites.set_password": ("GET", "/set-password/{token}", everyone(200)),  # the token is the key
     # Quizzes of mini-q, in which the trainee (not the other trainee) is enrolled.
@@ -122,6 +124,15 @@ ROUTES = {
     # A trainee's grade history: for those who run the cohort.
     "quizzes.grade_trail": ("GET", "/organizer/cohorts/{cohort_a}/participants/{trainee_id}/grades",
                             only(200, "organizer", "admin")),
+    # The training evaluation of the trainee's mini-q cohort: only its trainees answer (she has not
+    # done the post-test yet: the page says so, and a submission is refused); its staff read the
+    # anonymous aggregates; a course's page covers the cohorts I run or facilitate.
+    "surveys.take": ("GET", "/cohorts/{quiz_cohort}/survey", only(200, "trainee")),
+    "surveys.submit": ("POST", "/cohorts/{quiz_cohort}/survey", only(409, "trainee")),
+    "surveys.cohort_results": ("GET", "/organizer/cohorts/{quiz_cohort}/survey",
+                               only(200, "facilitator", "organizer", "admin")),
+    "surveys.course_results": ("GET", "/organizer/courses/mini-q/survey",
+                               only(200, "facilitator", "organizer", "admin", "other_organizer", "other_facilitator")),
     # Certificates: verification and Open Badges are public; the PDF is the holder's (and her
     # cohort's organizers'); managing them is for the cohort's organizers and admins.
     "certificates.verify_form": ("GET", "/verify", everyone(200)),

@@ -107,6 +107,35 @@ def participants(slug: str):
         "last_activity": p.last_activity.isoformat() if p.last_activity else None} for p in report.participants])
 
 
+@bp.get("/cohorts/<slug>/survey")
+@limiter.limit("60 per minute")
+@token_required
+def cohort_survey(slug: str):
+    """The cohort's training evaluation: anonymous aggregates only (small groups suppressed)."""
+    from lms.surveys.aggregates import report_as_dict, survey_report
+
+    cohort = db.session.scalar(select(Cohort).where(Cohort.slug == slug))
+    if cohort is None or not can(g.api_user, "view_results", cohort):
+        return _error(404, "no such cohort")
+    return jsonify(cohort=cohort.slug, **report_as_dict(survey_report([cohort])))
+
+
+@bp.get("/courses/<slug>/survey")
+@limiter.limit("60 per minute")
+@token_required
+def course_survey(slug: str):
+    """The course's training evaluation across the cohorts the token's owner runs or facilitates."""
+    from lms.content.models import Course
+    from lms.surveys.aggregates import report_as_dict, survey_report
+
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    cohorts = list(db.session.scalars(cohorts_for(g.api_user, "view_results")
+                                      .where(Cohort.course_id == course.id).order_by(Cohort.name))) if course else []
+    if not cohorts:
+        return _error(404, "no such course")
+    return jsonify(course=course.slug, **report_as_dict(survey_report(cohorts)))
+
+
 @bp.get("/openapi.json")
 def openapi():
     """The API described in OpenAPI 3.1."""
@@ -116,7 +145,8 @@ def openapi():
     return jsonify({
         "openapi": "3.1.0",
         "info": {"title": "Bimtek LMS API", "version": "1.0.0",
-                 "description": "Completion of cohorts and progress of their participants. Tokens: "
+                 "description": "Completion of cohorts, progress of their participants, and the anonymous "
+                                "training evaluation (aggregates only). Tokens: "
                                 "`flask --app lms users token --email ORGANIZER --name NAME`."},
         "servers": [{"url": request.url_root.rstrip("/") + "/api/v1"}],
         "security": [{"bearer": []}],
@@ -137,6 +167,39 @@ def openapi():
                                     "status": {"type": "string",
                                                "enum": ["not_started", "in_progress", "completed", "certified"]},
                                     "last_activity": {"type": ["string", "null"], "format": "date-time"}}},
+                "SurveyItem": {"type": "object", "required": ["key", "section", "text", "suppressed"],
+                               "description": "One rating cell. Suppressed (fewer answers than min_group): "
+                                              "n, mean and distribution are null.",
+                               "properties": {
+                                   "key": {"type": "string"},
+                                   "section": {"type": "string",
+                                               "enum": ["materi", "fasilitator", "penyelenggaraan", "platform", "umum"]},
+                                   "text": {"type": "string"},
+                                   "facilitator": {"type": ["string", "null"],
+                                                   "description": "The facilitator rated (never the respondent)"},
+                                   "suppressed": {"type": "boolean"},
+                                   "n": {"type": ["integer", "null"]},
+                                   "mean": {"type": ["number", "null"], "minimum": 1, "maximum": 5},
+                                   "distribution": {"type": ["object", "null"],
+                                                    "description": "Answers per value, keys '1' to '5'",
+                                                    "additionalProperties": {"type": "integer"}}}},
+                "Survey": {"type": "object", "required": ["title", "min_group", "answered", "in_aggregates", "items"],
+                           "description": "Anonymous aggregates: no respondent is named or linkable. Ballots join "
+                                          "the aggregates in batches of at least min_group.",
+                           "properties": {
+                               "title": {"type": "string"}, "min_group": {"type": "integer"},
+                               "enrolled": {"type": "integer"},
+                               "answered": {"type": "integer", "description": "Trainees who answered"},
+                               "in_aggregates": {"type": "integer", "description": "Answers counted below"},
+                               "cohorts": {"type": "array", "items": {"type": "object", "properties": {
+                                   "slug": {"type": "string"}, "enrolled": {"type": "integer"},
+                                   "answered": {"type": "integer"}, "in_aggregates": {"type": "integer"}}}},
+                               "items": {"type": "array", "items": {"$ref": "#/components/schemas/SurveyItem"}},
+                               "comments": {"type": "array", "items": {"type": "object", "properties": {
+                                   "key": {"type": "string"}, "text": {"type": "string"},
+                                   "suppressed": {"type": "boolean"},
+                                   "comments": {"type": "array", "items": {"type": "string"},
+                                                "description": "In random order; empty when suppressed"}}}}}},
             },
         },
         "paths": {
@@ -155,5 +218,19 @@ def openapi():
                                                              "participants": {"type": "array", "items": {
                                                                  "$ref": "#/components/schemas/Participant"}}}}}}},
                                                          "401": error, "404": error}}},
+            "/cohorts/{slug}/survey": {"get": {
+                "summary": "Training evaluation of a cohort (anonymous aggregates)", "parameters": [cohort_param],
+                "responses": {"200": {"description": "Aggregates", "content": {"application/json": {"schema": {
+                    "allOf": [{"$ref": "#/components/schemas/Survey"},
+                              {"type": "object", "properties": {"cohort": {"type": "string"}}}]}}}},
+                    "401": error, "404": error}}},
+            "/courses/{slug}/survey": {"get": {
+                "summary": "Training evaluation of a course across my cohorts (anonymous aggregates)",
+                "parameters": [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"},
+                                "description": "Short name of the course"}],
+                "responses": {"200": {"description": "Aggregates", "content": {"application/json": {"schema": {
+                    "allOf": [{"$ref": "#/components/schemas/Survey"},
+                              {"type": "object", "properties": {"course": {"type": "string"}}}]}}}},
+                    "401": error, "404": error}}},
         },
     })

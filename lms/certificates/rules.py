@@ -81,6 +81,14 @@ def eligibility(user: User, course: Course, first_only: bool = False) -> tuple[b
     return not missing, missing
 
 
+def download_waits_for(certificate: Certificate):
+    """The survey the holder must answer before she downloads the certificate (the course says
+    `survey: {required_for_certificate: true}`), else None. Staff downloads never wait."""
+    from lms.surveys.queries import certificate_waits_for_survey
+
+    return certificate_waits_for_survey(certificate.user_id, certificate.cohort_id)
+
+
 def posttest_score(user: User, course: Course) -> float | None:
     """The percent of the trainee's post-test attempt that counts (None: no post-test, or none graded)."""
     from lms.quizzes.counting import counted_attempt_of

@@ -132,6 +132,8 @@ def download(code: str) -> Response | tuple[str, int]:
     require(current_user, "download_certificate", certificate)
     if certificate.status != "valid":
         return render_template("certificates/gone.html", certificate=certificate), 410
+    if certificate.user_id == current_user.id and rules.download_waits_for(certificate) is not None:
+        return render_template("certificates/survey_first.html", certificate=certificate), 403
     response = Response(documents.certificate_pdf(certificate), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{documents.file_name(certificate)}"'
     response.headers["Cache-Control"] = "private, no-store"

@@ -18,6 +18,7 @@ from lms.content.problems import Problem, Problems
 from lms.content.yamlines import MAX_YAML_BYTES, LineDict, LineList, load_mapping
 from lms.quizzes.gift import parse_bank_file
 from lms.quizzes.spec import QuestionSpec, QuizSpec, quiz_from_yaml
+from lms.surveys.spec import SurveySpec, load_surveys
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Files that lessons offer for download (templates to fill in), linked as [text](files/x.xlsx).
@@ -35,7 +36,8 @@ DEFAULT_MINUTES_PER_QUESTION = 1.5
 
 COURSE_KEYS = {"slug": True, "title": True, "description": False, "jp_hours": False,
                "jp_basis": False, "language": False, "modules": True, "pretest": False,
-               "posttest": False, "certificate": False, "action_plan": False}
+               "posttest": False, "certificate": False, "action_plan": False,
+               "survey": False}
 JP_BASIS_KEYS = {"minutes_per_jp", "minutes_per_question", "tasks"}
 CERTIFICATE_KEYS = {"enabled", "title", "number_pattern", "min_posttest", "show_score"}
 DEFAULT_NUMBER_PATTERN = "{seq:04d}/BIMTEK/{year}"
@@ -100,6 +102,8 @@ class CourseSpec:
     certificate: dict = field(default_factory=dict)
     # course.yml `action_plan:` (empty: the course collects no plan)
     action_plan: dict = field(default_factory=dict)
+    # The training evaluation: the course's survey and any cohort's own (lms.surveys.spec)
+    surveys: list[SurveySpec] = field(default_factory=list)
     # GIFT files that quizzes draw from: path relative to the course folder -> questions
     gift_banks: dict[str, list[QuestionSpec]] = field(default_factory=dict)
     # How jp_hours is checked against the content (course.yml jp_basis)
@@ -499,6 +503,7 @@ def load_course(path: str | Path) -> tuple[CourseSpec | None, list[Problem]]:
             problems.error(quiz.source_path, None, f"duplicate quiz slug '{quiz.slug}' (also in {quiz_slugs[quiz.slug]})")
         quiz_slugs[quiz.slug] = quiz.source_path
     _jp_basis(doc, course, problems)
+    course.surveys = load_surveys(root, doc, problems)
     if course.jp_hours is not None:
         derived = course.content_jp()
         if course.jp_hours > derived:

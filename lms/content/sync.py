@@ -159,6 +159,9 @@ def sync_course(spec: CourseSpec, asset_url: Callable[[str, str], str]) -> SyncR
     from lms.quizzes.sync import sync_quizzes
 
     sync_quizzes(course, spec.quizzes, spec.gift_banks, report)
+    from lms.surveys.sync import sync_surveys
+
+    sync_surveys(course, spec.surveys, report)
 
     if report.added or report.changed or report.removed:
         course.updated_at = now

@@ -127,7 +127,8 @@ def test_api_with_a_token(app, runner, world, make_user):
 def test_openapi_document(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["openapi"].startswith("3.1")
-    assert set(spec["paths"]) == {"/cohorts", "/cohorts/{slug}/completion", "/cohorts/{slug}/participants"}
+    assert set(spec["paths"]) == {"/cohorts", "/cohorts/{slug}/completion", "/cohorts/{slug}/participants",
+                                  "/cohorts/{slug}/survey", "/courses/{slug}/survey"}
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
 
 

@@ -1,0 +1,213 @@
+"""The survey's aggregates: means and distributions per item, and open comments, never a group
+smaller than MIN_GROUP. Public: reports (the chain report), the API and exports read these.
+
+The rule, applied to every cell (an item, or an item about one facilitator):
+- a cell counts released ballots only (they reach the aggregates in batches of MIN_GROUP);
+- in a report over several cohorts, a cohort's cell adds to the total only if it would be shown
+  on its own (n >= MIN_GROUP), so that no total minus the shown parts reveals a hidden group;
+- a cell with n < MIN_GROUP shows no numbers ("too few answers to show");
+- open comments show only when the group of ballots is MIN_GROUP or more, in random order.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from lms.accounts.models import User
+from lms.cohorts.models import Cohort, Enrolment
+from lms.extensions import db
+from lms.surveys.models import Survey, SurveyAnswer, SurveyBallot, SurveyItem, SurveySubmission
+from lms.surveys.operations import MIN_GROUP
+from lms.surveys.spec import FACILITATOR_PLACEHOLDER
+
+SCALE = (1, 2, 3, 4, 5)
+_shuffle = random.SystemRandom().shuffle
+
+
+@dataclass
+class ItemAggregate:
+    """One cell: an item (about one facilitator, for facilitator items)."""
+
+    key: str
+    section: str
+    text: str
+    facilitator: str  # the facilitator's name, or ""
+    n: int = 0
+    counts: tuple[int, ...] = (0, 0, 0, 0, 0)
+
+    @property
+    def suppressed(self) -> bool:
+        return self.n < MIN_GROUP
+
+    @property
+    def mean(self) -> float | None:
+        if self.suppressed:
+            return None
+        return sum(v * c for v, c in zip(SCALE, self.counts)) / self.n
+
+    def shown_counts(self) -> tuple[int, ...] | None:
+        return None if self.suppressed else self.counts
+
+
+@dataclass
+class CommentGroup:
+    key: str
+    text: str
+    comments: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CohortCount:
+    cohort: Cohort
+    enrolled: int
+    answered: int  # trainees who submitted (SurveySubmission)
+    in_aggregates: int  # released ballots
+
+
+@dataclass
+class SurveyReport:
+    cohorts: list[Cohort]
+    title: str
+    items: list[ItemAggregate]
+    comment_groups: list[CommentGroup]
+    per_cohort: list[CohortCount]
+
+    @property
+    def enrolled(self) -> int:
+        return sum(c.enrolled for c in self.per_cohort)
+
+    @property
+    def answered(self) -> int:
+        return sum(c.answered for c in self.per_cohort)
+
+    @property
+    def in_aggregates(self) -> int:
+        """Ballots counted: from cohorts with at least MIN_GROUP released ballots."""
+        return sum(c.in_aggregates for c in self.per_cohort if c.in_aggregates >= MIN_GROUP)
+
+    @property
+    def comments_shown(self) -> bool:
+        return self.in_aggregates >= MIN_GROUP
+
+    @property
+    def has_survey(self) -> bool:
+        return bool(self.items or self.comment_groups)
+
+
+def _items_of(course_ids: set[int]) -> dict[str, SurveyItem]:
+    """Each item key's row: the course survey's first, then a cohort's own."""
+    rows = db.session.execute(select(SurveyItem, Survey.scope).join(Survey, Survey.id == SurveyItem.survey_id)
+                              .where(Survey.course_id.in_(course_ids))
+                              .order_by(SurveyItem.archived_at.is_not(None), Survey.scope != "",
+                                        SurveyItem.position, SurveyItem.id)).all()
+    items: dict[str, SurveyItem] = {}
+    for item, _scope in rows:
+        items.setdefault(item.key, item)
+    return items
+
+
+def survey_report(cohorts: list[Cohort]) -> SurveyReport:
+    """The aggregates over the cohorts given (the caller filters them by access)."""
+    ids = [c.id for c in cohorts]
+    course_ids = {c.course_id for c in cohorts}
+    items = _items_of(course_ids) if cohorts else {}
+    title = db.session.scalar(select(Survey.title).where(Survey.course_id.in_(course_ids), Survey.scope == "")
+                              .limit(1)) if cohorts else None
+    released = dict(db.session.execute(
+        select(SurveyBallot.cohort_id, func.count()).where(SurveyBallot.cohort_id.in_(ids),
+                                                           SurveyBallot.released.is_(True))
+        .group_by(SurveyBallot.cohort_id)).all()) if ids else {}
+    answered = dict(db.session.execute(
+        select(SurveySubmission.cohort_id, func.count()).where(SurveySubmission.cohort_id.in_(ids))
+        .group_by(SurveySubmission.cohort_id)).all()) if ids else {}
+    enrolled = dict(db.session.execute(
+        select(Enrolment.cohort_id, func.count()).where(Enrolment.cohort_id.in_(ids))
+        .group_by(Enrolment.cohort_id)).all()) if ids else {}
+    per_cohort = [CohortCount(c, enrolled.get(c.id, 0), answered.get(c.id, 0), released.get(c.id, 0))
+                  for c in cohorts]
+
+    # Ratings: counts per cohort, item, facilitator and value, released ballots only.
+    cells: dict[tuple[str, int | None], dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0] * 5))
+    if ids:
+        rows = db.session.execute(
+            select(SurveyBallot.cohort_id, SurveyItem.key, SurveyAnswer.facilitator_id, SurveyAnswer.value,
+                   func.count())
+            .select_from(SurveyAnswer).join(SurveyBallot, SurveyBallot.id == SurveyAnswer.ballot_id)
+            .join(SurveyItem, SurveyItem.id == SurveyAnswer.item_id)
+            .where(SurveyBallot.cohort_id.in_(ids), SurveyBallot.released.is_(True), SurveyAnswer.value.is_not(None))
+            .group_by(SurveyBallot.cohort_id, SurveyItem.key, SurveyAnswer.facilitator_id, SurveyAnswer.value))
+        for cohort_id, key, facilitator_id, value, count in rows:
+            if 1 <= value <= 5:
+                cells[(key, facilitator_id)][cohort_id][value - 1] += count
+    names = dict(db.session.execute(select(User.id, User.full_name).where(
+        User.id.in_({f for _, f in cells if f is not None}))).all()) if cells else {}
+    order = {key: index for index, key in enumerate(items)}
+    aggregates = []
+    for (key, facilitator_id), by_cohort in cells.items():
+        item = items.get(key)
+        if item is None:
+            continue
+        total = [0] * 5
+        for counts in by_cohort.values():
+            if sum(counts) >= MIN_GROUP or len(cohorts) == 1:  # a hidden cohort cell never adds to a total
+                total = [a + b for a, b in zip(total, counts)]
+        name = names.get(facilitator_id, "") if facilitator_id else ""
+        text = item.text.replace(FACILITATOR_PLACEHOLDER, name) if name else item.text
+        aggregates.append(ItemAggregate(key, item.section, text, name, sum(total), tuple(total)))
+    # Items nobody rated yet still show, as too few answers.
+    rated = {(a.key, a.facilitator) for a in aggregates}
+    people = None
+    for key, item in items.items():
+        if item.kind != "likert" or item.archived_at is not None:
+            continue
+        if FACILITATOR_PLACEHOLDER in item.text:
+            if people is None:
+                from lms.surveys.queries import facilitators_of
+
+                people = sorted({p.full_name for c in cohorts for p in facilitators_of(c.id)})
+            for name in people:
+                if (key, name) not in rated:
+                    aggregates.append(ItemAggregate(key, item.section, item.text.replace(FACILITATOR_PLACEHOLDER, name),
+                                                    name))
+        elif (key, "") not in rated:
+            aggregates.append(ItemAggregate(key, item.section, item.text, ""))
+    aggregates.sort(key=lambda a: (order.get(a.key, len(order)), a.facilitator))
+
+    groups: list[CommentGroup] = []
+    shown_cohorts = [c.cohort.id for c in per_cohort if c.in_aggregates >= MIN_GROUP]
+    comment_items = [item for item in items.values() if item.kind == "comment" and item.archived_at is None]
+    by_key = {item.key: CommentGroup(item.key, item.text) for item in comment_items}
+    if shown_cohorts and sum(c.in_aggregates for c in per_cohort if c.cohort.id in shown_cohorts) >= MIN_GROUP:
+        for key, text in db.session.execute(
+                select(SurveyItem.key, SurveyAnswer.text).select_from(SurveyAnswer)
+                .join(SurveyBallot, SurveyBallot.id == SurveyAnswer.ballot_id)
+                .join(SurveyItem, SurveyItem.id == SurveyAnswer.item_id)
+                .where(SurveyBallot.cohort_id.in_(shown_cohorts), SurveyBallot.released.is_(True),
+                       SurveyAnswer.text.is_not(None))):
+            if key in by_key:
+                by_key[key].comments.append(text)
+        for group in by_key.values():
+            _shuffle(group.comments)  # never in the order given, nor in a stable order
+    groups = list(by_key.values())
+    return SurveyReport(cohorts, title or "", aggregates, groups, per_cohort)
+
+
+def report_as_dict(report: SurveyReport) -> dict:
+    """The aggregates as JSON-ready data (the API): suppressed cells carry no numbers."""
+    return {
+        "title": report.title, "min_group": MIN_GROUP, "enrolled": report.enrolled,
+        "answered": report.answered, "in_aggregates": report.in_aggregates,
+        "cohorts": [{"slug": c.cohort.slug, "enrolled": c.enrolled, "answered": c.answered,
+                     "in_aggregates": c.in_aggregates} for c in report.per_cohort],
+        "items": [{"key": a.key, "section": a.section, "text": a.text, "facilitator": a.facilitator or None,
+                   "suppressed": a.suppressed, "n": None if a.suppressed else a.n,
+                   "mean": round(a.mean, 2) if a.mean is not None else None,
+                   "distribution": dict(zip(("1", "2", "3", "4", "5"), a.counts)) if not a.suppressed else None}
+                  for a in report.items],
+        "comments": [{"key": g.key, "text": g.text, "suppressed": not report.comments_shown,
+                      "comments": g.comments if report.comments_shown else []} for g in report.comment_groups],
+    }
