@@ -168,18 +168,23 @@ class Report:
 
         trainee = Enrolment.user_id
         q, mine, other = aliased(Quiz), aliased(Attempt), aliased(Attempt)
-        passed = exists().where(mine.user_id == trainee, mine.quiz_id == q.id, counted_pass_clause(mine, q))
-        used = select(func.count(other.id)).where(other.user_id == trainee, other.quiz_id == q.id).scalar_subquery()
+        # Nested two deep (inside the EXISTS over quizzes): each correlates explicitly with the
+        # quiz and the enrolment of the enclosing queries.
+        passed = exists().where(mine.user_id == trainee, mine.quiz_id == q.id,
+                                counted_pass_clause(mine, q)).correlate_except(mine)
+        used = (select(func.count(other.id)).where(other.user_id == trainee, other.quiz_id == q.id)
+                .correlate_except(other).scalar_subquery())
         granted = (select(func.coalesce(func.sum(AttemptGrant.extra), 0))
-                   .where(AttemptGrant.user_id == trainee, AttemptGrant.quiz_id == q.id).scalar_subquery())
+                   .where(AttemptGrant.user_id == trainee, AttemptGrant.quiz_id == q.id)
+                   .correlate_except(AttemptGrant).scalar_subquery())
         busy = exists().where(other.user_id == trainee, other.quiz_id == q.id,
-                              other.state.in_(("in_progress", "submitted", "grading")))
+                              other.state.in_(("in_progress", "submitted", "grading"))).correlate_except(other)
         counting = and_(q.course_id == self.course.id, q.counts_toward_completion)
         out_of_attempts = exists().where(counting, q.attempts_allowed > 0, ~passed, ~busy,
                                          used >= q.attempts_allowed + granted)
         graded = aliased(Attempt)
         failed_posttest = exists().where(counting, q.kind == "posttest", ~passed, exists().where(
-            graded.user_id == trainee, graded.quiz_id == q.id, graded.state == "graded"))
+            graded.user_id == trainee, graded.quiz_id == q.id, graded.state == "graded").correlate_except(graded))
         module_quizzes = sum(1 for quiz in self.required_quizzes if quiz.kind == "module")
         missing = (and_(lessons_done < self.lessons_total,
                         func.coalesce(CourseProgress.quizzes_passed, 0) >= module_quizzes)
