@@ -99,8 +99,16 @@ def course(course_slug: str) -> str:
         pretest=mine.kind("pretest"), posttest=mine.kind("posttest"), modules_done=mine.modules_done,
         progress=mine.progress, organizers=nextstep.organizers_for(current_user, course)
         if step.kind == nextstep.STUCK else [],
-        current_module=step.module.id if step.module is not None else None,
+        current_module=_current_module(mine),
     )
+
+
+def _current_module(mine) -> int | None:
+    """The module to show open: the next step's, else the first one not complete."""
+    if mine.step.module is not None:
+        return mine.step.module.id
+    return next((item.module.id for item in mine.outline if not item.complete and (item.lessons or item.quizzes)),
+                None)
 
 
 @bp.get("/courses/<course_slug>/continue")
