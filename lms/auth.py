@@ -220,6 +220,8 @@ def can(user: User | AnonymousUserMixin, action: str, obj: Any = None) -> bool:
         return role in (Role.FACILITATOR, Role.ORGANIZER, Role.ADMIN)
     if action == "manage_cohort":  # edit, import participants, reports, certificates of one cohort
         return isinstance(obj, Cohort) and _cohort_allows(user, action, obj)
+    if action == "grant_attempt":  # give a trainee of the cohort another attempt: its organizers
+        return isinstance(obj, Cohort) and _cohort_allows(user, "manage_cohort", obj)
     if action == "manage_import":  # an uploaded participant sheet: its uploader (or an admin), in a cohort run
         return (obj is not None and (obj.created_by_id == user.id or role is Role.ADMIN)
                 and _cohort_allows(user, "manage_cohort", db.session.get(Cohort, obj.cohort_id)))

@@ -133,6 +133,12 @@ ROUTES = {
                                only(200, "facilitator", "organizer", "admin")),
     "surveys.course_results": ("GET", "/organizer/courses/mini-q/survey",
                                only(200, "facilitator", "organizer", "admin", "other_organizer", "other_facilitator")),
+    # A trainee's attempts and extra attempts: for those who run the cohort; granting one likewise
+    # (the trainee has attempts left, so the grant changes nothing and redirects).
+    "quizzes.attempt_record": ("GET", "/organizer/cohorts/{cohort_a}/participants/{trainee_id}/attempts",
+                               only(200, "organizer", "admin")),
+    "quizzes.grant_attempt": ("POST", "/organizer/cohorts/{cohort_a}/participants/{trainee_id}/grant",
+                              only(302, "organizer", "admin")),
     # Certificates: verification and Open Badges are public; the PDF is the holder's (and her
     # cohort's organizers'); managing them is for the cohort's organizers and admins.
     "certificates.verify_form": ("GET", "/verify", everyone(200)),

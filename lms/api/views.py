@@ -165,7 +165,8 @@ def openapi():
                                     "regency_code": {"type": ["string", "null"]},
                                     "progress_percent": {"type": "integer", "minimum": 0, "maximum": 100},
                                     "status": {"type": "string",
-                                               "enum": ["not_started", "in_progress", "completed", "certified"]},
+                                               "enum": ["not_started", "in_progress", "stuck_attempts", "failed_posttest",
+                                                        "missing_lessons", "completed", "certified"]},
                                     "last_activity": {"type": ["string", "null"], "format": "date-time"}}},
                 "SurveyItem": {"type": "object", "required": ["key", "section", "text", "suppressed"],
                                "description": "One rating cell. Suppressed (fewer answers than min_group): "

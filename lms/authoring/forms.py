@@ -172,9 +172,14 @@ class QuizSettingsForm(_SettingsForm):
     shuffle_options = BooleanField(_l("Shuffle the options"))
     time_limit = IntegerField(_l("Time limit (minutes)"), validators=[Optional(), NumberRange(1, 600)],
                               description=_l("Leave empty for no limit."))
-    show_answers = RadioField(_l("Show the correct answers"), choices=[
-        SelectChoice("after_attempt", _l("After each attempt")), SelectChoice("after_pass", _l("After passing")),
-        SelectChoice("never", _l("Never"))])
+    review_attempt = RadioField(_l("After an attempt, while the trainee may try again, she sees"), choices=[
+        SelectChoice("score", _l("Her score only")),
+        SelectChoice("wrong", _l("Which questions she got right or wrong (not the correct answers)")),
+        SelectChoice("answers", _l("The correct answers and the feedback"))])
+    review_final = RadioField(_l("Once she passed or has no attempt left, she sees"), choices=[
+        SelectChoice("score", _l("Her score only")),
+        SelectChoice("wrong", _l("Which questions she got right or wrong (not the correct answers)")),
+        SelectChoice("answers", _l("The correct answers and the feedback"))])
 
 
 class CourseRoleForm(FlaskForm):

@@ -17,6 +17,7 @@ from ruamel.yaml.comments import CommentedMap
 from lms.authoring.questions import _doc, _put, is_quiz_file
 from lms.authoring.structure import _dump
 from lms.content.loader import DEFAULT_NUMBER_PATTERN
+from lms.quizzes.spec import SHOW_ANSWERS
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,8 @@ def quiz_settings(kind: str) -> tuple[Setting, ...]:
         Setting("attempts", "integer", 1 if test else 0), Setting("grading", "choice", "highest"),
         Setting("shuffle_questions", "flag", False), Setting("shuffle_options", "flag", True),
         Setting("time_limit", "integer"),
-        Setting("show_answers", "choice", "never" if kind == "pretest" else "after_attempt"),
+        Setting("review_attempt", "choice", "score" if kind == "pretest" else "wrong"),
+        Setting("review_final", "choice", "score" if kind == "pretest" else "answers"),
     )
 
 
@@ -107,7 +109,11 @@ def read_settings(text: str, settings: tuple[Setting, ...]) -> dict[str, Any]:
     values = {}
     for setting in settings:
         node, last = _node(doc, setting.key)
-        values[setting.name] = _value(setting, node.get(last) if node is not None else None)
+        raw = node.get(last) if node is not None else None
+        if raw is None and setting.key in ("review_attempt", "review_final") and doc.get("show_answers") in SHOW_ANSWERS:
+            # an older file: the review options its show_answers stands for (as the importer reads it)
+            raw = SHOW_ANSWERS[doc["show_answers"]][setting.key == "review_final"]
+        values[setting.name] = _value(setting, raw)
     return values
 
 

@@ -133,7 +133,7 @@ def add_quiz(course_id: int, module_folder: str, slug: str, title: str, author_i
     name = "quiz.yml" if f"{module_folder}/quiz.yml" not in tree else f"quiz-{slug}.yml"
     doc["quiz"] = name
     quiz = (f"slug: {slug}\ntitle: {_scalar(title)}\nrequired: true\npass_mark: 70\nattempts: 3\n"
-            f"grading: highest\nshow_answers: after_attempt\nquestions: []\n")
+            f"grading: highest\nreview_attempt: wrong\nreview_final: answers\nquestions: []\n")
     path = f"{module_folder}/{name}"
     _save(course_id, tree, {module_yml: _dump(doc), path: quiz.encode("utf-8")}, author_id)
     return path

@@ -170,6 +170,15 @@ class ModuleItem:
         return sum(item.lesson.required for item in self.lessons)
 
     @property
+    def steps_total(self) -> int:
+        """Required lessons and required quizzes of the module."""
+        return self.required + sum(1 for s in (self.quizzes or []) if s.quiz.counts_toward_completion)
+
+    @property
+    def steps_done(self) -> int:
+        return self.done + sum(1 for s in (self.quizzes or []) if s.quiz.counts_toward_completion and s.passed)
+
+    @property
     def complete(self) -> bool:
         """Every required lesson done and every required quiz of the module passed."""
         quizzes_ok = all(s.passed for s in (self.quizzes or []) if s.quiz.required)

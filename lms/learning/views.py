@@ -16,7 +16,7 @@ from lms.certificates.rules import issue_if_eligible
 from lms.cohorts.operations import EnrolmentError, cohort_for_key, enrol
 from lms.content.models import Course, Lesson
 from lms.extensions import db, limiter
-from lms.learning import progress
+from lms.learning import nextstep, progress
 from lms.util.db import begin_write
 
 bp = Blueprint("learning", __name__)
@@ -97,37 +97,42 @@ def join() -> Response | tuple[str, int]:
     return render_template("learning/join.html", join_form=form), 400
 
 
+@bp.app_template_global()
+def step_url(course: Course, step) -> str:
+    return nextstep.step_url(course, step)
+
+
 @bp.get("/courses/<course_slug>")
 @login_required
 def course(course_slug: str) -> str:
-    """The course's modules and lessons with my status for each."""
-    from lms.quizzes.attempts import quiz_statuses
-
+    """The course for a phone: title, progress and the next step first, then the modules (the
+    current one open), the pre-test box only until it is taken, the certificate once issued."""
     course = _get_course(course_slug)
-    by_quiz = quiz_statuses(current_user, course)
-    outline = progress.course_outline(current_user, course, by_quiz)
-    started = any(item.status != "not_started" for module in outline for item in module.lessons)
-    statuses = by_quiz.values()
+    mine = nextstep.journey(current_user, course)
+    step = mine.step
     return render_template(
-        "learning/course.html", course=course, outline=outline, started=started,
-        pretest=next((s for s in statuses if s.quiz.kind == "pretest"), None),
-        posttest=next((s for s in statuses if s.quiz.kind == "posttest"), None),
-        modules_done=progress.modules_complete(current_user, course, outline),
-        progress=progress.course_progress(current_user, course),
-        next_lesson=progress.continue_lesson(current_user, course),
+        "learning/course.html", course=course, journey=mine, outline=mine.outline, step=step,
+        pretest=mine.kind("pretest"), posttest=mine.kind("posttest"), modules_done=mine.modules_done,
+        progress=mine.progress, organizers=nextstep.organizers_for(current_user, course)
+        if step.kind == nextstep.STUCK else [],
+        current_module=_current_module(mine),
     )
+
+
+def _current_module(mine) -> int | None:
+    """The module to show open: the next step's, else the first one not complete."""
+    if mine.step.module is not None:
+        return mine.step.module.id
+    return next((item.module.id for item in mine.outline if not item.complete and (item.lessons or item.quizzes)),
+                None)
 
 
 @bp.get("/courses/<course_slug>/continue")
 @login_required
 def resume(course_slug: str) -> Response:
-    """Go to where I left off."""
+    """Go to the next step: a lesson, a quiz, or the course page that says what is left."""
     course = _get_course(course_slug)
-    lesson = progress.continue_lesson(current_user, course)
-    if lesson is None:
-        flash(_("You have finished every lesson of this course."), "success")
-        return redirect(url_for("learning.course", course_slug=course.slug))
-    return redirect(url_for("learning.lesson", course_slug=course.slug, lesson_slug=lesson.slug))
+    return redirect(nextstep.step_url(course, nextstep.next_step(current_user, course)))
 
 
 def _get_lesson(course: Course, lesson_slug: str) -> Lesson:
@@ -159,7 +164,6 @@ def lesson(course_slug: str, lesson_slug: str) -> str:
         "learning/lesson.html", course=course, lesson=lesson, module=module,
         toc=json.loads(lesson.toc_json), done=record is not None and record.completed_at is not None,
         previous=ordered[index - 1] if index > 0 else None,
-        next=ordered[index + 1] if index + 1 < len(ordered) else None,
         position=index + 1, count=len(ordered), progress=mine.progress,
     )
     if progress.view_needs_recording(record, mine.last_activity):
@@ -183,11 +187,8 @@ def complete(course_slug: str, lesson_slug: str) -> Response:
         flash(_("Congratulations! You have completed the course and your certificate has been issued."), "success")
     if done:
         flash(_("Lesson marked as done."), "success")
-        ordered = progress.active_lessons(course)
-        index = next(i for i, item in enumerate(ordered) if item.id == lesson.id)
-        if index + 1 < len(ordered) and request.form.get("then") == "next":
-            return redirect(url_for("learning.lesson", course_slug=course.slug,
-                                    lesson_slug=ordered[index + 1].slug))
+        if request.form.get("then") == "next":
+            return redirect(nextstep.step_url(course, nextstep.next_step(current_user, course)))
     else:
         flash(_("Lesson marked as not done."), "info")
     return redirect(url_for("learning.lesson", course_slug=course.slug, lesson_slug=lesson.slug))

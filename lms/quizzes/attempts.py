@@ -19,7 +19,7 @@ from lms.accounts.models import User
 from lms.content.models import Course
 from lms.extensions import db
 from lms.quizzes.counting import counted_attempts, passes
-from lms.quizzes.models import Answer, Attempt, GradeChange, Question, Quiz
+from lms.quizzes.models import Answer, Attempt, AttemptGrant, GradeChange, Question, Quiz
 from lms.quizzes.signals import attempt_graded, grade_changed
 from lms.quizzes.types import QUESTION_TYPES, TamperError
 from lms.util import utcnow
@@ -56,12 +56,52 @@ def is_expired(attempt: Attempt, now: datetime | None = None) -> bool:
 
 
 def attempts_left(user: User, quiz: Quiz) -> int | None:
-    """None when unlimited."""
+    """Attempts the trainee may still start: the quiz's limit plus the extra attempts granted to
+    her, less those she started. None when unlimited."""
     if not quiz.attempts_allowed:
         return None
     used = db.session.scalar(select(func.count(Attempt.id)).where(
         Attempt.quiz_id == quiz.id, Attempt.user_id == user.id))
-    return max(0, quiz.attempts_allowed - used)
+    return max(0, quiz.attempts_allowed + granted_attempts(user.id, quiz.id) - used)
+
+
+def granted_attempts(user_id: int, quiz_id: int) -> int:
+    """Extra attempts granted to the trainee at the quiz."""
+    return int(db.session.scalar(select(func.coalesce(func.sum(AttemptGrant.extra), 0)).where(
+        AttemptGrant.user_id == user_id, AttemptGrant.quiz_id == quiz_id)) or 0)
+
+
+MAX_GRANT_REASON = 500
+
+
+def grant_attempt(quiz: Quiz, trainee: User, cohort, by: User, reason: str, extra: int = 1) -> AttemptGrant:
+    """Give the trainee `extra` more attempts at the quiz, with the reason (kept with who and when).
+    The caller checked that `by` runs the cohort and that the trainee is enrolled in it."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise QuizError(_l("Give a reason for the extra attempt (it is kept in the trainee's record)."))
+    if len(reason) > MAX_GRANT_REASON:
+        raise QuizError(_l("The reason can have at most %(max)s characters.", max=MAX_GRANT_REASON))
+    if not 1 <= extra <= 5:
+        raise QuizError(_l("Grant between 1 and 5 attempts at a time."))
+    if not quiz.attempts_allowed:
+        raise QuizError(_l("This quiz allows unlimited attempts; nothing to grant."))
+    if quiz.course_id != cohort.course_id or quiz.archived_at is not None:
+        raise QuizError(_l("This quiz is not part of the cohort's course."))
+    grant = AttemptGrant(quiz_id=quiz.id, user_id=trainee.id, cohort_id=cohort.id, granted_by_id=by.id,
+                         granted_at=utcnow(), extra=extra, reason=reason)
+    db.session.add(grant)
+    db.session.flush()
+    return grant
+
+
+def attempt_grants(user_id: int, course_id: int) -> list[tuple[AttemptGrant, Quiz, User]]:
+    """The extra attempts granted to the trainee in a course's quizzes, newest first, with who gave them."""
+    return [tuple(row) for row in db.session.execute(
+        select(AttemptGrant, Quiz, User).join(Quiz, Quiz.id == AttemptGrant.quiz_id)
+        .join(User, User.id == AttemptGrant.granted_by_id)
+        .where(AttemptGrant.user_id == user_id, Quiz.course_id == course_id)
+        .order_by(AttemptGrant.granted_at.desc(), AttemptGrant.id.desc()).limit(500))]
 
 
 def start_attempt(user: User, quiz: Quiz, rng: random.Random | None = None) -> Attempt:
@@ -347,30 +387,73 @@ def grade_changes(user_id: int, course_id: int) -> list[tuple[GradeChange, Quiz,
 
 @dataclass(frozen=True)
 class QuizStatus:
+    """A quiz of the course as it stands for one trainee."""
+
     quiz: Quiz
-    result: Attempt | None
+    result: Attempt | None  # the graded attempt that counts (lms.quizzes.counting)
+    used: int = 0  # attempts started
+    granted: int = 0  # extra attempts granted
+    open_attempt: int | None = None  # id of my attempt in progress
+    waiting: bool = False  # an attempt waits for a facilitator's grade
+    last_failed: int | None = None  # id of my latest graded attempt, when it did not pass
 
     @property
     def passed(self) -> bool:
         return bool(self.result and self.result.passed)
 
+    @property
+    def taken(self) -> bool:
+        """An attempt was submitted (graded or waiting for a grade)."""
+        return self.result is not None or self.waiting
 
-def quiz_statuses(user: User, course: Course) -> dict[int, QuizStatus]:
-    """Every active quiz of the course with the result that counts for me."""
-    quizzes = list(db.session.scalars(select(Quiz).where(Quiz.course_id == course.id, Quiz.archived_at.is_(None))))
-    counted = counted_attempts([user.id], [q.id for q in quizzes])
-    return {q.id: QuizStatus(q, counted.get((user.id, q.id))) for q in quizzes}
+    @property
+    def left(self) -> int | None:
+        """Attempts I may still start (None: unlimited)."""
+        if not self.quiz.attempts_allowed:
+            return None
+        return max(0, self.quiz.attempts_allowed + self.granted - self.used)
+
+    @property
+    def out_of_attempts(self) -> bool:
+        """Not passed, nothing open or waiting, and no attempt left: only an organizer can help."""
+        return not self.passed and self.open_attempt is None and not self.waiting and self.left == 0
 
 
-def may_review(quiz: Quiz, attempt: Attempt) -> bool:
-    """Whether correct answers and feedback may be shown for this finished attempt."""
-    if attempt.state != "graded" and attempt.state != "submitted":
-        return False
-    if quiz.show_answers == "after_attempt":
-        return True
-    if quiz.show_answers == "after_pass":
-        return bool(attempt.passed)
-    return False
+def quiz_statuses(user: User, course: Course, only: Quiz | None = None) -> dict[int, QuizStatus]:
+    """Every active quiz of the course (or only the one given) with the result that counts for me,
+    my attempts used and granted, my open attempt and whether one waits for grading (four
+    queries, whatever the size)."""
+    quizzes = [only] if only is not None else list(db.session.scalars(
+        select(Quiz).where(Quiz.course_id == course.id, Quiz.archived_at.is_(None)).order_by(Quiz.id)))
+    ids = [q.id for q in quizzes]
+    counted = counted_attempts([user.id], ids)
+    used: dict[int, int] = {}
+    open_attempt: dict[int, int] = {}
+    waiting: set[int] = set()
+    latest: dict[int, tuple[int, int, bool]] = {}
+    for quiz_id, attempt_id, number, state, passed in db.session.execute(
+            select(Attempt.quiz_id, Attempt.id, Attempt.number, Attempt.state, Attempt.passed)
+            .where(Attempt.user_id == user.id, Attempt.quiz_id.in_(ids or [-1]))):
+        used[quiz_id] = used.get(quiz_id, 0) + 1
+        if state == "in_progress":
+            open_attempt[quiz_id] = attempt_id
+        elif state in ("submitted", "grading"):
+            waiting.add(quiz_id)
+        elif state == "graded" and number > latest.get(quiz_id, (0, 0, False))[0]:
+            latest[quiz_id] = (number, attempt_id, bool(passed))
+    granted = dict(db.session.execute(
+        select(AttemptGrant.quiz_id, func.sum(AttemptGrant.extra))
+        .where(AttemptGrant.user_id == user.id, AttemptGrant.quiz_id.in_(ids or [-1]))
+        .group_by(AttemptGrant.quiz_id)).all()) if ids else {}
+    return {q.id: QuizStatus(q, counted.get((user.id, q.id)), used.get(q.id, 0), int(granted.get(q.id) or 0),
+                             open_attempt.get(q.id), q.id in waiting,
+                             latest[q.id][1] if q.id in latest and not latest[q.id][2] else None)
+            for q in quizzes}
+
+
+def quiz_status(user: User, quiz: Quiz) -> QuizStatus:
+    """One quiz as it stands for the trainee."""
+    return quiz_statuses(user, quiz.course, only=quiz)[quiz.id]
 
 
 def log_tamper(user: User, attempt: Attempt, exc: Exception) -> None:

@@ -83,7 +83,12 @@ class Quiz(db.Model):
     shuffle_questions: Mapped[bool] = mapped_column(default=False)
     shuffle_options: Mapped[bool] = mapped_column(default=True)
     time_limit_minutes: Mapped[int | None]
-    show_answers: Mapped[str] = mapped_column(String(15), default="after_attempt")
+    # Review options, as Moodle's "review options" (lms.quizzes.review): what the trainee sees of
+    # an attempt while she may still try again, and once she passed or has no attempt left.
+    # score: the score only | wrong: which questions were right or wrong | answers: the correct
+    # answers and every feedback.
+    review_attempt: Mapped[str] = mapped_column(String(10), default="wrong", server_default="wrong")
+    review_final: Mapped[str] = mapped_column(String(10), default="answers", server_default="answers")
     draw_count: Mapped[int | None]
     category: Mapped[str | None] = mapped_column(String(300))
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -130,6 +135,23 @@ class Attempt(db.Model):
     @property
     def layout(self) -> list[dict[str, Any]]:
         return json.loads(self.layout_json)
+
+
+class AttemptGrant(db.Model):
+    """Extra attempts at a quiz given to one trainee by a person who runs her cohort, with the
+    reason; kept for good (the trainee's record shows them) and added to the quiz's limit."""
+
+    __tablename__ = "attempt_grant"
+    __table_args__ = (Index("ix_attempt_grant_trainee", "user_id", "quiz_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quiz.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))  # the trainee
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id"), index=True)  # through which it was granted
+    granted_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    extra: Mapped[int] = mapped_column(default=1)
+    reason: Mapped[str] = mapped_column(Text)
 
 
 class QuizResult(db.Model):

@@ -13,7 +13,11 @@ from lms.content.yamlines import LineDict, LineList
 
 QUESTION_TYPES = ("single", "multiple", "truefalse", "short", "numeric", "matching", "essay", "description")
 TEXT_FORMATS = ("markdown", "html", "plain", "moodle")
-SHOW_ANSWERS = ("after_attempt", "after_pass", "never")
+REVIEW_LEVELS = ("score", "wrong", "answers")  # lms.quizzes.review
+# The older single key, read as review options: (after an attempt while more may follow, once
+# the trainee passed or has no attempt left).
+SHOW_ANSWERS = {"after_attempt": ("answers", "answers"), "after_pass": ("score", "answers"),
+                "never": ("score", "score")}
 GRADING = ("highest", "last")
 DEFAULT_PENALTY = 0.3333333  # Moodle's default
 MAX_IDNUMBER = 100  # Moodle's question idnumber length
@@ -62,7 +66,8 @@ class QuizSpec:
     shuffle_questions: bool = False
     shuffle_options: bool = True
     time_limit: int | None = None  # minutes
-    show_answers: str = "after_attempt"
+    review_attempt: str = "wrong"  # after an attempt, while the trainee may try again
+    review_final: str = "answers"  # once she passed or has no attempt left
     draw: int | None = None
     category: str | None = None
     bank: str | None = None  # a bank imported with `quizzes import-gift`
@@ -80,7 +85,7 @@ class QuizSpec:
 
 
 QUIZ_KEYS = {"slug", "title", "description", "required", "pass_mark", "attempts", "grading",
-             "shuffle_questions", "shuffle_options", "time_limit", "show_answers", "draw", "category",
+             "shuffle_questions", "shuffle_options", "time_limit", "review_attempt", "review_final", "show_answers", "draw", "category",
              "bank", "gift", "questions"}
 QUESTION_KEYS = {"id", "type", "text", "format", "feedback", "mark", "category",
                  "options", "answer", "answers", "tolerance", "range", "pairs",
@@ -474,7 +479,12 @@ def quiz_from_yaml(doc: LineDict, file: str, kind: str, problems: Problems,
     quiz.shuffle_questions = flag("shuffle_questions", False)
     quiz.shuffle_options = flag("shuffle_options", True)
     quiz.time_limit = number("time_limit", 1, 600, None, integer=True)
-    quiz.show_answers = choice("show_answers", SHOW_ANSWERS, "never" if kind == "pretest" else "after_attempt")
+    # A pre-test shares its questions with the post-test: by default it shows the score only.
+    during, final = ("score", "score") if kind == "pretest" else ("wrong", "answers")
+    if doc.get("show_answers") is not None:  # the older key gives the defaults; the new keys win
+        during, final = SHOW_ANSWERS[choice("show_answers", tuple(SHOW_ANSWERS), "after_attempt")]
+    quiz.review_attempt = choice("review_attempt", REVIEW_LEVELS, during)
+    quiz.review_final = choice("review_final", REVIEW_LEVELS, final)
     quiz.draw = number("draw", 1, 1000, None, integer=True)
     quiz.category = (category_path(str(doc["category"])) or None) if doc.get("category") is not None else None
     if kind == "pretest" and quiz.required:

@@ -142,7 +142,8 @@ def sync_quizzes(course: Course, quizzes: list[QuizSpec], gift_banks: dict[str, 
             "required": spec.required, "pass_mark": spec.pass_mark, "attempts_allowed": spec.attempts,
             "grading": spec.grading, "shuffle_questions": spec.shuffle_questions,
             "shuffle_options": spec.shuffle_options, "time_limit_minutes": spec.time_limit,
-            "show_answers": spec.show_answers, "draw_count": spec.draw, "category": spec.category,
+            "review_attempt": spec.review_attempt,
+            "review_final": spec.review_final, "draw_count": spec.draw, "category": spec.category,
             "archived_at": None,
         }
         quiz = existing.get(spec.slug)

@@ -13,6 +13,7 @@ from lms.accounts.models import User
 from lms.auth import can, cohorts_for, require, trainee_scope
 from lms.content.models import Course
 from lms.extensions import db
+from lms.learning.nextstep import journey, organizers_for
 from lms.learning.progress import modules_complete
 from lms.quizzes import attempts as ops
 from lms.quizzes import stats
@@ -20,6 +21,7 @@ from lms.quizzes.counting import counted_attempt_of
 from lms.util.db import begin_write
 from lms.util.params import int_arg
 from lms.quizzes.models import Answer, Attempt, Question, Quiz
+from lms.quizzes.review import is_final, modules_to_revisit, review_level, shows_answers, shows_questions
 from lms.quizzes.signals import attempt_graded
 from lms.quizzes.types import QUESTION_TYPES, TamperError
 
@@ -55,11 +57,16 @@ def quiz(course_slug: str, quiz_slug: str) -> str:
     """A quiz's rules, my attempts, and the button to start or continue."""
     course, quiz = _course_and_quiz(course_slug, quiz_slug)
     mine = ops.attempts_of(current_user, quiz)
+    closed = _closed_reason(course, quiz)
+    status = ops.quiz_status(current_user, quiz)
+    step = None
+    if closed or status.out_of_attempts:  # say what to do instead: the next step, or whom to ask
+        step = journey(current_user, course).step
     return render_template(
-        "quizzes/quiz.html", course=course, quiz=quiz, attempts=mine,
+        "quizzes/quiz.html", course=course, quiz=quiz, attempts=mine, status=status, step=step,
         counted=counted_attempt_of(current_user.id, quiz), open_attempt=next((a for a in mine if a.state == "in_progress"), None),
-        left=ops.attempts_left(current_user, quiz), closed=_closed_reason(course, quiz),
-        question_count=quiz.draw_count or len(ops.quiz_questions(quiz)),
+        left=status.left, closed=closed, question_count=quiz.draw_count or len(ops.quiz_questions(quiz)),
+        organizers=organizers_for(current_user, course) if status.out_of_attempts else [],
     )
 
 
@@ -194,16 +201,42 @@ def result(attempt_id: int) -> Response | str:
         return redirect(url_for("quizzes.take", attempt_id=attempt.id))
     quiz = attempt.quiz
     course = db.session.get(Course, quiz.course_id)
-    review = ops.may_review(quiz, attempt) or can(current_user, "review_attempt", attempt)
-    questions = _page_questions(attempt)
+    trainee = db.session.get(User, attempt.user_id)
+    status = ops.quiz_status(trainee, quiz)
+    staff = attempt.user_id != current_user.id and can(current_user, "review_attempt", attempt)
+    if staff or (attempt.user_id == current_user.id and can(current_user, "review_attempt", attempt)):
+        level = "answers"  # staff of the trainee's cohort; an author trying her own course
+    else:
+        level = review_level(quiz, attempt, status)
+    # Only what the level allows leaves the server: no correct answers, no feedback below "answers",
+    # no questions at all at "score".
+    questions = _page_questions(attempt) if shows_questions(level) else []
     for item in questions:
         qtype = QUESTION_TYPES[item["qtype"]]
         data = item["question"].data
-        item["feedback"] = qtype.feedback(data, item["response"]) if review else []
-        item["correct"] = qtype.correct(data) if review else []
+        item["feedback"] = qtype.feedback(data, item["response"]) if shows_answers(level) else []
+        item["correct"] = qtype.correct(data) if shows_answers(level) else []
+        item["general"] = item["question"].general_feedback_html if shows_answers(level) else ""
+    step = None
+    if attempt.user_id == current_user.id:
+        mine = journey(current_user, course)
+        step, outline = mine.step, mine.outline
+    else:
+        outline = []
+    later = (level != "answers" and not is_final(status) and quiz.review_final == "answers"
+             and attempt.user_id == current_user.id)
     return render_template("quizzes/result.html", attempt=attempt, quiz=quiz, course=course,
-                           questions=questions, review=review,
-                           left=ops.attempts_left(db.session.get(User, attempt.user_id), quiz))
+                           questions=questions, review=bool(questions), level=level, status=status,
+                           left=status.left, step=step, outline=outline, answers_later=later,
+                           organizers=organizers_for(current_user, course) if step and step.kind == "stuck" else [],
+                           revisit=_revisit(attempt, quiz, status) if step is not None else [])
+
+
+def _revisit(attempt: Attempt, quiz: Quiz, status) -> list:
+    """After a failed post-test: the modules whose questions this attempt got wrong."""
+    if quiz.kind != "posttest" or attempt.state != "graded" or attempt.passed:
+        return []
+    return modules_to_revisit(attempt)
 
 
 # --- Facilitators and organizers --------------------------------------------------------------
@@ -326,3 +359,62 @@ def grade_trail(cohort_id: int, user_id: int) -> str:
                             .where(Enrolment.cohort_id == cohort.id, User.id == user_id))
     return render_template("quizzes/grade_trail.html", cohort=cohort, trainee=trainee,
                            changes=ops.grade_changes(trainee.id, cohort.course_id))
+
+
+def _cohort_trainee(cohort_id: int, user_id: int, action: str):
+    from lms.cohorts.models import Cohort, Enrolment
+
+    cohort = db.get_or_404(Cohort, cohort_id)
+    require(current_user, action, cohort)
+    trainee = db.one_or_404(select(User).join(Enrolment, Enrolment.user_id == User.id)
+                            .where(Enrolment.cohort_id == cohort.id, User.id == user_id))
+    return cohort, trainee
+
+
+@bp.get("/organizer/cohorts/<int:cohort_id>/participants/<int:user_id>/attempts")
+@login_required
+def attempt_record(cohort_id: int, user_id: int) -> str:
+    """A trainee's quizzes: attempts used and allowed, extra attempts granted (who, when, why),
+    where she is stuck; the cohort's organizers grant another attempt here."""
+    cohort, trainee = _cohort_trainee(cohort_id, user_id, "manage_cohort")
+    course = db.session.get(Course, cohort.course_id)
+    mine = journey(trainee, course)
+    order = {"pretest": 0, "module": 1, "posttest": 2}
+    statuses = sorted(mine.statuses.values(), key=lambda s: (order.get(s.quiz.kind, 1), s.quiz.module_id or 0, s.quiz.id))
+    return render_template("quizzes/attempt_record.html", cohort=cohort, trainee=trainee, course=course,
+                           statuses=statuses, step=mine.step, grants=ops.attempt_grants(trainee.id, course.id),
+                           may_grant=can(current_user, "grant_attempt", cohort))
+
+
+@bp.post("/organizer/cohorts/<int:cohort_id>/participants/<int:user_id>/grant")
+@login_required
+def grant_attempt(cohort_id: int, user_id: int) -> Response:
+    """Give the trainee one more attempt at a quiz (or at each required quiz she has no attempt
+    left at, when none is named), with the reason; logged for her record."""
+    cohort, trainee = _cohort_trainee(cohort_id, user_id, "grant_attempt")
+    course = db.session.get(Course, cohort.course_id)
+    back = (url_for("cohorts.report", cohort_id=cohort.id, status="stuck_attempts")
+            if request.form.get("next") == "report"
+            else url_for("quizzes.attempt_record", cohort_id=cohort.id, user_id=trainee.id))
+    raw = request.form.get("quiz_id", "")[:12]
+    statuses = ops.quiz_statuses(trainee, course)
+    if raw.isdigit():
+        chosen = [statuses[int(raw)]] if int(raw) in statuses else []
+        if not chosen:
+            abort(404)
+    else:
+        chosen = [s for s in statuses.values() if s.quiz.counts_toward_completion and s.out_of_attempts]
+        if not chosen:
+            flash(_("%(name)s has attempts left at every quiz; nothing was granted.", name=trainee.full_name), "info")
+            return redirect(back)
+    try:
+        for status in chosen:
+            ops.grant_attempt(status.quiz, trainee, cohort, current_user, request.form.get("reason", "")[:2000])
+    except ops.QuizError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(back)
+    db.session.commit()
+    flash(_("%(name)s has one more attempt at %(quizzes)s.", name=trainee.full_name,
+            quizzes=", ".join(s.quiz.title for s in chosen)), "success")
+    return redirect(back)

@@ -29,6 +29,9 @@ from lms.util.timezones import abbreviation
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 STATUS_LABELS = {"not_started": _l("Not started"), "in_progress": _l("In progress"),
+                 "stuck_attempts": _l("Stuck: no attempts left"),
+                 "failed_posttest": _l("Failed the post-test"),
+                 "missing_lessons": _l("Stuck: lessons missing"),
                  "completed": _l("Completed"), "certified": _l("Certified")}
 STAGE_LABELS = {"enrolled": _l("Enrolled"), "started": _l("Started"), "half": _l("Half done"),
                 "lessons": _l("All lessons done"), "quizzes": _l("Quizzes passed"), "certified": _l("Certified")}

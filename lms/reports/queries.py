@@ -45,6 +45,7 @@ class ParticipantStatus:
     certified: bool
     lessons_total: int = 0
     quizzes_total: int = 0
+    stuck: str | None = None  # STUCK_STATUSES: why she cannot finish on her own, if she cannot
 
     @property
     def done(self) -> int:
@@ -60,6 +61,8 @@ class ParticipantStatus:
             return "certified"
         if self.required_total and self.done >= self.required_total:
             return "completed"
+        if self.stuck:
+            return self.stuck
         if self.last_activity is None:
             return "not_started"
         return "in_progress"
@@ -78,6 +81,14 @@ def _no_regency_label() -> str:
     from flask_babel import gettext as _
 
     return _("Not on the list")
+
+
+# Why a trainee cannot finish (lms.learning.nextstep says the same to her): no attempt left at a
+# required quiz she has not passed (only an organizer's extra attempt helps); the post-test taken
+# and not passed (she may try again, after revisiting modules); every module quiz passed but
+# required lessons not done (the post-test stays closed).
+STUCK_STATUSES = ("stuck_attempts", "failed_posttest", "missing_lessons")
+STATUSES = ("not_started", "in_progress", *STUCK_STATUSES, "completed", "certified")
 
 
 @dataclass
@@ -156,10 +167,46 @@ class Report:
         total = self.required_total
         percent = (literal(100, Integer) * done) // total if total else literal(0, Integer)
         complete = (done >= total) if total else false()
-        status = case((certified, "certified"), (complete, "completed"), (last.is_(None), "not_started"),
-                      else_="in_progress")
+        stuck = self._stuck(lessons_done)
+        status = case((certified, "certified"), (complete, "completed"), (stuck.is_not(None), stuck),
+                      (last.is_(None), "not_started"), else_="in_progress")
         return {"lessons_done": lessons_done, "done": done, "last": last, "certified": certified,
-                "percent": percent, "complete": complete, "status": status}
+                "percent": percent, "complete": complete, "status": status, "stuck": stuck}
+
+    def _stuck(self, lessons_done):
+        """SQL: the trainee's STUCK_STATUSES reason, or NULL (per row of Enrolment; the same rules
+        as lms.learning.nextstep: lms.quizzes.counting's pass, attempts used against the limit
+        plus the extra attempts granted)."""
+        from sqlalchemy import exists, null
+
+        from lms.quizzes.counting import counted_pass_clause
+        from lms.quizzes.models import Attempt, AttemptGrant
+
+        trainee = Enrolment.user_id
+        q, mine, other = aliased(Quiz), aliased(Attempt), aliased(Attempt)
+        # Nested two deep (inside the EXISTS over quizzes): each correlates explicitly with the
+        # quiz and the enrolment of the enclosing queries.
+        passed = exists().where(mine.user_id == trainee, mine.quiz_id == q.id,
+                                counted_pass_clause(mine, q)).correlate_except(mine)
+        used = (select(func.count(other.id)).where(other.user_id == trainee, other.quiz_id == q.id)
+                .correlate_except(other).scalar_subquery())
+        granted = (select(func.coalesce(func.sum(AttemptGrant.extra), 0))
+                   .where(AttemptGrant.user_id == trainee, AttemptGrant.quiz_id == q.id)
+                   .correlate_except(AttemptGrant).scalar_subquery())
+        busy = exists().where(other.user_id == trainee, other.quiz_id == q.id,
+                              other.state.in_(("in_progress", "submitted", "grading"))).correlate_except(other)
+        counting = and_(q.course_id == self.course.id, q.counts_toward_completion)
+        out_of_attempts = exists().where(counting, q.attempts_allowed > 0, ~passed, ~busy,
+                                         used >= q.attempts_allowed + granted)
+        graded = aliased(Attempt)
+        failed_posttest = exists().where(counting, q.kind == "posttest", ~passed, exists().where(
+            graded.user_id == trainee, graded.quiz_id == q.id, graded.state == "graded").correlate_except(graded))
+        module_quizzes = sum(1 for quiz in self.required_quizzes if quiz.kind == "module")
+        missing = (and_(lessons_done < self.lessons_total,
+                        func.coalesce(CourseProgress.quizzes_passed, 0) >= module_quizzes)
+                   if module_quizzes and self.lessons_total else false())
+        return case((out_of_attempts, "stuck_attempts"), (failed_posttest, "failed_posttest"),
+                    (missing, "missing_lessons"), else_=null())
 
     def _from(self, stmt):
         """Trainees enrolled in the cohorts, with their cached progress and valid certificate."""
@@ -178,14 +225,16 @@ class Report:
         return self._from(select(
             User.id, User.full_name, User.email, func.coalesce(User.institution, ""), func.coalesce(User.regency, ""),
             User.regency_code, Enrolment.cohort_id, c["lessons_done"], func.coalesce(CourseProgress.quizzes_passed, 0),
-            c["last"], c["certified"]))
+            c["last"], c["certified"], case((or_(c["certified"], c["complete"]), None), else_=c["stuck"])))
 
     def _status(self, row) -> ParticipantStatus:
-        uid, name, email, institution, regency, regency_code, cohort_id, lessons_done, quizzes_passed, last, cert = row
+        uid, name, email, institution, regency, regency_code, cohort_id, lessons_done, quizzes_passed, last, cert, \
+            stuck = row
         return ParticipantStatus(uid, name, email, institution, regency_label(regency_code, regency), regency_code,
                                  cohort_id,
                                  self.cohort_names[cohort_id], lessons_done, quizzes_passed, self.required_total, last,
-                                 bool(cert), lessons_total=self.lessons_total, quizzes_total=self.quizzes_total)
+                                 bool(cert), lessons_total=self.lessons_total, quizzes_total=self.quizzes_total,
+                                 stuck=stuck)
 
     # --- aggregates ---------------------------------------------------------------------------------
 

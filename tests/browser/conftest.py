@@ -90,6 +90,8 @@ def live_server(browser_ready, tmp_path_factory) -> Iterator[str]:
         organizer = create_user(email=ORGANIZER, full_name="Rina Penyelenggara", password="rahasia-123",
                                 role="organizer")
         db.session.add(CohortStaff(cohort_id=cohort.id, user_id=organizer.id, role="organizer"))
+        # She runs the small course's cohort too (a stuck trainee there gets an attempt from her).
+        db.session.add(CohortStaff(cohort_id=mini_cohort.id, user_id=organizer.id, role="organizer"))
         facilitator = create_user(email=FACILITATOR, full_name="Yusuf Fasilitator", password="rahasia-123",
                                   role="facilitator")
         db.session.add(CohortStaff(cohort_id=cohort.id, user_id=facilitator.id, role="facilitator"))

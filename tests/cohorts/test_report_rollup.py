@@ -79,6 +79,28 @@ def test_rollup_follows_starting_grading_and_regrading(app, client, quiz_world, 
         assert_rollup_is_a_recount(quiz.course_id)
 
 
+def stuck_reason(user_id, quizzes, counted, attempts, lessons_done, lessons_total, passed):
+    """Why the trainee cannot finish, from her records one by one (lms.reports.queries.STUCK_STATUSES)."""
+    from lms.quizzes.models import AttemptGrant
+
+    for quiz in (q for q in quizzes if q.id in counted and q.attempts_allowed):
+        mine = [a for a in attempts if a.quiz_id == quiz.id]
+        granted = sum(g.extra for g in db.session.scalars(select(AttemptGrant).where(
+            AttemptGrant.user_id == user_id, AttemptGrant.quiz_id == quiz.id)))
+        if (not any(a.state == "graded" and a.passed for a in mine)
+                and not any(a.state in ("in_progress", "submitted", "grading") for a in mine)
+                and len(mine) >= quiz.attempts_allowed + granted):
+            return "stuck_attempts"
+    for quiz in (q for q in quizzes if q.id in counted and q.kind == "posttest"):
+        mine = [a for a in attempts if a.quiz_id == quiz.id]
+        if any(a.state == "graded" for a in mine) and not any(a.state == "graded" and a.passed for a in mine):
+            return "failed_posttest"
+    module_quizzes = sum(1 for q in quizzes if q.id in counted and q.kind == "module")
+    if module_quizzes and lessons_done < lessons_total and passed >= module_quizzes:
+        return "missing_lessons"
+    return None
+
+
 def reference(cohorts):
     """Each participant's status, counted from the records one by one."""
     from lms.accounts.models import User
@@ -114,7 +136,9 @@ def reference(cohorts):
             user.id, user.full_name, user.email, user.institution or "", regency_label(user.regency_code, user.regency),
             user.regency_code,
             enrolment.cohort_id, next(c.name for c in cohorts if c.id == enrolment.cohort_id), done, passed, total,
-            last, certified, lessons_total=len(lessons), quizzes_total=len(counted)))
+            last, certified, lessons_total=len(lessons), quizzes_total=len(counted),
+            stuck=None if certified or done + passed >= total else stuck_reason(user.id, quizzes, counted, attempts,
+                                                                                 done, len(lessons), passed)))
     people.sort(key=lambda p: p.name)  # the order the list starts from: by name, as stored
     return people, lessons, quizzes, counted
 
@@ -190,6 +214,7 @@ def test_report_numbers_equal_the_records(app, runner, courses, world):
             assert report.quiz_means == means
             # The participant list: every filter and sort, page by page, as filter_participants does it.
             for filters in (dict(), dict(status="not_started"), dict(status="certified"), dict(status="completed"),
+                            dict(status="missing_lessons"), dict(status="stuck_attempts"), dict(status="failed_posttest"),
                             dict(inactive_days=7, sort="activity"), dict(query="AHMAD"), dict(sort="progress"),
                             dict(sort="progress_asc"), dict(sort="regency"),
                             dict(regency=people[0].regency_code or "-", status="in_progress"),

@@ -26,7 +26,7 @@ def test_dashboard_shows_my_course_with_progress(client, auth, world):
     page = client.get("/dashboard")
     text = text_of(page.data)
     assert "Kursus Mini A" in text and "Kursus Mini B" not in text
-    assert "0 dari 2 materi wajib" in text
+    assert "0 dari 2 langkah wajib" in text
     assert progress_value(page.data) == 0
 
 
@@ -71,7 +71,11 @@ def test_lesson_reader_has_toc_navigation_and_image(client, auth, world):
     html = page.data.decode()
     assert page.status_code == 200
     assert '<a href="#tujuan-pembelajaran">Tujuan pembelajaran</a>' in html
-    assert 'rel="next" href="/courses/mini-a/lessons/lanjutan"' in html
+    # Forward is a form that marks the lesson done, then goes to the next step (no GET side effect).
+    form = re.search(r'<form method="post" id="lesson-next" action="([^"]+)">(.*?)</form>', html, re.S)
+    assert form.group(1) == LESSON.format("pengantar") + "/complete"
+    assert 'name="then" value="next"' in form.group(2)
+    assert '<button type="submit" form="lesson-next" class="pager-next">' in html
     assert 'rel="prev"' not in html
     assert "Materi 1 dari 3" in text_of(html)
     tag = re.search(r'<img [^>]*alt="Diagram tiga strategi"[^>]*>', html).group(0)
@@ -86,18 +90,21 @@ def test_lesson_reader_has_toc_navigation_and_image(client, auth, world):
                       headers={"If-None-Match": image.headers["ETag"].strip('"')}).status_code in (200, 304)
 
 
-def test_continue_where_i_left_off(client, auth, world):
+def test_continue_goes_to_the_next_required_step_in_reading_order(client, auth, world):
+    """/continue is the next step: the first required lesson not done, in reading order (a lesson
+    opened and left unfinished is that lesson once the ones before it are done); optional
+    lessons are not required steps; at the end, the course page's next-step box."""
     auth.login(world["trainee"].email)
     assert client.get("/courses/mini-a/continue").headers["Location"] == LESSON.format("pengantar")
-    client.get(LESSON.format("lanjutan"))  # opened, not finished
-    assert client.get("/courses/mini-a/continue").headers["Location"] == LESSON.format("lanjutan")
-    client.post(LESSON.format("lanjutan") + "/complete", data={"done": "1"})
-    client.get(LESSON.format("pengantar"))
+    client.get(LESSON.format("lanjutan"))  # opened, not finished: pengantar still comes first
     assert client.get("/courses/mini-a/continue").headers["Location"] == LESSON.format("pengantar")
     client.post(LESSON.format("pengantar") + "/complete", data={"done": "1"})
-    assert client.get("/courses/mini-a/continue").headers["Location"] == LESSON.format("bacaan-tambahan")
-    client.post(LESSON.format("bacaan-tambahan") + "/complete", data={"done": "1"})
-    assert client.get("/courses/mini-a/continue").headers["Location"] == "/courses/mini-a"
+    assert client.get("/courses/mini-a/continue").headers["Location"] == LESSON.format("lanjutan")
+    client.post(LESSON.format("lanjutan") + "/complete", data={"done": "1"})
+    assert client.get("/courses/mini-a/continue").headers["Location"] == "/courses/mini-a#next-step"
+    html = client.get("/courses/mini-a").data.decode()
+    assert "Selamat! Anda telah menyelesaikan kursus ini." in text_of(html)
+    assert re.search(r'<a class="button" href="/certificates/\w+\.pdf">Unduh sertifikat Anda', html)
 
 
 def test_going_back_to_a_lesson_makes_it_the_one_to_continue(app, client, auth, world):
@@ -152,7 +159,7 @@ def test_unknown_and_archived_lessons_are_404(app, client, auth, world):
         lesson.archived_at = utcnow()
         db.session.commit()
     assert client.get(LESSON.format("lanjutan")).status_code == 404
-    assert "0 dari 1 materi wajib" in text_of(client.get("/dashboard").data)
+    assert "0 dari 1 langkah wajib" in text_of(client.get("/dashboard").data)
 
 
 def test_join_another_cohort_with_a_key(client, auth, world):
@@ -216,12 +223,12 @@ def test_lesson_pages_follow_a_content_update_at_once(app, client, auth, world, 
     from tests.conftest import DATA
 
     auth.login(world["trainee"].email)
-    assert "Materi Lanjutan" in text_of(client.get(LESSON.format("pengantar")).data)  # the next lesson
+    assert "Pengantar Perpustakaan Desa" in text_of(client.get(LESSON.format("lanjutan")).data)  # previous
     tree = read_folder(DATA / "courses" / "mini-a")
-    tree["01-dasar/02-lanjutan.md"] = tree["01-dasar/02-lanjutan.md"].replace(b"title: Materi Lanjutan",
-                                                                              b"title: Materi Tingkat Lanjut")
+    tree["01-dasar/01-pengantar.md"] = tree["01-dasar/01-pengantar.md"].replace(
+        b"title: Pengantar Perpustakaan Desa", b"title: Pengantar Tingkat Dasar")
     tree["01-dasar/module.yml"] = tree["01-dasar/module.yml"].replace(b"  - 03-bacaan-tambahan.md\n", b"")
     write_folder(tree, tmp_path / "mini-a")
     assert runner.invoke(args=["courses", "import", str(tmp_path / "mini-a")]).exit_code == 0
-    page = text_of(client.get(LESSON.format("pengantar")).data)
-    assert "Materi Tingkat Lanjut" in page and "Materi 1 dari 2" in page
+    page = text_of(client.get(LESSON.format("lanjutan")).data)
+    assert "Pengantar Tingkat Dasar" in page and "Materi 2 dari 2" in page

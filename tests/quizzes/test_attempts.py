@@ -57,19 +57,32 @@ def test_full_marks_after_a_manual_essay_grade(app, client, quiz_world, make_use
     assert attempt.state == "graded" and attempt.score == 7.0 and attempt.percent == 87.5 and attempt.passed is True
 
 
-def test_result_shows_feedback_and_correct_answers_after_attempt(app, client, quiz_world):
-    attempt_id = start(client, "kuis-modul")
-    quiz = quiz_by_slug(app, "kuis-modul")
+def test_review_shows_which_were_wrong_then_the_answers_after_the_last_attempt(app, client, quiz_world):
+    """Review options (the quiz's defaults): after an attempt that may be followed by another,
+    which answers were wrong, but no correct answer and no feedback anywhere in the page; after the
+    last attempt, the correct answers and the feedback."""
+    quiz = quiz_by_slug(app, "kuis-modul")  # 2 attempts
     qs = questions_by_key(app, quiz)
     from lms.quizzes.types import option_id
 
-    client.post(f"/attempts/{attempt_id}/save", data={f"q{qs['pilih-satu'].id}": option_id("Pengadaan gedung"),
-                                                       f"q{qs['benar-salah'].id}": "false"})
-    client.post(f"/attempts/{attempt_id}/submit")
-    page = text_of(client.get(f"/attempts/{attempt_id}/result").data)
-    assert "Gedung bukan strategi." in page
-    assert "Menurut UU 43/2007, perpustakaan desa adalah perpustakaan umum." in page
-    assert "Jawaban benar" in page and "Belum lulus" in page
+    wrong = {f"q{qs['pilih-satu'].id}": option_id("Pengadaan gedung"), f"q{qs['benar-salah'].id}": "false"}
+    first = start(client, "kuis-modul")
+    client.post(f"/attempts/{first}/save", data=wrong)
+    client.post(f"/attempts/{first}/submit")
+    html = client.get(f"/attempts/{first}/result").data.decode()
+    page = text_of(html)
+    assert "Salah" in page and "Belum lulus" in page  # which were wrong
+    for secret in ("Gedung bukan strategi.", "Tepat sekali.", "Menurut UU 43/2007", "Jawaban benar", "correct-answer"):
+        assert secret not in html, secret
+    assert "Kunci jawaban ditampilkan setelah Anda lulus atau memakai kesempatan terakhir." in page
+    second = start(client, "kuis-modul")
+    client.post(f"/attempts/{second}/save", data=wrong)
+    client.post(f"/attempts/{second}/submit")
+    for attempt_id in (second, first):  # now final: every attempt shows the answers
+        page = text_of(client.get(f"/attempts/{attempt_id}/result").data)
+        assert "Gedung bukan strategi." in page
+        assert "Menurut UU 43/2007, perpustakaan desa adalah perpustakaan umum." in page
+        assert "Jawaban benar" in page
 
 
 def test_answers_survive_a_reload(app, client, quiz_world):
