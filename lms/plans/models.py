@@ -194,7 +194,8 @@ class FollowUpItem(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     follow_up_id: Mapped[int] = mapped_column(ForeignKey("follow_up.id"), index=True)
-    plan_activity_id: Mapped[int] = mapped_column(ForeignKey("plan_activity.id"), index=True)
+    # A plan sent back for changes may lose an activity: its progress rows go with it.
+    plan_activity_id: Mapped[int] = mapped_column(ForeignKey("plan_activity.id", ondelete="CASCADE"), index=True)
     progress: Mapped[str] = mapped_column(String(10), default="")  # one of PROGRESS, "" while unanswered
     note: Mapped[str] = mapped_column(Text, default="")
 
@@ -212,7 +213,7 @@ class HeldActivity(db.Model):
     title: Mapped[str] = mapped_column(Text, default="")
     strategy: Mapped[str] = mapped_column(String(20), default="")  # one of STRATEGIES
     # The planned activity it carried out, if any (a plan_activity of the same plan).
-    plan_activity_id: Mapped[int | None] = mapped_column(ForeignKey("plan_activity.id"))
+    plan_activity_id: Mapped[int | None] = mapped_column(ForeignKey("plan_activity.id", ondelete="SET NULL"))
     male_child: Mapped[int] = mapped_column(default=0)
     female_child: Mapped[int] = mapped_column(default=0)
     male_youth: Mapped[int] = mapped_column(default=0)

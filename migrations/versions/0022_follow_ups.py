@@ -68,7 +68,7 @@ def upgrade():
     sa.Column('progress', sa.String(length=10), nullable=False),
     sa.Column('note', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['follow_up_id'], ['follow_up.id'], name=op.f('fk_follow_up_item_follow_up_id_follow_up')),
-    sa.ForeignKeyConstraint(['plan_activity_id'], ['plan_activity.id'], name=op.f('fk_follow_up_item_plan_activity_id_plan_activity')),
+    sa.ForeignKeyConstraint(['plan_activity_id'], ['plan_activity.id'], name=op.f('fk_follow_up_item_plan_activity_id_plan_activity'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_follow_up_item')),
     sa.UniqueConstraint('follow_up_id', 'plan_activity_id', name=op.f('uq_follow_up_item_follow_up_id_plan_activity_id'))
     )
@@ -97,7 +97,7 @@ def upgrade():
     sa.Column('story', sa.Text(), nullable=False),
     sa.Column('photo_consent', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['follow_up_id'], ['follow_up.id'], name=op.f('fk_held_activity_follow_up_id_follow_up')),
-    sa.ForeignKeyConstraint(['plan_activity_id'], ['plan_activity.id'], name=op.f('fk_held_activity_plan_activity_id_plan_activity')),
+    sa.ForeignKeyConstraint(['plan_activity_id'], ['plan_activity.id'], name=op.f('fk_held_activity_plan_activity_id_plan_activity'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_held_activity'))
     )
     with op.batch_alter_table('held_activity', schema=None) as batch_op:
