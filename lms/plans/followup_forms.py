@@ -28,7 +28,7 @@ LONG = 2000
 STORY = 1500
 MAX_HELD = 10  # activities held in one report
 MAX_PHOTOS = 3  # per activity held
-MAX_PHOTO_BYTES = 5 * 1024 * 1024  # a phone photo; stored re-encoded, far smaller
+MAX_PHOTO_BYTES = 5 * 1024 * 1024  # a phone photo (default of LMS config MAX_PHOTO_BYTES); stored far smaller
 MAX_PEOPLE = 100_000  # participants of one activity, per group: more is a typo
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 HELD_TEXT = {"title": LONG, "partners": LONG, "skills": SHORT, "story": STORY}
@@ -50,6 +50,13 @@ class FollowUpInput:
     held: dict[int, dict[str, Any]] = field(default_factory=dict)  # held activity id -> values
     uploads: list[Upload] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
+
+
+def photo_limit() -> int:
+    """Bytes one photo may have (config MAX_PHOTO_BYTES)."""
+    from flask import current_app
+
+    return int(current_app.config.get("MAX_PHOTO_BYTES", MAX_PHOTO_BYTES))
 
 
 def count_hint(error: NumberError) -> str:
@@ -152,6 +159,7 @@ def read_followup_form(form: Any, files: Any, followup: FollowUp, today: date) -
         for upload in (files.getlist(prefix + "photos") if files is not None else []):
             if not upload or not upload.filename:
                 continue
-            data = upload.stream.read(MAX_PHOTO_BYTES + 1)
+            data = upload.stream.read(photo_limit() + 1)
+            upload.close()  # a large upload is a temporary file: gone now, not at the end of the request
             result.uploads.append(Upload(held.id, upload.filename[:200], data))
     return result

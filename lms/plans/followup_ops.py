@@ -11,7 +11,7 @@ import posixpath
 from dataclasses import dataclass
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +20,7 @@ from lms.cohorts.models import Cohort
 from lms.content.assets import image_problem
 from lms.content.models import Course
 from lms.extensions import db
-from lms.plans.followup_forms import MAX_HELD, MAX_PHOTO_BYTES, MAX_PHOTOS, PHOTO_SUFFIXES, FollowUpInput
+from lms.plans.followup_forms import MAX_HELD, MAX_PHOTOS, PHOTO_SUFFIXES, FollowUpInput, photo_limit
 from lms.plans.followups import REPORTING_STATES, Round, followup_of, local_today, reminder_candidates, round_of
 from lms.plans.models import (PARTICIPANT_FIELDS, ActionPlan, FollowUp, FollowUpItem, FollowUpReminder,
                               HeldActivity, HeldPhoto)
@@ -92,12 +92,13 @@ def prepare_photo(data: bytes, filename: str) -> Photo | str:
 
     name = posixpath.basename(filename.replace("\\", "/"))[:80] or "foto"
     suffix = posixpath.splitext(name)[1].lower()
-    if len(data) > MAX_PHOTO_BYTES:
+    limit = photo_limit()
+    if len(data) > limit:
         return _("%(name)s is larger than %(limit)s MB: send a smaller photo (phones can share a photo in "
-                 "a smaller size).", name=name, limit=MAX_PHOTO_BYTES // (1024 * 1024))
+                 "a smaller size).", name=name, limit=format_decimal(round(limit / (1024 * 1024), 1)))
     if suffix not in PHOTO_SUFFIXES:
         return _("%(name)s is not a photo: send a JPEG, PNG or WebP file.", name=name)
-    problem = image_problem(data, suffix, max_bytes=MAX_PHOTO_BYTES)
+    problem = image_problem(data, suffix, max_bytes=limit)
     if problem is not None:
         if problem.kind == "pixels":
             return _("%(name)s has too many pixels: send it in a smaller size.", name=name)

@@ -159,8 +159,8 @@ def followup_queue(cohorts: list[Cohort]) -> list[CohortFollowUps]:
             ActionPlan.cohort_id == cohort.id, ActionPlan.status.in_(REPORTING_STATES))
             .order_by(User.full_name, User.id)).all()
         entry.expected = len(plans)
-        sent = set(db.session.execute(select(FollowUp.plan_id, FollowUp.round).where(
-            FollowUp.cohort_id == cohort.id, FollowUp.status == "submitted")).tuples())
+        sent = {tuple(row) for row in db.session.execute(select(FollowUp.plan_id, FollowUp.round).where(
+            FollowUp.cohort_id == cohort.id, FollowUp.status == "submitted"))}
         today = local_today(cohort.timezone)
         for r in due:
             entry.sent[r.number] = sum(1 for plan_id, _u in plans if (plan_id, r.number) in sent)
