@@ -450,3 +450,28 @@ def test_outcomes_per_cohort_and_round(app, client, auth, reporting, make_user, 
     assert month1["partners"] == ["PKK", "Karang Taruna", "SD Negeri 1"]  # 'pkk' is the same partner
     assert [s["story"] for s in month1["stories"]] == ["Bu Rina kini menjual tas purun bermotif ke pasar kecamatan."]
     assert month1["plan_activities"] == {"done": 1, "partly": 1, "not_yet": 1}
+
+
+def test_demo_seeds_followups_at_several_stages(app, runner, courses):
+    from lms.cohorts.models import Cohort
+    from lms.demo import DEMO_PASSWORD
+    from lms.plans.followups import cohort_outcomes
+    from lms.plans.models import FollowUp, HeldPhoto
+
+    result = runner.invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    assert "Demo follow-ups" in result.output
+    with app.app_context():
+        cohort = db.session.scalar(select(Cohort).where(Cohort.slug == "demo-kalsel-2026-juni"))
+        stages = sorted(db.session.execute(select(FollowUp.round, FollowUp.status)).all())
+        assert stages == [(1, "draft"), (1, "submitted"), (1, "submitted"), (2, "draft")]
+        assert db.session.scalar(select(func.count(HeldPhoto.id))) == 2
+        (month1,) = cohort_outcomes([cohort.id])[cohort.id]
+        assert month1["reports"] == 2 and month1["activities"] == 3 and month1["people_total"] > 0
+    staff = app.test_client()
+    staff.post("/login", data={"email": "fasilitator@demo.bimtek.id", "password": DEMO_PASSWORD})
+    queue = text_of(staff.get("/plans").data)
+    assert "Bulan ke-1: 2 dari 4 terkirim" in queue and "laporan tindak lanjut terlambat" in queue
+    trainee = app.test_client()
+    trainee.post("/login", data={"email": "peserta-tl1@demo.bimtek.id", "password": DEMO_PASSWORD})
+    assert "Laporan tindak lanjut bulan ke-3" in text_of(trainee.get("/dashboard").data)
