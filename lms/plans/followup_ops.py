@@ -22,7 +22,7 @@ from lms.content.models import Course
 from lms.extensions import db
 from lms.plans.followup_forms import MAX_HELD, MAX_PHOTOS, PHOTO_SUFFIXES, FollowUpInput, photo_limit
 from lms.plans.followups import REPORTING_STATES, Round, followup_of, local_today, reminder_candidates, round_of
-from lms.plans.models import (PARTICIPANT_FIELDS, ActionPlan, FollowUp, FollowUpItem, FollowUpReminder,
+from lms.plans.models import (ActionPlan, FollowUp, FollowUpItem, FollowUpReminder,
                               HeldActivity, HeldPhoto)
 from lms.plans.signals import activity_reported
 from lms.util import utcnow
