@@ -233,11 +233,14 @@ class LmsRequest(Request):
     """Uploads are limited to MAX_CONTENT_LENGTH, except course zips on the editor's zip routes."""
 
     LARGE_UPLOADS = frozenset({"authoring.upload", "authoring.upload_new"})
+    PHOTO_UPLOADS = frozenset({"plans.followup_save"})  # activity photos from phones
 
     @property
     def max_content_length(self) -> int | None:
         if self.endpoint in self.LARGE_UPLOADS and current_app:
             return current_app.config["MAX_COURSE_ZIP_BYTES"]
+        if self.endpoint in self.PHOTO_UPLOADS and current_app:
+            return current_app.config["MAX_PHOTO_UPLOAD_BYTES"]
         return super().max_content_length
 
 
@@ -310,6 +313,7 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
 
     import lms.models  # noqa: F401  (every model registered before first use)
     import lms.certificates.receivers  # noqa: F401  (certificates follow the quizzes' and plans' signals)
+    import lms.plans.followup_ops  # noqa: F401  (registers the follow-up reminder job)
     from lms.accounts.models import User
 
     from lms.accounts.sessions import load_user
@@ -343,9 +347,10 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
                       surveys_bp):
         app.register_blueprint(blueprint)
     from lms.jobs import jobs_cli
+    from lms.plans.cli import plans_cli
 
     for group in (users_cli, courses_cli, cohorts_cli, demo_cli, translate_cli, quizzes_cli, certificates_cli,
-                  reports_cli, dev_cli, jobs_cli):
+                  reports_cli, dev_cli, jobs_cli, plans_cli):
         app.cli.add_command(group)
 
     from werkzeug.exceptions import HTTPException

@@ -211,7 +211,11 @@ def can(user: User | AnonymousUserMixin, action: str, obj: Any = None) -> bool:
         return obj is not None and obj.user_id == user.id
     if action == "view_plan":  # an action plan: its trainee, and the staff of her cohort who read plans
         return obj is not None and (obj.user_id == user.id or can(user, "read_plans", obj))
-    if action in ("read_plans", "review_plan"):  # a Cohort's plans, or one ActionPlan through its cohort
+    if action == "edit_followup":  # a follow-up report: only the trainee who writes it
+        return obj is not None and obj.user_id == user.id
+    if action == "view_followup":  # a follow-up report and its photos: its trainee, and her cohort's plan readers
+        return obj is not None and (obj.user_id == user.id or can(user, "read_plans", obj))
+    if action in ("read_plans", "review_plan"):  # a Cohort's plans, or one ActionPlan/FollowUp through its cohort
         if obj is None:
             return False
         cohort = obj if isinstance(obj, Cohort) else db.session.get(Cohort, obj.cohort_id)

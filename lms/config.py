@@ -111,6 +111,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "TRUSTED_PROXIES": 0,
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,  # uploads: participant sheets
         "MAX_COURSE_ZIP_BYTES": 50 * 1024 * 1024,  # a course zip uploaded in the editor (its own routes)
+        "MAX_PHOTO_UPLOAD_BYTES": 16 * 1024 * 1024,  # a follow-up report with its activities' photos
+        "MAX_PHOTO_BYTES": 5 * 1024 * 1024,  # one activity photo as uploaded (stored re-encoded, smaller)
         "WTF_CSRF_TIME_LIMIT": None,  # token lives as long as the session
         # Failed logins allowed per client address; successes are not counted.
         "LOGIN_RATE_LIMIT": "5 per minute;20 per hour",

@@ -75,6 +75,10 @@ def seed_command() -> None:
         answered = seed_survey_answers(cohort)
         if answered:
             click.echo(f"Demo evaluation: {answered} anonymous answers")
+        reports = seed_followups(course, users[Role.FACILITATOR], users[Role.ORGANIZER])
+        if reports:
+            click.echo(f"Demo follow-ups: a cohort that ended 100 days ago, {reports} reports "
+                       "(sent with photos, drafts, overdue)")
     db.session.commit()
     click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
     for role, email, _, _ in DEMO_ACCOUNTS:
@@ -88,8 +92,8 @@ STAGES = ("not_started", "mid_course", "failed_quiz", "stuck_posttest", "certifi
 DEMO_TRAINEES = [
     ("Ahmad Fauzi", "Perpustakaan Desa Sungai Namang", "63.08", "certified", 0),
     ("Siti Aisyah", "Perpustakaan Desa Tampakang", "63.08", "certified", 0),
-    ("Yuliana", "Perpustakaan Desa Haur Gading", "63.08", "certified", 0),
-    ("Abdul Gani", "Perpustakaan Desa Murung Sari", "63.07", "certified", 0),
+    ("Rina Marlina", "Perpustakaan Desa Haur Gading", "63.08", "certified", 0),
+    ("Taufik Hidayat", "Perpustakaan Desa Murung Sari", "63.07", "certified", 0),
     ("Muhammad Rizki", "Perpustakaan Desa Barabai Darat", "63.07", "stuck_posttest", 1),
     ("Nur Hasanah", "Perpustakaan Desa Pantai Hambawang", "63.07", "failed_quiz", 2),
     ("Rahmadi", "Perpustakaan Desa Sungai Danau", "63.10", "mid_course", 9),
@@ -331,3 +335,107 @@ def seed_survey_answers(cohort) -> int:
                 for q in asked}
         submit_survey(user, cohort, survey, asked, form)
     return len(took_posttest)
+
+
+FOLLOWUP_TRAINEES = [
+    ("Rusdiana", "Perpustakaan Desa Paminggir", "63.08"),
+    ("Abdul Gani", "Perpustakaan Desa Murung Kupang", "63.08"),
+    ("Yuliana", "Perpustakaan Desa Kayu Bawang", "63.07"),
+    ("Samsul Bahri", "Perpustakaan Desa Sungai Loban", "63.10"),
+]
+
+
+def _demo_photo(color: tuple[int, int, int]) -> bytes:
+    """A small generated picture standing in for an activity photo (no real person in demo data)."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (320, 240), color)
+    draw = ImageDraw.Draw(image)
+    for x in range(20, 300, 40):
+        draw.ellipse((x, 120, x + 28, 148), fill=(250, 235, 200))
+        draw.rectangle((x + 4, 150, x + 24, 210), fill=(60, 60, 120))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def seed_followups(course, facilitator, organizer) -> int:
+    """A second demo cohort that ended 100 days ago (so the reports at months 1 and 3 have fallen
+    due), with four approved plans whose follow-ups are at different stages: month 1 sent with
+    activities and photos and month 3 in draft; month 1 sent, month 3 not started; month 1 in
+    draft (overdue); nothing yet (overdue)."""
+    import hashlib
+    from datetime import timedelta
+
+    from lms.plans import followup_ops
+    from lms.plans import operations as plans
+    from lms.plans.models import HeldActivity, HeldPhoto
+    from lms.plans.rules import has_plan, plan_settings
+
+    if not has_plan(course) or not plan_settings(course).get("follow_ups"):
+        return 0
+    today = date.today()
+    cohort = create_cohort(course=course, slug="demo-kalsel-2026-juni", name="Angkatan Demo Kalsel, selesai 100 hari lalu",
+                           key="KALSELTL", place="Banjarmasin", starts_on=today - timedelta(days=104),
+                           ends_on=today - timedelta(days=100), city="Banjarmasin")
+    cohort.is_open = False
+    db.session.add_all([CohortStaff(cohort_id=cohort.id, user_id=user.id, role=user.role)
+                        for user in (organizer, facilitator)])
+    rubric = plan_settings(course)["rubric"]
+    reports = 0
+    from lms.accounts.regions import regencies
+
+    for stage, (name, institution, code) in enumerate(FOLLOWUP_TRAINEES):
+        regency, province = regencies()[code]
+        user = create_user(email=f"peserta-tl{stage + 1}@demo.bimtek.id", full_name=name, password=DEMO_PASSWORD,
+                           institution=institution, regency=regency, regency_code=code, province=province,
+                           position="Pengelola perpustakaan desa")
+        enrol(user, cohort)
+        plan = plans.start_plan(user, course)
+        plan.team, plan.general_goal = "Pengelola, ketua PKK, Karang Taruna", "Warga memanfaatkan perpustakaan"
+        plan.period_from, plan.period_to = today.replace(day=1) - timedelta(days=120), today.replace(day=1)
+        plan.needs[0].need, plan.needs[0].evidence = "Anak-anak jarang membaca di luar sekolah", "Rapat warga"
+        plan.goals[0].text = "Dalam tiga bulan, 30 anak ikut kelas membaca setiap pekan"
+        first = plan.activities[0]
+        first.title, first.strategies, first.target_group = "Kelas membaca anak setiap Sabtu", "information", "Anak SD"
+        first.starts_on, first.indicator, first.target = plan.period_from, "Anak yang hadir", "30 anak"
+        second = plans.add_row(plan, "activity")
+        second.title, second.strategies, second.target_group = "Audiensi dengan kepala desa", "advocacy", "Pemdes"
+        second.starts_on, second.indicator, second.target = plan.period_from, "Anggaran disetujui", "Rp 5.000.000"
+        plans.submit_plan(plan)
+        plans.review_plan(plan, facilitator, "approve", "Rencana sudah runtut.",
+                          {c["key"]: {"title": c["title"], "met": True, "comment": ""} for c in rubric})
+        if stage == 3:
+            continue  # nothing reported: both reports overdue or due
+        report = followup_ops.start_followup(plan, 1)
+        reports += 1
+        if stage == 2:
+            continue  # a draft, overdue
+        report.items[0].progress, report.items[0].note = "done", "Berjalan tiap Sabtu sejak bulan pertama"
+        report.items[1].progress = "partly" if stage == 0 else "not_yet"
+        held = report.held[0]
+        held.title, held.strategy, held.plan_activity_id = "Kelas membaca anak", "information", first.id
+        held.held_on = cohort.ends_on + timedelta(days=20)
+        held.male_child, held.female_child, held.female_adult = 11 + stage, 14, 3
+        held.partners, held.skills = "SD Negeri 1, PKK", "Membaca nyaring"
+        held.story = ("Dimas, kelas 3, dulu belum lancar membaca; kini ia membacakan cerita untuk adiknya "
+                      "di kelas Sabtu.")
+        if stage == 0:
+            held.photo_consent = True
+            for color in ((120, 170, 90), (200, 140, 60)):
+                data = _demo_photo(color)
+                held.photos.append(HeldPhoto(content_type="image/jpeg", data=data, width=320, height=240,
+                                             sha256=hashlib.sha256(data).hexdigest()))
+            report.held.append(HeldActivity(
+                position=2, title="Audiensi dengan kepala desa dan BPD", strategy="advocacy",
+                held_on=cohort.ends_on + timedelta(days=25), male_adult=4, female_adult=2,
+                partners="BPD", plan_activity_id=second.id,
+                story="Kepala desa berjanji memasukkan kelas membaca ke usulan APB Desa tahun depan."))
+        db.session.flush()
+        followup_ops.submit_followup(report)
+        if stage == 0:
+            followup_ops.start_followup(plan, 2)  # month 3: a draft
+            reports += 1
+    return reports

@@ -10,3 +10,5 @@ from lms.jobs import Job  # noqa: F401
 from lms.authoring.models import CourseFile, CourseFileDraft, CourseFileVersion, CourseUpload  # noqa: F401
 from lms.plans.models import ActionPlan, PlanActivity, PlanGoal, PlanNeed, PlanReview, PlanVersion  # noqa: F401
 from lms.surveys.models import Survey, SurveyAnswer, SurveyBallot, SurveyItem, SurveySubmission  # noqa: F401
+from lms.plans.models import (ActionPlan, FollowUp, FollowUpItem, FollowUpReminder, HeldActivity,  # noqa: F401
+                              HeldPhoto, PlanActivity, PlanGoal, PlanNeed, PlanReview, PlanVersion)

@@ -213,6 +213,19 @@ ROUTES = {
                      only(422, "facilitator", "admin", trainee=403, organizer=403, others=404)),
     "plans.queue": ("GET", "/plans", only(200, "admin", *FACILITATORS, *ORGANIZERS)),
     "plans.cohort": ("GET", "/organizer/cohorts/{cohort_a}/plans", only(200, "facilitator", "organizer", "admin")),
+    # Follow-ups: cohort A ended 100 days ago, so month 1 is due; her report for it is started with a
+    # photo. Only she reports (staff have no plan: 404; the other trainee cannot study mini-a: 403).
+    "plans.followup": ("GET", "/courses/mini-a/follow-ups/1", signed_in(404, trainee=200, other_trainee=403)),
+    "plans.followup_start": ("POST", "/courses/mini-a/follow-ups/1/start",
+                             signed_in(404, trainee=302, other_trainee=403)),
+    "plans.followup_save": ("POST", "/courses/mini-a/follow-ups/1", signed_in(404, trainee=302, other_trainee=403)),
+    # Her report and its photos: she and her cohort's staff read them; nobody else learns they exist.
+    "plans.followup_view": ("GET", "/follow-ups/{followup_id}",
+                            only(200, "trainee", "facilitator", "organizer", "admin", others=404)),
+    "plans.followup_photo": ("GET", "/follow-ups/photos/{photo_id}",
+                             only(200, "trainee", "facilitator", "organizer", "admin", others=404)),
+    "plans.followup_cohort": ("GET", "/organizer/cohorts/{cohort_a}/follow-ups",
+                              only(200, "facilitator", "organizer", "admin")),
 }
 
 
@@ -285,8 +298,21 @@ def attempts(app, world, make_cohort, enrol_user, make_user):
         activity.starts_on, activity.indicator, activity.target = date(2026, 4, 1), "Indikator", "10 orang"
         plan.library = "Perpustakaan"
         submit_plan(plan)
+        # Cohort A ended 100 days ago: her follow-up report for month 1 is started, with a photo.
+        from datetime import timedelta
+
+        from lms.plans.followup_ops import start_followup
+        from lms.plans.models import HeldPhoto
+
+        cohort_a = db.session.get(Cohort, world["cohort_a"].id)
+        cohort_a.ends_on = date.today() - timedelta(days=100)
+        report = start_followup(plan, 1)
+        report.held[0].photos.append(HeldPhoto(content_type="image/jpeg", sha256="0" * 64, width=1, height=1,
+                                               data=b"\xff\xd8\xff"))
+        db.session.flush()
+        followup_ids = {"followup_id": report.id, "photo_id": report.held[0].photos[0].id}
         db.session.commit()
-        return {"plan_id": plan.id, "staff_id": staff.id, "batch_id": batch.id, "token": token,"open_attempt": open_attempt.id, "done_attempt": done.id, "essay_answer": answer_id,
+        return {**followup_ids, "plan_id": plan.id, "staff_id": staff.id, "batch_id": batch.id, "token": token,"open_attempt": open_attempt.id, "done_attempt": done.id, "essay_answer": answer_id,
                 "cert_code": certificate.code, "cert_id": certificate.id, "cohort_a": world["cohort_a"].id,
                 "trainee_id": world["trainee"].id, "job_id": job.id, "version_id": version_id, "upload_id": upload.id,
                 "quiz_cohort": quiz_cohort.id, "essay_cohort": essay_cohort.id}

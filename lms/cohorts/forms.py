@@ -35,6 +35,17 @@ class CohortForm(FlaskForm):
         SelectChoice("Asia/Makassar", _l("WITA (Central Indonesia Time)")),
         SelectChoice("Asia/Jayapura", _l("WIT (Eastern Indonesia Time)"))],
         default="", description=_l("Every time its trainees and staff read is shown in this zone."))
+    follow_ups = StringField(_l("Follow-up reports (months after the end date)"),
+                             validators=[Optional(), Length(max=40)],
+                             description=_l("E.g. 1, 3: trainees report what their library did 1 and 3 months after "
+                                            "the training. Empty: the course's setting; 0: none."))
+
+    def validate_follow_ups(self, field) -> None:
+        from lms.content.loader import parse_follow_up_months
+
+        if field.data and field.data.strip() and isinstance(parse_follow_up_months(field.data), str):
+            raise ValidationError(_l("Give whole months after the end date, increasing, separated by commas "
+                                     "(e.g. 1, 3), at most 6 of them, each from 1 to 36; or 0 for none."))
 
     def validate_ends_on(self, field: DateField) -> None:
         """A cohort ends on or after the day it starts (both are printed on certificates)."""

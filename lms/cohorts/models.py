@@ -35,6 +35,9 @@ class Cohort(db.Model):
     # read (pages, exports, certificates, reminders) is shown in it.
     timezone: Mapped[str] = mapped_column(String(40), default="Asia/Jakarta", server_default="Asia/Jakarta")
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Follow-up reports after the training, in months after ends_on, e.g. "1,3"; None: the
+    # course's default (course.yml action_plan: follow_ups), "": none (lms/plans/followups.py).
+    follow_up_months: Mapped[str | None] = mapped_column(String(40))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

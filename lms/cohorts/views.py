@@ -92,6 +92,11 @@ def _apply_form(cohort: Cohort, form: CohortForm) -> str | None:
     from lms.cohorts.timezones import default_zone
 
     cohort.timezone = form.timezone.data or default_zone(cohort.place, cohort.city, cohort.name)
+    from lms.content.loader import parse_follow_up_months
+
+    text = (form.follow_ups.data or "").strip()
+    months = parse_follow_up_months(text) if text else None
+    cohort.follow_up_months = None if months is None else ",".join(str(m) for m in months)
     return None
 
 
@@ -131,6 +136,8 @@ def detail(cohort_id: int) -> Response | str:
     _course_choices(form, cohort)
     if request.method == "GET":
         form.enrolment_key.data = cohort.enrolment_key
+        if cohort.follow_up_months is not None:
+            form.follow_ups.data = cohort.follow_up_months.replace(",", ", ") or "0"
     if form.validate_on_submit():
         _require_course_choice(cohort, form)
         form.slug.data = cohort.slug  # the short name stays: links and exports use it

@@ -41,7 +41,10 @@ COURSE_KEYS = {"slug": True, "title": True, "description": False, "jp_hours": Fa
 JP_BASIS_KEYS = {"minutes_per_jp", "minutes_per_question", "tasks"}
 CERTIFICATE_KEYS = {"enabled", "title", "number_pattern", "min_posttest", "show_score"}
 DEFAULT_NUMBER_PATTERN = "{seq:04d}/BIMTEK/{year}"
-ACTION_PLAN_KEYS = {"required", "rubric"}
+ACTION_PLAN_KEYS = {"required", "rubric", "follow_ups"}
+# Follow-up reports after the training: months after a cohort's end (lms/plans/followups.py).
+MAX_FOLLOW_UPS = 6
+MAX_FOLLOW_UP_MONTHS = 36
 RUBRIC_KEYS = {"key": True, "title": True, "description": False, "section": False}
 # The sections of an action plan (lms/plans) a rubric criterion may point at.
 PLAN_SECTIONS = ("identity", "needs", "goals", "activities", "risks")
@@ -596,6 +599,32 @@ def _certificate_settings(doc: LineDict, problems: Problems) -> dict:
     return settings
 
 
+def follow_up_months(value: object) -> list[int] | str:
+    """The months after a cohort's end at which trainees report (e.g. [1, 3]), or why the value
+    is not such a list (English). Also used for a cohort's own setting."""
+    if not isinstance(value, list) or any(isinstance(v, bool) or not isinstance(v, int) for v in value):
+        return "give a list of whole months after the cohort's end, e.g. [1, 3]"
+    if len(value) > MAX_FOLLOW_UPS:
+        return f"at most {MAX_FOLLOW_UPS} follow-ups"
+    if any(not 1 <= v <= MAX_FOLLOW_UP_MONTHS for v in value):
+        return f"each month must be between 1 and {MAX_FOLLOW_UP_MONTHS}"
+    if sorted(set(value)) != list(value):
+        return "the months must increase, each once, e.g. [1, 3]"
+    return list(value)
+
+
+def parse_follow_up_months(text: str) -> list[int] | str:
+    """A cohort's setting as typed: '1, 3' -> [1, 3]; '0' or '-' -> [] (no follow-ups); else
+    why not (English)."""
+    cleaned = (text or "").replace(";", ",").replace(" ", "")
+    if cleaned in ("0", "-"):
+        return []
+    parts = [p for p in cleaned.split(",") if p]
+    if not parts or not all(p.isdigit() and len(p) <= 3 for p in parts):
+        return "give whole months separated by commas, e.g. 1, 3"
+    return follow_up_months([int(p) for p in parts])
+
+
 def _action_plan_settings(doc: LineDict, problems: Problems) -> dict:
     """course.yml `action_plan:`: whether the certificate needs an approved plan, and the rubric
     facilitators review plans with. Absent: the course collects no action plan."""
@@ -610,6 +639,12 @@ def _action_plan_settings(doc: LineDict, problems: Problems) -> dict:
             problems.error("course.yml", raw.line(key),
                            f"unknown action_plan key '{key}' (known keys: {', '.join(sorted(ACTION_PLAN_KEYS))})")
     settings: dict = {"required": False, "rubric": []}
+    if "follow_ups" in raw:
+        months = follow_up_months(raw["follow_ups"])
+        if isinstance(months, str):
+            problems.error("course.yml", raw.line("follow_ups"), f"'follow_ups': {months}")
+        else:
+            settings["follow_ups"] = months
     if "required" in raw:
         if not isinstance(raw["required"], bool):
             problems.error("course.yml", raw.line("required"), "'required' must be true or false")

@@ -71,11 +71,16 @@ def dashboard() -> str:
 
     plan_courses = {course.id for _, course in unique if plans.has_plan(course)}
     plan_status = plans.plan_statuses(current_user.id, sorted(plan_courses))
-    queues = ([q for q in plans.review_queue(current_user) if q.waiting]
-              if can(current_user, "plan_queue") else [])
+    from lms.plans import followups
+
+    all_queues = plans.review_queue(current_user) if can(current_user, "plan_queue") else []
+    queues = [q for q in all_queues if q.waiting]
+    overdue = followups.overdue_counts([q.cohort for q in all_queues]) if all_queues else {}
     return render_template("learning/dashboard.html", items=unique, progress=by_course, join_form=JoinForm(),
                            certificates=certificates, plan_courses=plan_courses, plan_status=plan_status,
-                           plan_queues=queues)
+                           plan_queues=queues, followups_owed=followups.owed_followups(current_user.id),
+                           followups_overdue=[(q.cohort, overdue[q.cohort.id]) for q in all_queues
+                                              if q.cohort.id in overdue])
 
 
 @bp.post("/join")

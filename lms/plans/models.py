@@ -13,7 +13,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
@@ -145,3 +145,122 @@ class PlanReview(db.Model):
     @property
     def criteria(self) -> dict[str, dict[str, Any]]:
         return json.loads(self.criteria_json)
+
+
+# --- follow-up (monev pasca pelatihan): what the library did after the training ------------------
+
+# How far a planned activity got, as the trainee reports it at a follow-up.
+PROGRESS = ("done", "partly", "not_yet")
+# Participants of an activity held, by sex (L/P, as SIM TPBIS and Indonesian attendance lists
+# count them) and age group; one column per pair, named f"{sex}_{age}".
+SEXES = ("male", "female")
+AGE_GROUPS = ("child", "youth", "adult", "elderly")  # anak, remaja, dewasa, lansia
+PARTICIPANT_FIELDS = tuple(f"{sex}_{age}" for sex in SEXES for age in AGE_GROUPS)
+
+
+class FollowUp(db.Model):
+    """A trainee's report at one follow-up round of her cohort (e.g. round 1 = one month after the
+    cohort's end), about her approved (or submitted) plan: an open draft until she sends it."""
+
+    __tablename__ = "follow_up"
+    __table_args__ = (UniqueConstraint("plan_id", "round"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("action_plan.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id"), index=True)
+    round: Mapped[int]  # 1, 2, ... in the order of the cohort's follow-up months
+    months: Mapped[int]  # months after the cohort's end, as set when the report was started
+    due_on: Mapped[date]
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)  # draft | submitted
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    items: Mapped[list[FollowUpItem]] = relationship(order_by="FollowUpItem.id", cascade="all, delete-orphan")
+    held: Mapped[list[HeldActivity]] = relationship(order_by="HeldActivity.position",
+                                                    cascade="all, delete-orphan")
+
+    @property
+    def editable(self) -> bool:
+        return self.status == "draft"
+
+
+class FollowUpItem(db.Model):
+    """How far one planned activity got by this follow-up: done, partly or not yet, with a note."""
+
+    __tablename__ = "follow_up_item"
+    __table_args__ = (UniqueConstraint("follow_up_id", "plan_activity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    follow_up_id: Mapped[int] = mapped_column(ForeignKey("follow_up.id"), index=True)
+    # A plan sent back for changes may lose an activity: its progress rows go with it.
+    plan_activity_id: Mapped[int] = mapped_column(ForeignKey("plan_activity.id", ondelete="CASCADE"), index=True)
+    progress: Mapped[str] = mapped_column(String(10), default="")  # one of PROGRESS, "" while unanswered
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class HeldActivity(db.Model):
+    """An activity the library held, as SIM TPBIS records it: date, strategy, participants by sex
+    and age group, partners, skills, and a short story of change; with up to three photos."""
+
+    __tablename__ = "held_activity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    follow_up_id: Mapped[int] = mapped_column(ForeignKey("follow_up.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    held_on: Mapped[date | None]
+    title: Mapped[str] = mapped_column(Text, default="")
+    strategy: Mapped[str] = mapped_column(String(20), default="")  # one of STRATEGIES
+    # The planned activity it carried out, if any (a plan_activity of the same plan).
+    plan_activity_id: Mapped[int | None] = mapped_column(ForeignKey("plan_activity.id", ondelete="SET NULL"))
+    male_child: Mapped[int] = mapped_column(default=0)
+    female_child: Mapped[int] = mapped_column(default=0)
+    male_youth: Mapped[int] = mapped_column(default=0)
+    female_youth: Mapped[int] = mapped_column(default=0)
+    male_adult: Mapped[int] = mapped_column(default=0)
+    female_adult: Mapped[int] = mapped_column(default=0)
+    male_elderly: Mapped[int] = mapped_column(default=0)
+    female_elderly: Mapped[int] = mapped_column(default=0)
+    partners: Mapped[str] = mapped_column(Text, default="")
+    skills: Mapped[str] = mapped_column(Text, default="")
+    story: Mapped[str] = mapped_column(Text, default="")
+    # The trainee confirmed that the people in the photos agreed to be photographed and shown.
+    photo_consent: Mapped[bool] = mapped_column(default=False)
+
+    photos: Mapped[list[HeldPhoto]] = relationship(order_by="HeldPhoto.id", cascade="all, delete-orphan")
+
+    @property
+    def participants(self) -> int:
+        return sum(getattr(self, name) for name in PARTICIPANT_FIELDS)
+
+
+class HeldPhoto(db.Model):
+    """A photo of an activity held, re-encoded as JPEG (no EXIF, at most 1600 px a side) and
+    stored in the database like course images, so any app server can serve it."""
+
+    __tablename__ = "held_photo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("held_activity.id"), index=True)
+    content_type: Mapped[str] = mapped_column(String(50))
+    sha256: Mapped[str] = mapped_column(String(64))
+    width: Mapped[int]
+    height: Mapped[int]
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class FollowUpReminder(db.Model):
+    """A follow-up reminder sent to a trainee. The unique constraints are the de-duplication:
+    one reminder per plan and round, and one per trainee per day (the cohort's local date)."""
+
+    __tablename__ = "follow_up_reminder"
+    __table_args__ = (UniqueConstraint("plan_id", "round"), UniqueConstraint("user_id", "sent_on"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("action_plan.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    round: Mapped[int]
+    sent_on: Mapped[date]
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

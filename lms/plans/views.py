@@ -209,9 +209,14 @@ def version(plan_id: int, number: int):
 @bp.get("/plans")
 @login_required
 def queue():
-    """Plans waiting for review in the cohorts I run or guide, with counts by status."""
+    """Plans waiting for review in the cohorts I run or guide, with counts by status, and the
+    follow-up reports sent and overdue."""
     require(current_user, "plan_queue")
-    return render_template("plans/queue.html", queues=rules.review_queue(current_user), labels=LABELS)
+    from lms.plans.followups import followup_queue
+
+    queues = rules.review_queue(current_user)
+    followups = {f.cohort.id: f for f in followup_queue([q.cohort for q in queues])}
+    return render_template("plans/queue.html", queues=queues, followups=followups, labels=LABELS)
 
 
 @bp.get("/organizer/cohorts/<int:cohort_id>/plans")
@@ -222,3 +227,6 @@ def cohort(cohort_id: int):
     require(current_user, "read_plans", found)
     return render_template("plans/cohort.html", cohort=found, rows=rules.cohort_plans(found), labels=LABELS,
                            course=db.session.get(Course, found.course_id))
+
+
+from lms.plans import followup_views  # noqa: E402,F401  (the follow-up routes of this blueprint)
