@@ -75,7 +75,7 @@ def seed_command() -> None:
         answered = seed_survey_answers(cohort)
         if answered:
             click.echo(f"Demo evaluation: {answered} anonymous answers")
-        reports = seed_followups(course, users[Role.FACILITATOR], users[Role.ORGANIZER])
+        reports = seed_followups(users[Role.FACILITATOR], users[Role.ORGANIZER])
         if reports:
             click.echo(f"Demo follow-ups: a cohort that ended 100 days ago, {reports} reports "
                        "(sent with photos, drafts, overdue)")
@@ -361,7 +361,7 @@ def _demo_photo(color: tuple[int, int, int]) -> bytes:
     return out.getvalue()
 
 
-def seed_followups(course, facilitator, organizer) -> int:
+def seed_followups(facilitator, organizer) -> int:
     """A second demo cohort that ended 100 days ago (so the reports at months 1 and 3 have fallen
     due), with four approved plans whose follow-ups are at different stages: month 1 sent with
     activities and photos and month 3 in draft; month 1 sent, month 3 not started; month 1 in
@@ -374,8 +374,14 @@ def seed_followups(course, facilitator, organizer) -> int:
     from lms.plans.models import HeldActivity, HeldPhoto
     from lms.plans.rules import has_plan, plan_settings
 
-    if not has_plan(course) or not plan_settings(course).get("follow_ups"):
+    # The first course that collects plans and asks for follow-ups (not necessarily the demo cohort's).
+    course = next((c for c in db.session.scalars(select(Course).order_by(Course.id))
+                   if has_plan(c) and plan_settings(c).get("follow_ups")), None)
+    if course is None:
         return 0
+    from lms.content.roles import grant_course_role
+
+    grant_course_role(course, organizer, "organizer", None)
     today = date.today()
     cohort = create_cohort(course=course, slug="demo-kalsel-2026-juni", name="Angkatan Demo Kalsel, selesai 100 hari lalu",
                            key="KALSELTL", place="Banjarmasin", starts_on=today - timedelta(days=104),

@@ -45,12 +45,16 @@ def dashboard() -> str:
     if current_user.is_staff:
         from lms.core.home import LAGGING_DAYS, staff_overview
 
+        from lms.plans import followups
         from lms.plans import rules as plans
 
-        queues = ([q for q in plans.review_queue(current_user) if q.waiting]
-                  if can(current_user, "plan_queue") else [])
+        all_queues = plans.review_queue(current_user) if can(current_user, "plan_queue") else []
+        overdue = followups.overdue_counts([q.cohort for q in all_queues]) if all_queues else {}
         return render_template("core/staff_home.html", overview=staff_overview(current_user),
-                               lagging_days=LAGGING_DAYS, plan_queues=queues)
+                               lagging_days=LAGGING_DAYS, plan_queues=[q for q in all_queues if q.waiting],
+                               followups_owed=[],
+                               followups_overdue=[(q.cohort, overdue[q.cohort.id]) for q in all_queues
+                                                  if q.cohort.id in overdue])
     if can(current_user, "view_course_as_staff"):
         courses = db.session.scalars(select(Course).order_by(Course.title)).all()
         items = [(None, course) for course in courses]
