@@ -65,8 +65,8 @@ def test_trainee_follows_the_next_step_fails_the_posttest_and_gets_through(live_
     page.get_by_label("Nama lengkap").fill("Siti Jalan Terus")
     page.get_by_label("Jabatan").fill("Pengelola perpustakaan desa")
     page.get_by_label("Instansi").fill("Perpustakaan Desa Kandangan")
-    page.get_by_label("Kabupaten/kota").fill("Hulu Sungai Selatan")
     page.get_by_label("Provinsi").select_option("63")
+    page.get_by_label("Kabupaten/kota").select_option("63.06")  # from Kemendagri's list
     page.get_by_role("button", name="Daftar").click()
     page.wait_for_url("**/dashboard")
 

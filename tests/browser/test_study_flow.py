@@ -33,8 +33,8 @@ def test_register_study_and_progress(live_server, browser, width):
     page.get_by_label("Nama lengkap").fill("Ani Rahmawati, A.Md.")
     page.get_by_label("Jabatan").fill("Pengelola perpustakaan desa")
     page.get_by_label("Instansi").fill("Perpustakaan Desa Batulicin")
-    page.get_by_label("Kabupaten/kota").fill("Tanah Bumbu")
     page.get_by_label("Provinsi").select_option("63")
+    page.get_by_label("Kabupaten/kota").select_option("63.10")  # from Kemendagri's list
     page.get_by_role("button", name="Daftar").click()
 
     page.wait_for_url("**/dashboard")

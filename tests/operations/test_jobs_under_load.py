@@ -66,7 +66,7 @@ class Browser:
         except urllib.error.HTTPError as error:
             status, headers, self.body = error.code, dict(error.headers), error.read()
         text = self.body.decode(errors="replace")  # the bytes stay in self.body (images, ZIPs)
-        found = re.search(r'name="csrf_token" value="([^"]+)"', text)
+        found = re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', text)  # any attribute order
         if found:
             self.csrf = found.group(1)
         return status, headers, text
