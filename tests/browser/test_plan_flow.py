@@ -107,7 +107,9 @@ def test_plan_drafted_reviewed_revised_approved_then_certificate(plan_server, br
     found = {}
     trainee, page = login(browser, plan_server, TRAINEE)
     page.goto(plan_server + "/courses/mini-p/lessons/bacaan-rencana")
-    page.get_by_role("button", name="Tandai selesai").click()
+    page.get_by_role("button", name="Tandai selesai").click()  # marks it done and goes to the next step
+    page.wait_for_load_state()
+    page.goto(plan_server + "/courses/mini-p/lessons/bacaan-rencana")  # back to the lesson's link to the form
     page.get_by_role("link", name="formulir Rencana Aksi").click()
     page.get_by_role("button", name="Mulai rencana saya").click()
     page.wait_for_url("**/courses/mini-p/plan")
