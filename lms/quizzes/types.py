@@ -24,10 +24,15 @@ def option_id(text: str) -> str:
     return "o" + hashlib.sha1(text.encode()).hexdigest()[:10]
 
 
+# Typed around an answer without changing it: a full stop at the end ("APBDes."), quotes.
+_AROUND_ANSWER = " .,;:!?\"'\u201c\u201d\u2018\u2019"
+
+
 def normalize_answer(text: str) -> str:
-    """Case- and space-insensitive form of a short answer."""
-    text = unicodedata.normalize("NFKC", text or "")
-    return " ".join(text.casefold().split())
+    """Case- and space-insensitive form of a short answer, without punctuation or quotes around it
+    ("APBDes." is "apbdes"); an answer that is only punctuation stays as it is."""
+    text = " ".join(unicodedata.normalize("NFKC", text or "").casefold().split())
+    return text.strip(_AROUND_ANSWER) or text
 
 
 def parse_number(text: str) -> float | None:

@@ -66,6 +66,19 @@ def test_short_answer_ignores_case_and_spaces():
     assert grade("short", data, {"q1": "kepala desa"}) == 0.0
 
 
+@pytest.mark.parametrize("typed", ["APBDes.", "apbdes", " \u201cAPBDes\u201d ", "'APBDes'", "APBDes!"])
+def test_short_answer_ignores_punctuation_and_quotes_around_it(typed):
+    data = prepared("short", {"answers": [{"text": "APBDes", "fraction": 1.0, "feedback": ""}]})
+    assert grade("short", data, {"q1": typed}) == 1.0
+    assert grade("short", data, {"q1": "APB"}) == 0.0  # a different word is still wrong
+
+
+def test_an_answer_that_is_punctuation_is_compared_as_it_is():
+    data = prepared("short", {"answers": [{"text": "?", "fraction": 1.0, "feedback": ""}]})
+    assert grade("short", data, {"q1": "?"}) == 1.0
+    assert grade("short", data, {"q1": "!"}) == 0.0
+
+
 @pytest.mark.parametrize("typed, expected", [("32", 1.0), ("32,4", 1.0), ("31.5", 1.0), ("33", 0.0), ("tiga", 0.0)])
 def test_numeric_with_tolerance_and_indonesian_decimal_comma(typed, expected):
     data = prepared("numeric", {"answers": [{"value": 32.0, "tolerance": 0.5, "fraction": 1.0, "feedback": ""}]})
