@@ -185,9 +185,10 @@ def _review_rows(plan: ActionPlan, when) -> list[tuple]:
 # --- activities held, as SIM TPBIS records them -----------------------------------------------------
 
 def held_header() -> list[str]:
-    """Who reported (library, trainee, regency, cohort, follow-up month), then what SIM TPBIS
-    records, in its order (docs/action-plans.md: by strategy, the activity, participant counts, skills,
-    story of change), then our own fields (partners, planned activity, photos)."""
+    """Who reported (library, trainee, regency, cohort, follow-up month); then what SIM TPBIS
+    records, in the order the domain notes give it (by strategy: the activity, participant
+    counts, skills, story of change); then our own fields (partners, planned activity, photos).
+    SIM's own labels are not public: the headers name our fields (README, Follow-ups)."""
     people = [_("%(sex)s, %(age)s", sex=SEX_LABELS[sex], age=AGE_LABELS[age]) for age in AGE_GROUPS for sex in SEXES]
     return [_("Library"), _("Trainee"), _("Regency/city"), _("Cohort"), _("Follow-up (month)"),
             _("TPBIS strategy"), _("Activity"), _("Date held"), *people, _("Total male (L)"), _("Total female (P)"),

@@ -9,8 +9,8 @@ cut ends in an ellipsis and the page says so, pointing to the XLSX, which holds 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import date
 
 from babel.numbers import format_decimal
 from flask_babel import format_date
@@ -19,6 +19,7 @@ from fpdf import FPDF
 
 from lms.certificates.pdf import BRAND, INK, MUTED, _bold, add_fonts
 from lms.plans.forms import SOURCE_LABELS, STATUS_LABELS, STRATEGY_LABELS
+from lms.util import utcnow
 from lms.util.formatting import babel_locale
 
 WIDTH, HEIGHT = 297.0, 210.0
@@ -28,9 +29,11 @@ BOTTOM = HEIGHT - 14.0  # the footer's line sits below
 ELLIPSIS = "…"
 RULE = (200, 208, 216)
 SHADE = (236, 242, 248)
+_SPACES = re.compile(r"[ \t\r\n]+")  # where lines may break (not at a no-break space)
+_WIDTHS: dict[tuple[float, str], float] = {}  # (font size, text) -> mm: DejaVu metrics, cached per process
 
 # Tried in order until the plan fits: (font size in pt, most lines for one text).
-STEPS = [(8.5, 6), (8.5, 4), (8, 3), (7.5, 3), (7.5, 2), (7, 2), (6.5, 2), (6.5, 1)]
+STEPS = [(10, 6), (9.5, 6), (9, 6), (8.5, 6), (8.5, 4), (8, 3), (7.5, 3), (7.5, 2), (7, 2), (6.5, 2), (6.5, 1)]
 
 
 @dataclass
@@ -63,7 +66,8 @@ def _one_line(text: str) -> str:
 
 
 def rupiah(value: int | None) -> str:
-    return "" if value is None else f"Rp {format_decimal(value, format='#,##0', locale=babel_locale())}"
+    """Rp 1.500.000 (a no-break space: the amount never wraps apart from its currency)."""
+    return "" if value is None else f"Rp\u00a0{format_decimal(value, format='#,##0', locale=babel_locale())}"
 
 
 def document(plan, trainee, cohort, course, reviewer: str | None) -> PlanDocument:
@@ -95,7 +99,7 @@ def document(plan, trainee, cohort, course, reviewer: str | None) -> PlanDocumen
         general_goal=_one_line(plan.general_goal), goals=[_one_line(g.text) for g in plan.goals],
         activities=activities, budget_total=rupiah(total) if total else "", risks=_one_line(plan.risks),
         status=status, printed=_("%(course)s · printed on %(date)s", course=course.title,
-                                 date=format_date(date.today(), "d MMMM yyyy")),
+                                 date=format_date(utcnow(), "d MMMM yyyy")),
         labels={"needs": _("Community needs"), "evidence": _("Evidence"), "goals": _("Goals"),
                 "general_goal": _("General goal"), "activities": _("Activities"), "risks": _("Risks"),
                 "no": _("No."), "title": _("Activity"), "strategy": _("TPBIS strategy"),
@@ -107,7 +111,7 @@ def document(plan, trainee, cohort, course, reviewer: str | None) -> PlanDocumen
 
 
 # Activity table: (key, width in mm); the widths add up to CONTENT_W.
-COLUMNS = [("no", 9), ("title", 50), ("strategy", 28), ("target_group", 30), ("partners", 36), ("budget", 25),
+COLUMNS = [("no", 9), ("title", 47), ("strategy", 28), ("target_group", 30), ("partners", 36), ("budget", 28),
            ("source", 27), ("schedule", 24), ("indicator", 48)]
 assert abs(sum(w for _k, w in COLUMNS) - CONTENT_W) < 0.01
 
@@ -121,39 +125,66 @@ class _Page:
         self.cut = False
 
     # -- text ---------------------------------------------------------------------------------------
+    def width_of(self, text: str) -> float:
+        """The text's width at the current size; words are measured once per size (fpdf2's own
+        measure is slow), a text is the sum of its words and spaces (no kerning)."""
+        key = (self.pdf.font_size_pt, text)
+        if key not in _WIDTHS:
+            if len(_WIDTHS) > 50_000:
+                _WIDTHS.clear()
+            _WIDTHS[key] = self.pdf.get_string_width(text)
+        return _WIDTHS[key]
+
+    def _prefix(self, word: str, room: float) -> int:
+        """How many characters of the word fit in room (at least one)."""
+        used, count = 0.0, 0
+        for char in word:
+            used += self.width_of(char)
+            if used > room:
+                break
+            count += 1
+        return max(count, 1)
+
     def lines(self, text: str, width: float, cap: int | None = None) -> list[str]:
         """The text wrapped to width (words longer than the width are split), at most cap lines;
         a cut text ends in an ellipsis."""
         cap = cap or self.cap
         width -= 0.5
-        width_of = self.pdf.get_string_width
+        space = self.width_of(" ")
         out: list[str] = []
-        current = ""
-        for word in text.split():
-            while width_of(word) > width:  # a long word or address: split it by characters
-                head = word
-                while len(head) > 1 and width_of((current + " " if current else "") + head) > width:
-                    head = head[:-1]
-                if current and width_of(current + " " + head) > width:
+        current, current_w = "", 0.0
+        for word in _SPACES.split(text.strip()):
+            if not word:
+                continue
+            if len(out) > cap:
+                break
+            word_w = self.width_of(word)
+            while word_w > width:  # a long word or address: split it by characters
+                room = width - (current_w + space if current else 0.0)
+                if current and room < width / 3:
                     out.append(current)
-                    current = ""
+                    current, current_w = "", 0.0
                     continue
+                head = word[:self._prefix(word, room)]
                 out.append(f"{current} {head}" if current else head)
-                current, word = "", word[len(head):]
-            candidate = f"{current} {word}" if current else word
-            if current and width_of(candidate) > width:
+                current, current_w = "", 0.0
+                word = word[len(head):]
+                word_w = self.width_of(word)
+            if current and current_w + space + word_w > width:
                 out.append(current)
-                current = word
+                current, current_w = word, word_w
+            elif current:
+                current, current_w = f"{current} {word}", current_w + space + word_w
             else:
-                current = candidate
+                current, current_w = word, word_w
         if current:
             out.append(current)
         if len(out) > cap:
             self.cut = True
             out = out[:cap]
             last = out[-1]
-            while last and width_of(last + ELLIPSIS) > width:
-                last = last[:-1]
+            room = width - self.width_of(ELLIPSIS)
+            last = last[:self._prefix(last, room)] if self.width_of(last) > room else last
             out[-1] = last.rstrip(" ,;:.") + ELLIPSIS
         return out
 
