@@ -211,6 +211,13 @@ ROUTES = {
                       only(200, "trainee", "facilitator", "organizer", "admin", others=404)),
     "plans.review": ("POST", "/plans/{plan_id}/review",
                      only(422, "facilitator", "admin", trainee=403, organizer=403, others=404)),
+    # Her plan as files (one-page PDF, XLSX, the activities held in SIM TPBIS's shape): those who read it.
+    "plans.export_pdf": ("GET", "/plans/{plan_id}/plan.pdf",
+                         only(200, "trainee", "facilitator", "organizer", "admin", others=404)),
+    "plans.export_xlsx": ("GET", "/plans/{plan_id}/plan.xlsx",
+                          only(200, "trainee", "facilitator", "organizer", "admin", others=404)),
+    "plans.export_held": ("GET", "/plans/{plan_id}/activities.xlsx",
+                          only(200, "trainee", "facilitator", "organizer", "admin", others=404)),
     "plans.queue": ("GET", "/plans", only(200, "admin", *FACILITATORS, *ORGANIZERS)),
     "plans.cohort": ("GET", "/organizer/cohorts/{cohort_a}/plans", only(200, "facilitator", "organizer", "admin")),
     # Follow-ups: cohort A ended 100 days ago, so month 1 is due; her report for it is started with a
@@ -226,6 +233,8 @@ ROUTES = {
                              only(200, "trainee", "facilitator", "organizer", "admin", others=404)),
     "plans.followup_cohort": ("GET", "/organizer/cohorts/{cohort_a}/follow-ups",
                               only(200, "facilitator", "organizer", "admin")),
+    "plans.followup_cohort_xlsx": ("GET", "/organizer/cohorts/{cohort_a}/follow-ups/activities.xlsx",
+                                   only(200, "facilitator", "organizer", "admin")),
 }
 
 

@@ -127,6 +127,20 @@ def _needs_fallback(texts: list[str]) -> bool:
     return any(ord(ch) not in COMMON_CODEPOINTS for text in texts for ch in text if ch not in "\n\r\t")
 
 
+def add_fonts(pdf: FPDF, family: str, texts: list[str], fallback_fonts: list[str] | None = None) -> None:
+    """Add DejaVu Sans as `family`: the common subset, plus the full font and the fallback fonts
+    when a text needs other characters (the certificate's stack; also the action plan's PDF)."""
+    pdf.add_font(family, "", str(_common_font()))
+    if _needs_fallback(texts):
+        pdf.add_font(f"{family}Full", "", str(MAIN_FONT))
+        names = [f"{family}Full"]
+        for index, path in enumerate(fallback_fonts if fallback_fonts is not None else DEFAULT_FALLBACK_FONTS):
+            if Path(path).is_file():
+                pdf.add_font(f"Fallback{index}", "", path)
+                names.append(f"Fallback{index}")
+        pdf.set_fallback_fonts(names)
+
+
 def _fit_text(pdf: FPDF, text: str, max_width: float, size: float, min_size: float) -> float:
     """The largest font size (down to min_size) at which the text fits on one line."""
     while size > min_size:
@@ -201,17 +215,9 @@ def render_certificate(snapshot: dict[str, Any], verify_url: str, *, issuer: str
     pdf.set_title(f"Sertifikat {snapshot['number']}")
     pdf.set_author(issuer)
     pdf.set_creator("Bimtek LMS")
-    pdf.add_font("Cert", "", str(_common_font()))
     texts = [snapshot.get(k) or "" for k in ("name", "institution", "regency", "course_title", "place",
                                              "signatory_name", "signatory_title", "city")]
-    if _needs_fallback(texts):
-        pdf.add_font("CertFull", "", str(MAIN_FONT))
-        names = ["CertFull"]
-        for index, path in enumerate(fallback_fonts if fallback_fonts is not None else DEFAULT_FALLBACK_FONTS):
-            if Path(path).is_file():
-                pdf.add_font(f"Fallback{index}", "", path)
-                names.append(f"Fallback{index}")
-        pdf.set_fallback_fonts(names)
+    add_fonts(pdf, "Cert", texts, fallback_fonts)
     pdf.add_page()
     width, height = 297.0, 210.0
 

@@ -206,3 +206,16 @@ def followup_cohort(cohort_id: int) -> str:
                            all_rounds=followups.rounds(cohort, course), due=due, rows=rows, reports=reports,
                            today=followups.local_today(cohort.timezone), overdue_days=followups.OVERDUE_AFTER_DAYS,
                            outcomes=followups.cohort_outcomes([cohort.id])[cohort.id], labels=LABELS)
+
+
+@bp.get("/organizer/cohorts/<int:cohort_id>/follow-ups/activities.xlsx")
+@login_required
+def followup_cohort_xlsx(cohort_id: int) -> Response:
+    """The activities held in the cohort's sent follow-up reports, one row each, in the shape of
+    SIM TPBIS (for its staff who read plans)."""
+    from lms.plans.exports import XLSX, held_rows, held_xlsx
+    from lms.plans.views import _download
+
+    cohort = db.get_or_404(Cohort, cohort_id)
+    require(current_user, "read_plans", cohort)
+    return _download(held_xlsx(held_rows([cohort.id])), f"kegiatan-{cohort.slug}.xlsx", XLSX)

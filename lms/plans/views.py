@@ -3,7 +3,9 @@ the facilitators' queue."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+import io
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -204,6 +206,46 @@ def version(plan_id: int, number: int):
     reviews = [r for r in _reviews(plan) if r[0].version_id == found.id]
     return render_template("plans/version.html", plan=plan, version=found, content=found.snapshot,
                            trainee=db.session.get(User, plan.user_id), reviews=reviews, labels=LABELS)
+
+
+def _download(data: bytes, name: str, mimetype: str) -> Response:
+    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/plans/<int:plan_id>/plan.pdf")
+@login_required
+def export_pdf(plan_id: int) -> Response:
+    """The plan on one page (PDF), for those who may read it."""
+    from lms.plans.exports import plan_file_stem
+    from lms.plans.pdf import plan_pdf
+
+    plan = _visible_plan(plan_id)
+    return _download(plan_pdf(plan), f"{plan_file_stem(plan, db.session.get(User, plan.user_id))}.pdf",
+                     "application/pdf")
+
+
+@bp.get("/plans/<int:plan_id>/plan.xlsx")
+@login_required
+def export_xlsx(plan_id: int) -> Response:
+    """The plan with every word (XLSX: identity, needs, goals, activities, reviews)."""
+    from lms.plans.exports import XLSX, plan_file_stem, plan_xlsx
+
+    plan = _visible_plan(plan_id)
+    return _download(plan_xlsx(plan), f"{plan_file_stem(plan, db.session.get(User, plan.user_id))}.xlsx", XLSX)
+
+
+@bp.get("/plans/<int:plan_id>/activities.xlsx")
+@login_required
+def export_held(plan_id: int) -> Response:
+    """The activities held that the plan's sent follow-up reports list, one row each, in the shape
+    of SIM TPBIS."""
+    from lms.plans.exports import XLSX, held_rows, held_xlsx, plan_file_stem
+
+    plan = _visible_plan(plan_id)
+    stem = plan_file_stem(plan, db.session.get(User, plan.user_id)).replace("rtl-", "kegiatan-", 1)
+    return _download(held_xlsx(held_rows([], plan_id=plan.id)), f"{stem}.xlsx", XLSX)
 
 
 @bp.get("/plans")
