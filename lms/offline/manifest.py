@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from html import unescape
+from urllib.parse import unquote, urljoin
 from dataclasses import dataclass
 
 from flask import url_for
@@ -32,7 +34,7 @@ class Entry:
 
 def _asset_path(course: Course, url: str) -> str | None:
     prefix = url_for("content.asset", course_slug=course.slug, path="")
-    return url[len(prefix):] if url.startswith(prefix) else None
+    return unquote(url[len(prefix):]) if url.startswith(prefix) else None
 
 
 def module_manifest(user: User, course: Course, module: Module) -> dict:
@@ -48,7 +50,7 @@ def module_manifest(user: User, course: Course, module: Module) -> dict:
         url = url_for("learning.lesson", course_slug=course.slug, lesson_slug=slug)
         entries.append(Entry(url, f"{sha[:12]}-{updated_at.timestamp():.0f}", len(body.encode()) + PAGE_BYTES))
         for src in _ASSET_SRC.findall(body):
-            path = _asset_path(course, src.replace("&amp;", "&"))
+            path = _asset_path(course, urljoin(url, unescape(src)))  # relative to the lesson page
             if path and path not in image_paths:
                 image_paths.append(path)
     images: list[Entry] = []
