@@ -16,7 +16,7 @@
     data.set("action", "autosave");
     // Each save has its own id: a save queued offline and sent twice is recorded once.
     if (window.LMSOffline) { data.set("client_id", window.LMSOffline.uuid()); data.set("offline_label", form.dataset.label || ""); }
-    fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin",
+    fetch(form.getAttribute("action"), { method: "POST", body: new URLSearchParams(data), credentials: "same-origin",
                          headers: { "X-Requested-With": "fetch" } })
       .then(function (response) {
         if (response.status === 202) { say("queued"); window.dispatchEvent(new Event("lms-queued")); return; }

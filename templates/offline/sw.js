@@ -53,8 +53,10 @@ function page(e) {
 function queued(e, kind) {
   var copy = e.request.clone();
   return fetch(e.request).catch(function () {
-    return copy.text().then(function (body) {
-      return LMSOffline.enqueue(copy.url, body, kind);
+    return copy.formData().then(function (form) {
+      var body = new URLSearchParams();
+      form.forEach(function (value, name) { if (typeof value === "string") { body.append(name, value); } });
+      return LMSOffline.enqueue(copy.url, body.toString(), kind);
     }).then(function (item) {
       if (self.registration.sync) { self.registration.sync.register("lms-queue").catch(function () {}); }
       if (e.request.headers.get("X-Requested-With") === "fetch") {
