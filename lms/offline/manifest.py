@@ -71,6 +71,7 @@ def module_manifest(user: User, course: Course, module: Module) -> dict:
             Attempt.user_id == user.id, Attempt.quiz_id.in_([i for i, _ in quizzes]),
             Attempt.state == "in_progress").order_by(Attempt.id)).all()
         pages += [Entry(url_for("quizzes.take", attempt_id=i), f"a{i}", 3 * PAGE_BYTES) for i in open_attempts]
+    pages.append(Entry(url_for("learning.course", course_slug=course.slug), "", 4 * PAGE_BYTES))
     every = entries + images + pages
     version = hashlib.sha256("|".join(f"{e.url}={e.version}" for e in every).encode()).hexdigest()[:16]
     return {

@@ -1,6 +1,4 @@
-// Offline core, shared by the pages and the service worker: IndexedDB (queue, saved modules,
-// outcomes), the queue's flush (the server judges every item; a client id makes a replay a
-// no-op), and clearing it all at logout.
+// Offline core for pages and the service worker: IndexedDB, the queue and its flush.
 (function (root) {
   "use strict";
   var DB = "lms-offline", STORES = ["queue", "saved", "outcomes", "meta"], conn = null;
@@ -44,15 +42,12 @@
 
   function uuid() {
     if (root.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
-    var b = crypto.getRandomValues(new Uint8Array(16)), h = [];
-    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
-    for (var i = 0; i < 16; i++) { h.push((b[i] + 256).toString(16).slice(1)); }
-    return h.slice(0, 4).join("") + "-" + h.slice(4, 6).join("") + "-" + h.slice(6, 8).join("") + "-" +
-      h.slice(8, 10).join("") + "-" + h.slice(10).join("");
+    return "10000000-1000-4000-8000-100000000000".replace(/[018]/g, function (c) {
+      return (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16);
+    });
   }
 
-  // Queue a form body (URL-encoded) for a URL; a quiz save replaces older saves of the same
-  // attempt (the whole form is sent each time, the newest wins).
+  // Queue a form body; a quiz save replaces older ones of the attempt (the whole form, newest wins).
   function enqueue(url, body, kind) {
     var params = new URLSearchParams(body);
     var item = { id: params.get("client_id") || uuid(), url: url, kind: kind, at: Date.now(),
@@ -74,8 +69,7 @@
     });
   }
 
-  // Send my queued items in order. Stops (keeping the rest) when offline, signed out or the
-  // server is busy; an item the server refuses is removed and its reason kept to be shown.
+  // Send my items in order; stop when offline, signed out or busy. Refused: removed, reason kept.
   var flushing = null;
   function flush() {
     if (flushing) { return flushing; }
@@ -114,22 +108,7 @@
     return flushing;
   }
 
-  // Logout on a shared computer: every cache and the whole database go.
-  function clearAll() {
-    var closing = conn ? conn.then(function (db) { db.close(); }).catch(function () {}) : Promise.resolve();
-    conn = null;
-    return closing.then(function () { return caches.keys(); }).then(function (keys) {
-      return Promise.all(keys.filter(function (k) { return k.indexOf("lms-") === 0; })
-        .map(function (k) { return caches.delete(k); }));
-    }).then(function () {
-      return new Promise(function (resolve) {
-        var req = indexedDB.deleteDatabase(DB);
-        req.onsuccess = req.onerror = req.onblocked = function () { resolve(); };
-      });
-    });
-  }
-
   root.LMSOffline = { open: open, all: all, put: put, del: del, get: get, mine: mine, uuid: uuid, same: same,
-                      enqueue: enqueue, flush: flush, clearAll: clearAll,
+                      enqueue: enqueue, flush: flush, close: function () { var c = conn; conn = null; return c; },
                       setUser: function (id) { return put("meta", String(id), "user"); } };
 })(typeof self !== "undefined" ? self : window);

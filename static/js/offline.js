@@ -33,7 +33,7 @@
       event.preventDefault();
       var go = function () { form.dataset.cleared = "1"; form.submit(); };
       var timer = setTimeout(go, 3000);
-      O.clearAll().then(function () { clearTimeout(timer); go(); }, go);
+      clearAll().then(function () { clearTimeout(timer); go(); }, go);
     }
   }, true);
 
@@ -88,7 +88,7 @@
   function save(url, known) {
     return (known ? Promise.resolve(known) : manifest(url)).then(function (m) {
       var key = m.course + "/" + m.module, name = "lms-m-" + m.course + "-" + m.module + "-" + Date.now();
-      var bytes = 0, need = m.lessons.concat(m.images), optional = m.pages.concat([{ url: m.course_url }]);
+      var bytes = 0, need = m.lessons.concat(m.images), optional = m.pages;
       return caches.open(name).then(function (cache) {
         function one(entry, required) {
           return fetch(entry.url, O.same).then(function (r) {
@@ -132,6 +132,20 @@
           });
         }));
     }).catch(function () { return null; });
+  }
+
+  // Logout on a shared computer: every cache and the whole database go.
+  function clearAll() {
+    var c = O.close(), closing = c ? c.then(function (db) { db.close(); }).catch(function () {}) : Promise.resolve();
+    return closing.then(function () { return caches.keys(); }).then(function (keys) {
+      return Promise.all(keys.filter(function (k) { return k.indexOf("lms-") === 0; })
+        .map(function (k) { return caches.delete(k); }));
+    }).then(function () {
+      return new Promise(function (resolve) {
+        var req = indexedDB.deleteDatabase("lms-offline");
+        req.onsuccess = req.onerror = req.onblocked = function () { resolve(); };
+      });
+    });
   }
 
   O.manifest = manifest; O.save = save; O.drop = drop;

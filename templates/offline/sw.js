@@ -1,7 +1,5 @@
-// Bimtek LMS service worker, hand-written (no third-party code). Shell {{ version }}.
-// Pages: network first; without a connection, the saved copy, else the offline page.
-// Static files (fingerprinted) and course images: from a cache when there.
-// "Mark done" and quiz saves that cannot reach the server are queued and sent later.
+// Bimtek LMS service worker (hand-written), shell {{ version }}. Pages: network first, then the saved
+// copy or the offline page; static files and images: cache first; failed posts: queued.
 "use strict";
 importScripts({{ static_url("js/offline-core.js")|tojson }});
 var SHELL = "lms-shell-{{ version }}", SHELL_URLS = {{ shell|tojson }}, OFFLINE = {{ url_for("offline.offline_page")|tojson }};
@@ -26,7 +24,7 @@ self.addEventListener("message", function (e) {
 
 function saved(request) { return caches.match(request, { ignoreVary: true }).then(function (r) { return r || null; }); }
 
-// A saved page seen online is stored again, so the copy stays as fresh as the last visit.
+// A saved page seen online is stored again.
 function keep(request, response) {
   return caches.keys().then(function (keys) {
     return keys.filter(function (k) { return k.indexOf("lms-m-") === 0; }).reduce(function (chain, k) {
