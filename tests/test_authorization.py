@@ -235,6 +235,19 @@ ROUTES = {
                               only(200, "facilitator", "organizer", "admin")),
     "plans.followup_cohort_xlsx": ("GET", "/organizer/cohorts/{cohort_a}/follow-ups/activities.xlsx",
                                    only(200, "facilitator", "organizer", "admin")),
+    # Offline use: the worker, the app manifest and the offline page are public (the worker is
+    # fetched before any login; the pages it keeps are each guarded as usual).
+    "offline.service_worker": ("GET", "/sw.js", everyone(200)),
+    "offline.web_manifest": ("GET", "/manifest.webmanifest", everyone(200)),
+    "offline.offline_page": ("GET", "/offline", everyone(200)),
+    # The queue's session check answers 401 (not a redirect) to nobody signed in.
+    "offline.session_state": ("GET", "/offline/session", signed_in(200, anonymous=401)),
+    # A module's and a course's offline manifests follow the rule of studying the course: a
+    # trainee removed from it gets 403, and her device deletes what it saved.
+    "offline.module_json": ("GET", "/courses/mini-a/modules/{module_a}/offline.json",
+                            signed_in(200, other_trainee=403)),
+    "offline.course_json": ("GET", "/courses/mini-a/offline.json", signed_in(200, other_trainee=403)),
+    "offline.data_saver": ("POST", "/offline/data-saver", signed_in(302)),
 }
 
 
@@ -319,12 +332,15 @@ def attempts(app, world, make_cohort, enrol_user, make_user):
         report.held[0].photos.append(HeldPhoto(content_type="image/jpeg", sha256="0" * 64, width=1, height=1,
                                                data=b"\xff\xd8\xff"))
         db.session.flush()
+        from lms.content.models import Course, Module
+
         followup_ids = {"followup_id": report.id, "photo_id": report.held[0].photos[0].id}
         db.session.commit()
         return {**followup_ids, "plan_id": plan.id, "staff_id": staff.id, "batch_id": batch.id, "token": token,"open_attempt": open_attempt.id, "done_attempt": done.id, "essay_answer": answer_id,
                 "cert_code": certificate.code, "cert_id": certificate.id, "cohort_a": world["cohort_a"].id,
                 "trainee_id": world["trainee"].id, "job_id": job.id, "version_id": version_id, "upload_id": upload.id,
-                "quiz_cohort": quiz_cohort.id, "essay_cohort": essay_cohort.id}
+                "quiz_cohort": quiz_cohort.id, "essay_cohort": essay_cohort.id,
+                "module_a": db.session.scalar(select(Module.id).join(Course).where(Course.slug == "mini-a"))}
 
 
 def make_visitors(app, world, ids, make_cohort, make_user) -> dict:

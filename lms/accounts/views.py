@@ -70,7 +70,11 @@ def logout() -> Response:
     log_out(current_user)
     db.session.commit()
     flash(_("You have logged out."), "info")
-    return redirect(url_for("accounts.login"))
+    response = redirect(url_for("accounts.login"))
+    # A shared library computer: the lessons saved for offline reading and any queued answers
+    # of this user go (offline.js clears them too, before the request leaves).
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.route("/register", methods=["GET", "POST"])

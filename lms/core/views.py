@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
@@ -57,7 +57,22 @@ def handle_database_unavailable(error: Exception) -> tuple[str, int, dict[str, s
     return render_template("core/error.html", code=503), 503, {"Retry-After": "30"}
 
 
-def handle_http_error(error: HTTPException) -> tuple[str, int]:
-    """Friendly, translated error pages that reveal nothing."""
+# The reasons an offline queue (or a page's fetch) gets with an error, by status.
+FETCH_REASONS = {400: "bad_request", 401: "login", 403: "no_access", 404: "not_found", 409: "closed",
+                 413: "too_large", 429: "busy"}
+
+
+def handle_http_error(error: HTTPException):
+    """Friendly, translated error pages that reveal nothing; JSON with a reason for fetches."""
     code = error.code or 500
+    if request.headers.get("X-Requested-With") == "fetch":
+        from flask_babel import gettext as _
+        from flask_wtf.csrf import CSRFError
+
+        messages = {403: _("You no longer have access to this course."),
+                    404: _("This page or lesson no longer exists.")}
+        reason = "session" if isinstance(error, CSRFError) else FETCH_REASONS.get(code, "error")
+        message = _("Your session changed; sign in again and retry.") if reason == "session" \
+            else messages.get(code, _("The server could not accept this (error %(code)s).", code=code))
+        return jsonify(ok=False, reason=reason, message=message), code
     return render_template("core/error.html", code=code, detail=getattr(error, "detail", None)), code

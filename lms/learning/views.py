@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from lms.cohorts.operations import EnrolmentError, cohort_for_key, enrol
 from lms.content.models import Course, Lesson
 from lms.extensions import db, limiter
 from lms.learning import nextstep, progress
+from lms.offline import datasaver, replays
 from lms.util.db import begin_write
 
 bp = Blueprint("learning", __name__)
@@ -124,7 +125,7 @@ def course(course_slug: str) -> str:
         pretest=mine.kind("pretest"), posttest=mine.kind("posttest"), modules_done=mine.modules_done,
         progress=mine.progress, organizers=nextstep.organizers_for(current_user, course)
         if step.kind == nextstep.STUCK else [],
-        current_module=_current_module(mine),
+        current_module=_current_module(mine), data_saver=datasaver.data_saver_on(),
     )
 
 
@@ -173,6 +174,8 @@ def lesson(course_slug: str, lesson_slug: str) -> str:
         "learning/lesson.html", course=course, lesson=lesson, module=module,
         toc=json.loads(lesson.toc_json), done=record is not None and record.completed_at is not None,
         previous=ordered[index - 1] if index > 0 else None,
+        following=ordered[index + 1] if index + 1 < len(ordered) else None,
+        body=datasaver.lesson_body(lesson.body_html, datasaver.data_saver_on()),
         position=index + 1, count=len(ordered), progress=mine.progress,
     )
     if progress.view_needs_recording(record, mine.last_activity):
@@ -185,13 +188,26 @@ def lesson(course_slug: str, lesson_slug: str) -> str:
 @bp.post("/courses/<course_slug>/lessons/<lesson_slug>/complete")
 @login_required
 def complete(course_slug: str, lesson_slug: str) -> Response:
-    """Mark a lesson done, or not done again."""
+    """Mark a lesson done, or not done again; with a client id (an offline queue's item), once."""
+    try:
+        client_id = replays.parse_client_id(request.form.get("client_id"))
+    except replays.BadClientId:
+        abort(400)
     course = _get_course(course_slug)
     lesson = _get_lesson(course, lesson_slug)
     done = request.form.get("done", "1") == "1"
+    wants_json = request.headers.get("X-Requested-With") == "fetch"
+    if client_id and not replays.claim(current_user.id, client_id, "complete"):
+        # A replay from an offline queue (or a retry): recorded the first time, nothing changes now.
+        db.session.rollback()
+        if wants_json:
+            return jsonify(ok=True, duplicate=True)
+        return redirect(url_for("learning.lesson", course_slug=course.slug, lesson_slug=lesson.slug))
     progress.set_completed(current_user, lesson, done)
     issued = issue_if_eligible(current_user, course) if done else []
     db.session.commit()
+    if wants_json:
+        return jsonify(ok=True, duplicate=False, done=done)
     if issued:
         flash(_("Congratulations! You have completed the course and your certificate has been issued."), "success")
     if done:

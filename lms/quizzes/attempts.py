@@ -31,7 +31,12 @@ DEADLINE_GRACE = timedelta(seconds=15)
 
 
 class QuizError(Exception):
-    """Something the trainee asked that the quiz does not allow; the message is shown."""
+    """Something the trainee asked that the quiz does not allow; the message is shown, the
+    reason (a word) tells an offline queue why its item was refused."""
+
+    def __init__(self, message, reason: str = "refused") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 def field_name(question_id: int) -> str:
@@ -177,9 +182,9 @@ def save_answers(attempt: Attempt, form: Mapping[str, Any], now: datetime | None
     attempt = lock_attempt(attempt.id) or attempt
     now = now or utcnow()  # read after the wait for the lock
     if attempt.state != "in_progress":
-        raise QuizError(_l("This attempt has been submitted; answers can no longer change."))
+        raise QuizError(_l("This attempt has been submitted; answers can no longer change."), "submitted")
     if is_expired(attempt, now):
-        raise QuizError(_l("The time limit has passed; answers given after it are not counted."))
+        raise QuizError(_l("The time limit has passed; answers given after it are not counted."), "time_over")
     pairs = _questions_for(attempt)
     allowed = {field_name(q.id) for q, _ in pairs}
     for key in form.keys():

@@ -15,6 +15,7 @@ from lms.content.models import Course
 from lms.extensions import db
 from lms.learning.nextstep import journey, organizers_for
 from lms.learning.progress import modules_complete
+from lms.offline import replays
 from lms.quizzes import attempts as ops
 from lms.quizzes import stats
 from lms.quizzes.counting import counted_attempt_of
@@ -132,17 +133,28 @@ def save(attempt_id: int) -> Response | tuple[Response, int]:
     attempt = _my_attempt(attempt_id)
     wants_json = request.headers.get("X-Requested-With") == "fetch"
     try:
+        client_id = replays.parse_client_id(request.form.get("client_id"))
+    except replays.BadClientId:
+        abort(400)
+    if client_id and not replays.claim(current_user.id, client_id, "quiz_save"):
+        # A replay from an offline queue (or a retry): saved the first time, nothing changes now.
+        db.session.rollback()
+        if wants_json:
+            return jsonify(ok=True, duplicate=True)
+        return redirect(url_for("quizzes.take", attempt_id=attempt.id))
+    try:
         answered = ops.save_answers(attempt, request.form)
     except TamperError as exc:
         db.session.rollback()
         ops.log_tamper(current_user, attempt, exc)
         if wants_json:
-            return jsonify(ok=False, error="rejected"), 400
+            return jsonify(ok=False, error="rejected", reason="rejected",
+                           message=_("These answers do not belong to this attempt.")), 400
         abort(400)
     except ops.QuizError as exc:
         db.session.rollback()
         if wants_json:
-            return jsonify(ok=False, error=str(exc)), 409
+            return jsonify(ok=False, error=str(exc), reason=exc.reason, message=str(exc)), 409
         flash(str(exc), "error")
         return redirect(url_for("quizzes.result", attempt_id=attempt.id) if attempt.state != "in_progress"
                         else url_for("quizzes.take", attempt_id=attempt.id))

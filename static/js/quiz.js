@@ -14,15 +14,34 @@
     saving = true; dirty = false; say("saving");
     var data = new FormData(form);
     data.set("action", "autosave");
-    fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin",
+    // Each save has its own id: a save queued offline and sent twice is recorded once.
+    if (window.LMSOffline) { data.set("client_id", window.LMSOffline.uuid()); data.set("offline_label", form.dataset.label || ""); }
+    fetch(form.getAttribute("action"), { method: "POST", body: new URLSearchParams(data), credentials: "same-origin",
                          headers: { "X-Requested-With": "fetch" } })
       .then(function (response) {
+        if (response.status === 202) { say("queued"); window.dispatchEvent(new Event("lms-queued")); return; }
         if (response.ok) { say("saved"); clearTimeout(retry); return; }
         if (response.status === 409 || response.status === 400) { window.location.reload(); return; }
         throw new Error("save failed");
       })
       .catch(function () { dirty = true; say("offline"); clearTimeout(retry); retry = setTimeout(save, 10000); })
       .then(function () { saving = false; });
+  }
+
+  // Reopened without a connection: the answers waiting in the offline queue are put back.
+  if (window.LMSOffline && !navigator.onLine) {
+    window.LMSOffline.mine("queue").then(function (items) {
+      var url = new URL(form.getAttribute("action"), location.href).href;
+      var mine = items.filter(function (i) { return i.url === url; }).sort(function (a, b) { return b.at - a.at; })[0];
+      if (!mine) { return; }
+      var body = new URLSearchParams(mine.body);
+      Array.prototype.forEach.call(form.elements, function (input) {
+        if (!input.name || input.name.charAt(0) !== "q") { return; }
+        if (input.type === "radio" || input.type === "checkbox") { input.checked = body.getAll(input.name).indexOf(input.value) >= 0; }
+        else if (input.type !== "submit" && input.type !== "hidden") { input.value = body.get(input.name) || ""; }
+      });
+      say("queued");
+    }).catch(function () {});
   }
 
   function schedule(delay) { clearTimeout(timer); timer = setTimeout(save, delay); }

@@ -1,0 +1,1 @@
+"""Offline use: the service worker, saved modules' manifests, and replayed requests."""
