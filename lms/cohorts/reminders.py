@@ -15,6 +15,13 @@ from lms.cohorts.models import Cohort, Enrolment, Reminder
 from lms.extensions import db
 from lms.util import utcnow
 
+# The report's statuses (lms.reports.queries.STATUSES) of trainees a reminder can help: those who
+# have not started or not finished, including two of the stuck ones, who can go on by themselves
+# (failed the post-test: revisit modules and try again; lessons missing: read them). Not
+# "stuck_attempts": only an extra attempt from the organizer lets her go on, so the reminder's
+# "continue where you left off" would send her to a closed door. The report's checkboxes, its
+# select-all and the reminder routes all use this list.
+REMINDABLE_STATUSES = ("not_started", "in_progress", "failed_posttest", "missing_lessons")
 
 
 def start_of_today(now: datetime | None = None, zone: str = "Asia/Jakarta") -> datetime:

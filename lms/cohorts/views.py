@@ -405,12 +405,12 @@ def _report_page(cohorts: list[Cohort], *, title: str, cohort: Cohort | None) ->
     offset = (page - 1) * page_size
     rows = data.page(wanted, offset, page_size) if offset < total_rows else []
     gain = data.gain()  # one query over the per-quiz cache, at any cohort size
-    from lms.cohorts.reminders import last_reminders
+    from lms.cohorts.reminders import REMINDABLE_STATUSES, last_reminders
     from lms.cohorts.regencies import count_unlisted
 
     return render_template(
         "cohorts/report.html", report=data, title=title, cohort=cohort,
-        reminded=last_reminders(cohort) if cohort else {}, rows=rows,
+        reminded=last_reminders(cohort) if cohort else {}, rows=rows, remindable_statuses=REMINDABLE_STATUSES,
         total_rows=total_rows, page=page, pages=max(1, -(-total_rows // page_size)), filters=filters,
         regencies=data.regencies(), gain=gain, now=utcnow(),
         unlisted=count_unlisted(cohort) if cohort else 0)
@@ -428,10 +428,18 @@ def remind(cohort_id: int) -> Response | str:
     ids = [int(v) for v in request.form.getlist("user_id")[:5000] if re.fullmatch(r"[0-9]{1,9}", v)]
     channel = "email" if request.form.get("channel") == "email" else "whatsapp"
     chosen = reminders.participants(cohort, ids)
+    # Only those a reminder can help, as the report's checkboxes offer them (a finished trainee,
+    # or one out of attempts, is left out even if a hand-made form names her).
+    statuses = cohort_report([cohort]).statuses([u.id for u in chosen]) if chosen else {}
+    left_out = [u for u in chosen if statuses.get(u.id) not in reminders.REMINDABLE_STATUSES]
+    chosen = [u for u in chosen if statuses.get(u.id) in reminders.REMINDABLE_STATUSES]
     already = reminders.reminded_today(cohort, [u.id for u in chosen], channel)
     fresh = [u for u in chosen if u.id not in already]
     skipped = [u for u in chosen if u.id in already]
     course_url = url_for("learning.course", course_slug=cohort.course.slug, _external=True)
+    if left_out:
+        flash(_("Not reminded (finished, or waiting for an extra attempt from you): %(names)s",
+                names=", ".join(u.full_name for u in left_out)), "info")
     if not chosen:
         flash(_("Choose at least one participant."), "error")
         return redirect(url_for("cohorts.report", cohort_id=cohort.id, inactive=7, sort="activity"))

@@ -32,6 +32,9 @@ class CohortRow:
     participants: int
     runs: bool  # the user runs the cohort (manage_cohort): report, import, lagging trainees
     lagging: int | None = None  # not active for LAGGING_DAYS days and not finished (cohorts run only)
+    # Trainees who cannot finish on their own, by reason (lms.reports.queries.STUCK_STATUSES, in
+    # that order; reasons with nobody left out); cohorts run only.
+    stuck: list[tuple[str, int]] | None = None
 
 
 @dataclass
@@ -42,6 +45,7 @@ class StaffOverview:
     courses: list[tuple[Course, bool]] = field(default_factory=list)  # course, results open to the user
     runs_any: bool = False
     lagging_total: int = 0
+    stuck_total: list[tuple[str, int]] = field(default_factory=list)  # by reason, over the cohorts shown
 
 
 def pending_answers(user) -> int:
@@ -57,9 +61,9 @@ def pending_answers(user) -> int:
 
 def staff_overview(user) -> StaffOverview:
     """The cohorts the user sees results of (most recent first, open ones before closed ones),
-    with participants, whether the user runs each and, where so, its lagging trainees; the
-    grading queue; the courses with a link to their results where the user may read them."""
-    from lms.reports.queries import Filters, cohort_report
+    with participants, whether the user runs each and, where so, its lagging and stuck trainees;
+    the grading queue; the courses with a link to their results where the user may read them."""
+    from lms.reports.queries import STUCK_STATUSES, Filters, cohort_report
 
     overview = StaffOverview()
     scope = cohorts_for(user, "view_results").subquery()
@@ -73,7 +77,8 @@ def staff_overview(user) -> StaffOverview:
         .order_by(Cohort.is_open.desc(), Cohort.starts_on.desc(), Cohort.id.desc()).limit(MAX_COHORTS)).all()
     overview.cohorts = [CohortRow(cohort, course, int(n), bool(runs)) for cohort, course, n, runs in rows]
     overview.more_cohorts = max(0, total - len(overview.cohorts))
-    # Lagging trainees of the cohorts run, one GROUP BY query per course.
+    # Lagging and stuck trainees of the cohorts run, two GROUP BY queries per course (the
+    # report's own rules: what the report's filters keep).
     by_course: dict[int, list[CohortRow]] = defaultdict(list)
     for row in overview.cohorts:
         if row.runs:
@@ -81,10 +86,15 @@ def staff_overview(user) -> StaffOverview:
     for rows_of_course in by_course.values():
         report = cohort_report([r.cohort for r in rows_of_course])
         lagging = report.counts_by_cohort(Filters(inactive_days=LAGGING_DAYS))
+        stuck = report.stuck_by_cohort()
         for row in rows_of_course:
             row.lagging = lagging.get(row.cohort.id, 0)
+            reasons = stuck.get(row.cohort.id, {})
+            row.stuck = [(status, reasons[status]) for status in STUCK_STATUSES if reasons.get(status)]
     overview.runs_any = bool(by_course)
     overview.lagging_total = sum(r.lagging or 0 for r in overview.cohorts)
+    totals = {status: sum(dict(r.stuck or ()).get(status, 0) for r in overview.cohorts) for status in STUCK_STATUSES}
+    overview.stuck_total = [(status, n) for status, n in totals.items() if n]
     if can(user, "grade"):
         overview.grading_queue = pending_answers(user)
     with_results = set(db.session.scalars(courses_for(user, "view_results").with_only_columns(Course.id)))

@@ -349,6 +349,26 @@ class Report:
         stmt = self._filtered(self._from(select(Enrolment.cohort_id, func.count())), filters)
         return {cohort_id: count for cohort_id, count in db.session.execute(stmt.group_by(Enrolment.cohort_id))}
 
+    def stuck_by_cohort(self) -> dict[int, dict[str, int]]:
+        """Participants who cannot finish on their own, per cohort and reason (STUCK_STATUSES, the
+        report's own status rule), in one GROUP BY query whatever the number of cohorts."""
+        c = self._columns()
+        # Grouped over a subquery: PostgreSQL would not match a GROUP BY on the CASE expression
+        # itself with the selected one (their bound parameters differ).
+        rows = self._from(select(Enrolment.cohort_id.label("cohort_id"), c["status"].label("status"))).subquery()
+        stmt = (select(rows.c.cohort_id, rows.c.status, func.count())
+                .where(rows.c.status.in_(STUCK_STATUSES)).group_by(rows.c.cohort_id, rows.c.status))
+        found: dict[int, dict[str, int]] = defaultdict(dict)
+        for cohort_id, status, count in db.session.execute(stmt):
+            found[cohort_id][status] = count
+        return dict(found)
+
+    def statuses(self, user_ids: list[int]) -> dict[int, str]:
+        """The STATUSES of the given trainees (those enrolled in the cohorts), in one query."""
+        c = self._columns()
+        stmt = self._from(select(Enrolment.user_id, c["status"])).where(Enrolment.user_id.in_(user_ids or [-1]))
+        return {user_id: status for user_id, status in db.session.execute(stmt)}
+
     def page(self, filters: Filters, offset: int, limit: int) -> list[ParticipantStatus]:
         """One page of the participants the filters keep, sorted as filter_participants sorts them
         (ties in the database's order of names, then by account)."""

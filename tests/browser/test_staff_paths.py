@@ -1,5 +1,6 @@
 """In a real browser at 360 px: the organizer from a sheet with bad rows to a partial import, a
-fixed row, the stragglers and their WhatsApp reminders; the facilitator's and organizer's
+fixed row, the stragglers and their WhatsApp reminders, and a stuck trainee (out of attempts at a
+required quiz) given an extra attempt from the report's list; the facilitator's and organizer's
 landing pages. axe finds nothing serious and no page scrolls sideways."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import FACILITATOR, ORGANIZER, run_axe, screenshots
+from tests.browser.conftest import FACILITATOR, ORGANIZER, QUIZ_TAKER, run_axe, screenshots
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -137,13 +138,55 @@ def test_organizer_imports_a_sheet_with_bad_rows_fixes_one_and_reminds_straggler
     expect(page.get_by_text("1 pengingat WhatsApp dicatat.")).to_be_visible()
     expect(page.get_by_text(re.compile("Diingatkan"))).to_have_count(1)
 
-    # TODO(journey): a stuck trainee given an extra attempt. The stuck reasons in the report and
-    # the grant (quizzes.grant_attempt, "Grant another attempt" / "Grant one attempt" with a
-    # reason, in the report's status cell) are on the journey branch. Once merged, continue
-    # here: let Rahmawati use every attempt at a module quiz without passing (as the trainee, or
-    # with lms.quizzes.attempts in the fixture), open the report with ?status=stuck_attempts,
-    # open "Grant another attempt" on her row, give a reason, grant it, and check that her
-    # record (the "Attempts" page) logs the grant and her quiz page offers a new attempt.
+    # A stuck trainee: Rahmawati uses every attempt at the first module's quiz (required, three
+    # attempts) without passing. She reads that only the organizer can help.
+    trainee_context, trainee = login(browser, live_server, QUIZ_TAKER)
+    quiz_url = live_server + "/courses/strategi-pengembangan-perpustakaan-tik/quizzes/kuis-transformasi-perpustakaan"
+    for _attempt in range(3):
+        trainee.goto(quiz_url)
+        trainee.get_by_role("button", name=re.compile(r"^(Mulai kuis|Coba lagi)$")).click()
+        trainee.get_by_role("button", name="Selesai dan kirim…").click()
+        trainee.get_by_role("button", name="Kirim sekarang").click()
+        trainee.wait_for_url("**/result")
+    trainee.goto(quiz_url)
+    expect(trainee.get_by_text(re.compile("Kesempatan Anda untuk Kuis Modul 1.* sudah habis")).first).to_be_visible()
+    assert trainee.get_by_role("button", name=re.compile(r"^(Mulai kuis|Coba lagi)$")).count() == 0
+
+    # The organizer's landing counts her as stuck, out of attempts, and links the filtered list.
+    page.goto(live_server + "/dashboard")
+    expect(page.get_by_role("heading", name="Peserta yang terhenti")).to_be_visible()
+    cohort = page.locator(".staff-cohort", has_text="Angkatan Uji Kalimantan Selatan")
+    cohort.get_by_role("link", name="1 kehabisan kesempatan kuis").click()
+    page.wait_for_url(re.compile(r".*/report\?status=stuck_attempts#people-heading$"))
+    rows = page.locator("#people-heading ~ form tbody tr")
+    expect(rows).to_have_count(1)
+    row = rows.first
+    expect(row).to_contain_text("Rahmawati")
+    expect(row).to_contain_text("Terhenti: kesempatan habis")
+    assert row.locator('input[name="user_id"]').count() == 0  # a reminder would not help her
+    row.locator("summary", has_text="Beri satu kesempatan lagi").click()
+    row.get_by_label("Alasan (disimpan dalam catatan peserta)").fill("Sinyal hilang saat kuis ketiga")
+    check(page, found, "report-stuck", shots="report-stuck")
+    row.get_by_role("button", name="Beri satu kesempatan").click()
+    expect(page.get_by_text(re.compile("Rahmawati mendapat satu kesempatan lagi"))).to_be_visible()
+    # Back on the list of those out of attempts, which is empty now; her record logs the grant.
+    expect(page.get_by_text("Tidak ada peserta yang sesuai dengan saringan ini.")).to_be_visible()
+    page.get_by_role("link", name="Tampilkan semua").click()
+    page.locator("tr", has_text="Rahmawati").get_by_role("link", name="Percobaan", exact=True).click()
+    expect(page.locator("main")).to_contain_text("Sinyal hilang saat kuis ketiga")
+    expect(page.locator("main")).to_contain_text("Rina Penyelenggara")
+    check(page, found, "attempt-record")
+    page.goto(live_server + "/dashboard")
+    expect(page.get_by_role("heading", name="Peserta yang terhenti")).to_be_visible()
+    expect(page.get_by_text("1 kehabisan kesempatan kuis")).to_have_count(0)
+
+    # The trainee can start a new attempt.
+    trainee.goto(quiz_url)
+    trainee.get_by_role("button", name="Coba lagi").click()
+    trainee.wait_for_url(re.compile(r".*/attempts/\d+$"))
+    expect(trainee.get_by_role("button", name="Selesai dan kirim…")).to_be_visible()
+    check(trainee, found, "quiz-take-granted")
+    trainee_context.close()
     context.close()
     found = {name: v for name, v in found.items() if v}
     assert not found, json.dumps(found, indent=1)

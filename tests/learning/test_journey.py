@@ -178,3 +178,89 @@ def test_staff_of_another_cohort_cannot_grant(app, client, auth, quiz_world, mak
     assert client.post(url, data={"reason": "coba"}).status_code == 403
     with app.app_context():
         assert db.session.scalar(select(AttemptGrant.id)) is None
+
+
+def stuck_pair(app, client, auth, quiz_world, make_user, enrol_user):
+    """The quiz_world trainee out of attempts at the post-test; a second trainee who passed the
+    module quiz with the lesson unread (lessons missing); a third who has not started. The
+    organizer running the cohort, logged in."""
+    take(client, "pre", pre_form(app))
+    client.post(f"{COURSE}/lessons/bacaan-kuis/complete", data={"done": "1"})
+    take(client, "kuis-modul", correct_form(app, essay=""))
+    take(client, "post", post_form(app, right=False))  # its only attempt
+    second = make_user("trainee", email="kedua@example.test", full_name="Peserta Kedua")
+    enrol_user(second, quiz_world["cohort"])
+    enrol_user(make_user("trainee", email="ketiga@example.test", full_name="Peserta Ketiga"), quiz_world["cohort"])
+    auth.logout()
+    auth.login(second.email)
+    take(client, "kuis-modul", correct_form(app, essay=""))
+    organizer = make_user("organizer", email="panitia@example.test")
+    run_cohort(app, organizer, quiz_world["cohort"])
+    auth.logout()
+    auth.login(organizer.email)
+    return second
+
+
+def test_organizer_landing_counts_stuck_trainees_by_reason_and_links_the_filtered_report(
+        app, client, auth, quiz_world, make_user, enrol_user):
+    from lms.reports.queries import Filters, cohort_report
+
+    cohort = quiz_world["cohort"]
+    stuck_pair(app, client, auth, quiz_world, make_user, enrol_user)
+    html = client.get("/dashboard").data.decode()
+    text = text_of(html)
+    assert "Peserta yang terhenti" in text
+    # One per reason, each linking the report filtered by that reason (the not-started trainee
+    # is lagging, not stuck).
+    report = f"/organizer/cohorts/{cohort.id}/report"
+    assert f'href="{report}?status=stuck_attempts#people-heading">1 kehabisan kesempatan kuis</a>' in html
+    assert f'href="{report}?status=missing_lessons#people-heading">1 materinya belum lengkap</a>' in html
+    assert "belum lulus post-test" not in text
+    # The link's list names exactly the trainee the landing counted.
+    filtered = text_of(client.get(f"{report}?status=stuck_attempts").data)
+    assert quiz_world["trainee"].full_name in filtered and "Peserta Kedua" not in filtered
+    # The landing's counts are the report's: the same rule, recounted by its own filter.
+    with app.app_context():
+        data = cohort_report([db.session.get(type(cohort), cohort.id)])
+        assert data.stuck_by_cohort() == {cohort.id: {
+            status: data.count(Filters(status=status)) for status in ("stuck_attempts", "missing_lessons")}}
+    # Granted an extra attempt, she may go on by herself: no longer out of attempts.
+    client.post(f"{report.replace('/report', '')}/participants/{quiz_world['trainee'].id}/grant",
+                data={"reason": "Listrik padam", "next": "report"})
+    html = client.get("/dashboard").data.decode()
+    assert "kehabisan kesempatan kuis" not in html
+    assert f'href="{report}?status=failed_posttest#people-heading">1 belum lulus post-test</a>' in html
+
+
+def test_landing_says_nobody_is_stuck(app, client, auth, quiz_world, make_user):
+    organizer = make_user("organizer", email="panitia@example.test")
+    run_cohort(app, organizer, quiz_world["cohort"])
+    auth.logout()
+    auth.login(organizer.email)
+    text = text_of(client.get("/dashboard").data)
+    assert "Peserta yang terhenti" in text and "Tidak ada peserta yang terhenti." in text
+
+
+def test_reminders_offered_and_sent_only_to_trainees_a_reminder_helps(app, client, auth, quiz_world, make_user,
+                                                                     enrol_user):
+    from lms.cohorts.models import Reminder
+
+    cohort, trainee = quiz_world["cohort"], quiz_world["trainee"]
+    second = stuck_pair(app, client, auth, quiz_world, make_user, enrol_user)
+    html = client.get(f"/organizer/cohorts/{cohort.id}/report").data.decode()
+    # Out of attempts: the grant, not a checkbox; lessons missing and not started: a checkbox.
+    assert f'id="pick-{trainee.id}"' not in html and f'id="grant-{trainee.id}"' in html
+    assert f'id="pick-{second.id}"' in html and html.count('name="user_id"') == 2
+    # A form naming her anyway reminds only the others, and says whom it left out.
+    response = client.post(f"/organizer/cohorts/{cohort.id}/remind",
+                           data={"user_id": [str(trainee.id), str(second.id)], "channel": "whatsapp"})
+    page = text_of(response.data)
+    assert "Halo Peserta Kedua" in page and f"Halo {trainee.full_name}" not in page
+    assert f"Tidak diingatkan (sudah selesai, atau menunggu kesempatan tambahan dari Anda): {trainee.full_name}" in page
+    client.post(f"/organizer/cohorts/{cohort.id}/remind/sent", data={"user_id": [str(second.id)]})
+    with app.app_context():
+        assert list(db.session.scalars(select(Reminder.user_id))) == [second.id]
+    # Failed the post-test with an attempt left (granted): remindable again.
+    client.post(f"/organizer/cohorts/{cohort.id}/participants/{trainee.id}/grant",
+                data={"reason": "Listrik padam", "next": "report"})
+    assert f'id="pick-{trainee.id}"' in client.get(f"/organizer/cohorts/{cohort.id}/report").data.decode()
