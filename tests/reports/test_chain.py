@@ -273,6 +273,8 @@ def test_page_shows_each_link_and_only_my_cohorts(app, chain_world):
     assert chain_link in organizer.get(f"/organizer/cohorts/{w['one'].id}").get_data(as_text=True)
     assert chain_link in organizer.get(f"/organizer/cohorts/{w['one'].id}/report").get_data(as_text=True)
     assert "/organizer/courses/mini-q/chain" in organizer.get("/organizer/courses/mini-q/report").get_data(as_text=True)
+    # Facilitators reach it from the evaluation page (they do not open the completion report).
+    assert chain_link in facilitator.get(f"/organizer/cohorts/{w['one'].id}/survey").get_data(as_text=True)
 
 
 def test_page_in_english(app, chain_world):
@@ -348,3 +350,28 @@ def test_api_chain_for_cohort_and_course(app, chain_world):
     course = get("other_facilitator", "/api/v1/courses/mini-q/chain").get_json()
     assert course["cohorts"] == [w["two"].slug] and course["results"]["people_total"] == 30
     assert app.test_client().get("/api/v1/courses/mini-q/chain").status_code == 401
+
+
+def test_queries_do_not_grow_with_participants(app, chain_world, make_user, enrol_user):
+    """The whole chain is GROUP BY queries: three more trainees with plans and reports in a new
+    regency and institution cost no more queries."""
+    from lms.reports.chain import chain_report
+    from tests.test_query_counts import queries
+
+    w = chain_world
+
+    def build():
+        with app.app_context():
+            chain_report(cohorts(app, w["one"]))
+
+    before = queries(app, build)
+    for n in range(3):
+        trainee = make_user(email=f"lagi{n}@example.test", regency_code="63.04", regency="Barito Kuala",
+                            institution=f"Perpustakaan Desa Lagi {n}")
+        enrol_user(trainee, w["one"])
+        plan_id = approve_plan(app, trainee, w["one"], w["facilitator"])
+        send_followup(app, plan_id, 1, [{"title": "Kegiatan", "strategy": "advocacy", "male_adult": 4,
+                                         "partners": f"Mitra {n}", "story": "Cerita."}])
+    assert queries(app, build) == before
+    with app.app_context():
+        assert chain_report(cohorts(app, w["one"])).activities == 8
