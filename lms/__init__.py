@@ -342,10 +342,11 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     from lms.plans.views import bp as plans_bp
     from lms.surveys.views import bp as surveys_bp
     from lms.offline.views import bp as offline_bp
+    from lms.reports.views import bp as reports_bp
 
     for blueprint in (core_bp, accounts_bp, learning_bp, content_bp, cohorts_bp, quizzes_bp, certificates_bp,
                       invites_bp, api_bp, authoring_bp, plans_bp,
-                      surveys_bp, offline_bp):
+                      surveys_bp, offline_bp, reports_bp):
         app.register_blueprint(blueprint)
     from lms.jobs import jobs_cli
     from lms.plans.cli import plans_cli

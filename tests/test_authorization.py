@@ -94,6 +94,8 @@ ROUTES = {
     "api.participants": ("GET", "/api/v1/cohorts/mini-a-c1/participants", everyone(401)),
     "api.cohort_survey": ("GET", "/api/v1/cohorts/mini-q-c1/survey", everyone(401)),
     "api.course_survey": ("GET", "/api/v1/courses/mini-q/survey", everyone(401)),
+    "api.cohort_chain": ("GET", "/api/v1/cohorts/mini-a-c1/chain", everyone(401)),
+    "api.course_chain": ("GET", "/api/v1/courses/mini-a/chain", everyone(401)),
     "api.openapi": ("GET", "/api/v1/openapi.json", everyone(200)),
     "invites.set_password": ("GET", "/set-password/{token}", everyone(200)),  # the token is the key
     # Quizzes of mini-q, in which the trainee (not the other trainee) is enrolled.
@@ -133,6 +135,13 @@ ROUTES = {
                                only(200, "facilitator", "organizer", "admin")),
     "surveys.course_results": ("GET", "/organizer/courses/mini-q/survey",
                                only(200, "facilitator", "organizer", "admin", "other_organizer", "other_facilitator")),
+    # The chain report (reaction to results) follows the results rule ("view_results"): the cohort's
+    # organizers and facilitators; a course's covers the cohorts of it in which I view results
+    # (staff of another cohort of mini-a see theirs; the author and staff who run nothing, none).
+    "reports.cohort_chain": ("GET", "/organizer/cohorts/{cohort_a}/chain",
+                             only(200, "facilitator", "organizer", "admin")),
+    "reports.course_chain": ("GET", "/organizer/courses/mini-a/chain",
+                             only(200, "facilitator", "organizer", "admin", "other_organizer", "other_facilitator")),
     # A trainee's attempts and extra attempts: for those who run the cohort; granting one likewise
     # (the trainee has attempts left, so the grant changes nothing and redirects).
     "quizzes.attempt_record": ("GET", "/organizer/cohorts/{cohort_a}/participants/{trainee_id}/attempts",

@@ -136,6 +136,35 @@ def course_survey(slug: str):
     return jsonify(course=course.slug, **report_as_dict(survey_report(cohorts)))
 
 
+@bp.get("/cohorts/<slug>/chain")
+@limiter.limit("60 per minute")
+@token_required
+def cohort_chain(slug: str):
+    """The cohort's chain: reaction, learning, behaviour, results, by regency and institution."""
+    from lms.reports.chain import chain_as_dict, chain_report
+
+    cohort = db.session.scalar(select(Cohort).where(Cohort.slug == slug))
+    if cohort is None or not can(g.api_user, "view_results", cohort):
+        return _error(404, "no such cohort")
+    return jsonify(cohort=cohort.slug, **chain_as_dict(chain_report([cohort])))
+
+
+@bp.get("/courses/<slug>/chain")
+@limiter.limit("60 per minute")
+@token_required
+def course_chain(slug: str):
+    """The course's chain across the cohorts the token's owner runs or facilitates."""
+    from lms.content.models import Course
+    from lms.reports.chain import chain_as_dict, chain_report
+
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    cohorts = list(db.session.scalars(cohorts_for(g.api_user, "view_results")
+                                      .where(Cohort.course_id == course.id).order_by(Cohort.name))) if course else []
+    if not cohorts:
+        return _error(404, "no such course")
+    return jsonify(course=course.slug, **chain_as_dict(chain_report(cohorts)))
+
+
 @bp.get("/openapi.json")
 def openapi():
     """The API described in OpenAPI 3.1."""
@@ -145,8 +174,9 @@ def openapi():
     return jsonify({
         "openapi": "3.1.0",
         "info": {"title": "Bimtek LMS API", "version": "1.0.0",
-                 "description": "Completion of cohorts, progress of their participants, and the anonymous "
-                                "training evaluation (aggregates only). Tokens: "
+                 "description": "Completion of cohorts, progress of their participants, the anonymous "
+                                "training evaluation (aggregates only), and the chain from reaction to "
+                                "results. Tokens: "
                                 "`flask --app lms users token --email ORGANIZER --name NAME`."},
         "servers": [{"url": request.url_root.rstrip("/") + "/api/v1"}],
         "security": [{"bearer": []}],
@@ -184,6 +214,54 @@ def openapi():
                                    "distribution": {"type": ["object", "null"],
                                                     "description": "Answers per value, keys '1' to '5'",
                                                     "additionalProperties": {"type": "integer"}}}},
+                "People": {"type": "object", "description": "People reached, by sex then age group",
+                           "properties": {sex: {"type": "object", "properties": {
+                               age: {"type": "integer"} for age in ("child", "youth", "adult", "elderly")}}
+                               for sex in ("male", "female")}},
+                "ChainGroup": {"type": "object", "required": ["label", "participants"],
+                               "description": "The chain for one regency/city (key: Kemendagri code, null when "
+                                              "not on the list) or institution.",
+                               "properties": {
+                                   "key": {"type": ["string", "null"]}, "label": {"type": "string"},
+                                   "participants": {"type": "integer"},
+                                   "survey_answered": {"type": ["integer", "null"],
+                                                       "description": "Trainees who answered the evaluation; null "
+                                                                      "unless every group has min_group answers"},
+                                   "learning": {"type": "object"}, "behaviour": {"type": "object"},
+                                   "results": {"type": "object", "properties": {
+                                       "activities": {"type": "integer"},
+                                       "people": {"$ref": "#/components/schemas/People"},
+                                       "people_total": {"type": "integer"}, "partners": {"type": "integer"},
+                                       "stories": {"type": "integer"}}}}},
+                "Chain": {"type": "object",
+                          "required": ["cohorts", "participants", "reaction", "learning", "behaviour", "results"],
+                          "description": "Reaction (the anonymous evaluation, as /survey gives it), learning "
+                                         "(pre-/post-test means and normalized gain), behaviour (action plans, "
+                                         "follow-up reports per round), results (activities held, people "
+                                         "reached, partners, stories); in total and by regency and institution.",
+                          "properties": {
+                              "cohorts": {"type": "array", "items": {"type": "string"}},
+                              "participants": {"type": "integer"},
+                              "reaction": {"$ref": "#/components/schemas/Survey"},
+                              "learning": {"type": ["object", "null"], "properties": {
+                                  "mean_pre": {"type": ["number", "null"]}, "mean_post": {"type": ["number", "null"]},
+                                  "normalized_gain": {"type": ["number", "null"]}, "paired": {"type": "integer"}}},
+                              "behaviour": {"type": "object", "properties": {
+                                  "plans_started": {"type": "integer"}, "plans_submitted": {"type": "integer"},
+                                  "plans_approved": {"type": "integer"}, "reporting": {"type": "integer"},
+                                  "rounds": {"type": "array", "items": {"type": "object"}}}},
+                              "results": {"type": "object", "properties": {
+                                  "activities": {"type": "integer"},
+                                  "people": {"$ref": "#/components/schemas/People"},
+                                  "people_total": {"type": "integer"},
+                                  "partners": {"type": "array", "items": {"type": "string"}},
+                                  "stories": {"type": "integer"},
+                                  "rounds": {"type": "array", "items": {"type": "object"}},
+                                  "story_list": {"type": "array", "items": {"type": "object"}}}},
+                              "survey_min_group": {"type": "integer"},
+                              "by_regency": {"type": "array", "items": {"$ref": "#/components/schemas/ChainGroup"}},
+                              "by_institution": {"type": "array",
+                                                 "items": {"$ref": "#/components/schemas/ChainGroup"}}}},
                 "Survey": {"type": "object", "required": ["title", "min_group", "answered", "in_aggregates", "items"],
                            "description": "Anonymous aggregates: no respondent is named or linkable. Ballots join "
                                           "the aggregates in batches of at least min_group.",
@@ -224,6 +302,20 @@ def openapi():
                 "responses": {"200": {"description": "Aggregates", "content": {"application/json": {"schema": {
                     "allOf": [{"$ref": "#/components/schemas/Survey"},
                               {"type": "object", "properties": {"cohort": {"type": "string"}}}]}}}},
+                    "401": error, "404": error}}},
+            "/cohorts/{slug}/chain": {"get": {
+                "summary": "The chain of a cohort: reaction, learning, behaviour, results", "parameters": [cohort_param],
+                "responses": {"200": {"description": "Chain", "content": {"application/json": {"schema": {
+                    "allOf": [{"$ref": "#/components/schemas/Chain"},
+                              {"type": "object", "properties": {"cohort": {"type": "string"}}}]}}}},
+                    "401": error, "404": error}}},
+            "/courses/{slug}/chain": {"get": {
+                "summary": "The chain of a course across my cohorts",
+                "parameters": [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"},
+                                "description": "Short name of the course"}],
+                "responses": {"200": {"description": "Chain", "content": {"application/json": {"schema": {
+                    "allOf": [{"$ref": "#/components/schemas/Chain"},
+                              {"type": "object", "properties": {"course": {"type": "string"}}}]}}}},
                     "401": error, "404": error}}},
             "/courses/{slug}/survey": {"get": {
                 "summary": "Training evaluation of a course across my cohorts (anonymous aggregates)",

@@ -411,30 +411,63 @@ class Report:
         post-test attempt that counts), in one query whatever the cohort's size."""
         from lms.quizzes.stats import GainSummary
 
+        quizzes = self._gain_quizzes()
+        if quizzes is None:
+            return None
+        if not quizzes:
+            return GainSummary([], None, None, None, 0)
+        rows = self._gain_rows(*quizzes)
+        return _gain_summary(*rows[0][1:]) if rows else GainSummary([], None, None, None, 0)
+
+    def gain_by(self, key: str) -> dict[str, object]:
+        """The same knowledge gain per regency/city code ("" when not on the list) or per
+        institution: {group: GainSummary}, groups where someone took both tests only."""
+        quizzes = self._gain_quizzes()
+        if not quizzes:
+            return {}
+        column = func.coalesce(User.regency_code if key == "regency" else User.institution, "")
+        return {label or "": _gain_summary(pre, post, paired)
+                for label, pre, post, paired in self._gain_rows(*quizzes, group=column)}
+
+    def _gain_quizzes(self):
+        """(pre-test, post-test); [] when one of them is missing; None when the course has neither."""
         by_kind = {q.kind: q for q in self.quizzes if q.archived_at is None and q.kind in ("pretest", "posttest")}
         pre_quiz, post_quiz = by_kind.get("pretest"), by_kind.get("posttest")
         if pre_quiz is None and post_quiz is None:
             return None
         if pre_quiz is None or post_quiz is None:
-            return GainSummary([], None, None, None, 0)
+            return []
+        return pre_quiz, post_quiz
+
+    def _gain_rows(self, pre_quiz, post_quiz, group=None) -> list[tuple]:
+        """(group or None, mean pre, mean post, paired) over the trainees who took both tests."""
         pre, post = aliased(QuizResult), aliased(QuizResult)
         post_percent = post.last_percent if post_quiz.grading == "last" else post.best_percent
         people = (select(Enrolment.user_id).join(User, User.id == Enrolment.user_id)
                   .where(Enrolment.cohort_id.in_(self.cohort_ids), User.role == Role.TRAINEE.value))
-        mean_pre, mean_post, paired = db.session.execute(
-            select(func.avg(pre.first_percent), func.avg(post_percent), func.count())
-            .select_from(pre)
-            .join(post, and_(post.user_id == pre.user_id, post.quiz_id == post_quiz.id))
-            .where(pre.quiz_id == pre_quiz.id, pre.user_id.in_(people),
-                   pre.first_percent.is_not(None), post_percent.is_not(None))).one()
-        if not paired:
-            return GainSummary([], None, None, None, 0)
-        mean_pre, mean_post = round(float(mean_pre), 1), round(float(mean_post), 1)
-        gain = round((mean_post - mean_pre) / (100 - mean_pre), 3) if mean_pre < 100 else None
-        return GainSummary([], mean_pre, mean_post, gain, paired)
+        label = group if group is not None else literal(None)
+        stmt = (select(label, func.avg(pre.first_percent), func.avg(post_percent), func.count())
+                .select_from(pre)
+                .join(post, and_(post.user_id == pre.user_id, post.quiz_id == post_quiz.id))
+                .where(pre.quiz_id == pre_quiz.id, pre.user_id.in_(people),
+                       pre.first_percent.is_not(None), post_percent.is_not(None)))
+        if group is not None:
+            stmt = stmt.join(User, User.id == pre.user_id).group_by(group)
+        return [tuple(row) for row in db.session.execute(stmt) if row[3]]
 
     def user_ids(self) -> list[int]:
         return list(db.session.scalars(self._from(select(User.id))))
+
+
+def _gain_summary(mean_pre, mean_post, paired):
+    """GainSummary of the means over the paired trainees (knowledge_gain's rounding and formula)."""
+    from lms.quizzes.stats import GainSummary
+
+    if not paired:
+        return GainSummary([], None, None, None, 0)
+    mean_pre, mean_post = round(float(mean_pre), 1), round(float(mean_post), 1)
+    gain = round((mean_post - mean_pre) / (100 - mean_pre), 3) if mean_pre < 100 else None
+    return GainSummary([], mean_pre, mean_post, gain, int(paired))
 
 
 def cohort_report(cohorts: list[Cohort], *, with_details: bool = True) -> Report:

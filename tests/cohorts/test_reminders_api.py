@@ -128,7 +128,13 @@ def test_openapi_document(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["openapi"].startswith("3.1")
     assert set(spec["paths"]) == {"/cohorts", "/cohorts/{slug}/completion", "/cohorts/{slug}/participants",
-                                  "/cohorts/{slug}/survey", "/courses/{slug}/survey"}
+                                  "/cohorts/{slug}/survey", "/courses/{slug}/survey", "/cohorts/{slug}/chain",
+                                  "/courses/{slug}/chain"}
+    refs = {"Chain", "ChainGroup", "People", "Survey"}
+    assert refs <= set(spec["components"]["schemas"])
+    for path in ("/cohorts/{slug}/chain", "/courses/{slug}/chain"):
+        schema = spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        assert schema["allOf"][0] == {"$ref": "#/components/schemas/Chain"}
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
 
 

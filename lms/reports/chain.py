@@ -1,0 +1,342 @@
+"""The chain in one report (issue 17, item 4): reaction -> learning -> behaviour -> results, for
+some cohorts of one course, in total and by regency/city and institution.
+
+Each link reads the function that owns its rule; nothing here re-decides one:
+- reaction: lms.surveys.aggregates.survey_report (released ballots, no cell under MIN_GROUP).
+  Ballots carry no person and no place (docs/surveys.md), so ratings exist per cohort only; by
+  group the report shows how many trainees answered, and only when EVERY group has at least
+  MIN_GROUP answers (otherwise the whole breakdown is withheld);
+- learning: lms.reports.queries.Report.gain / gain_by (the rules of lms.quizzes.stats.knowledge_gain);
+- behaviour: plans submitted (at least one version sent for review) and approved
+  (lms.plans.models states), follow-up reports sent per round;
+- results: lms.plans.followups.cohort_outcomes per round (activities held by strategy, people
+  reached by sex and age group, partners, stories, planned activities' progress); by group the
+  same sums over sent reports.
+
+Every number is a GROUP BY over records: the number of queries does not grow with participants.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import case, func, select
+
+from lms.accounts.models import Role, User
+from lms.cohorts.models import Cohort, Enrolment
+from lms.extensions import db
+from lms.plans.followups import REPORTING_STATES, cohort_outcomes, split_partners
+from lms.plans.models import AGE_GROUPS, PARTICIPANT_FIELDS, PROGRESS, SEXES, STRATEGIES, ActionPlan, FollowUp, \
+    HeldActivity
+from lms.reports.queries import Report, cohort_report, regency_label
+from lms.surveys.aggregates import SurveyReport, survey_report
+from lms.surveys.models import SurveySubmission
+from lms.surveys.operations import MIN_GROUP
+
+GROUP_KEYS = ("regency", "institution")
+MAX_STORIES = 200  # stories listed on the page and in the API (the export has them all)
+
+
+def _people() -> dict[str, dict[str, int]]:
+    return {sex: {age: 0 for age in AGE_GROUPS} for sex in SEXES}
+
+
+@dataclass
+class RoundTotals:
+    """One follow-up round over the cohorts: reports sent, and what they reported."""
+
+    round: int
+    months: list[int]  # the months after the end that the cohorts set for this round
+    expected: int = 0  # trainees who report (plans submitted or approved)
+    reports: int = 0
+    activities: int = 0
+    by_strategy: dict[str, int] = field(default_factory=lambda: {s: 0 for s in STRATEGIES})
+    people: dict[str, dict[str, int]] = field(default_factory=_people)
+    people_total: int = 0
+    partners: list[str] = field(default_factory=list)
+    stories: int = 0
+    plan_activities: dict[str, int] = field(default_factory=lambda: {p: 0 for p in PROGRESS})
+
+    @property
+    def report_rate(self) -> float:
+        return round(100 * self.reports / self.expected, 1) if self.expected else 0.0
+
+
+@dataclass
+class GroupChain:
+    """The chain for one regency/city or institution."""
+
+    key: str  # the regency code ("" when not on the list) or the institution as written
+    label: str
+    participants: int = 0
+    answered: int = 0  # trainees who answered the survey (shown only when every group has MIN_GROUP)
+    mean_pre: float | None = None
+    mean_post: float | None = None
+    gain: float | None = None
+    paired: int = 0
+    plans_submitted: int = 0
+    plans_approved: int = 0
+    reports: dict[int, int] = field(default_factory=dict)  # round -> reports sent
+    activities: int = 0
+    people: dict[str, dict[str, int]] = field(default_factory=_people)
+    people_total: int = 0
+    partners: int = 0  # distinct partners named
+    stories: int = 0
+
+    @property
+    def submitted_rate(self) -> float:
+        return round(100 * self.plans_submitted / self.participants, 1) if self.participants else 0.0
+
+    @property
+    def approved_rate(self) -> float:
+        return round(100 * self.plans_approved / self.participants, 1) if self.participants else 0.0
+
+
+@dataclass
+class Story:
+    cohort: str
+    round: int
+    months: int
+    follow_up_id: int
+    library: str
+    regency: str
+    activity: str
+    story: str
+
+
+@dataclass
+class ChainReport:
+    course: Any
+    cohorts: list[Cohort]
+    completion: Report
+    survey: SurveyReport
+    gain: Any  # GainSummary | None (the course has no pre-/post-test)
+    participants: int
+    plans_started: int
+    plans_submitted: int
+    plans_approved: int
+    reporting: int  # plans submitted or approved: their trainees report at follow-ups
+    rounds: list[RoundTotals]
+    groups: dict[str, list[GroupChain]]
+    survey_by_group_shown: dict[str, bool]
+    stories: list[Story]
+
+    @property
+    def min_group(self) -> int:
+        return MIN_GROUP
+
+    @property
+    def activities(self) -> int:
+        return sum(r.activities for r in self.rounds)
+
+    @property
+    def people_total(self) -> int:
+        return sum(r.people_total for r in self.rounds)
+
+    def people(self) -> dict[str, dict[str, int]]:
+        total = _people()
+        for r in self.rounds:
+            for sex in SEXES:
+                for age in AGE_GROUPS:
+                    total[sex][age] += r.people[sex][age]
+        return total
+
+    def partners(self) -> list[str]:
+        seen: dict[str, str] = {}
+        for r in self.rounds:
+            for partner in r.partners:
+                seen.setdefault(partner.casefold(), partner)
+        return sorted(seen.values(), key=str.casefold)
+
+    @property
+    def story_count(self) -> int:
+        return sum(r.stories for r in self.rounds)
+
+
+def _group_column(key: str):
+    return func.coalesce(User.regency_code if key == "regency" else User.institution, "")
+
+
+def _label(key: str, value: str) -> str:
+    if key == "regency":
+        from flask_babel import gettext as _
+
+        return regency_label(value) or _("Not on the list")
+    return value or "-"
+
+
+def chain_report(cohorts: list[Cohort], *, stories: int | None = MAX_STORIES) -> ChainReport:
+    """The chain over the cohorts given (all of one course; the caller filters them by access)."""
+    ids = [c.id for c in cohorts]
+    completion = cohort_report(cohorts)
+    trainee = User.role == Role.TRAINEE.value
+    in_cohorts = ActionPlan.cohort_id.in_(ids)
+    submitted = ActionPlan.version_count > 0
+    approved = ActionPlan.status == "approved"
+
+    # Behaviour: plans, in total and per group (one query per key).
+    started, plans_submitted, plans_approved = db.session.execute(
+        select(func.count(), func.sum(case((submitted, 1), else_=0)), func.sum(case((approved, 1), else_=0)))
+        .select_from(ActionPlan).where(in_cohorts)).one()
+    reporting = db.session.scalar(select(func.count()).select_from(ActionPlan)
+                                  .where(in_cohorts, ActionPlan.status.in_(REPORTING_STATES)))
+
+    # Results: cohort_outcomes per cohort and round, summed by round over the cohorts.
+    by_round: dict[int, RoundTotals] = {}
+    for cohort_rounds in cohort_outcomes(ids).values():
+        for item in cohort_rounds:
+            total = by_round.setdefault(item["round"], RoundTotals(item["round"], []))
+            if item["months"] not in total.months:
+                total.months.append(item["months"])
+            total.reports += item["reports"]
+            total.activities += item["activities"]
+            total.people_total += item["people_total"]
+            total.stories += len(item["stories"])
+            for strategy, count in item["by_strategy"].items():
+                total.by_strategy[strategy] = total.by_strategy.get(strategy, 0) + count
+            for sex in SEXES:
+                for age in AGE_GROUPS:
+                    total.people[sex][age] += item["people"][sex][age]
+            for progress, count in item["plan_activities"].items():
+                total.plan_activities[progress] = total.plan_activities.get(progress, 0) + count
+            known = {p.casefold() for p in total.partners}
+            total.partners += [p for p in item["partners"] if p.casefold() not in known]
+    rounds = [by_round[n] for n in sorted(by_round)]
+    for r in rounds:
+        r.months.sort()
+        r.expected = reporting or 0
+
+    groups = {key: _groups(key, completion, ids, trainee) for key in GROUP_KEYS}
+    shown = {key: bool(groups[key]) and all(g.answered >= MIN_GROUP for g in groups[key]) for key in GROUP_KEYS}
+    for key in GROUP_KEYS:
+        if not shown[key]:
+            for g in groups[key]:
+                g.answered = 0  # withheld: never leaves this function
+    report = ChainReport(
+        completion.course, cohorts, completion, survey_report(cohorts), completion.gain(), completion.enrolled,
+        int(started or 0), int(plans_submitted or 0), int(plans_approved or 0), int(reporting or 0), rounds, groups,
+        shown, _stories(ids, stories))
+    return report
+
+
+def _groups(key: str, completion: Report, ids: list[int], trainee) -> list[GroupChain]:
+    """Every link of the chain per regency/city code or institution (trainees of the cohorts)."""
+    column = _group_column(key)
+    found: dict[str, GroupChain] = {}
+
+    def group(value) -> GroupChain:
+        value = value or ""
+        if value not in found:
+            found[value] = GroupChain(value, _label(key, value))
+        return found[value]
+
+    for value, count in db.session.execute(
+            select(column, func.count()).select_from(Enrolment).join(User, User.id == Enrolment.user_id)
+            .where(Enrolment.cohort_id.in_(ids), trainee).group_by(column)):
+        group(value).participants += count
+    for value, count in db.session.execute(
+            select(column, func.count()).select_from(SurveySubmission).join(User, User.id == SurveySubmission.user_id)
+            .where(SurveySubmission.cohort_id.in_(ids), trainee).group_by(column)):
+        group(value).answered += count
+    for value, summary in completion.gain_by(key).items():
+        g = group(value)
+        g.mean_pre, g.mean_post, g.gain, g.paired = summary.mean_pre, summary.mean_post, summary.normalized_gain, \
+            summary.paired
+    for value, sent, approved in db.session.execute(
+            select(column, func.sum(case((ActionPlan.version_count > 0, 1), else_=0)),
+                   func.sum(case((ActionPlan.status == "approved", 1), else_=0)))
+            .select_from(ActionPlan).join(User, User.id == ActionPlan.user_id)
+            .where(ActionPlan.cohort_id.in_(ids), trainee).group_by(column)):
+        g = group(value)
+        g.plans_submitted, g.plans_approved = int(sent or 0), int(approved or 0)
+    sent_reports = FollowUp.status == "submitted"
+    for value, number, count in db.session.execute(
+            select(column, FollowUp.round, func.count()).select_from(FollowUp).join(User, User.id == FollowUp.user_id)
+            .where(FollowUp.cohort_id.in_(ids), sent_reports, trainee).group_by(column, FollowUp.round)):
+        group(value).reports[number] = group(value).reports.get(number, 0) + count
+    sums = [func.coalesce(func.sum(getattr(HeldActivity, name)), 0) for name in PARTICIPANT_FIELDS]
+    stories = func.sum(case((func.length(func.trim(HeldActivity.story)) > 0, 1), else_=0))
+    for value, count, with_story, *people in db.session.execute(
+            select(column, func.count(HeldActivity.id), stories, *sums).select_from(HeldActivity)
+            .join(FollowUp, FollowUp.id == HeldActivity.follow_up_id).join(User, User.id == FollowUp.user_id)
+            .where(FollowUp.cohort_id.in_(ids), sent_reports, trainee).group_by(column)):
+        g = group(value)
+        g.activities, g.stories = int(count), int(with_story or 0)
+        for name, number in zip(PARTICIPANT_FIELDS, people):
+            sex, age = name.split("_")
+            g.people[sex][age] += int(number)
+            g.people_total += int(number)
+    partners: dict[str, set[str]] = {}
+    for value, text in db.session.execute(
+            select(column, HeldActivity.partners).select_from(HeldActivity)
+            .join(FollowUp, FollowUp.id == HeldActivity.follow_up_id).join(User, User.id == FollowUp.user_id)
+            .where(FollowUp.cohort_id.in_(ids), sent_reports, trainee, HeldActivity.partners != "")):
+        partners.setdefault(value or "", set()).update(p.casefold() for p in split_partners(text))
+    for value, names in partners.items():
+        group(value).partners = len(names)
+    return sorted(found.values(), key=lambda g: (-g.participants, g.label.casefold()))
+
+
+def _stories(ids: list[int], limit: int | None) -> list[Story]:
+    """Stories of change from sent reports, newest round first, with the library and its place."""
+    from lms.cohorts.models import Cohort as CohortModel
+
+    stmt = (select(CohortModel.name, FollowUp.round, FollowUp.months, FollowUp.id, ActionPlan.library,
+                   User.institution, User.regency_code, User.regency, HeldActivity.title, HeldActivity.story)
+            .select_from(HeldActivity).join(FollowUp, FollowUp.id == HeldActivity.follow_up_id)
+            .join(ActionPlan, ActionPlan.id == FollowUp.plan_id).join(User, User.id == FollowUp.user_id)
+            .join(CohortModel, CohortModel.id == FollowUp.cohort_id)
+            .where(FollowUp.cohort_id.in_(ids), FollowUp.status == "submitted",
+                   func.length(func.trim(HeldActivity.story)) > 0)
+            .order_by(FollowUp.round.desc(), FollowUp.id.desc(), HeldActivity.position))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [Story(cohort, number, months, followup_id, library or institution or "", regency_label(code, typed),
+                  title, story)
+            for cohort, number, months, followup_id, library, institution, code, typed, title, story
+            in db.session.execute(stmt)]
+
+
+def chain_as_dict(report: ChainReport) -> dict[str, Any]:
+    """The chain as JSON-ready data (the API). The survey part is survey_report's own (suppressed
+    cells carry no numbers); answers by group only when every group has MIN_GROUP of them."""
+    from lms.surveys.aggregates import report_as_dict
+
+    gain = report.gain
+
+    def group_dict(key: str, g: GroupChain) -> dict[str, Any]:
+        return {
+            "key": g.key or None, "label": g.label, "participants": g.participants,
+            "survey_answered": g.answered if report.survey_by_group_shown[key] else None,
+            "learning": {"mean_pre": g.mean_pre, "mean_post": g.mean_post, "normalized_gain": g.gain,
+                         "paired": g.paired},
+            "behaviour": {"plans_submitted": g.plans_submitted, "plans_approved": g.plans_approved,
+                          "reports_by_round": {str(n): c for n, c in sorted(g.reports.items())}},
+            "results": {"activities": g.activities, "people": g.people, "people_total": g.people_total,
+                        "partners": g.partners, "stories": g.stories},
+        }
+
+    return {
+        "cohorts": [c.slug for c in report.cohorts],
+        "participants": report.participants,
+        "reaction": report_as_dict(report.survey),
+        "learning": None if gain is None else {"mean_pre": gain.mean_pre, "mean_post": gain.mean_post,
+                                                "normalized_gain": gain.normalized_gain, "paired": gain.paired},
+        "behaviour": {"plans_started": report.plans_started, "plans_submitted": report.plans_submitted,
+                      "plans_approved": report.plans_approved, "reporting": report.reporting,
+                      "rounds": [{"round": r.round, "months": r.months, "expected": r.expected,
+                                  "reports": r.reports, "plan_activities": r.plan_activities} for r in report.rounds]},
+        "results": {"activities": report.activities, "people": report.people(),
+                    "people_total": report.people_total, "partners": report.partners(),
+                    "stories": report.story_count,
+                    "rounds": [{"round": r.round, "months": r.months, "activities": r.activities,
+                                "by_strategy": r.by_strategy, "people": r.people, "people_total": r.people_total,
+                                "partners": r.partners, "stories": r.stories} for r in report.rounds],
+                    "story_list": [{"cohort": s.cohort, "round": s.round, "months": s.months, "library": s.library,
+                                    "regency": s.regency, "activity": s.activity, "story": s.story}
+                                   for s in report.stories]},
+        "survey_min_group": MIN_GROUP,
+        "by_regency": [group_dict("regency", g) for g in report.groups["regency"]],
+        "by_institution": [group_dict("institution", g) for g in report.groups["institution"]],
+    }
