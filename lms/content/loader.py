@@ -13,7 +13,7 @@ from pathlib import Path
 
 
 from lms.content.assets import IMAGE_TYPES, MAX_IMAGE_BYTES, image_problem
-from lms.content.markdown import check_markdown
+from lms.content.markdown import check_markdown, lines_outside_code
 from lms.content.problems import Problem, Problems
 from lms.content.yamlines import MAX_YAML_BYTES, LineDict, LineList, load_mapping
 from lms.quizzes.gift import parse_bank_file
@@ -298,14 +298,10 @@ def _load_lesson(root: Path, path: Path, ref_file: str, ref_line: int,
 
 
 def _outside_fences(body: str, body_line: int):
-    """(line number, text) of each body line that is not inside a fenced code block."""
-    in_fence = False
-    for offset, line_text in enumerate(body.splitlines()):
-        if line_text.lstrip().startswith(("```", "~~~")):
-            in_fence = not in_fence
-            continue
-        if not in_fence:
-            yield body_line + offset, line_text
+    """(line number in the file, text) of each body line that is not fenced code."""
+    for number, line_text, in_code in lines_outside_code(body):
+        if not in_code:
+            yield body_line + number - 1, line_text
 
 
 def _check_tables(body: str, body_line: int, rel: str, problems: Problems) -> None:
@@ -351,13 +347,7 @@ def _check_downloads(root: Path, path: Path, body: str, body_line: int, rel: str
 
 def _check_images(root: Path, path: Path, body: str, body_line: int, rel: str,
                   problems: Problems, assets: dict[str, AssetSpec]) -> None:
-    in_fence = False
-    for offset, line_text in enumerate(body.splitlines()):
-        if line_text.lstrip().startswith(("```", "~~~")):
-            in_fence = not in_fence
-        if in_fence:
-            continue
-        line = body_line + offset
+    for line, line_text in _outside_fences(body, body_line):
         for match in [*IMAGE_REF_RE.finditer(line_text), *IMG_TAG_RE.finditer(line_text)]:
             src = match.group(1)
             if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.IGNORECASE) or src.startswith("//"):

@@ -86,20 +86,29 @@ _VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link"
 _EMPHASIS_RE = re.compile(r"\*+|_+")
 
 
-def _blocks(text: str):
-    """(first line number, lines) of each paragraph-like block outside fenced code."""
-    block: list[str] = []
-    start = 1
+def lines_outside_code(text: str):
+    """(line number, line, in_code) for each line; in_code is True for a fenced code block's lines,
+    its opening and its closing fence (closed, as Python-Markdown does, by a fence of the same
+    character at least as long). The one fence rule of the loader's and the bounds' checks."""
     fence = None
     for number, line in enumerate(text.split("\n"), start=1):
         opened = _FENCE_RE.match(line)
         if fence is not None:
             if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
                 fence = None
+            yield number, line, True
             continue
         if opened:
             fence = opened.group(1)
-        if opened or not line.strip():
+        yield number, line, bool(opened)
+
+
+def _blocks(text: str):
+    """(first line number, lines) of each paragraph-like block outside fenced code."""
+    block: list[str] = []
+    start = 1
+    for number, line, in_code in lines_outside_code(text):
+        if in_code or not line.strip():
             if block:
                 yield start, block
             block, start = [], number + 1
@@ -200,15 +209,8 @@ def check_markdown(text: str) -> MarkdownError | None:
     """Why the renderer would refuse this text (size, nesting, brackets), or None. Linear time."""
     if len(text) > MAX_MARKDOWN_CHARS:
         return MarkdownError(None, f"the text is longer than {MAX_MARKDOWN_CHARS // 1024} KB")
-    fence = None
-    for number, line in enumerate(text.split("\n"), start=1):
-        opened = _FENCE_RE.match(line)
-        if fence is not None:
-            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
-                fence = None
-            continue
-        if opened:
-            fence = opened.group(1)
+    for number, line, in_code in lines_outside_code(text):
+        if in_code:
             continue
         if line.count("|") - line.count("\\|") > MAX_TABLE_COLUMNS:
             return MarkdownError(number, f"more than {MAX_TABLE_COLUMNS} '|' on one line (table columns)")
