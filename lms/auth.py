@@ -99,6 +99,13 @@ def cohorts_for(user: Any, action: str) -> Select:
     return select(Cohort).where(cohort_scope(user, action))
 
 
+def course_cohorts(user: Any, action: str, course: Course) -> list[Cohort]:
+    """The cohorts of the course in which the user may do the action, by name (a course-wide page's
+    rows: results, evaluation, chain report)."""
+    return list(db.session.scalars(cohorts_for(user, action).where(Cohort.course_id == course.id)
+                                   .order_by(Cohort.name)))
+
+
 def trainee_scope(user: Any, action: str, trainee_id, course_id) -> ColumnElement[bool]:
     """SQL condition: the trainee (an id or a column) is enrolled in a cohort of the course (an id
     or a column) in which the user may do the action. Filters attempts and answers."""

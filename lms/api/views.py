@@ -11,7 +11,7 @@ from flask import Blueprint, g, jsonify, request
 from sqlalchemy import select
 
 from lms.accounts.models import ApiToken, User
-from lms.auth import can, cohorts_for
+from lms.auth import can, cohorts_for, course_cohorts
 from lms.cohorts.models import Cohort
 from lms.extensions import csrf, db, limiter
 from lms.reports.queries import cohort_report
@@ -129,8 +129,7 @@ def course_survey(slug: str):
     from lms.surveys.aggregates import report_as_dict, survey_report
 
     course = db.session.scalar(select(Course).where(Course.slug == slug))
-    cohorts = list(db.session.scalars(cohorts_for(g.api_user, "view_results")
-                                      .where(Cohort.course_id == course.id).order_by(Cohort.name))) if course else []
+    cohorts = course_cohorts(g.api_user, "view_results", course) if course else []
     if not cohorts:
         return _error(404, "no such course")
     return jsonify(course=course.slug, **report_as_dict(survey_report(cohorts)))
@@ -158,8 +157,7 @@ def course_chain(slug: str):
     from lms.reports.chain import chain_as_dict, chain_report
 
     course = db.session.scalar(select(Course).where(Course.slug == slug))
-    cohorts = list(db.session.scalars(cohorts_for(g.api_user, "view_results")
-                                      .where(Cohort.course_id == course.id).order_by(Cohort.name))) if course else []
+    cohorts = course_cohorts(g.api_user, "view_results", course) if course else []
     if not cohorts:
         return _error(404, "no such course")
     return jsonify(course=course.slug, **chain_as_dict(chain_report(cohorts)))

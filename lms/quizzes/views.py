@@ -10,7 +10,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from lms.accounts.models import User
-from lms.auth import can, cohorts_for, require, trainee_scope
+from lms.auth import can, course_cohorts, require, trainee_scope
 from lms.content.models import Course
 from lms.extensions import db
 from lms.learning.nextstep import journey, organizers_for
@@ -263,8 +263,7 @@ def _cohort_filter(course: Course):
     """My cohorts of the course and the one chosen with ?cohort= (None: the trainees of all of them)."""
     from lms.cohorts.models import Cohort, Enrolment
 
-    cohorts = list(db.session.scalars(cohorts_for(current_user, "view_results")
-                                      .where(Cohort.course_id == course.id).order_by(Cohort.name)))
+    cohorts = course_cohorts(current_user, "view_results", course)
     chosen = None
     wanted = int_arg("cohort", low=1, high=2**31 - 1)
     if wanted is not None:

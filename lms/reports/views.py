@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from lms.auth import cohorts_for, require
+from lms.auth import course_cohorts, require
 from lms.cohorts.models import Cohort
 from lms.content.models import Course
 from lms.extensions import db
@@ -60,8 +60,7 @@ def course_chain(course_slug: str):
     """The course's chain across the cohorts of it in which I may view results."""
     course = db.one_or_404(select(Course).where(Course.slug == course_slug))
     require(current_user, "view_results", course)
-    cohorts = list(db.session.scalars(cohorts_for(current_user, "view_results")
-                                      .where(Cohort.course_id == course.id).order_by(Cohort.name)))
+    cohorts = course_cohorts(current_user, "view_results", course)
     if not cohorts:
         abort(404)
     return _page(cohorts, title=course.title, slug=course.slug, cohort=None, course=course)

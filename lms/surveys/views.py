@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from lms.auth import cohorts_for, require
+from lms.auth import course_cohorts, require
 from lms.cohorts.models import Cohort
 from lms.content.models import Course
 from lms.extensions import db
@@ -105,6 +105,5 @@ def course_results(course_slug: str):
     """The evaluation across the cohorts of the course that I run or facilitate."""
     course = db.one_or_404(select(Course).where(Course.slug == course_slug))
     require(current_user, "view_results", course)
-    cohorts = list(db.session.scalars(cohorts_for(current_user, "view_results")
-                                      .where(Cohort.course_id == course.id).order_by(Cohort.name)))
+    cohorts = course_cohorts(current_user, "view_results", course)
     return _results_page(cohorts, title=course.title, slug=course.slug, cohort=None, course=course)
