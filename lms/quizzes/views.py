@@ -261,7 +261,7 @@ def _staff_course(course_slug: str) -> Course:
 
 def _cohort_filter(course: Course):
     """My cohorts of the course and the one chosen with ?cohort= (None: the trainees of all of them)."""
-    from lms.cohorts.models import Cohort, Enrolment
+    from lms.cohorts.models import Enrolment
 
     cohorts = course_cohorts(current_user, "view_results", course)
     chosen = None
