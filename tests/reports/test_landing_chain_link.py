@@ -21,7 +21,8 @@ def test_facilitator_landing_links_her_cohorts_chain_reports(app, world):
         db.session.commit()
     client = _client(app, facilitator)
     html = client.get("/dashboard").get_data(as_text=True)
-    link = f'<a href="/organizer/cohorts/{cohort_a.id}/chain">Rantai dampak</a>'
+    link = (f'<a href="/organizer/cohorts/{cohort_a.id}/chain" aria-label="Rantai dampak: {cohort_a.name}">'
+            'Rantai dampak</a>')
     assert link in html
     assert f"/organizer/cohorts/{cohort_b.id}/chain" not in html  # not her cohort
     page = client.get(f"/organizer/cohorts/{cohort_a.id}/chain")
@@ -33,4 +34,5 @@ def test_facilitator_landing_links_her_cohorts_chain_reports(app, world):
 def test_organizer_landing_links_every_cohort_she_runs_to_its_chain(app, world):
     html = _client(app, world["organizer"]).get("/dashboard").get_data(as_text=True)
     for cohort in (world["cohort_a"], world["cohort_b"]):
-        assert f'<a href="/organizer/cohorts/{cohort.id}/chain">Rantai dampak</a>' in html
+        assert (f'<a href="/organizer/cohorts/{cohort.id}/chain" aria-label="Rantai dampak: {cohort.name}">'
+                'Rantai dampak</a>') in html
