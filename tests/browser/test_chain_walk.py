@@ -287,7 +287,8 @@ def test_plan_review_certificate_followup_survey_chain(chain_server, browser, tm
                    {"name": "pasar.jpg", "mimeType": "image/jpeg", "buffer": picture("JPEG", (60, 160, 60))}])
     page.get_by_role("button", name="Tambah kegiatan terlaksana").click()
     page.wait_for_url("**/follow-ups/2#held-*")
-    expect(page.locator("fieldset.plan-row", has_text="Kegiatan terlaksana 1").locator("ul.photos img")).to_have_count(2)
+    first_photos = page.locator("fieldset.plan-row", has_text="Kegiatan terlaksana 1").locator("ul.photos img")
+    expect(first_photos).to_have_count(2)
     held_activity(page.locator("fieldset.plan-row", has_text="Kegiatan terlaksana 2"),
                   "Kelas membaca anak setiap Sabtu", "2026-05-16", "Layanan informasi",
                   {("Anak", "Laki-laki (L)"): "7", ("Anak", "Perempuan (P)"): "9"},
@@ -333,7 +334,8 @@ def test_plan_review_certificate_followup_survey_chain(chain_server, browser, tm
     assert [ratings[str(v)] for v in range(1, 6)] == ["0", "0", "1", "3", "1"], ratings
     named = table_row(report, "Penilaian", "Fasilitator: Yusuf Pendamping menyampaikan materi dengan jelas.")
     assert named["Rata-rata (1-5)"] == "4,6" and named["5"] == "3", named
-    phone = table_row(report, "Penilaian", "Platform pembelajaran: Materi dapat dibaca dengan baik melalui telepon genggam.")
+    phone = table_row(report, "Penilaian",
+                      "Platform pembelajaran: Materi dapat dibaca dengan baik melalui telepon genggam.")
     assert phone["Rata-rata (1-5)"] == "4,2", phone
     assert "Waktu praktik ditambah." not in main.inner_text()  # comments are not on the chain page
 
