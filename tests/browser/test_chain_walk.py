@@ -220,6 +220,10 @@ def test_plan_review_certificate_followup_survey_chain(chain_server, browser, tm
     page.get_by_role("button", name="Kirim untuk diperiksa").click()
     expect(page.locator("main")).to_contain_text("Menunggu diperiksa")
     expect(page.locator("main")).to_contain_text("Rp 1.500.000")
+    # Her lesson is done, but the course waits for an approved plan: no certificate yet.
+    page.goto(base + "/dashboard")
+    expect(page.locator("main")).to_contain_text("Rencana aksi saya: menunggu diperiksa")
+    expect(page.get_by_role("link", name="Unduh sertifikat")).to_have_count(0)
 
     # --- Her facilitator comments per section and asks for a revision.
     facilitator, review = login(browser, base, FACILITATOR)
