@@ -26,7 +26,7 @@ from sqlalchemy import case, func, select
 from lms.accounts.models import Role, User
 from lms.cohorts.models import Cohort, Enrolment
 from lms.extensions import db
-from lms.plans.followups import REPORTING_STATES, cohort_outcomes, split_partners
+from lms.plans.followups import REPORTING_STATES, cohort_outcomes, due_rounds, split_partners
 from lms.plans.models import AGE_GROUPS, PARTICIPANT_FIELDS, PROGRESS, SEXES, STRATEGIES, ActionPlan, FollowUp, \
     HeldActivity
 from lms.reports.queries import Report, cohort_report, regency_label
@@ -202,6 +202,12 @@ def chain_report(cohorts: list[Cohort], *, stories: int | None = MAX_STORIES) ->
                 total.plan_activities[progress] = total.plan_activities.get(progress, 0) + count
             known = {p.casefold() for p in total.partners}
             total.partners += [p for p in item["partners"] if p.casefold() not in known]
+    # A round that has fallen due shows even when nobody has reported yet (0 of the expected).
+    for cohort in cohorts:
+        for due in due_rounds(cohort, completion.course):
+            total = by_round.setdefault(due.number, RoundTotals(due.number, []))
+            if due.months not in total.months:
+                total.months.append(due.months)
     rounds = [by_round[n] for n in sorted(by_round)]
     for r in rounds:
         r.months.sort()

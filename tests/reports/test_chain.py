@@ -375,3 +375,28 @@ def test_queries_do_not_grow_with_participants(app, chain_world, make_user, enro
     assert queries(app, build) == before
     with app.app_context():
         assert chain_report(cohorts(app, w["one"])).activities == 8
+
+
+def test_a_round_due_with_no_report_shows_as_zero(app, courses, tmp_path, make_user, make_cohort, enrol_user):
+    """Month 1 has come and nobody reported: the organizer sees round 1 with 0 of 1, not nothing."""
+    from lms.reports.chain import chain_report
+
+    folder = tmp_path / "mini-q"
+    shutil.copytree(DATA / "courses" / "mini-q", folder)
+    (folder / "course.yml").write_text((folder / "course.yml").read_text() + PLAN_BLOCK, encoding="utf-8")
+    import_course_folder(app, folder)
+    cohort = make_cohort("mini-q", key="SEPI1")
+    facilitator = make_user("facilitator", email="fasil.sepi@example.test")
+    organizer = make_user("organizer", email="panitia.sepi@example.test")
+    run_cohort(app, facilitator, cohort)
+    run_cohort(app, organizer, cohort)
+    trainee = make_user(email="sepi@example.test", regency_code=HSU, regency="Hulu Sungai Utara")
+    enrol_user(trainee, cohort)
+    approve_plan(app, trainee, cohort, facilitator)
+    end_cohort(app, cohort, 40)  # month 1 is due, month 3 is not
+    with app.app_context():
+        report = chain_report(cohorts(app, cohort))
+        assert [(r.round, r.months, r.expected, r.reports) for r in report.rounds] == [(1, [1], 1, 0)]
+    page = login(app, organizer).get(f"/organizer/cohorts/{cohort.id}/chain")
+    assert page.status_code == 200
+    assert "0/1" in text_of(page.data)
