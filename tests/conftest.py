@@ -143,7 +143,7 @@ def runner(app: Flask):
 
 def import_course_folder(app: Flask, path: Path):
     """Validate and import a course folder (as the CLI does) and commit."""
-    from lms.content.cli import import_courses
+    from lms.content.importing import import_courses
 
     with app.app_context():
         reports, problems = import_courses(path)

@@ -15,7 +15,9 @@ from pathlib import Path
 from sqlalchemy import exists, select
 
 from lms.authoring.models import CourseFile, CourseFileDraft, CourseFileVersion
-from lms.authoring.tree import Tree, TreeError, clean_path, drafts, sha256, working_tree, write_folder
+from lms.authoring.tree import drafts, working_tree
+from lms.content.files import Tree, TreeError, clean_path, sha256, write_folder
+from lms.content.importing import load_sources, sync_specs
 from lms.content.models import Course, Lesson
 from lms.content.problems import Problem
 from lms.content.sync import SyncReport
@@ -110,8 +112,6 @@ def discard_draft(course_id: int, path: str) -> bool:
 
 def load_tree(tree: Tree, shown: str):
     """The loader's specs and problems for a tree (written to a temporary folder, as it reads folders)."""
-    from lms.content.cli import load_sources
-
     with tempfile.TemporaryDirectory(prefix="lms-tree-") as tmp:
         try:
             write_folder(tree, Path(tmp))
@@ -144,8 +144,6 @@ def publish(course: Course, author_id: int, *, confirm_removals: bool = False, d
     Flushes only; the caller commits when result.published and not dry_run. A dry run (the
     preview of an upload) rolls its changes back and returns the report of what would change.
     """
-    from lms.content.cli import sync_specs
-
     from_drafts = tree is None
     pending = drafts(course.id) if from_drafts else {}
     result = PublishResult(files=sorted(pending))
@@ -185,8 +183,6 @@ def publish(course: Course, author_id: int, *, confirm_removals: bool = False, d
 
 def import_new(tree: Tree, shown: str, author_id: int, *, dry_run: bool = False) -> PublishResult:
     """Create a course from an uploaded folder: the checks and import of `courses import`."""
-    from lms.content.cli import sync_specs
-
     result = PublishResult()
     specs, problems = load_tree(tree, f"{shown}/")
     result.problems = problems

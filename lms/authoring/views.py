@@ -23,7 +23,8 @@ from lms.authoring.forms import (CourseRoleForm, CourseSettingsForm, FileForm, G
                                  ZipForm)
 from lms.authoring.lessons import LessonFields, file_title, read_lesson, write_lesson
 from lms.authoring.models import CourseFileVersion, CourseUpload
-from lms.authoring.tree import TreeError, clean_path, diff_trees, drafts, published_tree, read_zip, working_tree, zip_trees
+from lms.authoring.tree import drafts, working_tree
+from lms.content.files import TreeError, clean_path, diff_trees, published_tree, read_zip, zip_trees
 from lms.content import assets
 from lms.content.assets import IMAGE_TYPES, MAX_IMAGE_BYTES
 from lms.content.markdown import MarkdownError, render_markdown

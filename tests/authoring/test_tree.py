@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.authoring.models import CourseFile, CourseFileVersion
-from lms.authoring.tree import read_folder, read_zip, TreeError, zip_trees
+from lms.content.files import read_folder, read_zip, TreeError, zip_trees
 from lms.content.models import Course, Lesson
 from lms.extensions import db
 
