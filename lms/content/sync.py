@@ -17,6 +17,8 @@ from sqlalchemy import select
 from lms.content.loader import CourseSpec
 from lms.content.markdown import RENDER_VERSION, image_size, render_markdown
 from lms.content.models import Asset, Course, Lesson, Module
+from lms.content.parts import registered
+from lms.content.signals import course_synced
 from lms.extensions import db
 from lms.util import utcnow
 
@@ -156,17 +158,11 @@ def sync_course(spec: CourseSpec, asset_url: Callable[[str, str], str]) -> SyncR
         db.session.delete(asset)  # images hold no learner data
         report.removed.append(f"image {path}")
 
-    from lms.quizzes.sync import sync_quizzes
-
-    sync_quizzes(course, spec.quizzes, spec.gift_banks, report)
-    from lms.surveys.sync import sync_surveys
-
-    sync_surveys(course, spec.surveys, report)
+    for part in registered():
+        part.sync(course, spec, report)
 
     if report.added or report.changed or report.removed:
         course.updated_at = now
-        from lms.learning.rollup import refresh_course
-
-        refresh_course(course.id)  # which lessons are required may have changed
+    course_synced.send(course, report=report)  # e.g. learning recounts which lessons count
     db.session.flush()
     return report
