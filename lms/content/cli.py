@@ -9,10 +9,12 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from lms.accounts.models import User
 from lms.content.files import published_tree, zip_trees
 from lms.content.importing import import_courses, load_all
 from lms.content.models import Course
 from lms.content.problems import Problem
+from lms.content.roles import CourseRoleError, grant_course_role
 from lms.extensions import db
 
 courses_cli = AppGroup("courses", help="Validate and import course folders.")
@@ -90,9 +92,6 @@ def export_command(slug: str, out: Path) -> None:
 @click.argument("role", type=click.Choice(["owner", "author", "organizer"]))
 def grant_command(slug: str, email: str, role: str) -> None:
     """Give EMAIL a ROLE on course SLUG: owner or author (facilitators), organizer (organizers)."""
-    from lms.accounts.models import User
-    from lms.content.roles import CourseRoleError, grant_course_role
-
     course = db.session.scalar(select(Course).where(Course.slug == slug))
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if course is None or user is None:
