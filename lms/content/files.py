@@ -118,61 +118,81 @@ def read_zip(source: str | Path | bytes) -> list[Tree]:
         archive = zipfile.ZipFile(stream)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise TreeError(f"not a zip file ({exc})") from None
+    with archive:
+        entries = _checked_entries(archive.infolist())
+        files = _unpack(archive, entries)
+    return _course_trees(files)
+
+
+def _checked_entries(infos: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
+    """The zip's file entries, once its headers passed every check (TreeError says which not)."""
+    if len(infos) > 2 * MAX_FILES:
+        raise TreeError(f"the zip holds {len(infos)} entries; the limit is {MAX_FILES} files")
+    entries = [info for info in infos if not info.is_dir()]
+    if len(entries) > MAX_FILES:
+        raise TreeError(f"the zip holds {len(entries)} files; the limit is {MAX_FILES}")
+    declared = 0
+    names: set[tuple[str, bool]] = set()
+    for info in infos:
+        name = clean_path(info.filename.rstrip("/") if info.is_dir() else info.filename)
+        if name is None:
+            raise TreeError(path_problem(info.filename) or info.filename)
+        key = (name, info.is_dir())
+        if key in names:
+            raise TreeError(f"{name}: is in the zip twice")
+        if (name, not info.is_dir()) in names:
+            raise TreeError(f"'{name}' is both a file and a folder")
+        names.add(key)
+        if not info.is_dir():
+            _check_entry(name, info)
+            declared += info.file_size
+    if declared > MAX_TREE_BYTES:
+        raise TreeError(f"the zip unpacks to more than the limit ({declared // 1024 // 1024} MB; "
+                        f"{MAX_TREE_BYTES // 1024 // 1024} MB in all)")
+    problem = tree_problem([clean_path(info.filename) for info in entries])
+    if problem:
+        raise TreeError(problem)
+    return entries
+
+
+def _check_entry(name: str, info: zipfile.ZipInfo) -> None:
+    """One file entry by its header: no link, no encryption, within the size and ratio limits."""
+    if stat.S_ISLNK(info.external_attr >> 16):
+        raise TreeError(f"{name}: links are not allowed")
+    if info.flag_bits & 0x1:
+        raise TreeError(f"{name}: encrypted files are not allowed")
+    if info.file_size > MAX_FILE_BYTES:
+        raise TreeError(f"{name}: unpacks to more than the limit ({info.file_size // 1024 // 1024} MB; "
+                        f"{MAX_FILE_BYTES // 1024 // 1024} MB a file)")
+    if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+        raise TreeError(f"{name}: compressed more than {MAX_RATIO} times; not a course file")
+
+
+def _unpack(archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo]) -> Tree:
+    """The entries' bytes, counted while unpacking (a zip bomb stops at the limit)."""
     files: Tree = {}
     total = 0
-    with archive:
-        infos = archive.infolist()
-        if len(infos) > 2 * MAX_FILES:
-            raise TreeError(f"the zip holds {len(infos)} entries; the limit is {MAX_FILES} files")
-        entries = [info for info in infos if not info.is_dir()]
-        if len(entries) > MAX_FILES:
-            raise TreeError(f"the zip holds {len(entries)} files; the limit is {MAX_FILES}")
-        declared = 0
-        names: set[tuple[str, bool]] = set()
-        for info in infos:
-            name = clean_path(info.filename.rstrip("/") if info.is_dir() else info.filename)
-            if name is None:
-                raise TreeError(path_problem(info.filename) or info.filename)
-            key = (name, info.is_dir())
-            if key in names:
-                raise TreeError(f"{name}: is in the zip twice")
-            if (name, not info.is_dir()) in names:
-                raise TreeError(f"'{name}' is both a file and a folder")
-            names.add(key)
-            if info.is_dir():
-                continue
-            if stat.S_ISLNK(info.external_attr >> 16):
-                raise TreeError(f"{name}: links are not allowed")
-            if info.flag_bits & 0x1:
-                raise TreeError(f"{name}: encrypted files are not allowed")
-            if info.file_size > MAX_FILE_BYTES:
-                raise TreeError(f"{name}: unpacks to more than the limit ({info.file_size // 1024 // 1024} MB; "
-                                f"{MAX_FILE_BYTES // 1024 // 1024} MB a file)")
-            if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-                raise TreeError(f"{name}: compressed more than {MAX_RATIO} times; not a course file")
-            declared += info.file_size
-        if declared > MAX_TREE_BYTES:
-            raise TreeError(f"the zip unpacks to more than the limit ({declared // 1024 // 1024} MB; "
-                            f"{MAX_TREE_BYTES // 1024 // 1024} MB in all)")
-        problem = tree_problem([clean_path(info.filename) for info in entries])
-        if problem:
-            raise TreeError(problem)
-        for info in entries:
-            name = clean_path(info.filename)
-            if _skipped(PurePosixPath(name).parts):
-                continue
-            limit = min(MAX_FILE_BYTES, MAX_TREE_BYTES - total)
-            try:
-                with archive.open(info) as handle:
-                    data = handle.read(limit + 1)
-            except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError, ValueError,
-                    zlib.error) as exc:
-                raise TreeError(f"{name}: cannot be unpacked ({exc})") from None
-            if len(data) > limit:
-                raise TreeError(f"{name}: unpacks to more than the limit "
-                                f"({MAX_FILE_BYTES // 1024 // 1024} MB a file, {MAX_TREE_BYTES // 1024 // 1024} MB in all)")
-            total += len(data)
-            files[name] = data
+    for info in entries:
+        name = clean_path(info.filename)
+        if _skipped(PurePosixPath(name).parts):
+            continue
+        limit = min(MAX_FILE_BYTES, MAX_TREE_BYTES - total)
+        try:
+            with archive.open(info) as handle:
+                data = handle.read(limit + 1)
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError, ValueError,
+                zlib.error) as exc:
+            raise TreeError(f"{name}: cannot be unpacked ({exc})") from None
+        if len(data) > limit:
+            raise TreeError(f"{name}: unpacks to more than the limit "
+                            f"({MAX_FILE_BYTES // 1024 // 1024} MB a file, {MAX_TREE_BYTES // 1024 // 1024} MB in all)")
+        total += len(data)
+        files[name] = data
+    return files
+
+
+def _course_trees(files: Tree) -> list[Tree]:
+    """One course (course.yml at the root) or one per folder holding a course.yml."""
     if "course.yml" in files:
         return [files]
     roots = sorted({name.split("/", 1)[0] for name in files if name.count("/") == 1 and name.endswith("/course.yml")})

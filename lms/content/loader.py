@@ -685,13 +685,21 @@ def _action_plan_settings(doc: LineDict, problems: Problems) -> dict:
         problems.error("course.yml", raw.first_line,
                        "missing required key 'rubric' (the criteria facilitators review plans with)")
         return settings
+    settings["rubric"] = _rubric(raw, rubric, problems)
+    return settings
+
+
+def _rubric(raw: LineDict, rubric: object, problems: Problems) -> list[dict]:
+    """action_plan's `rubric:`: the criteria (key, title, description, section) facilitators
+    review plans with; a criterion with a problem is left out."""
+    criteria: list[dict] = []
     if not isinstance(rubric, list) or not rubric:
         problems.error("course.yml", raw.line("rubric"), "'rubric' must be a list of criteria, each with key and title")
-        return settings
+        return []
     if len(rubric) > MAX_RUBRIC_CRITERIA:
         problems.error("course.yml", raw.line("rubric"), f"'rubric' has {len(rubric)} criteria; "
                                                          f"at most {MAX_RUBRIC_CRITERIA} keep a review short")
-        return settings
+        return []
     seen: set[str] = set()
     for index, item in enumerate(rubric):
         line = rubric.line(index) if isinstance(rubric, LineList) else raw.line("rubric")
@@ -718,6 +726,5 @@ def _action_plan_settings(doc: LineDict, problems: Problems) -> dict:
                            f"'section' must be one of: {', '.join(PLAN_SECTIONS)}")
             section = None
         if title:
-            settings["rubric"].append({"key": key, "title": title, "description": description,
-                                       "section": section})
-    return settings
+            criteria.append({"key": key, "title": title, "description": description, "section": section})
+    return criteria
