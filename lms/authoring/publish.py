@@ -14,12 +14,12 @@ from pathlib import Path
 
 from sqlalchemy import exists, select
 
-from lms.authoring.models import CourseFile, CourseFileDraft, CourseFileVersion
+from lms.authoring.models import CourseFileDraft
 from lms.authoring.tree import drafts, working_tree
 from lms.content.files import Tree, TreeError, clean_path, sha256, write_folder
 from lms.content.importing import load_sources, sync_specs
 from lms.content.markdown import render_text
-from lms.content.models import Course, Lesson, Module
+from lms.content.models import Course, CourseFile, CourseFileVersion, Lesson, Module
 from lms.content.problems import Problem
 from lms.content.sync import SyncReport
 from lms.extensions import db

@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from sqlalchemy import select
 
-from lms.authoring.models import CourseFile, CourseFileVersion
+from lms.content.models import CourseFile, CourseFileVersion
 from lms.extensions import db
 from lms.util import utcnow
 

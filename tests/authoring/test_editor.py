@@ -10,10 +10,10 @@ import zipfile
 import pytest
 from sqlalchemy import func, select
 
-from lms.authoring.models import CourseFileDraft, CourseFileVersion, CourseUpload
+from lms.authoring.models import CourseFileDraft, CourseUpload
 from lms.content.files import published_tree, zip_trees
 from lms.content.models import CourseRole
-from lms.content.models import Course, Lesson
+from lms.content.models import Course, CourseFileVersion, Lesson
 from lms.extensions import db
 from lms.learning.models import LessonProgress
 from tests.conftest import PASSWORD, text_of

@@ -14,11 +14,10 @@ from lms.accounts.models import User
 from lms.authoring import publish as authoring
 from lms.authoring.forms import PublishForm
 from lms.authoring.lessons import file_title
-from lms.authoring.models import CourseFileVersion
 from lms.authoring.tree import drafts
 from lms.authoring.views.base import author_course, bp, checked_path
 from lms.content.assets import IMAGE_TYPES
-from lms.content.models import Course
+from lms.content.models import Course, CourseFileVersion
 from lms.extensions import db
 from lms.util.formatting import format_local_datetime
 
