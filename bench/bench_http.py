@@ -398,7 +398,7 @@ def prepare(url: str, participants: int, cohorts: int, trainees: int, pool_size:
     from lms.accounts.operations import create_user
     from lms.cohorts.models import Cohort, CohortStaff
     from lms.cohorts.operations import enrol
-    from lms.content.cli import import_courses
+    from lms.content.importing import import_courses
     from lms.content.models import Course
     from lms.extensions import db
     from lms.learning import progress

@@ -47,7 +47,7 @@ def run(backend: str, size: int, repeat: int, workdir: Path) -> dict:
     from lms import create_app
     from lms.accounts.operations import create_user
     from lms.cohorts.models import Cohort, CohortStaff
-    from lms.content.cli import import_courses
+    from lms.content.importing import import_courses
     from lms.extensions import db
 
     url, drop = database(backend, workdir)

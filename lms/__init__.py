@@ -244,6 +244,17 @@ class LmsRequest(Request):
         return super().max_content_length
 
 
+def register_course_parts() -> None:
+    """The files of a course folder that other packages own (lms.content.parts): quiz files,
+    then surveys. create_app calls this; code that loads course folders without an app (tests)
+    may call it too. Registering twice changes nothing."""
+    from lms.quizzes.course_part import register as register_quizzes
+    from lms.surveys.course_part import register as register_surveys
+
+    register_quizzes()
+    register_surveys()
+
+
 def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the application: defaults, instance/config.py, LMS_* variables, then overrides."""
     app = Flask(
@@ -313,6 +324,10 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
 
     import lms.models  # noqa: F401  (every model registered before first use)
     import lms.certificates.receivers  # noqa: F401  (certificates follow the quizzes' and plans' signals)
+    register_course_parts()
+    from lms.learning.course_sync import connect as connect_learning_to_content
+
+    connect_learning_to_content()  # learning recounts its caches when content syncs a course
     import lms.plans.followup_ops  # noqa: F401  (registers the follow-up reminder job)
     from lms.accounts.models import User
 

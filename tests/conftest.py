@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FsaSession
 
-from lms import create_app
+from lms import create_app, register_course_parts
 from lms.extensions import db, limiter
 from lms.translate import compile_catalogs
 
@@ -61,6 +61,13 @@ def base_config(database_url: str) -> dict[str, Any]:
 @pytest.fixture(scope="session", autouse=True)
 def _catalogs() -> None:
     compile_catalogs()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _course_parts() -> None:
+    """Quiz files and surveys are parts of course folders that create_app registers; tests that
+    load a folder without an app need them too."""
+    register_course_parts()
 
 
 def _create_pg_database(admin_url: str) -> tuple[str, Callable[[], None]]:
@@ -143,7 +150,7 @@ def runner(app: Flask):
 
 def import_course_folder(app: Flask, path: Path):
     """Validate and import a course folder (as the CLI does) and commit."""
-    from lms.content.cli import import_courses
+    from lms.content.importing import import_courses
 
     with app.app_context():
         reports, problems = import_courses(path)

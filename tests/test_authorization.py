@@ -309,7 +309,8 @@ def attempts(app, world, make_cohort, enrol_user, make_user):
         db.session.add(batch)
         newcomer = make_user(email="undangan@example.test")
         token = new_password_token(newcomer)
-        from lms.authoring.models import CourseFileVersion, CourseUpload
+        from lms.authoring.models import CourseUpload
+        from lms.content.models import CourseFileVersion
 
         version_id = db.session.scalar(select(CourseFileVersion.id).where(
             CourseFileVersion.path == "01-dasar/01-pengantar.md", CourseFileVersion.course_id == world["cohort_a"].course_id))

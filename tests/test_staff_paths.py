@@ -158,7 +158,7 @@ def test_history_times_are_in_the_viewers_zone(app, world, author):
     assert save_lesson(author, "Pengantar (revisi)").status_code == 302
     assert author.post("/author/courses/mini-a/publish").status_code == 302
     with app.app_context():
-        from lms.authoring.models import CourseFileVersion
+        from lms.content.models import CourseFileVersion
 
         created = db.session.scalar(select(func.max(CourseFileVersion.created_at))
                                     .where(CourseFileVersion.path == LESSON))

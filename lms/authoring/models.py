@@ -1,9 +1,10 @@
-"""A course's source files in the database: the published tree, drafts and every version.
+"""The browser editor's own rows: drafts on top of a course's published files, and uploaded zips.
 
 The folder format of `courses/` stays the one source format. Importing a folder (or a zip)
-stores its files here; the browser editor changes these files as drafts; publishing runs the
-same loader and sync as `courses import` over the edited tree. So files and browser can never
-diverge: both end in the same rows, and every published file version is kept.
+stores its files in content's file store (CourseFile, CourseFileVersion in lms.content.models);
+the browser editor changes these files as drafts; publishing runs the same loader and sync as
+`courses import` over the edited tree. So files and browser can never diverge: both end in the
+same rows, and every published file version is kept.
 """
 
 from __future__ import annotations
@@ -16,20 +17,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from lms.extensions import db
 from lms.util import utcnow
 from lms.util.types import UTCDateTime
-
-
-class CourseFile(db.Model):
-    """One published file of a course folder, path relative to the folder ('course.yml')."""
-
-    __tablename__ = "course_file"
-    __table_args__ = (UniqueConstraint("course_id", "path"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), index=True)
-    path: Mapped[str] = mapped_column(String(300))
-    data: Mapped[bytes] = mapped_column(LargeBinary)
-    sha256: Mapped[str] = mapped_column(String(64))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class CourseFileDraft(db.Model):
@@ -50,21 +37,6 @@ class CourseFileDraft(db.Model):
     base_sha256: Mapped[str] = mapped_column(String(64), default="")
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
-class CourseFileVersion(db.Model):
-    """A published state of one file: written by every import and every publish that changed it."""
-
-    __tablename__ = "course_file_version"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), index=True)
-    path: Mapped[str] = mapped_column(String(300), index=True)
-    data: Mapped[bytes | None] = mapped_column(LargeBinary)  # None: the file was removed
-    sha256: Mapped[str] = mapped_column(String(64), default="")
-    origin: Mapped[str] = mapped_column(String(10))  # files | browser | restore
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class CourseUpload(db.Model):

@@ -14,13 +14,19 @@ from pathlib import Path
 
 from sqlalchemy import exists, select
 
-from lms.authoring.models import CourseFile, CourseFileDraft, CourseFileVersion
-from lms.authoring.tree import Tree, TreeError, clean_path, drafts, sha256, working_tree, write_folder
-from lms.content.models import Course, Lesson
+from lms.authoring.models import CourseFileDraft
+from lms.authoring.tree import drafts, working_tree
+from lms.content.files import Tree, TreeError, clean_path, sha256, write_folder
+from lms.content.importing import load_sources, sync_specs
+from lms.content.markdown import render_text
+from lms.content.models import Course, CourseFile, CourseFileVersion, Lesson, Module
 from lms.content.problems import Problem
 from lms.content.sync import SyncReport
 from lms.extensions import db
 from lms.learning.models import LessonProgress
+from lms.quizzes.gift import parse_bank_file
+from lms.quizzes.models import Question, QuestionBank, Quiz
+from lms.quizzes.types import QUESTION_TYPES
 from lms.util import utcnow
 
 TEXT_SUFFIXES = (".md", ".yml", ".yaml", ".gift", ".txt", ".xml")
@@ -110,8 +116,6 @@ def discard_draft(course_id: int, path: str) -> bool:
 
 def load_tree(tree: Tree, shown: str):
     """The loader's specs and problems for a tree (written to a temporary folder, as it reads folders)."""
-    from lms.content.cli import load_sources
-
     with tempfile.TemporaryDirectory(prefix="lms-tree-") as tmp:
         try:
             write_folder(tree, Path(tmp))
@@ -144,8 +148,6 @@ def publish(course: Course, author_id: int, *, confirm_removals: bool = False, d
     Flushes only; the caller commits when result.published and not dry_run. A dry run (the
     preview of an upload) rolls its changes back and returns the report of what would change.
     """
-    from lms.content.cli import sync_specs
-
     from_drafts = tree is None
     pending = drafts(course.id) if from_drafts else {}
     result = PublishResult(files=sorted(pending))
@@ -185,8 +187,6 @@ def publish(course: Course, author_id: int, *, confirm_removals: bool = False, d
 
 def import_new(tree: Tree, shown: str, author_id: int, *, dry_run: bool = False) -> PublishResult:
     """Create a course from an uploaded folder: the checks and import of `courses import`."""
-    from lms.content.cli import sync_specs
-
     result = PublishResult()
     specs, problems = load_tree(tree, f"{shown}/")
     result.problems = problems
@@ -258,9 +258,6 @@ def summarize(course_id: int, report: SyncReport, titles: dict[str, dict]) -> di
     """The dry run's report as people read it, by kind (lessons, questions, quizzes, modules,
     images, the course's settings) in the order added, changed, removed: titles from the files,
     or from the database for what the files no longer have."""
-    from lms.content.models import Module
-    from lms.quizzes.models import Question, QuestionBank, Quiz
-
     stored = {
         "lesson": dict(db.session.execute(select(Lesson.slug, Lesson.title).where(Lesson.course_id == course_id)).all()),
         "module": dict(db.session.execute(select(Module.slug, Module.title).where(Module.course_id == course_id)).all()),
@@ -377,9 +374,6 @@ def preview_questions(course: Course, path: str, data: bytes) -> QuestionPreview
     and lay out the questions of the quiz or GIFT bank in it, unshuffled, with no answers shown."""
     import random
 
-    from lms.content.markdown import render_text
-    from lms.quizzes.types import QUESTION_TYPES
-
     tree = working_tree(course.id)
     tree[path] = data
     specs, problems = load_tree(tree, f"{course.slug}/")
@@ -387,8 +381,6 @@ def preview_questions(course: Course, path: str, data: bytes) -> QuestionPreview
                                        or p.severity == "error"])
     questions = specs[0][0].gift_banks.get(path) if specs else None
     if questions is None and path.endswith((".gift", ".xml")):  # a bank no quiz uses yet: parse it on its own
-        from lms.quizzes.gift import parse_bank_file
-
         parsed = parse_bank_file(data, path)
         result.problems = [Problem(f"{course.slug}/{p.file}", p.line, p.message, p.severity) for p in parsed.problems]
         questions = parsed.questions

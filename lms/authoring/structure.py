@@ -15,7 +15,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from lms.authoring import publish as authoring
-from lms.authoring.tree import Tree, working_tree
+from lms.authoring.tree import working_tree
+from lms.content.files import Tree
 from lms.content import yamlines
 
 

@@ -1,7 +1,8 @@
 """Parse and validate a course folder without touching the database.
 
 load_course(path) returns a CourseSpec and a list of problems; each problem names the
-file and line it comes from. Nothing here writes anything.
+file and line it comes from. Nothing here writes anything. Quiz files and surveys are read
+by the parts their packages register (lms.content.parts).
 """
 
 from __future__ import annotations
@@ -15,10 +16,8 @@ from pathlib import Path
 from lms.content.assets import IMAGE_TYPES, MAX_IMAGE_BYTES, image_problem
 from lms.content.markdown import check_markdown, lines_outside_code
 from lms.content.problems import Problem, Problems
+from lms.content.parts import registered
 from lms.content.yamlines import MAX_YAML_BYTES, LineDict, LineList, load_mapping
-from lms.quizzes.gift import parse_bank_file
-from lms.quizzes.spec import QuestionSpec, QuizSpec, quiz_from_yaml
-from lms.surveys.spec import SurveySpec, load_surveys
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Files that lessons offer for download (templates to fill in), linked as [text](files/x.xlsx).
@@ -35,9 +34,8 @@ DEFAULT_MINUTES_PER_JP = 45
 DEFAULT_MINUTES_PER_QUESTION = 1.5
 
 COURSE_KEYS = {"slug": True, "title": True, "description": False, "jp_hours": False,
-               "jp_basis": False, "language": False, "modules": True, "pretest": False,
-               "posttest": False, "certificate": False, "action_plan": False,
-               "survey": False}
+               "jp_basis": False, "language": False, "modules": True,
+               "certificate": False, "action_plan": False}  # and the registered parts' keys
 JP_BASIS_KEYS = {"minutes_per_jp", "minutes_per_question", "tasks"}
 CERTIFICATE_KEYS = {"enabled", "title", "number_pattern", "min_posttest", "show_score"}
 DEFAULT_NUMBER_PATTERN = "{seq:04d}/BIMTEK/{year}"
@@ -49,7 +47,7 @@ RUBRIC_KEYS = {"key": True, "title": True, "description": False, "section": Fals
 # The sections of an action plan (lms/plans) a rubric criterion may point at.
 PLAN_SECTIONS = ("identity", "needs", "goals", "activities", "risks")
 MAX_RUBRIC_CRITERIA = 12
-MODULE_KEYS = {"slug": True, "title": True, "description": False, "lessons": True, "quiz": False}
+MODULE_KEYS = {"slug": True, "title": True, "description": False, "lessons": True}  # and the parts' keys
 LESSON_KEYS = {"slug": True, "title": True, "minutes": False, "required": False}
 
 # Markdown image references and raw <img src>, to check that each image exists. The bounded
@@ -101,39 +99,29 @@ class CourseSpec:
     root: Path
     modules: list[ModuleSpec] = field(default_factory=list)
     assets: dict[str, AssetSpec] = field(default_factory=dict)
-    quizzes: list[QuizSpec] = field(default_factory=list)
+    # Filled by the quiz part (lms.quizzes.course_part): QuizSpec of lms.quizzes.spec
+    quizzes: list = field(default_factory=list)
     certificate: dict = field(default_factory=dict)
     # course.yml `action_plan:` (empty: the course collects no plan)
     action_plan: dict = field(default_factory=dict)
-    # The training evaluation: the course's survey and any cohort's own (lms.surveys.spec)
-    surveys: list[SurveySpec] = field(default_factory=list)
+    # The training evaluation: the course's survey and any cohort's own (SurveySpec of
+    # lms.surveys.spec; filled by the survey part)
+    surveys: list = field(default_factory=list)
     # GIFT files that quizzes draw from: path relative to the course folder -> questions
-    gift_banks: dict[str, list[QuestionSpec]] = field(default_factory=dict)
+    # (QuestionSpec of lms.quizzes.spec; filled by the quiz part)
+    gift_banks: dict[str, list] = field(default_factory=dict)
     # How jp_hours is checked against the content (course.yml jp_basis)
     minutes_per_jp: float = DEFAULT_MINUTES_PER_JP
     minutes_per_question: float = DEFAULT_MINUTES_PER_QUESTION
     task_minutes: int = 0
 
     def content_minutes(self) -> dict[str, float]:
-        """Minutes of study the content holds: lessons, quizzes, and tasks named in jp_basis.
-
-        A quiz takes its time limit, or minutes_per_question for each question it asks
-        (its draw, else all the questions of its bank).
-        """
+        """Minutes of study the content holds: lessons, each registered part that takes time
+        (quizzes: lms.quizzes.course_part), and tasks named in jp_basis."""
         lessons = sum(lesson.minutes or 0 for module in self.modules for lesson in module.lessons)
-        quizzes = 0.0
-        for quiz in self.quizzes:
-            if quiz.time_limit:
-                quizzes += quiz.time_limit
-                continue
-            pool = self.gift_banks.get(quiz.gift, []) if quiz.gift else quiz.questions
-            if quiz.category:
-                pool = [q for q in pool if q.category == quiz.category
-                        or q.category.startswith(quiz.category + "/")]
-            asked = [q for q in pool if q.qtype != "description"]
-            count = min(quiz.draw, len(asked)) if quiz.draw else len(asked)
-            quizzes += count * self.minutes_per_question
-        return {"lessons": lessons, "quizzes": quizzes, "tasks": self.task_minutes}
+        parts = {part.name: part.minutes(self) for part in registered()}
+        return {"lessons": lessons, **{name: m for name, m in parts.items() if m is not None},
+                "tasks": self.task_minutes}
 
     def content_jp(self) -> float:
         """The hours (JP) the content holds, to the nearest half JP."""
@@ -196,7 +184,7 @@ def _string_list(doc: LineDict, key: str, file: str, problems: Problems) -> list
     return items
 
 
-def _safe_child(root: Path, base: Path, name: str) -> Path | None:
+def safe_child(root: Path, base: Path, name: str) -> Path | None:
     """base/name if it stays inside root, else None."""
     candidate = (base / name).resolve()
     try:
@@ -206,7 +194,8 @@ def _safe_child(root: Path, base: Path, name: str) -> Path | None:
     return candidate
 
 
-def _rel(root: Path, path: Path) -> str:
+def rel_path(root: Path, path: Path) -> str:
+    """path relative to the course folder, with '/' separators."""
     return path.resolve().relative_to(root.resolve()).as_posix()
 
 
@@ -239,7 +228,7 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
 
 def _load_lesson(root: Path, path: Path, ref_file: str, ref_line: int,
                  problems: Problems, assets: dict[str, AssetSpec]) -> LessonSpec | None:
-    rel = _rel(root, path)
+    rel = rel_path(root, path)
     if path.suffix.lower() != ".md":
         problems.error(ref_file, ref_line, f"lesson '{rel}' must be a Markdown file ending in .md")
         return None
@@ -323,7 +312,7 @@ def _check_downloads(root: Path, path: Path, body: str, body_line: int, rel: str
             suffix = Path(src).suffix.lower()
             if suffix not in DOWNLOAD_TYPES or re.match(r"^[a-z][a-z0-9+.-]*:|^/", src, re.IGNORECASE):
                 continue
-            target = _safe_child(root, path.parent, src)
+            target = safe_child(root, path.parent, src)
             if target is None:
                 problems.error(rel, line, f"file '{src}' points outside the course folder")
                 continue
@@ -339,7 +328,7 @@ def _check_downloads(root: Path, path: Path, body: str, body_line: int, rel: str
             if not data.startswith(DOWNLOAD_TYPES[suffix]):
                 problems.error(rel, line, f"file '{src}' is not a {suffix[1:].upper()} file")
                 continue
-            asset_path = _rel(root, target)
+            asset_path = rel_path(root, target)
             if asset_path not in assets:
                 assets[asset_path] = AssetSpec(asset_path, DOWNLOAD_CONTENT_TYPE, data,
                                                hashlib.sha256(data).hexdigest())
@@ -357,7 +346,7 @@ def _check_images(root: Path, path: Path, body: str, body_line: int, rel: str,
             if src.startswith("/"):
                 problems.error(rel, line, f"image '{src}' must be a path relative to the lesson file")
                 continue
-            target = _safe_child(root, path.parent, src)
+            target = safe_child(root, path.parent, src)
             if target is None:
                 problems.error(rel, line, f"image '{src}' points outside the course folder")
                 continue
@@ -374,7 +363,7 @@ def _check_images(root: Path, path: Path, body: str, body_line: int, rel: str,
                 problems.error(rel, line, f"image '{src}' is {size // 1024} KB; "
                                           f"the limit is {MAX_IMAGE_BYTES // 1024} KB")
                 continue
-            asset_path = _rel(root, target)
+            asset_path = rel_path(root, target)
             if asset_path not in assets:
                 data = target.read_bytes()
                 refused = image_problem(data, target.suffix)  # the editor's upload runs the same check
@@ -386,22 +375,51 @@ def _check_images(root: Path, path: Path, body: str, body_line: int, rel: str,
 
 
 def load_course(path: str | Path) -> tuple[CourseSpec | None, list[Problem]]:
-    """Read and check a course folder. Returns (spec or None, problems)."""
+    """Read and check a course folder. Returns (spec or None, problems).
+
+    The parts other packages own (quiz files, surveys: lms.content.parts) are read by their
+    registered hooks: each module's after its lessons, the course's after the modules.
+    """
     root = Path(path)
     problems = Problems()
-    course_file = root / "course.yml"
+    doc = _course_file(root, problems)
+    if doc is None:
+        return None, list(problems)
+    parts = registered()
+    _check_keys(doc, course_keys(parts), "course.yml", problems)
+    course = _course_header(root, doc, problems)
+    _load_modules(course, doc, parts, problems)
+    course.certificate = _certificate_settings(doc, problems)
+    course.action_plan = _action_plan_settings(doc, problems)
+    _jp_basis(doc, course, problems)
+    for part in parts:
+        part.load_course(course, doc, problems)
+    _check_claimed_hours(course, doc, problems)
+    return course, list(problems)
+
+
+def course_keys(parts=None) -> dict[str, bool]:
+    """The keys course.yml may hold (True: required): content's and the registered parts'."""
+    return {**COURSE_KEYS, **{key: False for part in (registered() if parts is None else parts)
+                              for key in part.course_keys}}
+
+
+def _course_file(root: Path, problems: Problems) -> LineDict | None:
+    """course.yml of the folder as a mapping with lines, or None (with a problem)."""
     if not root.is_dir():
         problems.error(str(root), None, "course folder does not exist")
-        return None, list(problems)
+        return None
+    course_file = root / "course.yml"
     if not course_file.is_file():
         problems.error("course.yml", None, f"missing: every course folder needs a course.yml "
                                            f"(looked in {root})")
-        return None, list(problems)
+        return None
     text = read_text(course_file, "course.yml", problems)
-    doc = load_mapping(text, "course.yml", problems) if text is not None else None
-    if doc is None:
-        return None, list(problems)
-    _check_keys(doc, COURSE_KEYS, "course.yml", problems)
+    return load_mapping(text, "course.yml", problems) if text is not None else None
+
+
+def _course_header(root: Path, doc: LineDict, problems: Problems) -> CourseSpec:
+    """The course's own settings from course.yml: slug, title, description, hours, language."""
     jp_hours = doc.get("jp_hours")
     if jp_hours is not None and (isinstance(jp_hours, bool) or not isinstance(jp_hours, (int, float))
                                  or not 0 < jp_hours <= 1000):
@@ -412,7 +430,7 @@ def load_course(path: str | Path) -> tuple[CourseSpec | None, list[Problem]]:
         problems.error("course.yml", doc.line("language"),
                        f"'language' must be one of: {', '.join(LANGUAGES)}")
         language = "id"
-    course = CourseSpec(
+    return CourseSpec(
         slug=_slug(doc, "course.yml", problems),
         title=_text(doc, "title", "course.yml", problems, max_len=200),
         description=_text(doc, "description", "course.yml", problems, max_len=5000),
@@ -420,93 +438,115 @@ def load_course(path: str | Path) -> tuple[CourseSpec | None, list[Problem]]:
         language=language,
         root=root,
     )
-    module_slugs: dict[str, str] = {}
-    lesson_slugs: dict[str, str] = {}
-    seen_folders: set[str] = set()
+
+
+@dataclass
+class _Seen:
+    """Slugs and folders met so far in a course, to report duplicates with where they were."""
+
+    folders: set[str] = field(default_factory=set)
+    modules: dict[str, str] = field(default_factory=dict)  # slug -> module.yml
+    lessons: dict[str, str] = field(default_factory=dict)  # slug -> lesson file
+
+
+def _load_modules(course: CourseSpec, doc: LineDict, parts, problems: Problems) -> None:
+    """Each module folder course.yml lists, in order, with its lessons and parts."""
+    root = course.root
+    seen = _Seen()
     for folder, line in _string_list(doc, "modules", "course.yml", problems):
-        if folder in seen_folders:
+        if folder in seen.folders:
             problems.error("course.yml", line, f"module folder '{folder}' is listed twice")
             continue
-        seen_folders.add(folder)
-        module_dir = _safe_child(root, root, folder)
+        seen.folders.add(folder)
+        module_dir = safe_child(root, root, folder)
         if module_dir is None or module_dir.parent != root.resolve():
             problems.error("course.yml", line, f"module '{folder}' must be a folder directly in the course folder")
             continue
-        module_file = module_dir / "module.yml"
         if not module_dir.is_dir():
             problems.error("course.yml", line, f"module folder '{folder}' does not exist")
             continue
-        rel_module = f"{folder}/module.yml"
-        if not module_file.is_file():
-            problems.error(rel_module, None, "missing: every module folder needs a module.yml")
+        module = _load_module(course, folder, module_dir, parts, seen, problems)
+        if module is not None:
+            course.modules.append(module)
+
+
+def _load_module(course: CourseSpec, folder: str, module_dir: Path, parts, seen: _Seen,
+                 problems: Problems) -> ModuleSpec | None:
+    """One module folder: its module.yml, the lessons it lists, then the parts it names."""
+    rel_module = f"{folder}/module.yml"
+    module_file = module_dir / "module.yml"
+    if not module_file.is_file():
+        problems.error(rel_module, None, "missing: every module folder needs a module.yml")
+        return None
+    text = read_text(module_file, rel_module, problems)
+    mdoc = load_mapping(text, rel_module, problems) if text is not None else None
+    if mdoc is None:
+        return None
+    _check_keys(mdoc, {**MODULE_KEYS, **{key: False for part in parts for key in part.module_keys}},
+                rel_module, problems)
+    module = ModuleSpec(
+        slug=_slug(mdoc, rel_module, problems),
+        title=_text(mdoc, "title", rel_module, problems, max_len=200),
+        description=_text(mdoc, "description", rel_module, problems, max_len=5000),
+        folder=folder,
+    )
+    if module.slug:
+        if module.slug in seen.modules:
+            problems.error(rel_module, mdoc.line("slug"),
+                           f"duplicate module slug '{module.slug}' (also in {seen.modules[module.slug]})")
+        else:
+            seen.modules[module.slug] = rel_module
+    listed = _load_module_lessons(course, module, module_dir, mdoc, rel_module, seen, problems)
+    for part in parts:
+        part.load_module(course, module, module_dir, mdoc, rel_module, problems)
+    for extra in sorted(module_dir.glob("*.md")):
+        if extra.name not in listed and extra.name.lower() != "readme.md":
+            problems.warning(f"{folder}/{extra.name}", None,
+                             f"not listed under 'lessons' in {rel_module}, so it is not imported")
+    return module
+
+
+def _load_module_lessons(course: CourseSpec, module: ModuleSpec, module_dir: Path, mdoc: LineDict,
+                         rel_module: str, seen: _Seen, problems: Problems) -> set[str]:
+    """The lessons module.yml lists, added to the module; returns the listed file names."""
+    listed: set[str] = set()
+    for name, item_line in _string_list(mdoc, "lessons", rel_module, problems):
+        lesson_path = safe_child(course.root, module_dir, name)
+        if lesson_path is None:
+            problems.error(rel_module, item_line, f"lesson '{name}' points outside the course folder")
             continue
-        text = read_text(module_file, rel_module, problems)
-        mdoc = load_mapping(text, rel_module, problems) if text is not None else None
-        if mdoc is None:
+        if name in listed:
+            problems.error(rel_module, item_line, f"lesson '{name}' is listed twice")
             continue
-        _check_keys(mdoc, MODULE_KEYS, rel_module, problems)
-        module = ModuleSpec(
-            slug=_slug(mdoc, rel_module, problems),
-            title=_text(mdoc, "title", rel_module, problems, max_len=200),
-            description=_text(mdoc, "description", rel_module, problems, max_len=5000),
-            folder=folder,
-        )
-        if module.slug:
-            if module.slug in module_slugs:
-                problems.error(rel_module, mdoc.line("slug"),
-                               f"duplicate module slug '{module.slug}' (also in {module_slugs[module.slug]})")
+        listed.add(name)
+        lesson = _load_lesson(course.root, lesson_path, rel_module, item_line, problems, course.assets)
+        if lesson is None:
+            continue
+        if lesson.slug:
+            if lesson.slug in seen.lessons:
+                problems.error(lesson.source_path, lesson.slug_line,
+                               f"duplicate lesson slug '{lesson.slug}' (also in {seen.lessons[lesson.slug]}); "
+                               "lesson slugs must be unique within the course")
             else:
-                module_slugs[module.slug] = rel_module
-        listed: set[str] = set()
-        for name, item_line in _string_list(mdoc, "lessons", rel_module, problems):
-            lesson_path = _safe_child(root, module_dir, name)
-            if lesson_path is None:
-                problems.error(rel_module, item_line, f"lesson '{name}' points outside the course folder")
-                continue
-            if name in listed:
-                problems.error(rel_module, item_line, f"lesson '{name}' is listed twice")
-                continue
-            listed.add(name)
-            lesson = _load_lesson(root, lesson_path, rel_module, item_line, problems, course.assets)
-            if lesson is None:
-                continue
-            if lesson.slug:
-                if lesson.slug in lesson_slugs:
-                    problems.error(lesson.source_path, lesson.slug_line,
-                                   f"duplicate lesson slug '{lesson.slug}' (also in {lesson_slugs[lesson.slug]}); "
-                                   "lesson slugs must be unique within the course")
-                else:
-                    lesson_slugs[lesson.slug] = lesson.source_path
-            module.lessons.append(lesson)
-        if mdoc.get("quiz") is not None:
-            _load_quiz(root, module_dir, mdoc, "quiz", rel_module, "module", course, problems, module.slug)
-        for extra in sorted(module_dir.glob("*.md")):
-            if extra.name not in listed and extra.name.lower() != "readme.md":
-                problems.warning(f"{folder}/{extra.name}", None,
-                                 f"not listed under 'lessons' in {rel_module}, so it is not imported")
-        course.modules.append(module)
-    course.certificate = _certificate_settings(doc, problems)
-    course.action_plan = _action_plan_settings(doc, problems)
-    for kind in ("pretest", "posttest"):
-        if doc.get(kind) is not None:
-            _load_quiz(root, root, doc, kind, "course.yml", kind, course, problems, None)
-    quiz_slugs: dict[str, str] = {}
-    for quiz in course.quizzes:
-        if quiz.slug in quiz_slugs:
-            problems.error(quiz.source_path, None, f"duplicate quiz slug '{quiz.slug}' (also in {quiz_slugs[quiz.slug]})")
-        quiz_slugs[quiz.slug] = quiz.source_path
-    _jp_basis(doc, course, problems)
-    course.surveys = load_surveys(root, doc, problems)
-    if course.jp_hours is not None:
-        derived = course.content_jp()
-        if course.jp_hours > derived:
-            minutes = course.content_minutes()
-            problems.warning("course.yml", doc.line("jp_hours"),
-                             f"jp_hours is {course.jp_hours:g} but the content holds {derived:g} JP "
-                             f"({minutes['lessons']:g} minutes of lessons, {minutes['quizzes']:g} of quizzes, "
-                             f"{minutes['tasks']:g} of tasks, at {course.minutes_per_jp:g} minutes a JP): "
-                             "claim no more hours than the content holds, or add the missing minutes")
-    return course, list(problems)
+                seen.lessons[lesson.slug] = lesson.source_path
+        module.lessons.append(lesson)
+    return listed
+
+
+def _check_claimed_hours(course: CourseSpec, doc: LineDict, problems: Problems) -> None:
+    """Warn when course.yml claims more hours (jp_hours) than the content holds."""
+    if course.jp_hours is None:
+        return
+    derived = course.content_jp()
+    if course.jp_hours > derived:
+        minutes = course.content_minutes()
+        parts = "".join(f", {value:g} of {name}" for name, value in minutes.items()
+                        if name not in ("lessons", "tasks"))
+        problems.warning("course.yml", doc.line("jp_hours"),
+                         f"jp_hours is {course.jp_hours:g} but the content holds {derived:g} JP "
+                         f"({minutes['lessons']:g} minutes of lessons{parts}, "
+                         f"{minutes['tasks']:g} of tasks, at {course.minutes_per_jp:g} minutes a JP): "
+                         "claim no more hours than the content holds, or add the missing minutes")
 
 
 def _jp_basis(doc: LineDict, course: CourseSpec, problems: Problems) -> None:
@@ -645,13 +685,21 @@ def _action_plan_settings(doc: LineDict, problems: Problems) -> dict:
         problems.error("course.yml", raw.first_line,
                        "missing required key 'rubric' (the criteria facilitators review plans with)")
         return settings
+    settings["rubric"] = _rubric(raw, rubric, problems)
+    return settings
+
+
+def _rubric(raw: LineDict, rubric: object, problems: Problems) -> list[dict]:
+    """action_plan's `rubric:`: the criteria (key, title, description, section) facilitators
+    review plans with; a criterion with a problem is left out."""
+    criteria: list[dict] = []
     if not isinstance(rubric, list) or not rubric:
         problems.error("course.yml", raw.line("rubric"), "'rubric' must be a list of criteria, each with key and title")
-        return settings
+        return []
     if len(rubric) > MAX_RUBRIC_CRITERIA:
         problems.error("course.yml", raw.line("rubric"), f"'rubric' has {len(rubric)} criteria; "
                                                          f"at most {MAX_RUBRIC_CRITERIA} keep a review short")
-        return settings
+        return []
     seen: set[str] = set()
     for index, item in enumerate(rubric):
         line = rubric.line(index) if isinstance(rubric, LineList) else raw.line("rubric")
@@ -678,48 +726,5 @@ def _action_plan_settings(doc: LineDict, problems: Problems) -> dict:
                            f"'section' must be one of: {', '.join(PLAN_SECTIONS)}")
             section = None
         if title:
-            settings["rubric"].append({"key": key, "title": title, "description": description,
-                                       "section": section})
-    return settings
-
-
-def _load_quiz(root: Path, base: Path, doc: LineDict, key: str, ref_file: str, kind: str,
-               course: CourseSpec, problems: Problems, module_slug: str | None) -> None:
-    """Read the quiz file that course.yml (pretest/posttest) or module.yml (quiz) names."""
-    name = doc.get(key)
-    line = doc.line(key)
-    if not isinstance(name, str) or not name.endswith((".yml", ".yaml")):
-        problems.error(ref_file, line, f"'{key}' must name a quiz file ending in .yml")
-        return
-    path = _safe_child(root, base, name)
-    if path is None:
-        problems.error(ref_file, line, f"quiz file '{name}' points outside the course folder")
-        return
-    if not path.is_file():
-        problems.error(ref_file, line, f"quiz file '{_rel(root, path) if path.exists() else name}' does not exist")
-        return
-    rel = _rel(root, path)
-    text = read_text(path, rel, problems)
-    qdoc = load_mapping(text, rel, problems) if text is not None else None
-    if qdoc is None:
-        return
-    quiz = quiz_from_yaml(qdoc, rel, kind, problems, module_slug)
-    if quiz.slug and not SLUG_RE.match(quiz.slug):
-        problems.error(rel, qdoc.line("slug"), f"slug '{quiz.slug}' may contain only lowercase letters, digits and single hyphens")
-    if quiz.gift:
-        gift_path = _safe_child(root, path.parent, quiz.gift)
-        if gift_path is None or not gift_path.is_file():
-            problems.error(rel, qdoc.line("gift"), f"question file '{quiz.gift}' (GIFT or Moodle XML) does not exist in the course folder")
-            quiz.gift = None
-        else:
-            quiz.gift = _rel(root, gift_path)
-            if quiz.gift not in course.gift_banks:
-                if gift_path.stat().st_size > MAX_LESSON_BYTES:
-                    problems.error(quiz.gift, None, f"file is larger than {MAX_LESSON_BYTES // 1024} KB")
-                    course.gift_banks[quiz.gift] = []
-                else:
-                    parsed = parse_bank_file(gift_path.read_bytes(), quiz.gift)
-                    problems.extend(parsed.problems)
-                    course.gift_banks[quiz.gift] = parsed.questions
-    course.quizzes.append(quiz)
-
+            criteria.append({"key": key, "title": title, "description": description, "section": section})
+    return criteria

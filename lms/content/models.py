@@ -1,4 +1,5 @@
-"""Courses, modules, lessons and their images, as imported from course folders.
+"""Courses, modules, lessons and their images, as imported from course folders, and the
+course-file store: each course's files as last imported or published, with every version.
 
 Rows are identified by slug, never by file order: reordering or editing files keeps
 ids stable, so learner progress survives. Content removed from the files is archived
@@ -117,3 +118,34 @@ class CourseRole(db.Model):
     role: Mapped[str] = mapped_column(String(20))  # owner | author | organizer
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # None: migrated, or the CLI
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# --- the course-file store (lms.content.files): a course folder as last imported or published ---
+
+class CourseFile(db.Model):
+    """One published file of a course folder, path relative to the folder ('course.yml')."""
+
+    __tablename__ = "course_file"
+    __table_args__ = (UniqueConstraint("course_id", "path"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), index=True)
+    path: Mapped[str] = mapped_column(String(300))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CourseFileVersion(db.Model):
+    """A published state of one file: written by every import and every publish that changed it."""
+
+    __tablename__ = "course_file_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), index=True)
+    path: Mapped[str] = mapped_column(String(300), index=True)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)  # None: the file was removed
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    origin: Mapped[str] = mapped_column(String(10))  # files | browser | restore
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -31,3 +31,12 @@ class Problems(list):
     @property
     def has_errors(self) -> bool:
         return any(p.severity == "error" for p in self)
+
+
+class SyncError(Exception):
+    """Content that validated on its own but does not fit the database (e.g. a missing bank):
+    raised by a course part's sync, reported with file and line like a Problem."""
+
+    def __init__(self, file: str, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.file, self.line, self.message = file, line, message

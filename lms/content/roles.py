@@ -10,6 +10,7 @@ from lms.accounts.models import User
 from lms.auth import COURSE_ROLES, may_hold_course_role
 from lms.content.models import Course, CourseRole
 from lms.extensions import db
+from lms.util import utcnow
 
 ROLE_LABELS = {"owner": _l("Owner (edits the course and names its authors and organizers)"),
                "author": _l("Author (edits the course)"),
@@ -33,8 +34,6 @@ def grant_course_role(course: Course, user: User, role: str, granted_by: User | 
         db.session.add(record)
     record.role = role
     record.granted_by_id = granted_by.id if granted_by else None
-    from lms.util import utcnow
-
     record.granted_at = utcnow()
     db.session.flush()
     return record

@@ -14,9 +14,11 @@ from typing import Callable
 
 from sqlalchemy import select
 
-from lms.content.loader import CourseSpec
+from lms.content.loader import CourseSpec, LessonSpec
 from lms.content.markdown import RENDER_VERSION, image_size, render_markdown
 from lms.content.models import Asset, Course, Lesson, Module
+from lms.content.parts import registered
+from lms.content.signals import course_synced
 from lms.extensions import db
 from lms.util import utcnow
 
@@ -47,12 +49,29 @@ def _set(obj: object, values: dict) -> bool:
 
 
 def sync_course(spec: CourseSpec, asset_url: Callable[[str, str], str]) -> SyncReport:
-    """Upsert the course, its modules, lessons and images; archive what the files dropped.
+    """Upsert the course, its modules, lessons and images; archive what the files dropped; then
+    the registered parts (quizzes, surveys: lms.content.parts) write theirs, and course_synced
+    tells downstream packages (learning recounts its caches).
 
     asset_url(course_slug, path) gives the URL under which an image will be served.
     """
     now = utcnow()
     report = SyncReport(spec.slug)
+    course = _sync_course_row(spec, report, now)
+    _sync_modules(course, spec, asset_url, report, now)
+    _sync_assets(course, spec, report, now)
+    for part in registered():
+        part.sync(course, spec, report)
+
+    if report.added or report.changed or report.removed:
+        course.updated_at = now
+    course_synced.send(course, report=report)  # e.g. learning recounts which lessons count
+    db.session.flush()
+    return report
+
+
+def _sync_course_row(spec: CourseSpec, report: SyncReport, now) -> Course:
+    """The course row itself, added or updated from course.yml."""
     course = db.session.scalar(select(Course).where(Course.slug == spec.slug))
     course_values = {
         "title": spec.title,
@@ -70,7 +89,13 @@ def sync_course(spec: CourseSpec, asset_url: Callable[[str, str], str]) -> SyncR
     elif _set(course, course_values):
         course.updated_at = now
         report.changed.append(f"course {spec.slug}")
+    return course
 
+
+def _sync_modules(course: Course, spec: CourseSpec, asset_url: Callable[[str, str], str], report: SyncReport,
+                  now) -> None:
+    """Modules and lessons in the files' order; those the files dropped are archived (learners'
+    records keep pointing at them)."""
     modules = {m.slug: m for m in db.session.scalars(select(Module).where(Module.course_id == course.id))}
     lessons = {l.slug: l for l in db.session.scalars(select(Lesson).where(Lesson.course_id == course.id))}
     kept_modules: set[str] = set()
@@ -96,41 +121,8 @@ def sync_course(spec: CourseSpec, asset_url: Callable[[str, str], str]) -> SyncR
         for lspec in mspec.lessons:
             kept_lessons.add(lspec.slug)
             lesson_position += 1
-            lesson = lessons.get(lspec.slug)
-            # The stored digest covers the renderer too, so a sanitizer or renderer
-            # upgrade re-renders every lesson on the next import.
-            digest = hashlib.sha256(f"{RENDER_VERSION}:{lspec.sha256}".encode()).hexdigest()
             placement = {"module_id": module.id, "position": lesson_position, "archived_at": None}
-            if lesson is not None and lesson.source_sha256 == digest and lesson.source_path == lspec.source_path:
-                if _set(lesson, placement):
-                    lesson.updated_at = now
-                    report.changed.append(f"lesson {lspec.slug}")
-                else:
-                    report.unchanged += 1
-                continue
-            source_dir = lspec.source_path.rsplit("/", 1)[0] if "/" in lspec.source_path else ""
-            rendered = render_markdown(lspec.body, source_dir=source_dir,
-                                       asset_url=lambda path: asset_url(spec.slug, path),
-                                       image_size=lambda path: image_size(spec.assets.get(path)))
-            values = {
-                **placement,
-                "title": lspec.title,
-                "minutes": lspec.minutes,
-                "required": lspec.required,
-                "body_html": rendered.html,
-                "toc_json": json.dumps(rendered.toc, ensure_ascii=False),
-                "source_path": lspec.source_path,
-                "source_sha256": digest,
-            }
-            if lesson is None:
-                lesson = Lesson(course_id=course.id, slug=lspec.slug, **values)
-                db.session.add(lesson)
-                lessons[lspec.slug] = lesson
-                report.added.append(f"lesson {lspec.slug}")
-            else:
-                _set(lesson, values)
-                lesson.updated_at = now
-                report.changed.append(f"lesson {lspec.slug}")
+            _sync_lesson(course, spec, lspec, lessons, placement, asset_url, report, now)
 
     for slug, lesson in lessons.items():
         if slug not in kept_lessons and lesson.archived_at is None:
@@ -141,6 +133,48 @@ def sync_course(spec: CourseSpec, asset_url: Callable[[str, str], str]) -> SyncR
             module.archived_at = now
             report.removed.append(f"module {slug}")
 
+
+def _sync_lesson(course: Course, spec: CourseSpec, lspec: LessonSpec, lessons: dict[str, Lesson], placement: dict,
+                 asset_url: Callable[[str, str], str], report: SyncReport, now) -> None:
+    """One lesson: moved only if its source is unchanged, else rendered again (added to lessons if new)."""
+    lesson = lessons.get(lspec.slug)
+    # The stored digest covers the renderer too, so a sanitizer or renderer
+    # upgrade re-renders every lesson on the next import.
+    digest = hashlib.sha256(f"{RENDER_VERSION}:{lspec.sha256}".encode()).hexdigest()
+    if lesson is not None and lesson.source_sha256 == digest and lesson.source_path == lspec.source_path:
+        if _set(lesson, placement):
+            lesson.updated_at = now
+            report.changed.append(f"lesson {lspec.slug}")
+        else:
+            report.unchanged += 1
+        return
+    source_dir = lspec.source_path.rsplit("/", 1)[0] if "/" in lspec.source_path else ""
+    rendered = render_markdown(lspec.body, source_dir=source_dir,
+                               asset_url=lambda path: asset_url(spec.slug, path),
+                               image_size=lambda path: image_size(spec.assets.get(path)))
+    values = {
+        **placement,
+        "title": lspec.title,
+        "minutes": lspec.minutes,
+        "required": lspec.required,
+        "body_html": rendered.html,
+        "toc_json": json.dumps(rendered.toc, ensure_ascii=False),
+        "source_path": lspec.source_path,
+        "source_sha256": digest,
+    }
+    if lesson is None:
+        lesson = Lesson(course_id=course.id, slug=lspec.slug, **values)
+        db.session.add(lesson)
+        lessons[lspec.slug] = lesson
+        report.added.append(f"lesson {lspec.slug}")
+    else:
+        _set(lesson, values)
+        lesson.updated_at = now
+        report.changed.append(f"lesson {lspec.slug}")
+
+
+def _sync_assets(course: Course, spec: CourseSpec, report: SyncReport, now) -> None:
+    """Images and downloads: added, replaced when their bytes changed, deleted when dropped."""
     existing_assets = {a.path: a for a in db.session.scalars(select(Asset).where(Asset.course_id == course.id))}
     for path, aspec in spec.assets.items():
         asset = existing_assets.pop(path, None)
@@ -155,18 +189,3 @@ def sync_course(spec: CourseSpec, asset_url: Callable[[str, str], str]) -> SyncR
     for path, asset in existing_assets.items():
         db.session.delete(asset)  # images hold no learner data
         report.removed.append(f"image {path}")
-
-    from lms.quizzes.sync import sync_quizzes
-
-    sync_quizzes(course, spec.quizzes, spec.gift_banks, report)
-    from lms.surveys.sync import sync_surveys
-
-    sync_surveys(course, spec.surveys, report)
-
-    if report.added or report.changed or report.removed:
-        course.updated_at = now
-        from lms.learning.rollup import refresh_course
-
-        refresh_course(course.id)  # which lessons are required may have changed
-    db.session.flush()
-    return report

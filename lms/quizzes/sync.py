@@ -10,6 +10,7 @@ from sqlalchemy import exists, select
 
 from lms.content.markdown import RENDER_VERSION, render_text
 from lms.content.models import Course, Module
+from lms.content.problems import SyncError
 from lms.extensions import db
 from lms.quizzes.counting import apply_pass_mark
 from lms.quizzes.models import Answer, Attempt, Question, QuestionBank, Quiz
@@ -17,14 +18,6 @@ from lms.quizzes.signals import grade_changed
 from lms.quizzes.spec import DEFAULT_PENALTY, QuestionSpec, QuizSpec
 from lms.quizzes.types import QUESTION_TYPES
 from lms.util import utcnow
-
-
-class SyncError(Exception):
-    """Content that validated on its own but does not fit the database (e.g. a missing bank)."""
-
-    def __init__(self, file: str, line: int | None, message: str) -> None:
-        super().__init__(message)
-        self.file, self.line, self.message = file, line, message
 
 
 def _digest(spec: QuestionSpec) -> str:

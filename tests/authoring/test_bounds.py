@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.authoring.models import CourseFileDraft, CourseUpload
-from lms.authoring.tree import MAX_DEPTH, MAX_NAME_CHARS, TreeError, clean_path, published_tree, read_zip, zip_trees
+from lms.content.files import MAX_DEPTH, MAX_NAME_CHARS, TreeError, clean_path, published_tree, read_zip, zip_trees
 from lms.content.models import Lesson
 from lms.extensions import db
 from tests.authoring.test_editor import EDIT, LESSON, save, text_of

@@ -10,10 +10,10 @@ import zipfile
 import pytest
 from sqlalchemy import func, select
 
-from lms.authoring.models import CourseFileDraft, CourseFileVersion, CourseUpload
-from lms.authoring.tree import published_tree, zip_trees
+from lms.authoring.models import CourseFileDraft, CourseUpload
+from lms.content.files import published_tree, zip_trees
 from lms.content.models import CourseRole
-from lms.content.models import Course, Lesson
+from lms.content.models import Course, CourseFileVersion, Lesson
 from lms.extensions import db
 from lms.learning.models import LessonProgress
 from tests.conftest import PASSWORD, text_of
@@ -127,7 +127,7 @@ def test_second_editor_gets_a_conflict_with_both_texts(app, editor, make_user):
 def test_publish_refuses_a_draft_whose_file_was_imported_meanwhile(app, editor, runner, tmp_path):
     fac = editor["facilitator"]
     assert save(fac, "## A\n\nDraf lama.\n").status_code == 302
-    from lms.authoring.tree import read_folder, write_folder
+    from lms.content.files import read_folder, write_folder
     from tests.conftest import DATA
 
     tree = read_folder(DATA / "courses" / "mini-a")
@@ -362,7 +362,7 @@ def test_live_preview_returns_only_the_sanitized_pane(app, editor):
 
 
 def test_admin_creates_a_course_from_a_zip_after_a_preview(app, make_user, courses):
-    from lms.authoring.tree import read_folder
+    from lms.content.files import read_folder
     from tests.conftest import DATA
 
     admin = make_user("admin", email="admin-zip@example.test")

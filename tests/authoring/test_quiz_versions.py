@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy import select
 
-from lms.authoring.tree import read_folder, write_folder
+from lms.content.files import read_folder, write_folder
 from lms.extensions import db
 from lms.quizzes.models import Answer, Attempt, Question, Quiz
 from tests.conftest import DATA

@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from lms.authoring.models import CourseFile, CourseFileVersion
-from lms.authoring.tree import read_folder, read_zip, TreeError, zip_trees
-from lms.content.models import Course, Lesson
+from lms.content.files import read_folder, read_zip, TreeError, zip_trees
+from lms.content.models import Course, CourseFile, CourseFileVersion, Lesson
 from lms.extensions import db
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -50,7 +50,7 @@ def live_server(browser_ready, tmp_path_factory) -> Iterator[str]:
 
     from lms import create_app
     from lms.cohorts.cli import create_cohort
-    from lms.content.cli import import_courses
+    from lms.content.importing import import_courses
     from lms.extensions import db
 
     path = tmp_path_factory.mktemp("live") / "live.sqlite3"

@@ -23,7 +23,7 @@ def demo_server(browser_ready, tmp_path_factory) -> Iterator[str]:
     from flask_migrate import upgrade
 
     from lms import create_app
-    from lms.content.cli import import_courses
+    from lms.content.importing import import_courses
     from lms.extensions import db
 
     path = tmp_path_factory.mktemp("chain-live") / "live.sqlite3"

@@ -29,7 +29,7 @@ def server(browser_ready, tmp_path_factory):
     from lms.accounts.operations import create_user
     from lms.cohorts.cli import create_cohort
     from lms.cohorts.operations import enrol
-    from lms.content.cli import import_courses
+    from lms.content.importing import import_courses
     from lms.content.models import Course
     from lms.extensions import db
 

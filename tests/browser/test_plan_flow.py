@@ -34,7 +34,7 @@ def plan_server(browser_ready, tmp_path_factory) -> Iterator[str]:
     from lms.cohorts.cli import create_cohort
     from lms.cohorts.models import CohortStaff
     from lms.cohorts.operations import enrol
-    from lms.content.cli import import_courses
+    from lms.content.importing import import_courses
     from lms.content.models import Course
     from lms.extensions import db
 

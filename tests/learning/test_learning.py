@@ -219,7 +219,7 @@ def test_report_cache_follows_the_records(app, client, auth, world, runner, tmp_
 def test_lesson_pages_follow_a_content_update_at_once(app, client, auth, world, runner, tmp_path):
     """The per-process course shape (reading order, counts) is checked against the course's
     update time: a re-import shows at once, with no restart."""
-    from lms.authoring.tree import read_folder, write_folder
+    from lms.content.files import read_folder, write_folder
     from tests.conftest import DATA
 
     auth.login(world["trainee"].email)
