@@ -466,49 +466,66 @@ def write_gift(questions: list[QuestionSpec]) -> str:
         marker = "" if fmt == "moodle" else f"[{fmt}]"
         head = f"{_id_and_tags(q)}::{_esc(q.name or q.key)}::{marker}{_esc(q.stem)}"
         general = ("####" + _fmt(q.general_feedback, q.feedback_format or fmt, fmt)) if q.general_feedback else ""
-        data = q.data
-        if q.qtype == "description":
-            out.append(head + "\n")
-            continue
-        if q.qtype == "essay":
-            out.append(head + "{" + general + "}\n")
-            continue
-        lines = []
-        if q.qtype in ("single", "multiple"):
-            for option in data["options"]:
-                if q.qtype == "single" and option["fraction"] == 1.0:
-                    mark = "="
-                elif option["fraction"] == 0:
-                    mark = "~"
-                else:
-                    mark = f"~%{_pct(option['fraction'])}%"
-                lines.append(f"\t{mark}{_fmt(option['text'], option.get('format', fmt), fmt)}{_feedback(option, fmt)}")
-        elif q.qtype == "truefalse":
-            answer = data["answer"]
-            right_key, wrong_key = ("feedback_true", "feedback_false") if answer else ("feedback_false", "feedback_true")
-            wrong = _fmt(data[wrong_key], data.get(wrong_key + "_format", fmt), fmt) if data[wrong_key] else ""
-            right = _fmt(data[right_key], data.get(right_key + "_format", fmt), fmt) if data[right_key] else ""
-            block = "TRUE" if answer else "FALSE"
-            if wrong or right:
-                block += f"#{wrong}"
-            if right:
-                block += f"#{right}"
-            out.append(head + "{" + block + general + "}\n")
-            continue
-        elif q.qtype == "short":
-            for answer in data["answers"]:
-                lines.append(f"\t=%{_pct(answer['fraction'])}%{_esc(answer['text'])}{_feedback(answer, fmt)}")
-        elif q.qtype == "numeric":
-            for answer in data["answers"]:
-                value = "*" if answer["value"] == "*" else f"{answer['value']:g}:{answer['tolerance']:g}"
-                lines.append(f"\t=%{_pct(answer['fraction'])}%{value}{_feedback(answer, fmt)}")
-            if data.get("wrong_feedback"):
-                lines.append(f"\t~{_feedback(data, fmt, 'wrong_feedback', 'wrong_feedback_format')}")
-            out.append(head + "{#\n" + "\n".join(lines) + ("\n\t" + general if general else "") + "\n}\n")
-            continue
-        elif q.qtype == "matching":
-            for pair in data["pairs"]:
-                left = _fmt(pair["left"], pair.get("format", fmt), fmt) if pair["left"] else ""
-                lines.append(f"\t={left} -> {_esc(pair['right'])}")
-        out.append(head + "{\n" + "\n".join(lines) + ("\n\t" + general if general else "") + "\n}\n")
+        out.append(head + _ANSWER_BLOCKS[q.qtype](q, fmt, general))
     return "\n".join(out)
+
+
+def _block(lines: list[str], general: str, opening: str = "{") -> str:
+    return opening + "\n" + "\n".join(lines) + ("\n\t" + general if general else "") + "\n}\n"
+
+
+def _write_choices(q: QuestionSpec, fmt: str, general: str) -> str:
+    lines = []
+    for option in q.data["options"]:
+        if q.qtype == "single" and option["fraction"] == 1.0:
+            mark = "="
+        elif option["fraction"] == 0:
+            mark = "~"
+        else:
+            mark = f"~%{_pct(option['fraction'])}%"
+        lines.append(f"\t{mark}{_fmt(option['text'], option.get('format', fmt), fmt)}{_feedback(option, fmt)}")
+    return _block(lines, general)
+
+
+def _write_truefalse(q: QuestionSpec, fmt: str, general: str) -> str:
+    data = q.data
+    answer = data["answer"]
+    right_key, wrong_key = ("feedback_true", "feedback_false") if answer else ("feedback_false", "feedback_true")
+    wrong = _fmt(data[wrong_key], data.get(wrong_key + "_format", fmt), fmt) if data[wrong_key] else ""
+    right = _fmt(data[right_key], data.get(right_key + "_format", fmt), fmt) if data[right_key] else ""
+    block = "TRUE" if answer else "FALSE"
+    if wrong or right:
+        block += f"#{wrong}"
+    if right:
+        block += f"#{right}"
+    return "{" + block + general + "}\n"
+
+
+def _write_short(q: QuestionSpec, fmt: str, general: str) -> str:
+    return _block([f"\t=%{_pct(answer['fraction'])}%{_esc(answer['text'])}{_feedback(answer, fmt)}"
+                   for answer in q.data["answers"]], general)
+
+
+def _write_numeric(q: QuestionSpec, fmt: str, general: str) -> str:
+    lines = []
+    for answer in q.data["answers"]:
+        value = "*" if answer["value"] == "*" else f"{answer['value']:g}:{answer['tolerance']:g}"
+        lines.append(f"\t=%{_pct(answer['fraction'])}%{value}{_feedback(answer, fmt)}")
+    if q.data.get("wrong_feedback"):
+        lines.append(f"\t~{_feedback(q.data, fmt, 'wrong_feedback', 'wrong_feedback_format')}")
+    return _block(lines, general, "{#")
+
+
+def _write_matching(q: QuestionSpec, fmt: str, general: str) -> str:
+    lines = []
+    for pair in q.data["pairs"]:
+        left = _fmt(pair["left"], pair.get("format", fmt), fmt) if pair["left"] else ""
+        lines.append(f"\t={left} -> {_esc(pair['right'])}")
+    return _block(lines, general)
+
+
+# The answer block GIFT writes for each of our question types (its syntax tells the type back).
+_ANSWER_BLOCKS = {"single": _write_choices, "multiple": _write_choices, "truefalse": _write_truefalse,
+                  "short": _write_short, "numeric": _write_numeric, "matching": _write_matching,
+                  "essay": lambda q, fmt, general: "{" + general + "}\n",
+                  "description": lambda q, fmt, general: "\n"}

@@ -293,13 +293,20 @@ def quiz_from_yaml(doc: LineDict, file: str, kind: str, problems: Problems,
         if not isinstance(questions, LineList):
             problems.error(file, doc.line("questions"), "'questions' must be a list")
         else:
-            keys: dict[str, int] = {}
-            for index, item in enumerate(questions):
-                q = question_from_yaml(item, file, questions.line(index), index, problems)
-                if q is None:
-                    continue
-                if q.key in keys:
-                    problems.error(file, q.line, f"duplicate question id '{q.key}' (also on line {keys[q.key]})")
-                keys[q.key] = q.line or 0
-                quiz.questions.append(q)
+            quiz.questions = _inline_questions(questions, file, problems)
     return quiz
+
+
+def _inline_questions(questions: LineList, file: str, problems: Problems) -> list[QuestionSpec]:
+    """The questions a quiz file lists itself; ids must differ."""
+    found: list[QuestionSpec] = []
+    keys: dict[str, int] = {}
+    for index, item in enumerate(questions):
+        q = question_from_yaml(item, file, questions.line(index), index, problems)
+        if q is None:
+            continue
+        if q.key in keys:
+            problems.error(file, q.line, f"duplicate question id '{q.key}' (also on line {keys[q.key]})")
+        keys[q.key] = q.line or 0
+        found.append(q)
+    return found
