@@ -82,14 +82,29 @@ class _Resolver(VersionedResolver):
         return _TABLE
 
 
+class _Constructor(SafeConstructor):
+    """ruamel.yaml's safe constructor; a float tagged !!float without a dot (1e3) is read as
+    PyYAML read it, where ruamel.yaml warns about YAML 1.1."""
+
+    def construct_yaml_float(self, node) -> float:
+        text = self.construct_scalar(node).replace("_", "").lower()
+        mantissa, exponent, _ = text.partition("e")
+        if exponent and "." not in mantissa and ":" not in text:
+            return float(text)
+        return super().construct_yaml_float(node)
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:float", _Constructor.construct_yaml_float)
+
+
 try:  # libyaml through ruamel.yaml.clib (a dependency on CPython)
     from ruamel.yaml.cyaml import CParser
 
-    class _Loader(CParser, SafeConstructor, _Resolver):
+    class _Loader(CParser, _Constructor, _Resolver):
         def __init__(self, text: str) -> None:
             CParser.__init__(self, text)
             self._parser = self._composer = self
-            SafeConstructor.__init__(self, loader=self)
+            _Constructor.__init__(self, loader=self)
             _Resolver.__init__(self, version=(1, 1), loader=self)
             self.allow_duplicate_keys = False
 except ImportError:  # pragma: no cover - the pure-Python parser: same results, far slower
@@ -98,14 +113,14 @@ except ImportError:  # pragma: no cover - the pure-Python parser: same results, 
     from ruamel.yaml.reader import Reader
     from ruamel.yaml.scanner import Scanner
 
-    class _Loader(Reader, Scanner, Parser, Composer, SafeConstructor, _Resolver):  # type: ignore[no-redef]
+    class _Loader(Reader, Scanner, Parser, Composer, _Constructor, _Resolver):  # type: ignore[no-redef]
         def __init__(self, text: str) -> None:
             self.comment_handling = None
             Reader.__init__(self, text, loader=self)
             Scanner.__init__(self, loader=self)
             Parser.__init__(self, loader=self)
             Composer.__init__(self, loader=self)
-            SafeConstructor.__init__(self, loader=self)
+            _Constructor.__init__(self, loader=self)
             _Resolver.__init__(self, version=(1, 1), loader=self)
             self.allow_duplicate_keys = False
 
