@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import yaml
-
 from lms.content import yamlines
 from lms.content.loader import split_front_matter
 
@@ -27,7 +25,7 @@ def read_lesson(text: str) -> LessonFields:
     front, body, _ = split_front_matter(text)
     try:
         meta = yamlines.safe_load(front or "") or {}
-    except (yaml.YAMLError, ValueError):
+    except (yamlines.YAMLError, ValueError):
         meta = {}
     if not isinstance(meta, dict):
         meta = {}
@@ -37,7 +35,7 @@ def read_lesson(text: str) -> LessonFields:
 
 
 def _scalar(value: object) -> str:
-    return yaml.safe_dump(value, allow_unicode=True, width=10_000, default_flow_style=True).strip().removesuffix("...").strip()
+    return yamlines.dump_scalar(value)
 
 
 def write_lesson(original: str, fields: LessonFields) -> str:
@@ -77,8 +75,8 @@ def file_title(path: str, data: bytes | None) -> str:
     if not path.endswith((".yml", ".yaml")):
         return ""
     try:
-        doc = yaml.safe_load(data.decode("utf-8", errors="replace"))
-    except yaml.YAMLError:
+        doc = yamlines.safe_load(data.decode("utf-8", errors="replace"))
+    except (yamlines.YAMLError, ValueError):
         return ""
     title = doc.get("title") if isinstance(doc, dict) else None
     return str(title).strip()[:300] if isinstance(title, (str, int, float)) else ""

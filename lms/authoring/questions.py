@@ -19,10 +19,10 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from lms.authoring.structure import StructureError, _dump, _yaml, check_yaml
-from lms.quizzes.spec import QUESTION_TYPES
+from lms.quizzes.types import QUESTION_TYPES
 
 # What the form offers: every type the importer knows. "description" is a text block without a mark.
-EDITABLE_TYPES = QUESTION_TYPES
+EDITABLE_TYPES = tuple(QUESTION_TYPES)
 
 
 @dataclass
@@ -121,41 +121,54 @@ def read_question(text: str, key: str) -> QuestionFields:
     mark = _num(item.get("mark"))
     fields = QuestionFields(key=key, qtype=qtype, text=_str(item.get("text")), feedback=_str(item.get("feedback")),
                             mark=1.0 if mark is None else mark)
-    if qtype in ("single", "multiple"):
-        for option in item.get("options") or []:
-            if not isinstance(option, dict):
-                option = {"text": option}
-            weight = _num(option.get("weight"))
-            fields.options.append({"text": _str(option.get("text")), "weight": weight,
-                                   "correct": option.get("correct") is True or (weight or 0) > 0,
-                                   "feedback": _str(option.get("feedback"))})
-    elif qtype == "truefalse":
-        answer = item.get("answer")
-        fields.answer = answer if isinstance(answer, bool) else None
-        fields.feedback_true, fields.feedback_false = _str(item.get("feedback_true")), _str(item.get("feedback_false"))
-    elif qtype == "short":
-        for answer in item.get("answers") or []:
-            if isinstance(answer, dict):
-                weight = _num(answer.get("weight"))
-                fields.answers.append({"text": _str(answer.get("text")), "weight": 100.0 if weight is None else weight,
-                                       "feedback": _str(answer.get("feedback"))})
-            else:
-                fields.answers.append({"text": _str(answer), "weight": 100.0, "feedback": ""})
-    elif qtype == "numeric":
-        if item.get("answers") is not None:
-            raise StructureError("the number question has a list of answers (several, or '*' for any "
-                                 "other number), which the form does not show")
-        rng = item.get("range")
-        if isinstance(rng, list) and len(rng) == 2 and all(_num(v) is not None for v in rng):
-            fields.number, fields.tolerance = (rng[0] + rng[1]) / 2, abs(rng[1] - rng[0]) / 2
-        else:
-            fields.number, fields.tolerance = _num(item.get("answer")), _num(item.get("tolerance")) or 0.0
-        fields.feedback_wrong = _str(item.get("feedback_wrong"))
-    elif qtype == "matching":
-        for pair in item.get("pairs") or []:
-            if isinstance(pair, dict):
-                fields.pairs.append({"left": _str(pair.get("left")), "right": _str(pair.get("right"))})
+    section = _section(qtype)
+    if section is not None:
+        section[0](item, fields)
     return fields
+
+
+def _options_from(item: CommentedMap, fields: QuestionFields) -> None:
+    for option in item.get("options") or []:
+        if not isinstance(option, dict):
+            option = {"text": option}
+        weight = _num(option.get("weight"))
+        fields.options.append({"text": _str(option.get("text")), "weight": weight,
+                               "correct": option.get("correct") is True or (weight or 0) > 0,
+                               "feedback": _str(option.get("feedback"))})
+
+
+def _truefalse_from(item: CommentedMap, fields: QuestionFields) -> None:
+    answer = item.get("answer")
+    fields.answer = answer if isinstance(answer, bool) else None
+    fields.feedback_true, fields.feedback_false = _str(item.get("feedback_true")), _str(item.get("feedback_false"))
+
+
+def _answers_from(item: CommentedMap, fields: QuestionFields) -> None:
+    for answer in item.get("answers") or []:
+        if isinstance(answer, dict):
+            weight = _num(answer.get("weight"))
+            fields.answers.append({"text": _str(answer.get("text")), "weight": 100.0 if weight is None else weight,
+                                   "feedback": _str(answer.get("feedback"))})
+        else:
+            fields.answers.append({"text": _str(answer), "weight": 100.0, "feedback": ""})
+
+
+def _number_from(item: CommentedMap, fields: QuestionFields) -> None:
+    if item.get("answers") is not None:
+        raise StructureError("the number question has a list of answers (several, or '*' for any "
+                             "other number), which the form does not show")
+    rng = item.get("range")
+    if isinstance(rng, list) and len(rng) == 2 and all(_num(v) is not None for v in rng):
+        fields.number, fields.tolerance = (rng[0] + rng[1]) / 2, abs(rng[1] - rng[0]) / 2
+    else:
+        fields.number, fields.tolerance = _num(item.get("answer")), _num(item.get("tolerance")) or 0.0
+    fields.feedback_wrong = _str(item.get("feedback_wrong"))
+
+
+def _pairs_from(item: CommentedMap, fields: QuestionFields) -> None:
+    for pair in item.get("pairs") or []:
+        if isinstance(pair, dict):
+            fields.pairs.append({"left": _str(pair.get("left")), "right": _str(pair.get("right"))})
 
 
 def _text_node(value: str):
@@ -241,32 +254,58 @@ def _put_list(item: CommentedMap, key: str, values: list[dict], fill, *, plain_t
     del seq[len(values):]
 
 
+def _options_into(item: CommentedMap, fields: QuestionFields, old: QuestionFields | None) -> None:
+    if old is None or old.options != fields.options:
+        _put_list(item, "options", fields.options, _option_into)
+
+
+def _truefalse_into(item: CommentedMap, fields: QuestionFields, old: QuestionFields | None) -> None:
+    item["answer"] = bool(fields.answer)
+    _put(item, "feedback_true", fields.feedback_true)
+    _put(item, "feedback_false", fields.feedback_false)
+
+
+def _answers_into(item: CommentedMap, fields: QuestionFields, old: QuestionFields | None) -> None:
+    if old is None or old.answers != fields.answers:
+        _put_list(item, "answers", fields.answers, _answer_into, plain_text=True)
+
+
+def _number_into(item: CommentedMap, fields: QuestionFields, old: QuestionFields | None) -> None:
+    if old is None or (old.number, old.tolerance) != (fields.number, fields.tolerance):
+        item.pop("range", None)
+        item["answer"] = _number_node(float(fields.number or 0))
+        item["tolerance"] = _number_node(float(fields.tolerance or 0))
+    _put(item, "feedback_wrong", fields.feedback_wrong)
+
+
+def _pairs_into(item: CommentedMap, fields: QuestionFields, old: QuestionFields | None) -> None:
+    if old is None or old.pairs != fields.pairs:
+        _put_list(item, "pairs", fields.pairs, _pair_into)
+
+
+# The form's sections, named by the first of the fields a question type shows
+# (QuestionType.editor_fields): how each is read from a question's mapping and written into it.
+_SECTIONS = {"options": (_options_from, _options_into), "answer": (_truefalse_from, _truefalse_into),
+             "answers": (_answers_from, _answers_into), "number": (_number_from, _number_into),
+             "pairs": (_pairs_from, _pairs_into)}
+
+
+def _section(qtype: str):
+    """(reader, writer) of the section a question type shows beside text, feedback and mark."""
+    qt = QUESTION_TYPES.get(qtype)
+    return _SECTIONS[qt.editor_fields[0]] if qt is not None and qt.editor_fields else None
+
+
 def _fill(item: CommentedMap, fields: QuestionFields, old: QuestionFields | None) -> None:
     """Write the fields into the question's mapping, keeping the nodes of what did not change."""
     _put(item, "type", fields.qtype)
     _put(item, "text", fields.text)
-    qtype = fields.qtype
-    if qtype in ("single", "multiple"):
-        if old is None or old.options != fields.options:
-            _put_list(item, "options", fields.options, _option_into)
-    elif qtype == "truefalse":
-        item["answer"] = bool(fields.answer)
-        _put(item, "feedback_true", fields.feedback_true)
-        _put(item, "feedback_false", fields.feedback_false)
-    elif qtype == "short":
-        if old is None or old.answers != fields.answers:
-            _put_list(item, "answers", fields.answers, _answer_into, plain_text=True)
-    elif qtype == "numeric":
-        if old is None or (old.number, old.tolerance) != (fields.number, fields.tolerance):
-            item.pop("range", None)
-            item["answer"] = _number_node(float(fields.number or 0))
-            item["tolerance"] = _number_node(float(fields.tolerance or 0))
-        _put(item, "feedback_wrong", fields.feedback_wrong)
-    elif qtype == "matching":
-        if old is None or old.pairs != fields.pairs:
-            _put_list(item, "pairs", fields.pairs, _pair_into)
+    section = _section(fields.qtype)
+    if section is not None:
+        section[1](item, fields, old)
     _put(item, "feedback", fields.feedback)
-    if qtype == "description":
+    qt = QUESTION_TYPES.get(fields.qtype)
+    if qt is not None and not qt.scored:  # a text block has no mark
         item.pop("mark", None)
     else:
         _put(item, "mark", float(fields.mark), default=1)

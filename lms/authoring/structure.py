@@ -6,13 +6,9 @@ survive; the results are drafts like any other edit, published through the same 
 
 from __future__ import annotations
 
-import io
 import posixpath
 import re
 from dataclasses import dataclass, field
-
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
 from lms.authoring import publish as authoring
 from lms.authoring.tree import working_tree
@@ -34,12 +30,7 @@ def check_yaml(text: str, path: str = "") -> None:
         raise StructureError(f"{where}: {message}" if where else message)
 
 
-def _yaml() -> YAML:
-    yaml = YAML()
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    return yaml
+_yaml = yamlines.round_trip
 
 
 def _load(tree: Tree, path: str):
@@ -47,7 +38,7 @@ def _load(tree: Tree, path: str):
         text = tree[path].decode("utf-8")
         check_yaml(text, path)
         doc = _yaml().load(text)
-    except (KeyError, UnicodeDecodeError, YAMLError) as exc:
+    except (KeyError, UnicodeDecodeError, yamlines.YAMLError) as exc:
         raise StructureError(f"{path}: {exc}") from None
     if not hasattr(doc, "get"):
         raise StructureError(f"{path}: not a mapping")
@@ -55,9 +46,7 @@ def _load(tree: Tree, path: str):
 
 
 def _dump(doc) -> bytes:
-    out = io.StringIO()
-    _yaml().dump(doc, out)
-    return out.getvalue().encode("utf-8")
+    return yamlines.dump(doc).encode("utf-8")
 
 
 def _list(doc, key: str, path: str) -> list:
@@ -199,14 +188,12 @@ class OutlineModule:
 
 def outline(tree: Tree) -> tuple[list[OutlineModule], str | None]:
     """Modules and lessons as the working files list them (drafts included), or why not."""
-    import yaml
-
     from lms.authoring.lessons import read_lesson
 
     def load(path: str) -> dict:
         try:
             doc = yamlines.safe_load(tree[path].decode("utf-8"))
-        except (KeyError, UnicodeDecodeError, yaml.YAMLError, ValueError) as exc:
+        except (KeyError, UnicodeDecodeError, yamlines.YAMLError, ValueError) as exc:
             raise StructureError(f"{path}: {exc}") from None
         return doc if isinstance(doc, dict) else {}
 
@@ -240,11 +227,9 @@ def outline(tree: Tree) -> tuple[list[OutlineModule], str | None]:
 
 def course_tests(tree: Tree) -> list[tuple[str, str, str]]:
     """The pre-test and post-test that course.yml names: (kind, path, title)."""
-    import yaml
-
     try:
         doc = yamlines.safe_load(tree["course.yml"].decode("utf-8")) or {}
-    except (KeyError, UnicodeDecodeError, yaml.YAMLError, ValueError):
+    except (KeyError, UnicodeDecodeError, yamlines.YAMLError, ValueError):
         return []
     tests = []
     for kind in ("pretest", "posttest"):
@@ -252,7 +237,7 @@ def course_tests(tree: Tree) -> list[tuple[str, str, str]]:
         if isinstance(path, str) and path in tree:
             try:
                 title = (yamlines.safe_load(tree[path].decode("utf-8")) or {}).get("title") or path
-            except (UnicodeDecodeError, yaml.YAMLError, ValueError, AttributeError):
+            except (UnicodeDecodeError, yamlines.YAMLError, ValueError, AttributeError):
                 title = path
             tests.append((kind, path, str(title)))
     return tests

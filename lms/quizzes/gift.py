@@ -232,95 +232,126 @@ def _split(answer_text: str, marks: str) -> list[str]:
 
 
 def _parse_answers(q: QuestionSpec, answer_text: str, fmt: str) -> str | None:
-    """Fill q.qtype and q.data from the answer block; returns an error message or None."""
+    """Fill q.qtype and q.data from the answer block, whose syntax tells the type; returns an
+    error message or None."""
     if answer_text == "":
         q.qtype = "essay"
         return None
     if answer_text.startswith("#"):
-        q.qtype = "numeric"
-        body = answer_text[1:]
-        wrong, wrong_format = "", {}
-        if "~" in body:
-            body, wrong = body.split("~", 1)
-            _, wrong, formats = _comment_formats(wrong, fmt)
-            if "feedback_format" in formats:
-                wrong_format = {"wrong_feedback_format": formats["feedback_format"]}
-        parts = [p[1:].strip() if p.startswith("=") else p.strip() for p in _split(body, "=")]
-        answers = []
-        for part in parts:
-            weight, part, ok = _weight(part)
-            if not ok:
-                return f"bad weight in '{_restore(part)[:30]}': write %50% or %-25%"
-            value_text, feedback, formats = _comment_formats(part, fmt)
-            formats.pop("format", None)  # a number has no text format
-            if value_text == "*":  # any other number (Moodle's catch-all)
-                answers.append({"value": "*", "tolerance": 0.0, "fraction": 0.0 if weight is None else weight,
-                                "feedback": feedback, **formats})
-                continue
-            try:
-                if ".." in value_text:
-                    low, high = (float(v) for v in value_text.split("..", 1))
-                    if low > high:
-                        return f"numeric range '{value_text}' runs backwards"
-                    value, tolerance = (low + high) / 2, (high - low) / 2
-                elif ":" in value_text:
-                    value_part, tol_part = value_text.split(":", 1)
-                    value, tolerance = float(value_part), float(tol_part)
-                else:
-                    value, tolerance = float(value_text), 0.0
-            except ValueError:
-                return f"numeric answer '{value_text}' is not a number, number:tolerance or min..max"
-            answers.append({"value": value, "tolerance": abs(tolerance),
-                            "fraction": 1.0 if weight is None else weight, "feedback": feedback, **formats})
-        if not answers:
-            return "a numeric question needs at least one answer"
-        q.data = {"answers": answers, "wrong_feedback": wrong, **wrong_format}
-        return None
+        return _numeric(q, answer_text[1:], fmt)
     if "~" in answer_text:
-        single = "=" in answer_text
-        q.qtype = "single" if single else "multiple"
-        options = []
-        for part in _split(answer_text, "~="):
-            if part.startswith("="):
-                weight, rest, ok = _weight(part[1:].strip())
-                fraction = 1.0 if weight is None else weight
-            else:
-                weight, rest, ok = _weight(part[1:].strip() if part.startswith("~") else part)
-                fraction = 0.0 if weight is None else weight
-            if not ok:
-                return f"bad weight in '{_restore(part)[:30]}': write %50% or %-25%"
-            text, feedback, formats = _comment_formats(rest, fmt)
-            options.append({"text": text, "fraction": fraction, "feedback": feedback, **formats})
-        q.data = {"options": options}
-        return None
+        return _choices(q, answer_text, fmt)
     if "=" in answer_text and "->" in answer_text:
-        q.qtype = "matching"
-        pairs = []
-        for part in _split(answer_text, "="):
-            part = part[1:] if part.startswith("=") else part
-            if "->" not in part:
-                return f"matching answer '{_restore(part)[:30]}' has no '->'"
-            left, right = part.split("->", 1)
-            left_text, left_format = _with_format(left, fmt)
-            pair = {"left": left_text, "right": _restore(right).strip()}
-            if left_text:  # an empty left side makes a distractor
-                pair.update(_formats(fmt, format=left_format))
-            pairs.append(pair)
-        q.data = {"pairs": pairs}
-        return None
+        return _matching(q, answer_text, fmt)
     head = answer_text.split("#", 1)[0].strip()
     if head in ("T", "TRUE", "F", "FALSE"):
-        q.qtype = "truefalse"
-        parts = answer_text.split("#", 2)
-        wrong, wrong_format = _with_format(parts[1], fmt) if len(parts) > 1 else ("", fmt)
-        right, right_format = _with_format(parts[2], fmt) if len(parts) > 2 else ("", fmt)
-        answer = head in ("T", "TRUE")
-        q.data = {"answer": answer,
-                  "feedback_true": right if answer else wrong,
-                  "feedback_false": wrong if answer else right,
-                  **_formats(fmt, feedback_true_format=right_format if answer else wrong_format,
-                             feedback_false_format=wrong_format if answer else right_format)}
-        return None
+        return _truefalse(q, answer_text, head in ("T", "TRUE"), fmt)
+    return _short(q, answer_text, fmt)
+
+
+def _numeric(q: QuestionSpec, body: str, fmt: str) -> str | None:
+    """{#=value:tolerance =min..max =%50%value ~wrong-feedback}"""
+    q.qtype = "numeric"
+    wrong, wrong_format = "", {}
+    if "~" in body:
+        body, wrong = body.split("~", 1)
+        _, wrong, formats = _comment_formats(wrong, fmt)
+        if "feedback_format" in formats:
+            wrong_format = {"wrong_feedback_format": formats["feedback_format"]}
+    parts = [p[1:].strip() if p.startswith("=") else p.strip() for p in _split(body, "=")]
+    answers = []
+    for part in parts:
+        answer = _numeric_answer(part, fmt)
+        if isinstance(answer, str):
+            return answer
+        answers.append(answer)
+    if not answers:
+        return "a numeric question needs at least one answer"
+    q.data = {"answers": answers, "wrong_feedback": wrong, **wrong_format}
+    return None
+
+
+def _numeric_answer(part: str, fmt: str) -> dict | str:
+    """One answer of a numeric block, or what is wrong with it."""
+    weight, part, ok = _weight(part)
+    if not ok:
+        return f"bad weight in '{_restore(part)[:30]}': write %50% or %-25%"
+    value_text, feedback, formats = _comment_formats(part, fmt)
+    formats.pop("format", None)  # a number has no text format
+    if value_text == "*":  # any other number (Moodle's catch-all)
+        return {"value": "*", "tolerance": 0.0, "fraction": 0.0 if weight is None else weight,
+                "feedback": feedback, **formats}
+    try:
+        if ".." in value_text:
+            low, high = (float(v) for v in value_text.split("..", 1))
+            if low > high:
+                return f"numeric range '{value_text}' runs backwards"
+            value, tolerance = (low + high) / 2, (high - low) / 2
+        elif ":" in value_text:
+            value_part, tol_part = value_text.split(":", 1)
+            value, tolerance = float(value_part), float(tol_part)
+        else:
+            value, tolerance = float(value_text), 0.0
+    except ValueError:
+        return f"numeric answer '{value_text}' is not a number, number:tolerance or min..max"
+    return {"value": value, "tolerance": abs(tolerance),
+            "fraction": 1.0 if weight is None else weight, "feedback": feedback, **formats}
+
+
+def _choices(q: QuestionSpec, answer_text: str, fmt: str) -> str | None:
+    """{=right ~wrong} is single choice; {~%50%half ~%50%half ~wrong} multiple response."""
+    single = "=" in answer_text
+    q.qtype = "single" if single else "multiple"
+    options = []
+    for part in _split(answer_text, "~="):
+        if part.startswith("="):
+            weight, rest, ok = _weight(part[1:].strip())
+            fraction = 1.0 if weight is None else weight
+        else:
+            weight, rest, ok = _weight(part[1:].strip() if part.startswith("~") else part)
+            fraction = 0.0 if weight is None else weight
+        if not ok:
+            return f"bad weight in '{_restore(part)[:30]}': write %50% or %-25%"
+        text, feedback, formats = _comment_formats(rest, fmt)
+        options.append({"text": text, "fraction": fraction, "feedback": feedback, **formats})
+    q.data = {"options": options}
+    return None
+
+
+def _matching(q: QuestionSpec, answer_text: str, fmt: str) -> str | None:
+    """{=left -> right =left -> right}; an empty left side is a distractor."""
+    q.qtype = "matching"
+    pairs = []
+    for part in _split(answer_text, "="):
+        part = part[1:] if part.startswith("=") else part
+        if "->" not in part:
+            return f"matching answer '{_restore(part)[:30]}' has no '->'"
+        left, right = part.split("->", 1)
+        left_text, left_format = _with_format(left, fmt)
+        pair = {"left": left_text, "right": _restore(right).strip()}
+        if left_text:  # an empty left side makes a distractor
+            pair.update(_formats(fmt, format=left_format))
+        pairs.append(pair)
+    q.data = {"pairs": pairs}
+    return None
+
+
+def _truefalse(q: QuestionSpec, answer_text: str, answer: bool, fmt: str) -> str | None:
+    """{TRUE#feedback if wrong#feedback if right}"""
+    q.qtype = "truefalse"
+    parts = answer_text.split("#", 2)
+    wrong, wrong_format = _with_format(parts[1], fmt) if len(parts) > 1 else ("", fmt)
+    right, right_format = _with_format(parts[2], fmt) if len(parts) > 2 else ("", fmt)
+    q.data = {"answer": answer,
+              "feedback_true": right if answer else wrong,
+              "feedback_false": wrong if answer else right,
+              **_formats(fmt, feedback_true_format=right_format if answer else wrong_format,
+                         feedback_false_format=wrong_format if answer else right_format)}
+    return None
+
+
+def _short(q: QuestionSpec, answer_text: str, fmt: str) -> str | None:
+    """{=answer =%50%half right}"""
     q.qtype = "short"
     answers = []
     for part in _split(answer_text, "="):
@@ -435,49 +466,66 @@ def write_gift(questions: list[QuestionSpec]) -> str:
         marker = "" if fmt == "moodle" else f"[{fmt}]"
         head = f"{_id_and_tags(q)}::{_esc(q.name or q.key)}::{marker}{_esc(q.stem)}"
         general = ("####" + _fmt(q.general_feedback, q.feedback_format or fmt, fmt)) if q.general_feedback else ""
-        data = q.data
-        if q.qtype == "description":
-            out.append(head + "\n")
-            continue
-        if q.qtype == "essay":
-            out.append(head + "{" + general + "}\n")
-            continue
-        lines = []
-        if q.qtype in ("single", "multiple"):
-            for option in data["options"]:
-                if q.qtype == "single" and option["fraction"] == 1.0:
-                    mark = "="
-                elif option["fraction"] == 0:
-                    mark = "~"
-                else:
-                    mark = f"~%{_pct(option['fraction'])}%"
-                lines.append(f"\t{mark}{_fmt(option['text'], option.get('format', fmt), fmt)}{_feedback(option, fmt)}")
-        elif q.qtype == "truefalse":
-            answer = data["answer"]
-            right_key, wrong_key = ("feedback_true", "feedback_false") if answer else ("feedback_false", "feedback_true")
-            wrong = _fmt(data[wrong_key], data.get(wrong_key + "_format", fmt), fmt) if data[wrong_key] else ""
-            right = _fmt(data[right_key], data.get(right_key + "_format", fmt), fmt) if data[right_key] else ""
-            block = "TRUE" if answer else "FALSE"
-            if wrong or right:
-                block += f"#{wrong}"
-            if right:
-                block += f"#{right}"
-            out.append(head + "{" + block + general + "}\n")
-            continue
-        elif q.qtype == "short":
-            for answer in data["answers"]:
-                lines.append(f"\t=%{_pct(answer['fraction'])}%{_esc(answer['text'])}{_feedback(answer, fmt)}")
-        elif q.qtype == "numeric":
-            for answer in data["answers"]:
-                value = "*" if answer["value"] == "*" else f"{answer['value']:g}:{answer['tolerance']:g}"
-                lines.append(f"\t=%{_pct(answer['fraction'])}%{value}{_feedback(answer, fmt)}")
-            if data.get("wrong_feedback"):
-                lines.append(f"\t~{_feedback(data, fmt, 'wrong_feedback', 'wrong_feedback_format')}")
-            out.append(head + "{#\n" + "\n".join(lines) + ("\n\t" + general if general else "") + "\n}\n")
-            continue
-        elif q.qtype == "matching":
-            for pair in data["pairs"]:
-                left = _fmt(pair["left"], pair.get("format", fmt), fmt) if pair["left"] else ""
-                lines.append(f"\t={left} -> {_esc(pair['right'])}")
-        out.append(head + "{\n" + "\n".join(lines) + ("\n\t" + general if general else "") + "\n}\n")
+        out.append(head + _ANSWER_BLOCKS[q.qtype](q, fmt, general))
     return "\n".join(out)
+
+
+def _block(lines: list[str], general: str, opening: str = "{") -> str:
+    return opening + "\n" + "\n".join(lines) + ("\n\t" + general if general else "") + "\n}\n"
+
+
+def _write_choices(q: QuestionSpec, fmt: str, general: str) -> str:
+    lines = []
+    for option in q.data["options"]:
+        if q.qtype == "single" and option["fraction"] == 1.0:
+            mark = "="
+        elif option["fraction"] == 0:
+            mark = "~"
+        else:
+            mark = f"~%{_pct(option['fraction'])}%"
+        lines.append(f"\t{mark}{_fmt(option['text'], option.get('format', fmt), fmt)}{_feedback(option, fmt)}")
+    return _block(lines, general)
+
+
+def _write_truefalse(q: QuestionSpec, fmt: str, general: str) -> str:
+    data = q.data
+    answer = data["answer"]
+    right_key, wrong_key = ("feedback_true", "feedback_false") if answer else ("feedback_false", "feedback_true")
+    wrong = _fmt(data[wrong_key], data.get(wrong_key + "_format", fmt), fmt) if data[wrong_key] else ""
+    right = _fmt(data[right_key], data.get(right_key + "_format", fmt), fmt) if data[right_key] else ""
+    block = "TRUE" if answer else "FALSE"
+    if wrong or right:
+        block += f"#{wrong}"
+    if right:
+        block += f"#{right}"
+    return "{" + block + general + "}\n"
+
+
+def _write_short(q: QuestionSpec, fmt: str, general: str) -> str:
+    return _block([f"\t=%{_pct(answer['fraction'])}%{_esc(answer['text'])}{_feedback(answer, fmt)}"
+                   for answer in q.data["answers"]], general)
+
+
+def _write_numeric(q: QuestionSpec, fmt: str, general: str) -> str:
+    lines = []
+    for answer in q.data["answers"]:
+        value = "*" if answer["value"] == "*" else f"{answer['value']:g}:{answer['tolerance']:g}"
+        lines.append(f"\t=%{_pct(answer['fraction'])}%{value}{_feedback(answer, fmt)}")
+    if q.data.get("wrong_feedback"):
+        lines.append(f"\t~{_feedback(q.data, fmt, 'wrong_feedback', 'wrong_feedback_format')}")
+    return _block(lines, general, "{#")
+
+
+def _write_matching(q: QuestionSpec, fmt: str, general: str) -> str:
+    lines = []
+    for pair in q.data["pairs"]:
+        left = _fmt(pair["left"], pair.get("format", fmt), fmt) if pair["left"] else ""
+        lines.append(f"\t={left} -> {_esc(pair['right'])}")
+    return _block(lines, general)
+
+
+# The answer block GIFT writes for each of our question types (its syntax tells the type back).
+_ANSWER_BLOCKS = {"single": _write_choices, "multiple": _write_choices, "truefalse": _write_truefalse,
+                  "short": _write_short, "numeric": _write_numeric, "matching": _write_matching,
+                  "essay": lambda q, fmt, general: "{" + general + "}\n",
+                  "description": lambda q, fmt, general: "\n"}

@@ -23,6 +23,7 @@ from defusedxml.ElementTree import DefusedXMLParser, ParseError
 
 from lms.quizzes.gift import GiftResult, _key
 from lms.quizzes.spec import CATCH_ALL, QuestionSpec, category_path, check_question
+from lms.quizzes.types import QUESTION_TYPES
 
 MAX_XML_BYTES = 10 * 1024 * 1024  # Moodle exports embed images; ours are refused anyway
 MAX_QUESTIONS = 5000
@@ -31,7 +32,12 @@ MAX_TEXT = 100_000  # characters of one text
 # Moodle's text format names <-> ours
 FORMATS = {"html": "html", "moodle_auto_format": "moodle", "plain_text": "plain", "markdown": "markdown"}
 MOODLE_FORMATS = {ours: theirs for theirs, ours in FORMATS.items()}
-SUPPORTED = {"multichoice", "truefalse", "shortanswer", "numerical", "matching", "essay", "description"}
+# Moodle's question type names, as the question types give them (QuestionType.moodle_xml), and
+# which of ours each is read as (multichoice: single, or multiple when <single> is false).
+OURS: dict[str, str] = {}
+for _name, _type in QUESTION_TYPES.items():
+    OURS.setdefault(_type.moodle_xml, _name)
+SUPPORTED = tuple(OURS)  # multichoice, truefalse, shortanswer, numerical, matching, essay, description
 REFUSED = {
     "cloze": "cloze (embedded answers)", "multianswer": "cloze (embedded answers)",
     "calculated": "calculated", "calculatedsimple": "simple calculated", "calculatedmulti": "calculated multichoice",
@@ -165,8 +171,7 @@ def parse_moodle_xml(data: bytes | str, file: str = "<xml>") -> GiftResult:
         if qtype not in SUPPORTED:
             kind = REFUSED.get(qtype, qtype or "without a type")
             result.problems.error(file, line, f"question '{name}': Moodle's {kind} questions are not supported "
-                                              "(supported: multichoice, truefalse, shortanswer, numerical, "
-                                              "matching, essay, description)")
+                                              f"(supported: {', '.join(SUPPORTED)})")
             continue
         before = _errors(result)
         q = _question(reader, element, qtype, name, category, seen)
@@ -184,7 +189,7 @@ def _errors(result: GiftResult) -> int:
 
 def _question(r: _Reader, element: Element, qtype: str, name: str, category: str,
               seen: dict[str, int]) -> QuestionSpec | None:
-    line = r.line(element)
+    """One supported <question>: what every type has, then its type's answers (_READERS)."""
     stem_node = element.find("questiontext")
     text_format = r.fmt(stem_node, "html")
     stem = r.text(stem_node)
@@ -192,13 +197,20 @@ def _question(r: _Reader, element: Element, qtype: str, name: str, category: str
     feedback_format = r.fmt(feedback_node, text_format)
     tags = [r.text(tag) for tag in element.findall("tags/tag")]
     q = QuestionSpec(
-        key=_key(name, stem, seen), qtype="", stem=stem, data={}, text_format=text_format,
+        key=_key(name, stem, seen), qtype=OURS[qtype], stem=stem, data={}, text_format=text_format,
         general_feedback=r.text(feedback_node), feedback_format="" if feedback_format == text_format else feedback_format,
         mark=r.number(element.find("defaultgrade"), "defaultgrade", 0.0 if qtype == "description" else 1.0),
-        category=category, name=name, line=line, idnumber=r.text(element.find("idnumber"), child=""),
+        category=category, name=name, line=r.line(element), idnumber=r.text(element.find("idnumber"), child=""),
         tags=[t for i, t in enumerate(tags) if t and t not in tags[:i]],
         penalty=r.number(element.find("penalty"), "penalty", 0.3333333),
     )
+    _warn_left_out(r, element, name)
+    _READERS[qtype](r, element, q, name, text_format)
+    return q
+
+
+def _warn_left_out(r: _Reader, element: Element, name: str) -> None:
+    """What Moodle has around any question and we do not show: files, combined feedback, hints."""
     for node in element.iter("file"):
         r.warn(node, f"question '{name}': embedded file '{node.get('name', '')}' left out "
                      "(put images in the course folder)")
@@ -207,72 +219,84 @@ def _question(r: _Reader, element: Element, qtype: str, name: str, category: str
             r.warn(element.find(child), f"question '{name}': <{child}> is not shown here; left out")
     for hint in element.findall("hint"):
         r.warn(hint, f"question '{name}': hints are for Moodle's interactive mode; left out")
-    answers = element.findall("answer")
-    if qtype == "multichoice":
-        q.qtype = "single" if r.flag(element, "single", True) else "multiple"
-        options = []
-        for answer in answers:
-            option = {"text": r.text(answer), "fraction": r.fraction(answer), "feedback": r.text(answer.find("feedback"))}
-            option.update(_formats(r, text_format, format=answer, feedback_format=answer.find("feedback")))
-            options.append(option)
-        q.data = {"options": options}
-    elif qtype == "truefalse":
-        q.qtype = "truefalse"
-        data: dict = {"answer": None, "feedback_true": "", "feedback_false": ""}
-        for answer in answers:
-            value = r.text(answer).lower()
-            if value not in ("true", "false"):
-                r.problems.error(r.file, r.line(answer), f"question '{name}': a true/false answer must be "
-                                                         f"'true' or 'false', not '{value[:30]}'")
-                continue
-            data[f"feedback_{value}"] = r.text(answer.find("feedback"))
-            data.update(_formats(r, text_format, **{f"feedback_{value}_format": answer.find("feedback")}))
-            if r.fraction(answer) > 0:
-                data["answer"] = value == "true"
-        q.data = data
-    elif qtype == "shortanswer":
-        q.qtype = "short"
-        if r.flag(element, "usecase", False):
-            r.warn(element.find("usecase"), f"question '{name}': answers are compared ignoring case here")
-        q.data = {"answers": [{"text": r.text(answer), "fraction": r.fraction(answer),
-                               "feedback": r.text(answer.find("feedback")),
-                               **_formats(r, text_format, feedback_format=answer.find("feedback"))}
-                              for answer in answers]}
-    elif qtype == "numerical":
-        q.qtype = "numeric"
-        parsed = []
-        for answer in answers:
-            value_text = r.text(answer)
-            item = {"value": CATCH_ALL, "tolerance": 0.0, "fraction": r.fraction(answer),
-                    "feedback": r.text(answer.find("feedback")),
-                    **_formats(r, text_format, feedback_format=answer.find("feedback"))}
-            if value_text != CATCH_ALL:
-                item["value"] = r.number(answer.find("text"), f"question '{name}': answer", 0.0)
-                item["tolerance"] = abs(r.number(answer.find("tolerance"), "tolerance", 0.0))
-            parsed.append(item)
-        q.data = {"answers": parsed, "wrong_feedback": ""}
-        units = [r.text(unit, "unit_name") for unit in element.findall("units/unit")]
-        if any(units):
-            r.warn(element.find("units"), f"question '{name}': units ({', '.join(u for u in units if u)}) are left "
-                                          "out; answers are graded as plain numbers")
-    elif qtype == "matching":
-        q.qtype = "matching"
-        pairs = []
-        for sub in element.findall("subquestion"):
-            left = r.text(sub)
-            pair = {"left": left, "right": r.text(sub.find("answer"))}
-            if left:
-                pair.update(_formats(r, text_format, format=sub))
-            pairs.append(pair)
-        q.data = {"pairs": pairs}
-    elif qtype == "essay":
-        q.qtype = "essay"
-        if r.text(element.find("graderinfo")) or r.text(element.find("responsetemplate")):
-            r.warn(element, f"question '{name}': grader information and response template are left out")
-    else:
-        q.qtype = "description"
-        q.mark = 0.0
-    return q
+
+
+def _read_multichoice(r: _Reader, element: Element, q: QuestionSpec, name: str, text_format: str) -> None:
+    q.qtype = "single" if r.flag(element, "single", True) else "multiple"
+    options = []
+    for answer in element.findall("answer"):
+        option = {"text": r.text(answer), "fraction": r.fraction(answer), "feedback": r.text(answer.find("feedback"))}
+        option.update(_formats(r, text_format, format=answer, feedback_format=answer.find("feedback")))
+        options.append(option)
+    q.data = {"options": options}
+
+
+def _read_truefalse(r: _Reader, element: Element, q: QuestionSpec, name: str, text_format: str) -> None:
+    data: dict = {"answer": None, "feedback_true": "", "feedback_false": ""}
+    for answer in element.findall("answer"):
+        value = r.text(answer).lower()
+        if value not in ("true", "false"):
+            r.problems.error(r.file, r.line(answer), f"question '{name}': a true/false answer must be "
+                                                     f"'true' or 'false', not '{value[:30]}'")
+            continue
+        data[f"feedback_{value}"] = r.text(answer.find("feedback"))
+        data.update(_formats(r, text_format, **{f"feedback_{value}_format": answer.find("feedback")}))
+        if r.fraction(answer) > 0:
+            data["answer"] = value == "true"
+    q.data = data
+
+
+def _read_shortanswer(r: _Reader, element: Element, q: QuestionSpec, name: str, text_format: str) -> None:
+    if r.flag(element, "usecase", False):
+        r.warn(element.find("usecase"), f"question '{name}': answers are compared ignoring case here")
+    q.data = {"answers": [{"text": r.text(answer), "fraction": r.fraction(answer),
+                           "feedback": r.text(answer.find("feedback")),
+                           **_formats(r, text_format, feedback_format=answer.find("feedback"))}
+                          for answer in element.findall("answer")]}
+
+
+def _read_numerical(r: _Reader, element: Element, q: QuestionSpec, name: str, text_format: str) -> None:
+    parsed = []
+    for answer in element.findall("answer"):
+        value_text = r.text(answer)
+        item = {"value": CATCH_ALL, "tolerance": 0.0, "fraction": r.fraction(answer),
+                "feedback": r.text(answer.find("feedback")),
+                **_formats(r, text_format, feedback_format=answer.find("feedback"))}
+        if value_text != CATCH_ALL:
+            item["value"] = r.number(answer.find("text"), f"question '{name}': answer", 0.0)
+            item["tolerance"] = abs(r.number(answer.find("tolerance"), "tolerance", 0.0))
+        parsed.append(item)
+    q.data = {"answers": parsed, "wrong_feedback": ""}
+    units = [r.text(unit, "unit_name") for unit in element.findall("units/unit")]
+    if any(units):
+        r.warn(element.find("units"), f"question '{name}': units ({', '.join(u for u in units if u)}) are left "
+                                      "out; answers are graded as plain numbers")
+
+
+def _read_matching(r: _Reader, element: Element, q: QuestionSpec, name: str, text_format: str) -> None:
+    pairs = []
+    for sub in element.findall("subquestion"):
+        left = r.text(sub)
+        pair = {"left": left, "right": r.text(sub.find("answer"))}
+        if left:
+            pair.update(_formats(r, text_format, format=sub))
+        pairs.append(pair)
+    q.data = {"pairs": pairs}
+
+
+def _read_essay(r: _Reader, element: Element, q: QuestionSpec, name: str, text_format: str) -> None:
+    if r.text(element.find("graderinfo")) or r.text(element.find("responsetemplate")):
+        r.warn(element, f"question '{name}': grader information and response template are left out")
+
+
+def _read_description(r: _Reader, element: Element, q: QuestionSpec, name: str, text_format: str) -> None:
+    q.mark = 0.0
+
+
+_READERS = {"multichoice": _read_multichoice, "truefalse": _read_truefalse, "shortanswer": _read_shortanswer,
+            "numerical": _read_numerical, "matching": _read_matching, "essay": _read_essay,
+            "description": _read_description}
+assert set(_READERS) == set(SUPPORTED)
 
 
 def _formats(r: _Reader, default: str, **nodes: Element | None) -> dict[str, str]:
@@ -310,6 +334,93 @@ def _answer(fraction: float, text: str, fmt: str, feedback: str, feedback_format
             + _text("feedback", feedback, feedback_format, indent="      ") + extra + "    </answer>\n")
 
 
+def _category(category: str) -> str:
+    path = "$course$/top" + (f"/{category}" if category else "")
+    return (f'<!-- question: 0  -->\n  <question type="category">\n    <category>\n'
+            f"      <text>{_cdata(path)}</text>\n    </category>\n"
+            '    <info format="moodle_auto_format">\n      <text></text>\n    </info>\n'
+            "    <idnumber></idnumber>\n  </question>\n\n")
+
+
+def _write_multichoice(q: QuestionSpec, fmt: str) -> list[str]:
+    body = [f"    <single>{'true' if q.qtype == 'single' else 'false'}</single>\n"
+            "    <shuffleanswers>true</shuffleanswers>\n    <answernumbering>abc</answernumbering>\n"
+            "    <showstandardinstruction>0</showstandardinstruction>\n"]
+    for option in q.data["options"]:
+        body.append(_answer(option["fraction"], option["text"], option.get("format", fmt),
+                            option.get("feedback", ""), option.get("feedback_format", fmt)))
+    return body
+
+
+def _write_truefalse(q: QuestionSpec, fmt: str) -> list[str]:
+    body = []
+    for value in (True, False):
+        key = "feedback_true" if value else "feedback_false"
+        body.append(_answer(1.0 if q.data["answer"] is value else 0.0, "true" if value else "false", "moodle",
+                            q.data.get(key, ""), q.data.get(key + "_format", fmt)))
+    return body
+
+
+def _write_shortanswer(q: QuestionSpec, fmt: str) -> list[str]:
+    return ["    <usecase>0</usecase>\n"] + [
+        _answer(answer["fraction"], answer["text"], "moodle", answer.get("feedback", ""),
+                answer.get("feedback_format", fmt)) for answer in q.data["answers"]]
+
+
+def _write_numerical(q: QuestionSpec, fmt: str) -> list[str]:
+    data = q.data
+    answers = list(data["answers"])
+    if data.get("wrong_feedback"):  # ours; Moodle's way is a '*' answer worth nothing
+        answers.append({"value": CATCH_ALL, "tolerance": 0.0, "fraction": 0.0, "feedback": data["wrong_feedback"],
+                        **({"feedback_format": data["wrong_feedback_format"]}
+                           if data.get("wrong_feedback_format") else {})})
+    body = []
+    for answer in answers:
+        value = CATCH_ALL if answer["value"] == CATCH_ALL else _number(answer["value"])
+        body.append(_answer(answer["fraction"], value, "moodle", answer.get("feedback", ""),
+                            answer.get("feedback_format", fmt),
+                            f"      <tolerance>{_number(answer['tolerance'])}</tolerance>\n"))
+    body.append("    <unitgradingtype>0</unitgradingtype>\n    <unitpenalty>0.1000000</unitpenalty>\n"
+                "    <showunits>3</showunits>\n    <unitsleft>0</unitsleft>\n")
+    return body
+
+
+def _write_matching(q: QuestionSpec, fmt: str) -> list[str]:
+    return ["    <shuffleanswers>true</shuffleanswers>\n"] + [
+        f'    <subquestion format="{MOODLE_FORMATS[pair.get("format", fmt)]}">\n'
+        f"      <text>{_cdata(pair['left'])}</text>\n"
+        f"      <answer>\n        <text>{_cdata(pair['right'])}</text>\n      </answer>\n"
+        "    </subquestion>\n" for pair in q.data["pairs"]]
+
+
+def _write_essay(q: QuestionSpec, fmt: str) -> list[str]:
+    return ["    <responseformat>editor</responseformat>\n    <responserequired>1</responserequired>\n"
+            "    <responsefieldlines>10</responsefieldlines>\n    <attachments>0</attachments>\n"
+            "    <attachmentsrequired>0</attachmentsrequired>\n"]
+
+
+_WRITERS = {"multichoice": _write_multichoice, "truefalse": _write_truefalse, "shortanswer": _write_shortanswer,
+            "numerical": _write_numerical, "matching": _write_matching, "essay": _write_essay,
+            "description": lambda q, fmt: []}
+assert set(_WRITERS) == set(SUPPORTED)
+
+
+def _write_question(number: int, q: QuestionSpec) -> str:
+    fmt = q.text_format
+    moodle_type = QUESTION_TYPES[q.qtype].moodle_xml
+    body = [f"<!-- question: {number}  -->\n", f'  <question type="{moodle_type}">\n',
+            _text("name", q.name or q.key), _text("questiontext", q.stem, fmt),
+            _text("generalfeedback", q.general_feedback, q.feedback_format or fmt),
+            f"    <defaultgrade>{q.mark:.7f}</defaultgrade>\n", f"    <penalty>{q.penalty:.7f}</penalty>\n",
+            "    <hidden>0</hidden>\n", f"    <idnumber>{_cdata(q.idnumber)}</idnumber>\n"]
+    body += _WRITERS[moodle_type](q, fmt)
+    if q.tags:
+        body.append("    <tags>\n" + "".join(f"      <tag><text>{_cdata(tag)}</text>\n      </tag>\n"
+                                              for tag in q.tags) + "    </tags>\n")
+    body.append("  </question>\n\n")
+    return "".join(body)
+
+
 def write_moodle_xml(questions: list[QuestionSpec]) -> str:
     """Moodle XML for the questions, categories included; parse_moodle_xml reads it back equal."""
     out = ['<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n']
@@ -317,66 +428,7 @@ def write_moodle_xml(questions: list[QuestionSpec]) -> str:
     for number, q in enumerate(questions, start=1):
         if q.category != category and (q.category or category is not None):
             category = q.category
-            path = "$course$/top" + (f"/{q.category}" if q.category else "")
-            out.append(f'<!-- question: 0  -->\n  <question type="category">\n    <category>\n'
-                       f"      <text>{_cdata(path)}</text>\n    </category>\n"
-                       '    <info format="moodle_auto_format">\n      <text></text>\n    </info>\n'
-                       "    <idnumber></idnumber>\n  </question>\n\n")
-        fmt = q.text_format
-        data = q.data
-        moodle_type = {"single": "multichoice", "multiple": "multichoice", "truefalse": "truefalse",
-                       "short": "shortanswer", "numeric": "numerical", "matching": "matching", "essay": "essay",
-                       "description": "description"}[q.qtype]
-        body = [f"<!-- question: {number}  -->\n", f'  <question type="{moodle_type}">\n',
-                _text("name", q.name or q.key), _text("questiontext", q.stem, fmt),
-                _text("generalfeedback", q.general_feedback, q.feedback_format or fmt),
-                f"    <defaultgrade>{q.mark:.7f}</defaultgrade>\n", f"    <penalty>{q.penalty:.7f}</penalty>\n",
-                "    <hidden>0</hidden>\n", f"    <idnumber>{_cdata(q.idnumber)}</idnumber>\n"]
-        if q.qtype in ("single", "multiple"):
-            body.append(f"    <single>{'true' if q.qtype == 'single' else 'false'}</single>\n"
-                        "    <shuffleanswers>true</shuffleanswers>\n    <answernumbering>abc</answernumbering>\n"
-                        "    <showstandardinstruction>0</showstandardinstruction>\n")
-            for option in data["options"]:
-                body.append(_answer(option["fraction"], option["text"], option.get("format", fmt),
-                                    option.get("feedback", ""), option.get("feedback_format", fmt)))
-        elif q.qtype == "truefalse":
-            for value in (True, False):
-                key = "feedback_true" if value else "feedback_false"
-                body.append(_answer(1.0 if data["answer"] is value else 0.0, "true" if value else "false", "moodle",
-                                    data.get(key, ""), data.get(key + "_format", fmt)))
-        elif q.qtype == "short":
-            body.append("    <usecase>0</usecase>\n")
-            for answer in data["answers"]:
-                body.append(_answer(answer["fraction"], answer["text"], "moodle", answer.get("feedback", ""),
-                                    answer.get("feedback_format", fmt)))
-        elif q.qtype == "numeric":
-            answers = list(data["answers"])
-            if data.get("wrong_feedback"):  # ours; Moodle's way is a '*' answer worth nothing
-                answers.append({"value": CATCH_ALL, "tolerance": 0.0, "fraction": 0.0, "feedback": data["wrong_feedback"],
-                                **({"feedback_format": data["wrong_feedback_format"]}
-                                   if data.get("wrong_feedback_format") else {})})
-            for answer in answers:
-                value = CATCH_ALL if answer["value"] == CATCH_ALL else _number(answer["value"])
-                body.append(_answer(answer["fraction"], value, "moodle", answer.get("feedback", ""),
-                                    answer.get("feedback_format", fmt),
-                                    f"      <tolerance>{_number(answer['tolerance'])}</tolerance>\n"))
-            body.append("    <unitgradingtype>0</unitgradingtype>\n    <unitpenalty>0.1000000</unitpenalty>\n"
-                        "    <showunits>3</showunits>\n    <unitsleft>0</unitsleft>\n")
-        elif q.qtype == "matching":
-            body.append("    <shuffleanswers>true</shuffleanswers>\n")
-            for pair in data["pairs"]:
-                body.append(f'    <subquestion format="{MOODLE_FORMATS[pair.get("format", fmt)]}">\n'
-                            f"      <text>{_cdata(pair['left'])}</text>\n"
-                            f"      <answer>\n        <text>{_cdata(pair['right'])}</text>\n      </answer>\n"
-                            "    </subquestion>\n")
-        elif q.qtype == "essay":
-            body.append("    <responseformat>editor</responseformat>\n    <responserequired>1</responserequired>\n"
-                        "    <responsefieldlines>10</responsefieldlines>\n    <attachments>0</attachments>\n"
-                        "    <attachmentsrequired>0</attachmentsrequired>\n")
-        if q.tags:
-            body.append("    <tags>\n" + "".join(f"      <tag><text>{_cdata(tag)}</text>\n      </tag>\n"
-                                                  for tag in q.tags) + "    </tags>\n")
-        body.append("  </question>\n\n")
-        out.append("".join(body))
+            out.append(_category(q.category))
+        out.append(_write_question(number, q))
     out.append("</quiz>\n")
     return "".join(out)

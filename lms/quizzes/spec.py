@@ -3,16 +3,17 @@ beyond reading the file it is given)."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from lms.content.markdown import check_markdown
 from lms.content.problems import Problems
 from lms.content.yamlines import LineDict, LineList
+from lms.quizzes import types
+from lms.quizzes.types import ANSWER_FORMAT_KEYS, CATCH_ALL, TEXT_FORMATS, formats_of  # noqa: F401 - read from here too
+from lms.quizzes.types import text_value as _text
 
-QUESTION_TYPES = ("single", "multiple", "truefalse", "short", "numeric", "matching", "essay", "description")
-TEXT_FORMATS = ("markdown", "html", "plain", "moodle")
+QUESTION_TYPES = tuple(types.QUESTION_TYPES)  # single, multiple, truefalse, short, numeric, matching, essay, description
 REVIEW_LEVELS = ("score", "wrong", "answers")  # lms.quizzes.review
 # The older single key, read as review options: (after an attempt while more may follow, once
 # the trainee passed or has no attempt left).
@@ -23,7 +24,6 @@ DEFAULT_PENALTY = 0.3333333  # Moodle's default
 MAX_IDNUMBER = 100  # Moodle's question idnumber length
 MAX_TAGS, MAX_TAG_LENGTH = 50, 100
 MAX_NAME = 200  # Question.key and Question.name
-CATCH_ALL = "*"  # Moodle: an answer '*' matches any response (short answer, numeric)
 
 
 @dataclass
@@ -93,7 +93,6 @@ QUESTION_KEYS = {"id", "type", "text", "format", "feedback", "mark", "category",
                  # kept from Moodle (GIFT, Moodle XML); see docs/question-formats.md
                  "name", "idnumber", "tags", "penalty", "feedback_format", "feedback_true_format",
                  "feedback_false_format", "feedback_wrong_format"}
-ANSWER_FORMAT_KEYS = ("format", "feedback_format")
 
 
 _CONTEXTS = ("$system$", "$coursecategory$", "$course$", "$module$")
@@ -111,15 +110,6 @@ def category_path(text: str) -> str:
     return "/".join(part.strip() for part in path.split("/") if part.strip())
 
 
-def _fraction(value: Any) -> float | None:
-    """A weight as a fraction: 100 -> 1.0, 50 -> 0.5, -25 -> -0.25."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    if not -100 <= value <= 100:
-        return None
-    return float(value) / 100.0
-
-
 def _strings(value: Any):
     """Every text inside a question's data (options, answers, pairs, feedback)."""
     if isinstance(value, str):
@@ -133,7 +123,7 @@ def _strings(value: Any):
 
 
 def check_question(q: QuestionSpec, file: str, problems: Problems) -> None:
-    """Type-specific checks shared by every source (course YAML, GIFT, Aiken)."""
+    """Checks shared by every source (course YAML, GIFT, Moodle XML), then the type's own."""
     line = q.line
     if q.text_format == "markdown":  # the same bounds as a lesson, before anything is rendered
         for text in (q.stem, q.general_feedback, *_strings(q.data)):
@@ -160,75 +150,13 @@ def check_question(q: QuestionSpec, file: str, problems: Problems) -> None:
         problems.error(file, line, "the penalty must be from 0 to 1")
     if q.feedback_format and q.feedback_format not in TEXT_FORMATS:
         problems.error(file, line, f"unknown text format '{q.feedback_format}'")
-    data = q.data
-    if q.qtype in ("single", "multiple"):
-        line = q.line_of("options")
-        options = data.get("options", [])
-        if len(options) < 2:
-            problems.error(file, line, "a choice question needs at least two options")
-            return
-        texts = [o["text"] for o in options]
-        if len(set(texts)) != len(texts):
-            problems.error(file, line, "two options have the same text")
-        positive = [o["fraction"] for o in options if o["fraction"] > 0]
-        if q.qtype == "single":
-            if not any(math.isclose(o["fraction"], 1.0) for o in options):
-                problems.error(file, line, "a single-choice question needs one fully correct option")
-        else:
-            if not positive:
-                problems.error(file, line, "a multiple-response question needs at least one correct option")
-            elif not math.isclose(sum(positive), 1.0, abs_tol=0.011):
-                problems.error(file, line, f"the weights of the correct options add up to "
-                                           f"{round(sum(positive) * 100, 2)}%, not 100%")
-    elif q.qtype == "truefalse":
-        line = q.line_of("answer")
-        if not isinstance(data.get("answer"), bool):
-            problems.error(file, line, "a true/false question needs 'answer: true' or 'answer: false'")
-    elif q.qtype == "short":
-        line = q.line_of("answers")
-        answers = data.get("answers", [])
-        if not answers or not any(a["fraction"] > 0 for a in answers):
-            problems.error(file, line, "a short-answer question needs at least one accepted answer")
-        if any(not str(a["text"]).strip() for a in answers):
-            problems.error(file, line, "an accepted answer is empty")
-    elif q.qtype == "numeric":
-        answers = data.get("answers", [])
-        if not answers:
-            problems.error(file, line, "a numeric question needs an answer")
-        for a in answers:
-            if a.get("value") == CATCH_ALL:
-                continue
-            if not all(isinstance(a.get(k), (int, float)) and math.isfinite(a[k]) for k in ("value", "tolerance")):
-                problems.error(file, line, "numeric answers must be numbers")
-            elif a["tolerance"] < 0:
-                problems.error(file, line, "a tolerance cannot be negative")
-    elif q.qtype == "matching":
-        line = q.line_of("pairs")
-        pairs = data.get("pairs", [])
-        # A pair with an empty left side is a distractor: one more choice that matches no item.
-        items = [p for p in pairs if str(p.get("left", "")).strip()]
-        if len(items) < 2:
-            problems.error(file, line, "a matching question needs at least two pairs")
-        for pair in pairs:
-            if not str(pair.get("right", "")).strip():
-                problems.error(file, line, "each matching pair needs text on its right side")
-                break
-        lefts = [p.get("left") for p in items]
-        if len(set(lefts)) != len(lefts):
-            problems.error(file, line, "two matching items have the same text")
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return ""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    return value.strip() if isinstance(value, str) else None
+    types.QUESTION_TYPES[q.qtype].check(q, file, problems)
 
 
 def question_from_yaml(item: Any, file: str, line: int, index: int, problems: Problems,
                        default_category: str = "") -> QuestionSpec | None:
-    """One question of a course quiz file."""
+    """One question of a course quiz file: the keys every question has here, its type's data
+    from the type (types.QuestionType.read_yaml), then the checks every source shares."""
     if not isinstance(item, LineDict):
         problems.error(file, line, "each question must be a mapping (id:, type:, text:, ...)")
         return None
@@ -248,123 +176,21 @@ def question_from_yaml(item: Any, file: str, line: int, index: int, problems: Pr
     if stem is None:
         problems.error(file, item.line("text"), "'text' must be text")
         stem = ""
-    data: dict[str, Any] = {}
+    data = types.QUESTION_TYPES[qtype].read_yaml(item, file, line, problems)
+    tags, penalty = _tags_and_penalty(item, file, problems)
+    q = QuestionSpec(key=key, qtype=qtype, stem=stem or "", data=data, text_format=item.get("format", "markdown"),
+                     general_feedback=_text(item.get("feedback")) or "", mark=item.get("mark", 1),
+                     category=str(category_path(str(item.get("category", default_category) or "")) or ""),
+                     line=line, key_lines=dict(item.key_lines),
+                     name=_text(item.get("name")) or "", idnumber=_text(item.get("idnumber")) or "",
+                     tags=tags, penalty=penalty, feedback_format=str(item.get("feedback_format") or ""))
+    _check_data_formats(data, file, line, problems)
+    check_question(q, file, problems)
+    return q
 
-    def feedback_of(d: Any) -> str:
-        value = _text(d.get("feedback")) if isinstance(d, dict) else ""
-        return value or ""
 
-    if qtype in ("single", "multiple"):
-        options = item.get("options")
-        if not isinstance(options, LineList):
-            problems.error(file, item.line("options"), "'options' must be a list")
-            options = LineList()
-            options.item_lines = []
-        parsed = []
-        correct_count = sum(1 for o in options if isinstance(o, dict) and o.get("correct") is True)
-        for i, option in enumerate(options):
-            oline = options.line(i)
-            if isinstance(option, str):
-                option = {"text": option}
-            if not isinstance(option, dict):
-                problems.error(file, oline, "an option must be text or a mapping with 'text'")
-                continue
-            unknown = sorted(set(option) - {"text", "correct", "weight", "feedback", *ANSWER_FORMAT_KEYS})
-            if unknown:
-                where = option.line(unknown[0]) if isinstance(option, LineDict) else oline
-                problems.error(file, where, f"unknown option key '{unknown[0]}' "
-                                            "(known keys: correct, feedback, feedback_format, format, text, weight)")
-            text = _text(option.get("text"))
-            if not text:
-                problems.error(file, oline, "option needs 'text'")
-                continue
-            if "weight" in option:
-                fraction = _fraction(option["weight"])
-                if fraction is None:
-                    problems.error(file, oline, "'weight' must be a percentage from -100 to 100")
-                    fraction = 0.0
-            elif option.get("correct") is True:
-                fraction = 1.0 if qtype == "single" else 1.0 / max(correct_count, 1)
-            else:
-                fraction = 0.0
-            if "correct" in option and not isinstance(option["correct"], bool):
-                problems.error(file, oline, "'correct' must be true or false")
-            parsed.append({"text": text, "fraction": fraction, "feedback": feedback_of(option),
-                           **formats_of(option, ANSWER_FORMAT_KEYS)})
-        data["options"] = parsed
-    elif qtype == "truefalse":
-        data["answer"] = item.get("answer")
-        data["feedback_true"] = _text(item.get("feedback_true")) or ""
-        data["feedback_false"] = _text(item.get("feedback_false")) or ""
-        data.update(formats_of(item, ("feedback_true_format", "feedback_false_format")))
-    elif qtype == "short":
-        answers = item.get("answers")
-        if not isinstance(answers, list):
-            problems.error(file, item.line("answers"), "'answers' must be a list of accepted answers")
-            answers = []
-        parsed = []
-        for a in answers:
-            if isinstance(a, (str, int, float)) and not isinstance(a, bool):
-                parsed.append({"text": str(a).strip(), "fraction": 1.0, "feedback": ""})
-            elif isinstance(a, dict):
-                fraction = _fraction(a.get("weight", 100))
-                parsed.append({"text": (_text(a.get("text")) or ""), "fraction": fraction if fraction is not None else 1.0,
-                               "feedback": feedback_of(a), **formats_of(a, ("feedback_format",))})
-            else:
-                problems.error(file, item.line("answers"), "each accepted answer must be text")
-        data["answers"] = parsed
-    elif qtype == "numeric":
-        answer = item.get("answer")
-        answers = []
-        if "range" in item:
-            rng = item["range"]
-            if (isinstance(rng, list) and len(rng) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in rng)
-                    and rng[0] <= rng[1]):
-                answers.append({"value": (rng[0] + rng[1]) / 2, "tolerance": (rng[1] - rng[0]) / 2,
-                                "fraction": 1.0, "feedback": ""})
-            else:
-                problems.error(file, item.line("range"), "'range' must be [lowest, highest]")
-        elif isinstance(item.get("answers"), list):  # several answers, each with weight and feedback ('*': any other)
-            for a in item["answers"]:
-                value, tolerance = (a.get("value"), a.get("tolerance", 0)) if isinstance(a, dict) else (None, None)
-                numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (value, tolerance))
-                fraction = _fraction(a.get("weight", 100)) if isinstance(a, dict) else None
-                if not (numbers or value == CATCH_ALL) or fraction is None:
-                    problems.error(file, item.line("answers"), "each numeric answer is a mapping with 'value' (a "
-                                                               "number or '*'), 'tolerance', 'weight' and 'feedback'")
-                    continue
-                answers.append({"value": CATCH_ALL if value == CATCH_ALL else float(value),
-                                "tolerance": 0.0 if value == CATCH_ALL else float(tolerance), "fraction": fraction,
-                                "feedback": feedback_of(a), **formats_of(a, ("feedback_format",))})
-        elif isinstance(answer, (int, float)) and not isinstance(answer, bool):
-            tolerance = item.get("tolerance", 0)
-            if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)):
-                problems.error(file, item.line("tolerance"), "'tolerance' must be a number")
-                tolerance = 0
-            answers.append({"value": float(answer), "tolerance": float(tolerance), "fraction": 1.0, "feedback": ""})
-        else:
-            problems.error(file, item.line("answer"), "a numeric question needs 'answer: <number>' or 'range: [a, b]'")
-        data["answers"] = answers
-        data["wrong_feedback"] = _text(item.get("feedback_wrong")) or ""
-        if item.get("feedback_wrong_format"):
-            data["wrong_feedback_format"] = str(item["feedback_wrong_format"])
-    elif qtype == "matching":
-        pairs = item.get("pairs")
-        parsed = []
-        if not isinstance(pairs, list):
-            problems.error(file, item.line("pairs"), "'pairs' must be a list of {left, right}")
-            pairs = []
-        for i, pair in enumerate(pairs):
-            pline = pairs.line(i) if isinstance(pairs, LineList) else line
-            if not isinstance(pair, dict) or set(pair) - {"left", "right", "format"}:
-                problems.error(file, pline, "each pair is a mapping with 'left' and 'right' (and 'format')")
-                continue
-            parsed.append({"left": _text(pair.get("left")) or "", "right": _text(pair.get("right")) or "",
-                           **formats_of(pair, ("format",))})
-        data["pairs"] = parsed
-    mark = item.get("mark", 1)
-    text_format = item.get("format", "markdown")
-    category = category_path(str(item.get("category", default_category) or ""))
+def _tags_and_penalty(item: LineDict, file: str, problems: Problems) -> tuple[list[str], float]:
+    """A question's Moodle tags and penalty, as given or the defaults (errors reported)."""
     tags = item.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         problems.error(file, item.line("tags"), "'tags' must be a list of texts")
@@ -373,24 +199,16 @@ def question_from_yaml(item: Any, file: str, line: int, index: int, problems: Pr
     if isinstance(penalty, bool) or not isinstance(penalty, (int, float)):
         problems.error(file, item.line("penalty"), "'penalty' must be a number from 0 to 1")
         penalty = DEFAULT_PENALTY
-    q = QuestionSpec(key=key, qtype=qtype, stem=stem or "", data=data, text_format=text_format,
-                     general_feedback=_text(item.get("feedback")) or "", mark=mark,
-                     category=str(category or ""), line=line, key_lines=dict(item.key_lines),
-                     name=_text(item.get("name")) or "", idnumber=_text(item.get("idnumber")) or "",
-                     tags=[t.strip() for t in tags], penalty=float(penalty),
-                     feedback_format=str(item.get("feedback_format") or ""))
+    return [t.strip() for t in tags], float(penalty)
+
+
+def _check_data_formats(data: dict, file: str, line: int, problems: Problems) -> None:
+    """Every format a question's options, answers, pairs or feedback give is one we know."""
     for where in [data.get("options", []), data.get("answers", []), data.get("pairs", []), [data]]:
         for entry in where:
             for key_name, value in entry.items():
                 if key_name.endswith("format") and value not in TEXT_FORMATS:
                     problems.error(file, line, f"unknown text format '{value}' (known: {', '.join(TEXT_FORMATS)})")
-    check_question(q, file, problems)
-    return q
-
-
-def formats_of(item: Any, keys: tuple[str, ...]) -> dict[str, str]:
-    """The format keys an answer, option or pair gives (only those are stored)."""
-    return {k: str(item[k]) for k in keys if isinstance(item, dict) and item.get(k)}
 
 
 def question_to_yaml(q: QuestionSpec) -> dict[str, Any]:
@@ -402,33 +220,7 @@ def question_to_yaml(q: QuestionSpec) -> dict[str, Any]:
                                 ("penalty", q.penalty, DEFAULT_PENALTY)):
         if value != default:
             item[key] = value
-    data = q.data
-
-    def weight(fraction: float) -> float:
-        value = round(fraction * 100, 5)
-        return int(value) if float(value).is_integer() else value
-
-    def extras(entry: dict, keys: tuple[str, ...]) -> dict:
-        return {k: entry[k] for k in keys if entry.get(k)}
-
-    if q.qtype in ("single", "multiple"):
-        item["options"] = [{"text": o["text"], "weight": weight(o["fraction"]), **extras(o, ("feedback",)),
-                            **extras(o, ANSWER_FORMAT_KEYS)} for o in data["options"]]
-    elif q.qtype == "truefalse":
-        item["answer"] = data["answer"]
-        item.update(extras(data, ("feedback_true", "feedback_false", "feedback_true_format", "feedback_false_format")))
-    elif q.qtype == "short":
-        item["answers"] = [{"text": a["text"], "weight": weight(a["fraction"]), **extras(a, ("feedback", "feedback_format"))}
-                           for a in data["answers"]]
-    elif q.qtype == "numeric":
-        item["answers"] = [{"value": a["value"], "tolerance": a["tolerance"], "weight": weight(a["fraction"]),
-                            **extras(a, ("feedback", "feedback_format"))} for a in data["answers"]]
-        if data.get("wrong_feedback"):
-            item["feedback_wrong"] = data["wrong_feedback"]
-        if data.get("wrong_feedback_format"):
-            item["feedback_wrong_format"] = data["wrong_feedback_format"]
-    elif q.qtype == "matching":
-        item["pairs"] = [{"left": p["left"], "right": p["right"], **extras(p, ("format",))} for p in data["pairs"]]
+    item.update(types.QUESTION_TYPES[q.qtype].to_yaml(q.data))
     return item
 
 
@@ -501,13 +293,20 @@ def quiz_from_yaml(doc: LineDict, file: str, kind: str, problems: Problems,
         if not isinstance(questions, LineList):
             problems.error(file, doc.line("questions"), "'questions' must be a list")
         else:
-            keys: dict[str, int] = {}
-            for index, item in enumerate(questions):
-                q = question_from_yaml(item, file, questions.line(index), index, problems)
-                if q is None:
-                    continue
-                if q.key in keys:
-                    problems.error(file, q.line, f"duplicate question id '{q.key}' (also on line {keys[q.key]})")
-                keys[q.key] = q.line or 0
-                quiz.questions.append(q)
+            quiz.questions = _inline_questions(questions, file, problems)
     return quiz
+
+
+def _inline_questions(questions: LineList, file: str, problems: Problems) -> list[QuestionSpec]:
+    """The questions a quiz file lists itself; ids must differ."""
+    found: list[QuestionSpec] = []
+    keys: dict[str, int] = {}
+    for index, item in enumerate(questions):
+        q = question_from_yaml(item, file, questions.line(index), index, problems)
+        if q is None:
+            continue
+        if q.key in keys:
+            problems.error(file, q.line, f"duplicate question id '{q.key}' (also on line {keys[q.key]})")
+        keys[q.key] = q.line or 0
+        found.append(q)
+    return found

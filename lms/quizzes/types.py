@@ -1,4 +1,5 @@
-"""Question types: how each is prepared for storage, shown, answered and graded.
+"""Question types: how each is read from a course quiz file, checked, prepared for storage,
+shown, answered, graded and written back, with what the editor and the exchange formats call it.
 
 A registry keyed by type name (as CTFd does for challenge types): a new type is a class plus an
 entry in QUESTION_TYPES. Stored data keeps the author's source text (for export) next to the
@@ -13,7 +14,15 @@ import re
 import unicodedata
 from typing import Any, Mapping
 
+from flask_babel import lazy_gettext as _l
+
 from lms.content.markdown import render_text
+from lms.content.problems import Problems
+from lms.content.yamlines import LineDict, LineList
+
+TEXT_FORMATS = ("markdown", "html", "plain", "moodle")
+CATCH_ALL = "*"  # Moodle: an answer '*' matches any response (short answer, numeric)
+ANSWER_FORMAT_KEYS = ("format", "feedback_format")
 
 
 class TamperError(ValueError):
@@ -53,10 +62,73 @@ def parse_number(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def text_value(value: Any) -> str | None:
+    """A text of a course quiz file, stripped ('' when absent, a number as its text); None when
+    it is neither text nor number."""
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return value.strip() if isinstance(value, str) else None
+
+
+def fraction_of(value: Any) -> float | None:
+    """A weight as a fraction: 100 -> 1.0, 50 -> 0.5, -25 -> -0.25."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if not -100 <= value <= 100:
+        return None
+    return float(value) / 100.0
+
+
+def formats_of(item: Any, keys: tuple[str, ...]) -> dict[str, str]:
+    """The format keys an answer, option or pair gives (only those are stored)."""
+    return {k: str(item[k]) for k in keys if isinstance(item, dict) and item.get(k)}
+
+
+def _feedback_of(entry: Any) -> str:
+    value = text_value(entry.get("feedback")) if isinstance(entry, dict) else ""
+    return value or ""
+
+
+def _weight(fraction: float) -> float:
+    """A fraction as the weight a quiz file gives: 0.5 -> 50."""
+    value = round(fraction * 100, 5)
+    return int(value) if float(value).is_integer() else value
+
+
+def _extras(entry: dict, keys: tuple[str, ...]) -> dict:
+    return {k: entry[k] for k in keys if entry.get(k)}
+
+
+def _source(item: dict, derived: tuple[str, ...] = ("id", "html")) -> dict:
+    """Stored data back in source form: ids and rendered HTML dropped."""
+    return {k: v for k, v in item.items() if k not in derived and not k.endswith("_html")}
+
+
 class QuestionType:
     name = ""
+    label = ""  # what the editor calls it
+    moodle_xml = ""  # Moodle XML's <question type="...">
+    # What the editor's form shows for this type beside text, feedback and mark.
+    editor_fields: tuple[str, ...] = ()
     manual = False  # graded by a person
     scored = True  # counts toward the score
+
+    def read_yaml(self, item: LineDict, file: str, line: int, problems: Problems) -> dict:
+        """The type's data from a question of a course quiz file (errors reported)."""
+        return {}
+
+    def check(self, q, file: str, problems: Problems) -> None:
+        """Checks of a QuestionSpec's data, from whichever source it was read."""
+
+    def to_yaml(self, data: dict) -> dict:
+        """The keys a course quiz file gives for this data; read_yaml reads them back equal."""
+        return {}
+
+    def source(self, data: dict) -> dict:
+        """Stored data (prepare's) back in source form."""
+        return {}
 
     def prepare(self, data: dict, fmt: str) -> dict:
         """Source data -> stored data (adds ids and sanitized HTML)."""
@@ -89,6 +161,74 @@ class QuestionType:
 
 class ChoiceType(QuestionType):
     multiple = False
+    moodle_xml = "multichoice"
+    editor_fields = ("options",)
+
+    def read_yaml(self, item, file, line, problems):
+        options = item.get("options")
+        if not isinstance(options, LineList):
+            problems.error(file, item.line("options"), "'options' must be a list")
+            options = LineList()
+            options.item_lines = []
+        correct_count = sum(1 for o in options if isinstance(o, dict) and o.get("correct") is True)
+        parsed = [self._read_option(option, options.line(i), correct_count, file, problems)
+                  for i, option in enumerate(options)]
+        return {"options": [option for option in parsed if option is not None]}
+
+    def _read_option(self, option: Any, line: int, correct_count: int, file: str, problems: Problems) -> dict | None:
+        if isinstance(option, str):
+            option = {"text": option}
+        if not isinstance(option, dict):
+            problems.error(file, line, "an option must be text or a mapping with 'text'")
+            return None
+        unknown = sorted(set(option) - {"text", "correct", "weight", "feedback", *ANSWER_FORMAT_KEYS})
+        if unknown:
+            where = option.line(unknown[0]) if isinstance(option, LineDict) else line
+            problems.error(file, where, f"unknown option key '{unknown[0]}' "
+                                        "(known keys: correct, feedback, feedback_format, format, text, weight)")
+        text = text_value(option.get("text"))
+        if not text:
+            problems.error(file, line, "option needs 'text'")
+            return None
+        if "weight" in option:
+            fraction = fraction_of(option["weight"])
+            if fraction is None:
+                problems.error(file, line, "'weight' must be a percentage from -100 to 100")
+                fraction = 0.0
+        elif option.get("correct") is True:
+            fraction = 1.0 / max(correct_count, 1) if self.multiple else 1.0
+        else:
+            fraction = 0.0
+        if "correct" in option and not isinstance(option["correct"], bool):
+            problems.error(file, line, "'correct' must be true or false")
+        return {"text": text, "fraction": fraction, "feedback": _feedback_of(option),
+                **formats_of(option, ANSWER_FORMAT_KEYS)}
+
+    def check(self, q, file, problems):
+        line = q.line_of("options")
+        options = q.data.get("options", [])
+        if len(options) < 2:
+            problems.error(file, line, "a choice question needs at least two options")
+            return
+        texts = [o["text"] for o in options]
+        if len(set(texts)) != len(texts):
+            problems.error(file, line, "two options have the same text")
+        positive = [o["fraction"] for o in options if o["fraction"] > 0]
+        if not self.multiple:
+            if not any(math.isclose(o["fraction"], 1.0) for o in options):
+                problems.error(file, line, "a single-choice question needs one fully correct option")
+        elif not positive:
+            problems.error(file, line, "a multiple-response question needs at least one correct option")
+        elif not math.isclose(sum(positive), 1.0, abs_tol=0.011):
+            problems.error(file, line, f"the weights of the correct options add up to "
+                                       f"{round(sum(positive) * 100, 2)}%, not 100%")
+
+    def to_yaml(self, data):
+        return {"options": [{"text": o["text"], "weight": _weight(o["fraction"]), **_extras(o, ("feedback",)),
+                             **_extras(o, ANSWER_FORMAT_KEYS)} for o in data["options"]]}
+
+    def source(self, data):
+        return {"options": [_source(o) for o in data["options"]]}
 
     def prepare(self, data: dict, fmt: str) -> dict:
         options = []
@@ -155,15 +295,36 @@ class ChoiceType(QuestionType):
 
 class SingleChoice(ChoiceType):
     name = "single"
+    label = _l("Single choice")
 
 
 class MultipleResponse(ChoiceType):
     name = "multiple"
+    label = _l("Multiple response")
     multiple = True
 
 
 class TrueFalse(QuestionType):
     name = "truefalse"
+    label = _l("True or false")
+    moodle_xml = "truefalse"
+    editor_fields = ("answer", "feedback_true", "feedback_false")
+
+    def read_yaml(self, item, file, line, problems):
+        return {"answer": item.get("answer"), "feedback_true": text_value(item.get("feedback_true")) or "",
+                "feedback_false": text_value(item.get("feedback_false")) or "",
+                **formats_of(item, ("feedback_true_format", "feedback_false_format"))}
+
+    def check(self, q, file, problems):
+        if not isinstance(q.data.get("answer"), bool):
+            problems.error(file, q.line_of("answer"), "a true/false question needs 'answer: true' or 'answer: false'")
+
+    def to_yaml(self, data):
+        return {"answer": data["answer"],
+                **_extras(data, ("feedback_true", "feedback_false", "feedback_true_format", "feedback_false_format"))}
+
+    def source(self, data):
+        return _source(data)
 
     def prepare(self, data: dict, fmt: str) -> dict:
         return {**data,
@@ -224,6 +385,42 @@ def wildcard_match(pattern: str, response: str) -> bool:
 
 class ShortAnswer(QuestionType):
     name = "short"
+    label = _l("Short answer")
+    moodle_xml = "shortanswer"
+    editor_fields = ("answers",)
+
+    def read_yaml(self, item, file, line, problems):
+        answers = item.get("answers")
+        if not isinstance(answers, list):
+            problems.error(file, item.line("answers"), "'answers' must be a list of accepted answers")
+            answers = []
+        parsed = []
+        for a in answers:
+            if isinstance(a, (str, int, float)) and not isinstance(a, bool):
+                parsed.append({"text": str(a).strip(), "fraction": 1.0, "feedback": ""})
+            elif isinstance(a, dict):
+                fraction = fraction_of(a.get("weight", 100))
+                parsed.append({"text": (text_value(a.get("text")) or ""),
+                               "fraction": fraction if fraction is not None else 1.0,
+                               "feedback": _feedback_of(a), **formats_of(a, ("feedback_format",))})
+            else:
+                problems.error(file, item.line("answers"), "each accepted answer must be text")
+        return {"answers": parsed}
+
+    def check(self, q, file, problems):
+        line = q.line_of("answers")
+        answers = q.data.get("answers", [])
+        if not answers or not any(a["fraction"] > 0 for a in answers):
+            problems.error(file, line, "a short-answer question needs at least one accepted answer")
+        if any(not str(a["text"]).strip() for a in answers):
+            problems.error(file, line, "an accepted answer is empty")
+
+    def to_yaml(self, data):
+        return {"answers": [{"text": a["text"], "weight": _weight(a["fraction"]),
+                             **_extras(a, ("feedback", "feedback_format"))} for a in data["answers"]]}
+
+    def source(self, data):
+        return {"answers": [_source(a) for a in data["answers"]]}
 
     def prepare(self, data, fmt):
         return {"answers": _answers_html(data["answers"], fmt)}
@@ -253,8 +450,85 @@ class ShortAnswer(QuestionType):
             [html.escape(a["text"]) for a in shown if a["fraction"] > 0]
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 class Numeric(QuestionType):
     name = "numeric"
+    label = _l("Number")
+    moodle_xml = "numerical"
+    editor_fields = ("number", "tolerance", "feedback_wrong")
+
+    def read_yaml(self, item, file, line, problems):
+        if "range" in item:
+            answers = self._range(item, file, problems)
+        elif isinstance(item.get("answers"), list):  # several answers, each with weight and feedback ('*': any other)
+            answers = self._answers(item, file, problems)
+        elif _is_number(item.get("answer")):
+            tolerance = item.get("tolerance", 0)
+            if not _is_number(tolerance):
+                problems.error(file, item.line("tolerance"), "'tolerance' must be a number")
+                tolerance = 0
+            answers = [{"value": float(item["answer"]), "tolerance": float(tolerance), "fraction": 1.0, "feedback": ""}]
+        else:
+            problems.error(file, item.line("answer"), "a numeric question needs 'answer: <number>' or 'range: [a, b]'")
+            answers = []
+        data = {"answers": answers, "wrong_feedback": text_value(item.get("feedback_wrong")) or ""}
+        if item.get("feedback_wrong_format"):
+            data["wrong_feedback_format"] = str(item["feedback_wrong_format"])
+        return data
+
+    @staticmethod
+    def _range(item: LineDict, file: str, problems: Problems) -> list[dict]:
+        rng = item["range"]
+        if isinstance(rng, list) and len(rng) == 2 and all(_is_number(v) for v in rng) and rng[0] <= rng[1]:
+            return [{"value": (rng[0] + rng[1]) / 2, "tolerance": (rng[1] - rng[0]) / 2, "fraction": 1.0, "feedback": ""}]
+        problems.error(file, item.line("range"), "'range' must be [lowest, highest]")
+        return []
+
+    @staticmethod
+    def _answers(item: LineDict, file: str, problems: Problems) -> list[dict]:
+        answers = []
+        for a in item["answers"]:
+            value, tolerance = (a.get("value"), a.get("tolerance", 0)) if isinstance(a, dict) else (None, None)
+            numbers = all(_is_number(v) for v in (value, tolerance))
+            fraction = fraction_of(a.get("weight", 100)) if isinstance(a, dict) else None
+            if not (numbers or value == CATCH_ALL) or fraction is None:
+                problems.error(file, item.line("answers"), "each numeric answer is a mapping with 'value' (a "
+                                                           "number or '*'), 'tolerance', 'weight' and 'feedback'")
+                continue
+            answers.append({"value": CATCH_ALL if value == CATCH_ALL else float(value),
+                            "tolerance": 0.0 if value == CATCH_ALL else float(tolerance), "fraction": fraction,
+                            "feedback": _feedback_of(a), **formats_of(a, ("feedback_format",))})
+        return answers
+
+    def check(self, q, file, problems):
+        line = q.line
+        answers = q.data.get("answers", [])
+        if not answers:
+            problems.error(file, line, "a numeric question needs an answer")
+        for a in answers:
+            if a.get("value") == CATCH_ALL:
+                continue
+            if not all(isinstance(a.get(k), (int, float)) and math.isfinite(a[k]) for k in ("value", "tolerance")):
+                problems.error(file, line, "numeric answers must be numbers")
+            elif a["tolerance"] < 0:
+                problems.error(file, line, "a tolerance cannot be negative")
+
+    def to_yaml(self, data):
+        item: dict[str, Any] = {"answers": [{"value": a["value"], "tolerance": a["tolerance"],
+                                             "weight": _weight(a["fraction"]),
+                                             **_extras(a, ("feedback", "feedback_format"))} for a in data["answers"]]}
+        if data.get("wrong_feedback"):
+            item["feedback_wrong"] = data["wrong_feedback"]
+        if data.get("wrong_feedback_format"):
+            item["feedback_wrong_format"] = data["wrong_feedback_format"]
+        return item
+
+    def source(self, data):
+        return {"answers": [_source(a) for a in data["answers"]],
+                **{k: v for k, v in data.items() if k in ("wrong_feedback", "wrong_feedback_format")}}
 
     def prepare(self, data, fmt):
         prepared = {"answers": _answers_html(data["answers"], fmt), "wrong_feedback": data.get("wrong_feedback", ""),
@@ -300,6 +574,45 @@ class Numeric(QuestionType):
 
 class Matching(QuestionType):
     name = "matching"
+    label = _l("Matching")
+    moodle_xml = "matching"
+    editor_fields = ("pairs",)
+
+    def read_yaml(self, item, file, line, problems):
+        pairs = item.get("pairs")
+        parsed = []
+        if not isinstance(pairs, list):
+            problems.error(file, item.line("pairs"), "'pairs' must be a list of {left, right}")
+            pairs = []
+        for i, pair in enumerate(pairs):
+            pline = pairs.line(i) if isinstance(pairs, LineList) else line
+            if not isinstance(pair, dict) or set(pair) - {"left", "right", "format"}:
+                problems.error(file, pline, "each pair is a mapping with 'left' and 'right' (and 'format')")
+                continue
+            parsed.append({"left": text_value(pair.get("left")) or "", "right": text_value(pair.get("right")) or "",
+                           **formats_of(pair, ("format",))})
+        return {"pairs": parsed}
+
+    def check(self, q, file, problems):
+        line = q.line_of("pairs")
+        pairs = q.data.get("pairs", [])
+        # A pair with an empty left side is a distractor: one more choice that matches no item.
+        items = [p for p in pairs if str(p.get("left", "")).strip()]
+        if len(items) < 2:
+            problems.error(file, line, "a matching question needs at least two pairs")
+        for pair in pairs:
+            if not str(pair.get("right", "")).strip():
+                problems.error(file, line, "each matching pair needs text on its right side")
+                break
+        lefts = [p.get("left") for p in items]
+        if len(set(lefts)) != len(lefts):
+            problems.error(file, line, "two matching items have the same text")
+
+    def to_yaml(self, data):
+        return {"pairs": [{"left": p["left"], "right": p["right"], **_extras(p, ("format",))} for p in data["pairs"]]}
+
+    def source(self, data):
+        return {"pairs": [_source(p) for p in data["pairs"]]}
 
     def prepare(self, data, fmt):
         # A pair without a left side is a distractor: a choice that matches no item.
@@ -358,6 +671,8 @@ class Matching(QuestionType):
 
 class Essay(QuestionType):
     name = "essay"
+    label = _l("Essay (graded by a facilitator)")
+    moodle_xml = "essay"
     manual = True
 
     def parse(self, data, layout, form, field):
@@ -370,6 +685,8 @@ class Essay(QuestionType):
 
 class Description(QuestionType):
     name = "description"
+    label = _l("Text only (no answer)")
+    moodle_xml = "description"
     scored = False
 
     def grade(self, data, response):
@@ -382,23 +699,14 @@ QUESTION_TYPES: dict[str, QuestionType] = {
 }
 
 
+def type_labels() -> dict[str, str]:
+    """Type name -> what the editor calls it, in the registry's order."""
+    return {name: t.label for name, t in QUESTION_TYPES.items()}
+
+
 def source_data(qtype: str, data: dict) -> dict:
     """Stored data (QuestionType.prepare's) back in source form: ids and rendered HTML dropped."""
-    def keep(item: dict, derived: tuple[str, ...] = ("id", "html")) -> dict:
-        return {k: v for k, v in item.items() if k not in derived and not k.endswith("_html")}
-
-    if qtype in ("single", "multiple"):
-        return {"options": [keep(o) for o in data["options"]]}
-    if qtype == "short":
-        return {"answers": [keep(a) for a in data["answers"]]}
-    if qtype == "numeric":
-        return {"answers": [keep(a) for a in data["answers"]],
-                **{k: v for k, v in data.items() if k in ("wrong_feedback", "wrong_feedback_format")}}
-    if qtype == "truefalse":
-        return keep(data)
-    if qtype == "matching":
-        return {"pairs": [keep(p) for p in data["pairs"]]}
-    return {}
+    return QUESTION_TYPES[qtype].source(data) if qtype in QUESTION_TYPES else {}
 
 
 def question_spec(question) -> "QuestionSpec":

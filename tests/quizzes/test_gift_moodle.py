@@ -173,15 +173,12 @@ def test_import_stores_tags_and_idnumber_and_export_gives_the_same_bank(app, cou
 
 def test_round_trip_through_a_course_quiz_file():
     """GIFT -> our quiz YAML -> GIFT keeps distractors, catch-alls, id, tags and formats."""
-    import yaml
-
     from lms.content.problems import Problems
-    from lms.content.yamlines import load_mapping
+    from lms.content.yamlines import dump, load_mapping
     from lms.quizzes.spec import question_to_yaml, quiz_from_yaml
 
     first = parse_gift(MOODLE_GIFT, "bank.gift").questions
-    text = yaml.safe_dump({"slug": "k", "title": "K", "questions": [question_to_yaml(q) for q in first]},
-                          allow_unicode=True, sort_keys=False)
+    text = dump({"slug": "k", "title": "K", "questions": [question_to_yaml(q) for q in first]})
     problems = Problems()
     quiz = quiz_from_yaml(load_mapping(text, "k.yml", problems), "k.yml", "module", problems)
     assert [str(p) for p in problems] == []
