@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -92,21 +91,6 @@ def _static_cache(response):
         response.cache_control.max_age = 31536000
         response.cache_control.immutable = True
     return response
-
-
-def static_url(filename: str) -> str:
-    """url_for('static') with a content hash, so a changed file gets a new URL."""
-    from flask import url_for
-
-    return url_for("static", filename=filename, v=_static_hash(filename))
-
-
-@lru_cache(maxsize=64)
-def _static_hash(filename: str) -> str:
-    import hashlib
-
-    path = ROOT / "static" / filename
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:10] if path.is_file() else "0"
 
 
 def _private_pages(response):
@@ -268,6 +252,22 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     from lms.util.params import IdConverter
 
     app.url_map.converters["int"] = IdConverter  # before any route is added
+    _load_config(app, config_overrides)
+    _init_extensions(app)
+    import lms.models  # noqa: F401  (every model registered before first use)
+    import lms.plans.followup_ops  # noqa: F401  (registers the follow-up reminder job)
+
+    _connect_signals()
+    _register_blueprints(app)
+    _register_cli(app)
+    _register_error_handlers(app)
+    _register_response_hooks(app)
+    _register_template_helpers(app)
+    return app
+
+
+def _load_config(app: Flask, config_overrides: Mapping[str, Any] | None) -> None:
+    """Defaults, instance/config.py, LMS_* variables, the overrides; then what follows from them."""
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(lms_config.defaults(instance))
@@ -295,6 +295,10 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join([str(ROOT / "lms" / "translations")] * 2))
     app.config.setdefault("BABEL_DOMAIN", "messages;wtforms")
 
+
+def _init_extensions(app: Flask) -> None:
+    """The database (and SQLite's settings), migrations, CSRF, rate limits, compression,
+    translations and formatting, sessions and logins."""
     app.jinja_env.add_extension("jinja2.ext.do")
     db.init_app(app)
     _configure_sqlite(app)
@@ -311,91 +315,119 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=page_timezone)
     register_formatting(app)
     app.before_request(_form_translations)
-    from lms.accounts.sessions import SessionInterface
+    from flask_babel import lazy_gettext as _l
+
+    from lms.accounts.sessions import SessionInterface, load_user
 
     app.session_interface = SessionInterface()  # no Set-Cookie / Vary: Cookie on cached responses
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"
-
-    from flask_babel import lazy_gettext as _l
-
     login_manager.login_message = _l("Please log in to open this page.")
-
-    import lms.models  # noqa: F401  (every model registered before first use)
-    import lms.certificates.receivers  # noqa: F401  (certificates follow the quizzes' and plans' signals)
-    register_course_parts()
-    from lms.learning.course_sync import connect as connect_learning_to_content
-
-    connect_learning_to_content()  # learning recounts its caches when content syncs a course
-    import lms.plans.followup_ops  # noqa: F401  (registers the follow-up reminder job)
-    from lms.accounts.models import User
-
-    from lms.accounts.sessions import load_user
-
     login_manager.user_loader(load_user)  # the id and the session nonce: logged-out cookies fail
 
-    from lms.accounts.cli import users_cli
+
+def _connect_signals() -> None:
+    """Downstream packages follow upstream facts (DESIGN.md): every subscription, in one place.
+    Receivers run in the sender's transaction and flush only; connecting again (another app in
+    the same process) changes nothing."""
+    from lms.certificates import receivers as certificates
+    from lms.learning import receivers as learning
+    from lms.learning.signals import lesson_completed
+    from lms.plans.signals import plan_approved
+    from lms.quizzes.signals import (attempt_graded, attempt_scored, attempt_started, grade_changed, quiz_opening,
+                                     trainee_guidance)
+
+    from lms.learning.course_sync import connect as connect_learning_to_content
+
+    register_course_parts()  # content loads and syncs the quiz and survey files through them
+    connect_learning_to_content()  # learning recounts its caches when content syncs a course
+    # learning: its caches follow the quizzes; the quiz pages ask it for the trainee's way
+    attempt_started.connect(learning.note_quiz_activity)
+    attempt_scored.connect(learning.recount_quiz)
+    quiz_opening.connect(learning.posttest_gate)
+    trainee_guidance.connect(learning.guidance)
+    # certificates: issued (or flagged) when lessons, grades or plans complete a course
+    lesson_completed.connect(certificates.issue_when_course_complete)
+    attempt_graded.connect(certificates.issue_when_eligible)
+    grade_changed.connect(certificates.reevaluate_after_grade_change)
+    plan_approved.connect(certificates.issue_when_plan_approved)
+
+
+def _register_blueprints(app: Flask) -> None:
     from lms.accounts.views import bp as accounts_bp
-    from lms.cohorts.cli import cohorts_cli
+    from lms.api.views import bp as api_bp
+    from lms.authoring.views import bp as authoring_bp
+    from lms.certificates.views import bp as certificates_bp
     from lms.cohorts.views import bp as cohorts_bp
     from lms.cohorts.views import public_bp as invites_bp
-    from lms.content.cli import courses_cli
     from lms.content.views import bp as content_bp
     from lms.core.views import bp as core_bp
-    from lms.core.views import handle_database_unavailable, handle_http_error
-    from lms.demo import demo_cli
-    from lms.api.views import bp as api_bp
-    from lms.certificates.cli import certificates_cli
-    from lms.certificates.views import bp as certificates_bp
     from lms.learning.views import bp as learning_bp
-    from lms.quizzes.cli import quizzes_cli
-    from lms.reports.cli import dev_cli, reports_cli
-    from lms.quizzes.views import bp as quizzes_bp
-    from lms.translate import translate_cli
-    from lms.authoring.views import bp as authoring_bp
-    from lms.plans.views import bp as plans_bp
-    from lms.surveys.views import bp as surveys_bp
     from lms.offline.views import bp as offline_bp
+    from lms.plans.views import bp as plans_bp
+    from lms.quizzes.views import bp as quizzes_bp
     from lms.reports.views import bp as reports_bp
+    from lms.surveys.views import bp as surveys_bp
 
     for blueprint in (core_bp, accounts_bp, learning_bp, content_bp, cohorts_bp, quizzes_bp, certificates_bp,
                       invites_bp, api_bp, authoring_bp, plans_bp,
                       surveys_bp, offline_bp, reports_bp):
         app.register_blueprint(blueprint)
+
+
+def _register_cli(app: Flask) -> None:
+    from lms.accounts.cli import users_cli
+    from lms.backup import backup_command, restore_command
+    from lms.certificates.cli import certificates_cli
+    from lms.cohorts.cli import cohorts_cli
+    from lms.content.cli import courses_cli
+    from lms.demo import demo_cli
     from lms.jobs import jobs_cli
     from lms.plans.cli import plans_cli
+    from lms.quizzes.cli import quizzes_cli
+    from lms.reports.cli import dev_cli, reports_cli
+    from lms.translate import translate_cli
 
     for group in (users_cli, courses_cli, cohorts_cli, demo_cli, translate_cli, quizzes_cli, certificates_cli,
                   reports_cli, dev_cli, jobs_cli, plans_cli):
         app.cli.add_command(group)
-
-    from werkzeug.exceptions import HTTPException
-
-    from lms.backup import backup_command, restore_command
-
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
 
+
+def _register_error_handlers(app: Flask) -> None:
+    from sqlalchemy.exc import DisconnectionError, OperationalError
+    from werkzeug.exceptions import HTTPException
+
+    from lms.core.views import handle_database_unavailable, handle_http_error
+
     app.register_error_handler(HTTPException, handle_http_error)
     # Database restarted or unreachable: 503 with Retry-After, not a 500 for every request.
-    from sqlalchemy.exc import DisconnectionError, OperationalError
-
     app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(DisconnectionError, handle_database_unavailable)
+
+
+def _register_response_hooks(app: Flask) -> None:
+    """The request log, security and cache headers, and the trusted proxies' headers."""
     _request_log(app)
     app.after_request(_security_headers)
     app.after_request(_private_pages)
     app.wsgi_app = TrustedProxies(app)  # type: ignore[method-assign]
     app.after_request(_static_cache)
-    app.jinja_env.globals["static_url"] = static_url
-    from lms.surveys.queries import invitation
 
+
+def _register_template_helpers(app: Flask) -> None:
+    """What every template may call: static_url, can, the language and its gettext, and the
+    cross-package helpers wired here so that upstream packages need not import downstream ones."""
+    from lms.accounts.forms import LOCALES
+    from lms.auth import can
+    from lms.surveys.queries import invitation
+    from lms.util.static import static_url
+
+    app.jinja_env.globals["static_url"] = static_url
     # The trainee's cohort evaluation on learning's pages, without learning importing surveys.
     app.jinja_env.globals["survey_invitation"] = lambda course, finished=None: invitation(current_user, course, finished)
-
-    from lms.auth import can
-    from lms.accounts.forms import LOCALES
 
     @app.context_processor
     def template_helpers() -> dict[str, Any]:
@@ -408,5 +440,3 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
             "request_path": request.full_path.rstrip("?") if request else "/",
             **_template_gettext(get_translations()),
         }
-
-    return app

@@ -55,7 +55,7 @@ ROUTES = {
     "accounts.register": ("GET", "/register", signed_in(302, anonymous=200)),
     "accounts.profile": ("GET", "/profile", signed_in(200)),
     "accounts.set_language": ("POST", "/language", everyone(302)),
-    "learning.dashboard": ("GET", "/dashboard", signed_in(200)),
+    "core.dashboard": ("GET", "/dashboard", signed_in(200)),
     "learning.join": ("POST", "/join", signed_in(400)),  # an empty key is a form error
     # Lessons: a course's content (not anyone's records) is open to every member of staff.
     "learning.course": ("GET", "/courses/mini-a", signed_in(200, other_trainee=403)),

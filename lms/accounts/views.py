@@ -51,13 +51,13 @@ def safe_next(target: str | None) -> str | None:
 def login() -> Response | str:
     """Log in with email and password."""
     if current_user.is_authenticated:
-        return redirect(url_for("learning.dashboard"))
+        return redirect(url_for("core.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
         user = user_by_email(form.email.data)
         if user is not None and user.is_active and user.check_password(form.password.data):
             log_in(user, remember=form.remember.data)  # a new session: the account's language applies
-            return redirect(safe_next(request.args.get("next")) or url_for("learning.dashboard"))
+            return redirect(safe_next(request.args.get("next")) or url_for("core.dashboard"))
         # Same message whether or not the email exists.
         form.password.errors.append(_("Wrong email or password."))
     status = 200 if request.method == "GET" else 400
@@ -82,7 +82,7 @@ def logout() -> Response:
 def register() -> Response | str:
     """Create a trainee account and join the cohort that the enrolment key opens."""
     if current_user.is_authenticated:
-        return redirect(url_for("learning.dashboard"))
+        return redirect(url_for("core.dashboard"))
     form = RegisterForm()
     if request.method == "GET" and request.args.get("key"):
         form.enrolment_key.data = request.args["key"]
@@ -106,7 +106,7 @@ def register() -> Response | str:
                 db.session.commit()
                 log_in(user)
                 flash(_("Welcome! You have joined %(cohort)s.", cohort=cohort.name), "success")
-                return redirect(url_for("learning.dashboard"))
+                return redirect(url_for("core.dashboard"))
     status = 200 if request.method == "GET" else 400
     return render_template("accounts/register.html", form=form), status
 

@@ -1,5 +1,6 @@
-"""How certificates follow grades and plans: receivers of the quizzes and plans packages'
-signals, connected once by create_app. They run in the sender's transaction and flush only."""
+"""How certificates follow lessons, grades and plans: receivers of the learning, quizzes and
+plans packages' signals, connected by create_app (_connect_signals in lms/__init__.py). They run
+in the sender's transaction and flush only."""
 
 from __future__ import annotations
 
@@ -7,8 +8,6 @@ from lms.accounts.models import User
 from lms.certificates.rules import issue_if_eligible, reevaluate
 from lms.content.models import Course
 from lms.extensions import db
-from lms.plans.signals import plan_approved
-from lms.quizzes.signals import attempt_graded, grade_changed
 
 
 def _trainee_and_course(attempt) -> tuple[User, Course]:
@@ -19,7 +18,6 @@ def _trainee_and_course(attempt) -> tuple[User, Course]:
     return user, course
 
 
-@attempt_graded.connect
 def issue_when_eligible(attempt, **kwargs) -> list:
     """A passed quiz may complete the course: issue the trainee's certificates then."""
     if attempt.state != "graded":
@@ -27,7 +25,6 @@ def issue_when_eligible(attempt, **kwargs) -> list:
     return issue_if_eligible(*_trainee_and_course(attempt))
 
 
-@grade_changed.connect
 def reevaluate_after_grade_change(attempt, **kwargs) -> list:
     """A changed grade may complete the course (issue), or leave a valid certificate without its
     basis (flag it for the organizer; never revoked here)."""
@@ -36,7 +33,11 @@ def reevaluate_after_grade_change(attempt, **kwargs) -> list:
     return reevaluate(*_trainee_and_course(attempt))
 
 
-@plan_approved.connect
+def issue_when_course_complete(lesson, user, course, **kwargs) -> list:
+    """A lesson marked done may complete the course: issue the trainee's certificates then."""
+    return issue_if_eligible(user, course)
+
+
 def issue_when_plan_approved(plan, **kwargs) -> list:
     """An approved plan may be the last thing the trainee's certificate waited for."""
     return issue_if_eligible(db.session.get(User, plan.user_id), db.session.get(Course, plan.course_id))

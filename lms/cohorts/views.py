@@ -515,7 +515,7 @@ def set_password(token: str) -> Response | str | tuple[str, int]:
         db.session.commit()
         log_in(user)  # set_password gave her a new session nonce: older sessions end
         flash(_("Your password has been set. Welcome!"), "success")
-        return redirect(url_for("learning.dashboard"))
+        return redirect(url_for("core.dashboard"))
     status = 200 if request.method == "GET" else 400
     return render_template("cohorts/set_password.html", form=form, user=user), status
 

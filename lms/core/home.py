@@ -3,8 +3,8 @@
 A reader only. Which cohorts and courses appear, and which links each row gets, come from the
 scope helpers of lms.auth (the same SQL that guards the detail pages), never from rules here or
 in the template. The shell package (core) reads downstream packages (reports, quizzes) as the
-app factory does; nothing upstream imports this module except the dashboard, which hands staff
-over to it.
+app factory does; only the dashboard (lms.core.views), which hands staff over to it, imports
+this module.
 """
 
 from __future__ import annotations

@@ -1,16 +1,23 @@
-"""Home page, health check and error pages."""
+"""Landing pages (home, the dashboard), health check and error pages."""
 
 from __future__ import annotations
 
 import logging
 
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
-from flask_login import current_user
-from sqlalchemy import text
+from flask_login import current_user, login_required
+from sqlalchemy import select, text
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from lms.accounts.forms import JoinForm
+from lms.auth import can
+from lms.certificates.models import Certificate
+from lms.core.home import LAGGING_DAYS, staff_overview
 from lms.extensions import db
+from lms.learning import progress
+from lms.plans import followups
+from lms.plans import rules as plans
 
 bp = Blueprint("core", __name__)
 log = logging.getLogger(__name__)
@@ -20,8 +27,42 @@ log = logging.getLogger(__name__)
 def index() -> Response | str:
     """Landing page; a logged-in user goes to the dashboard."""
     if current_user.is_authenticated:
-        return redirect(url_for("learning.dashboard"))
+        return redirect(url_for("core.dashboard"))
     return render_template("core/index.html")
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard() -> str:
+    """My courses with a progress bar each, my certificates, plans and follow-ups; staff land on
+    their overview (lms.core.home)."""
+    if current_user.is_staff:
+        return _staff_home()
+    seen: set[int] = set()
+    unique = []
+    for cohort, course in progress.enrolled_courses(current_user):
+        if course.id not in seen:
+            seen.add(course.id)
+            unique.append((cohort, course))
+    by_course = progress.progress_by_course(current_user, [course.id for _, course in unique])
+    certificates = {c.course_id: c for c in db.session.scalars(select(Certificate).where(
+        Certificate.user_id == current_user.id, Certificate.status == "valid"))}
+    plan_courses = {course.id for _, course in unique if plans.has_plan(course)}
+    plan_status = plans.plan_statuses(current_user.id, sorted(plan_courses))
+    return render_template("core/dashboard.html", items=unique, progress=by_course, join_form=JoinForm(),
+                           certificates=certificates, plan_courses=plan_courses, plan_status=plan_status,
+                           followups_owed=followups.owed_followups(current_user.id), followups_overdue=[])
+
+
+def _staff_home() -> str:
+    """The staff landing: the overview of what they run, plans to review, follow-ups overdue."""
+    all_queues = plans.review_queue(current_user) if can(current_user, "plan_queue") else []
+    overdue = followups.overdue_counts([q.cohort for q in all_queues]) if all_queues else {}
+    return render_template("core/staff_home.html", overview=staff_overview(current_user),
+                           lagging_days=LAGGING_DAYS, plan_queues=[q for q in all_queues if q.waiting],
+                           followups_owed=[],
+                           followups_overdue=[(q.cohort, overdue[q.cohort.id]) for q in all_queues
+                                              if q.cohort.id in overdue])
 
 
 @bp.get("/healthz")

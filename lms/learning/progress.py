@@ -361,6 +361,16 @@ def set_completed(user: User, lesson: Lesson, done: bool) -> LessonProgress:
     return record
 
 
+
+def mark_lesson(user: User, course: Course, lesson: Lesson, done: bool) -> list:
+    """The trainee marks the lesson done (or not done again); a completion is announced
+    (lesson_completed) so the packages that follow react in her transaction. Returns what they
+    returned: the certificates issued, when the lesson completed the course."""
+    from lms.learning.signals import lesson_completed, reactions
+
+    set_completed(user, lesson, done)
+    return reactions(lesson_completed.send(lesson, user=user, course=course)) if done else []
+
 def enrolled_courses(user: User) -> list[tuple[Cohort, Course]]:
     """My cohorts and their courses, newest enrolment first."""
     rows = db.session.execute(

@@ -1,4 +1,5 @@
-"""Trainee pages: dashboard, course outline, lesson reader, marking lessons done."""
+"""Trainee pages: joining a cohort, course outline, lesson reader, marking lessons done (the
+dashboard, which also shows plans and certificates, is lms.core.views.dashboard)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from lms.accounts.forms import JoinForm
-from lms.auth import can, enrolled_clause, note_enrolment, require
-from lms.certificates.rules import issue_if_eligible
+from lms.auth import enrolled_clause, note_enrolment, require
 from lms.cohorts.operations import EnrolmentError, cohort_for_key, enrol
 from lms.content.models import Course, Lesson
 from lms.extensions import db, limiter
@@ -37,55 +37,6 @@ def _get_course(course_slug: str) -> Course:
 
 def _failed(response: Response) -> bool:
     return response.status_code != 302
-
-
-@bp.get("/dashboard")
-@login_required
-def dashboard() -> str:
-    """My courses with a progress bar each; staff land on their overview (lms.core.home)."""
-    if current_user.is_staff:
-        from lms.core.home import LAGGING_DAYS, staff_overview
-
-        from lms.plans import followups
-        from lms.plans import rules as plans
-
-        all_queues = plans.review_queue(current_user) if can(current_user, "plan_queue") else []
-        overdue = followups.overdue_counts([q.cohort for q in all_queues]) if all_queues else {}
-        return render_template("core/staff_home.html", overview=staff_overview(current_user),
-                               lagging_days=LAGGING_DAYS, plan_queues=[q for q in all_queues if q.waiting],
-                               followups_owed=[],
-                               followups_overdue=[(q.cohort, overdue[q.cohort.id]) for q in all_queues
-                                                  if q.cohort.id in overdue])
-    if can(current_user, "view_course_as_staff"):
-        courses = db.session.scalars(select(Course).order_by(Course.title)).all()
-        items = [(None, course) for course in courses]
-    else:
-        items = progress.enrolled_courses(current_user)
-    seen: set[int] = set()
-    unique = []
-    for cohort, course in items:
-        if course.id not in seen:
-            seen.add(course.id)
-            unique.append((cohort, course))
-    by_course = progress.progress_by_course(current_user, [course.id for _, course in unique])
-    from lms.certificates.models import Certificate
-
-    certificates = {c.course_id: c for c in db.session.scalars(select(Certificate).where(
-        Certificate.user_id == current_user.id, Certificate.status == "valid"))}
-    from lms.plans import rules as plans
-
-    plan_courses = {course.id for _, course in unique if plans.has_plan(course)}
-    plan_status = plans.plan_statuses(current_user.id, sorted(plan_courses))
-    from lms.plans import followups
-
-    all_queues = plans.review_queue(current_user) if can(current_user, "plan_queue") else []
-    queues = [q for q in all_queues if q.waiting]
-    overdue = followups.overdue_counts([q.cohort for q in all_queues]) if all_queues else {}
-    return render_template("learning/dashboard.html", items=unique, progress=by_course, join_form=JoinForm(),
-                           certificates=certificates, plan_courses=plan_courses, plan_status=plan_status,
-                           plan_queues=queues, followups_owed=followups.owed_followups(current_user.id),
-                           followups_overdue=[(q.cohort, overdue[q.cohort.id]) for q in all_queues
-                                              if q.cohort.id in overdue])
 
 
 @bp.post("/join")
@@ -203,8 +154,7 @@ def complete(course_slug: str, lesson_slug: str) -> Response:
         if wants_json:
             return jsonify(ok=True, duplicate=True)
         return redirect(url_for("learning.lesson", course_slug=course.slug, lesson_slug=lesson.slug))
-    progress.set_completed(current_user, lesson, done)
-    issued = issue_if_eligible(current_user, course) if done else []
+    issued = progress.mark_lesson(current_user, course, lesson, done)  # certificates follow a completion
     db.session.commit()
     if wants_json:
         return jsonify(ok=True, duplicate=False, done=done)

@@ -15,6 +15,7 @@ from lms.content.models import Course, Module
 from lms.extensions import db
 from lms.offline.datasaver import COOKIE as DATA_SAVER_COOKIE
 from lms.offline.manifest import module_manifest, module_of
+from lms.util.static import static_url
 
 bp = Blueprint("offline", __name__)
 
@@ -35,8 +36,6 @@ def service_worker() -> Response:
     worker)."""
     import hashlib
 
-    from lms import static_url
-
     shell = [static_url(name) for name in SHELL_FILES] + [url_for("offline.offline_page")]
     version = hashlib.sha256(" ".join(shell).encode()).hexdigest()[:10]
     response = make_response(render_template("offline/sw.js", shell=shell, version=version))
@@ -48,13 +47,11 @@ def service_worker() -> Response:
 @bp.get("/manifest.webmanifest")
 def web_manifest() -> Response:
     """The web app manifest: the app installs from the browser and opens on the dashboard."""
-    from lms import static_url
-
     response = jsonify({
         "name": _("Bimtek LMS: library transformation training"),
         "short_name": "Bimtek LMS",
         "lang": "id",
-        "start_url": url_for("learning.dashboard"),
+        "start_url": url_for("core.dashboard"),
         "scope": "/",
         "display": "standalone",
         "background_color": "#ffffff",
@@ -120,7 +117,7 @@ def data_saver() -> Response:
     """Turn the data saver on or off on this device."""
     target = request.form.get("next", "")[:500]
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = url_for("learning.dashboard")
+        target = url_for("core.dashboard")
     response = redirect(target)
     if request.form.get("on") == "1":
         response.set_cookie(DATA_SAVER_COOKIE, "1", max_age=365 * 86400, samesite="Lax", httponly=True,

@@ -20,7 +20,7 @@ from lms.content.models import Course
 from lms.extensions import db
 from lms.quizzes.counting import counted_attempts, passes
 from lms.quizzes.models import Answer, Attempt, AttemptGrant, GradeChange, Question, Quiz
-from lms.quizzes.signals import attempt_graded, grade_changed
+from lms.quizzes.signals import attempt_scored, attempt_started, grade_changed
 from lms.quizzes.types import QUESTION_TYPES, TamperError
 from lms.util import utcnow
 
@@ -147,9 +147,7 @@ def start_attempt(user: User, quiz: Quiz, rng: random.Random | None = None) -> A
         if existing is None:
             raise
         return existing
-    from lms.learning.rollup import touch_quiz
-
-    touch_quiz(user.id, quiz.course_id, now)
+    attempt_started.send(attempt, when=now)  # learning notes the activity (same transaction)
     return attempt
 
 
@@ -301,17 +299,14 @@ def submit_attempt(attempt_id: int, user_id: int, now: datetime | None = None) -
             answer.graded_at = now
     _recompute(attempt, pairs, answers, now)
     db.session.flush()
-    _refresh_rollup(attempt, locked=locked)
+    announce_score(attempt, locked=locked)
     return attempt
 
 
-def _refresh_rollup(attempt: Attempt, locked: bool = False) -> None:
-    """The reports' caches follow the grade in the same transaction (locked: the trainee's row
-    is locked and loaded already)."""
-    from lms.learning.rollup import refresh_quiz
-
-    # attempt.quiz: kept for the caller
-    refresh_quiz(attempt.user_id, attempt.quiz_id, attempt.quiz.course_id, locked=locked)
+def announce_score(attempt: Attempt, locked: bool = False) -> None:
+    """Tell the packages that follow a score (the reports' caches) that it was computed: they
+    recount in the same transaction (locked: the trainee's row is locked and loaded already)."""
+    attempt_scored.send(attempt, locked=locked)
 
 
 def lock_attempt(attempt_id: int) -> Attempt | None:
@@ -368,7 +363,7 @@ def grade_manually(answer: Answer, grader: User, fraction: float, comment: str =
     answers = {a.question_id: a for a in db.session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
     _recompute(attempt, pairs, answers, now)
     db.session.flush()
-    _refresh_rollup(attempt, locked=True)
+    announce_score(attempt, locked=True)
     if first or before[0] != answer.mark:
         record_grade_change(answer, attempt, grader, "grade" if first else "override", before, reason)
         grade_changed.send(attempt)

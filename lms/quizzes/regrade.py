@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from lms.accounts.models import User
 from lms.extensions import db
-from lms.quizzes.attempts import _questions_for, _recompute, _refresh_rollup, lock_attempt, record_grade_change
+from lms.quizzes.attempts import _questions_for, _recompute, announce_score, lock_attempt, record_grade_change
 from lms.quizzes.models import Answer, Attempt, Question, QuestionBank
 from lms.quizzes.signals import grade_changed
 from lms.quizzes.types import QUESTION_TYPES
@@ -106,7 +106,7 @@ def regrade(old: Question, current: Question, *, apply: bool, by: User | None = 
             _recompute(attempt, pairs, {a.question_id: a for a in db.session.scalars(
                 select(Answer).where(Answer.attempt_id == attempt.id))}, now)
             db.session.flush()
-            _refresh_rollup(attempt)  # the reports' caches follow the new grade
+            announce_score(attempt)  # the reports' caches follow the new grade
         if attempt.state != "in_progress" and before[0] != answer.mark:
             record_grade_change(answer, attempt, by, "regrade", before)
         changes.append(Change(answer, attempt, db.session.get(User, attempt.user_id), before[0], answer.mark,

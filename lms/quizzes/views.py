@@ -13,8 +13,6 @@ from lms.accounts.models import User
 from lms.auth import can, course_cohorts, require, trainee_scope
 from lms.content.models import Course
 from lms.extensions import db
-from lms.learning.nextstep import journey, organizers_for
-from lms.learning.progress import modules_complete
 from lms.offline import replays
 from lms.quizzes import attempts as ops
 from lms.quizzes import stats
@@ -23,7 +21,7 @@ from lms.util.db import begin_write
 from lms.util.params import int_arg
 from lms.quizzes.models import Answer, Attempt, Question, Quiz
 from lms.quizzes.review import is_final, modules_to_revisit, review_level, shows_answers, shows_questions
-from lms.quizzes.signals import attempt_graded
+from lms.quizzes.signals import attempt_graded, quiz_opening, trainee_guidance
 from lms.quizzes.types import QUESTION_TYPES, TamperError
 
 bp = Blueprint("quizzes", __name__)
@@ -46,10 +44,19 @@ def _my_attempt(attempt_id: int) -> Attempt:
 
 
 def _closed_reason(course: Course, quiz: Quiz) -> str | None:
-    if (quiz.kind == "posttest" and not can(current_user, "view_course_as_staff", course)
-            and not modules_complete(current_user, course)):
-        return _("The post-test opens when you have finished all modules and their quizzes.")
-    return None
+    """Why the quiz stays closed to me (the packages that follow my progress say: the post-test
+    waits for the modules), else None."""
+    return next((reason for _, reason in quiz_opening.send(quiz, user=current_user, course=course) if reason), None)
+
+
+def _guidance(course: Course, user: User, organizers: bool | None) -> dict:
+    """The trainee's way through the course around a quiz page, from the packages that follow her
+    progress (lms.learning.receivers): "step", "outline", "statuses", "organizers" (see
+    lms.quizzes.signals.trainee_guidance); empty when none answers."""
+    found: dict = {}
+    for _, part in trainee_guidance.send(course, user=user, organizers=organizers):
+        found.update(part or {})
+    return found
 
 
 @bp.get("/courses/<course_slug>/quizzes/<quiz_slug>")
@@ -60,14 +67,14 @@ def quiz(course_slug: str, quiz_slug: str) -> str:
     mine = ops.attempts_of(current_user, quiz)
     closed = _closed_reason(course, quiz)
     status = ops.quiz_status(current_user, quiz)
-    step = None
+    guide = {}
     if closed or status.out_of_attempts:  # say what to do instead: the next step, or whom to ask
-        step = journey(current_user, course).step
+        guide = _guidance(course, current_user, organizers=status.out_of_attempts)
     return render_template(
-        "quizzes/quiz.html", course=course, quiz=quiz, attempts=mine, status=status, step=step,
+        "quizzes/quiz.html", course=course, quiz=quiz, attempts=mine, status=status, step=guide.get("step"),
         counted=counted_attempt_of(current_user.id, quiz), open_attempt=next((a for a in mine if a.state == "in_progress"), None),
         left=status.left, closed=closed, question_count=quiz.draw_count or len(ops.quiz_questions(quiz)),
-        organizers=organizers_for(current_user, course) if status.out_of_attempts else [],
+        organizers=guide.get("organizers", []),
     )
 
 
@@ -229,18 +236,14 @@ def result(attempt_id: int) -> Response | str:
         item["feedback"] = qtype.feedback(data, item["response"]) if shows_answers(level) else []
         item["correct"] = qtype.correct(data) if shows_answers(level) else []
         item["general"] = item["question"].general_feedback_html if shows_answers(level) else ""
-    step = None
-    if attempt.user_id == current_user.id:
-        mine = journey(current_user, course)
-        step, outline = mine.step, mine.outline
-    else:
-        outline = []
+    guide = _guidance(course, current_user, organizers=None) if attempt.user_id == current_user.id else {}
+    step = guide.get("step")
     later = (level != "answers" and not is_final(status) and quiz.review_final == "answers"
              and attempt.user_id == current_user.id)
     return render_template("quizzes/result.html", attempt=attempt, quiz=quiz, course=course,
                            questions=questions, review=bool(questions), level=level, status=status,
-                           left=status.left, step=step, outline=outline, answers_later=later,
-                           organizers=organizers_for(current_user, course) if step and step.kind == "stuck" else [],
+                           left=status.left, step=step, outline=guide.get("outline", []), answers_later=later,
+                           organizers=guide.get("organizers", []),
                            revisit=_revisit(attempt, quiz, status) if step is not None else [])
 
 
@@ -389,11 +392,11 @@ def attempt_record(cohort_id: int, user_id: int) -> str:
     where she is stuck; the cohort's organizers grant another attempt here."""
     cohort, trainee = _cohort_trainee(cohort_id, user_id, "manage_cohort")
     course = db.session.get(Course, cohort.course_id)
-    mine = journey(trainee, course)
+    mine = _guidance(course, trainee, organizers=False)
     order = {"pretest": 0, "module": 1, "posttest": 2}
-    statuses = sorted(mine.statuses.values(), key=lambda s: (order.get(s.quiz.kind, 1), s.quiz.module_id or 0, s.quiz.id))
+    statuses = sorted(mine.get("statuses", {}).values(), key=lambda s: (order.get(s.quiz.kind, 1), s.quiz.module_id or 0, s.quiz.id))
     return render_template("quizzes/attempt_record.html", cohort=cohort, trainee=trainee, course=course,
-                           statuses=statuses, step=mine.step, grants=ops.attempt_grants(trainee.id, course.id),
+                           statuses=statuses, step=mine.get("step"), grants=ops.attempt_grants(trainee.id, course.id),
                            may_grant=can(current_user, "grant_attempt", cohort))
 
 

@@ -75,7 +75,7 @@ def test_logged_in_pages_are_private_and_static_files_keep_their_caching(app, cl
         assert client.get(path).headers["Cache-Control"] == "private, no-cache", path
     image = client.get("/courses/mini-a/assets/01-dasar/images/diagram.svg")
     assert image.headers["Cache-Control"] == "private, max-age=86400"  # lesson images: as before
-    from lms import static_url
+    from lms.util.static import static_url
 
     with app.test_request_context():
         css = static_url("css/app.css")

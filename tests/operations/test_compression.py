@@ -7,7 +7,7 @@ import re
 
 import brotli
 
-from lms import static_url
+from lms.util.static import static_url
 from tests.certificates.conftest import certified  # noqa: F401  (fixture)
 
 
