@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -116,9 +118,10 @@ class _BoundSession(FsaSession):
         return self.bind
 
 
-@pytest.fixture
-def app(backend_app: Flask) -> Iterator[Flask]:
-    """The app, with every session of this test inside one transaction that is rolled back."""
+@contextmanager
+def rolled_back(backend_app: Flask) -> Iterator[sa.Connection]:
+    """Every session of the block on one connection, inside one transaction rolled back at the end
+    (the sessions' commits release savepoints). Yields the connection, for nested savepoints."""
     with backend_app.app_context():
         connection = db.engine.connect()
     transaction = connection.begin()
@@ -129,13 +132,20 @@ def app(backend_app: Flask) -> Iterator[Flask]:
     })
     limiter.reset()
     try:
-        yield backend_app
+        yield connection
     finally:
         with backend_app.app_context():
             db.session.remove()
         db.session = original
         transaction.rollback()
         connection.close()
+
+
+@pytest.fixture
+def app(backend_app: Flask) -> Iterator[Flask]:
+    """The app, with every session of this test inside one transaction that is rolled back."""
+    with rolled_back(backend_app):
+        yield backend_app
 
 
 @pytest.fixture
@@ -163,6 +173,10 @@ def import_course_folder(app: Flask, path: Path):
 @pytest.fixture
 def make_user(app: Flask) -> Callable[..., Any]:
     """Factory: make_user(role="trainee", email=None, **profile) -> User."""
+    return user_factory(app)
+
+
+def user_factory(app: Flask) -> Callable[..., Any]:
     from lms.accounts.models import Role
     from lms.accounts.operations import create_user
 
@@ -185,6 +199,10 @@ def make_user(app: Flask) -> Callable[..., Any]:
 @pytest.fixture
 def make_cohort(app: Flask) -> Callable[..., Any]:
     """Factory: make_cohort(course_slug, key=..., is_open=True) -> Cohort."""
+    return cohort_factory(app)
+
+
+def cohort_factory(app: Flask) -> Callable[..., Any]:
     from sqlalchemy import select
 
     from lms.cohorts.cli import create_cohort
@@ -207,6 +225,10 @@ def make_cohort(app: Flask) -> Callable[..., Any]:
 
 @pytest.fixture
 def enrol_user(app: Flask) -> Callable[..., None]:
+    return enroller(app)
+
+
+def enroller(app: Flask) -> Callable[..., None]:
     from lms.cohorts.operations import enrol
 
     def do(user, cohort) -> None:
@@ -217,14 +239,27 @@ def enrol_user(app: Flask) -> Callable[..., None]:
     return do
 
 
+def login(app_or_client: Flask | FlaskClient, who: Any, password: str = PASSWORD) -> FlaskClient:
+    """Log in through the real login form as `who` (a user, or an email), and check it worked:
+    on the given test client, or on a new one of the given app. Returns the client.
+
+    Tests about the login form itself (rate limits, CSRF, session fixation, remember-me) post to
+    /login explicitly instead."""
+    client = app_or_client.test_client() if isinstance(app_or_client, Flask) else app_or_client
+    email = who if isinstance(who, str) else who.email
+    response = client.post("/login", data={"email": email, "password": password})
+    assert response.status_code == 302, f"login as {email}: {response.status_code}"
+    return client
+
+
 class Auth:
     """Log a test client in and out through the real login form."""
 
     def __init__(self, client: FlaskClient) -> None:
         self.client = client
 
-    def login(self, email: str, password: str = PASSWORD):
-        return self.client.post("/login", data={"email": email, "password": password})
+    def login(self, email: str, password: str = PASSWORD) -> FlaskClient:
+        return login(self.client, email, password)
 
     def logout(self):
         return self.client.post("/logout")
@@ -245,6 +280,11 @@ def courses(app: Flask) -> dict[str, Any]:
 @pytest.fixture
 def world(app, courses, make_user, make_cohort, enrol_user) -> dict[str, Any]:
     """A trainee in a cohort of course A, another trainee in a cohort of course B, and staff."""
+    return build_world(app, make_user, make_cohort, enrol_user)
+
+
+def build_world(app, make_user, make_cohort, enrol_user) -> dict[str, Any]:
+    """The `world` fixture's people and cohorts (the two test courses imported first)."""
     cohort_a = make_cohort("mini-a", key="KUNCIA2026")
     cohort_b = make_cohort("mini-b", key="KUNCIB2026")
     trainee = make_user("trainee", email="peserta@example.test")
@@ -273,6 +313,36 @@ def run_cohort(app, user, cohort) -> None:
     with app.app_context():
         db.session.add(CohortStaff(cohort_id=cohort.id, user_id=user.id, role=user.role))
         db.session.commit()
+
+
+def count_queries(app: Flask, function: Callable[[], Any], *, savepoints: bool = False) -> int:
+    """How many SQL statements `function` sends to the database. The savepoints are the test
+    harness's, not the app's (every commit in a test releases one): left out unless savepoints=True."""
+    harness = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(_connection, _cursor, statement, *_args) -> None:
+        if savepoints or not statement.startswith(harness):
+            statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        function()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def wait_until(condition: Callable[[], Any], what: str = "the condition", seconds: float = 60.0) -> Any:
+    """Wait for a state (a message delivered, a job done), not for a set time: poll `condition`
+    until it returns something true, and return that; fail after a generous deadline."""
+    deadline = time.monotonic() + seconds
+    while not (value := condition()):
+        assert time.monotonic() < deadline, f"timed out after {seconds} s waiting for {what}"
+        time.sleep(0.02)
+    return value
 
 
 def text_of(html: bytes | str) -> str:

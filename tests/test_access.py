@@ -8,14 +8,8 @@ import pytest
 from sqlalchemy import select, text
 
 from lms.extensions import db
-from tests.conftest import PASSWORD, run_cohort, text_of
+from tests.conftest import login, run_cohort, text_of
 from tests.quizzes.test_results import take
-
-
-def login(app, user):
-    client = app.test_client()
-    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
-    return client
 
 
 @pytest.fixture

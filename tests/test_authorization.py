@@ -3,7 +3,8 @@
 A new route fails test_every_route_is_listed until it is added to ROUTES with the answer
 each visitor should get, so no page is left unguarded by omission.
 
-The visitors (set up in the `people` fixture):
+The visitors (set up once per module and database by the `matrix` fixture; each case runs in a
+savepoint rolled back afterwards, so every case starts from the same world):
 - trainee: in cohort A (course mini-a) and in a cohort of mini-q, with attempts there;
   other_trainee: in cohort B (course mini-b) only;
 - facilitator: assigned to cohort A and to the mini-q cohorts of the trainee and of the essay
@@ -18,7 +19,14 @@ The visitors (set up in the `people` fixture):
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 import pytest
+
+from lms.extensions import db, limiter
+from tests.conftest import (DATA, build_world, cohort_factory, enroller, import_course_folder, login, rolled_back,
+                            user_factory)
 
 VISITORS = ["anonymous", "trainee", "other_trainee", "facilitator", "organizer", "admin", "author",
             "other_organizer", "other_facilitator", "idle_organizer", "idle_facilitator"]
@@ -260,8 +268,7 @@ ROUTES = {
 }
 
 
-@pytest.fixture
-def attempts(app, world, make_cohort, enrol_user, make_user):
+def build_attempts(app, world, make_cohort, enrol_user, make_user):
     """The trainee, also in a cohort of mini-q, has one open and one submitted attempt."""
     from sqlalchemy import select
 
@@ -384,9 +391,47 @@ def make_visitors(app, world, ids, make_cohort, make_user) -> dict:
     return people
 
 
-@pytest.fixture
-def visitors(app, world, attempts, make_cohort, make_user) -> dict:
-    return make_visitors(app, world, attempts, make_cohort, make_user)
+class Matrix:
+    """The matrix's world, built once per module and backend, and each visitor's session cookie."""
+
+    def __init__(self, app, connection, ids: dict, sessions: dict) -> None:
+        self.app, self.connection, self.ids, self.sessions = app, connection, ids, sessions
+
+    @contextmanager
+    def case(self):
+        """A case starts from the world as built: what it changes is rolled back (a savepoint)."""
+        savepoint = self.connection.begin_nested()
+        limiter.reset()
+        try:
+            yield
+        finally:
+            with self.app.app_context():
+                db.session.remove()
+            savepoint.rollback()
+
+    def client(self, visitor: str):
+        """A client of the visitor, as just logged in (a case may log out or change the session)."""
+        client = self.app.test_client()
+        if visitor != "anonymous":
+            client.set_cookie(self.app.config["SESSION_COOKIE_NAME"], self.sessions[visitor])
+        return client
+
+
+@pytest.fixture(scope="module")
+def matrix(backend_app) -> Iterator[Matrix]:
+    """The world, attempts and visitors, built once; each visitor logs in once (the real form)."""
+    app = backend_app
+    with rolled_back(app) as connection:
+        make_user, make_cohort, enrol_user = user_factory(app), cohort_factory(app), enroller(app)
+        import_course_folder(app, DATA / "courses")
+        world = build_world(app, make_user, make_cohort, enrol_user)
+        ids = build_attempts(app, world, make_cohort, enrol_user, make_user)
+        visitors = make_visitors(app, world, ids, make_cohort, make_user)
+        sessions = {}
+        for visitor in VISITORS[1:]:
+            client = login(app, visitors[visitor])
+            sessions[visitor] = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+        yield Matrix(app, connection, ids, sessions)
 
 
 def test_every_route_is_listed(app):
@@ -396,23 +441,20 @@ def test_every_route_is_listed(app):
 
 
 @pytest.mark.parametrize("endpoint", sorted(ROUTES))
-def test_route_answers_each_visitor_as_expected(app, visitors, attempts, endpoint):
+def test_route_answers_each_visitor_as_expected(matrix, endpoint):
     method, url, expected = ROUTES[endpoint]
-    url = url.format(**attempts)
+    url = url.format(**matrix.ids)
     assert set(expected) == set(VISITORS)
     failures = []
-    for visitor in VISITORS:
-        client = app.test_client()
-        if visitor != "anonymous":
-            login = client.post("/login", data={"email": visitors[visitor].email, "password": "correct-horse-42"})
-            assert login.status_code == 302, visitor
-        response = client.open(url, method=method)
-        want = expected[visitor]
-        if want == LOGIN:
-            ok = response.status_code == 302 and response.headers["Location"].startswith("/login")
-        else:
-            ok = response.status_code == want
-        response.close()  # static files stream from an open file
-        if not ok:
-            failures.append(f"{visitor}: {method} {url} -> {response.status_code}, expected {want}")
+    with matrix.case():  # the visitors in turn, on one world (one's change is seen by the next)
+        for visitor in VISITORS:
+            response = matrix.client(visitor).open(url, method=method)
+            want = expected[visitor]
+            if want == LOGIN:
+                ok = response.status_code == 302 and response.headers["Location"].startswith("/login")
+            else:
+                ok = response.status_code == want
+            response.close()  # static files stream from an open file
+            if not ok:
+                failures.append(f"{visitor}: {method} {url} -> {response.status_code}, expected {want}")
     assert failures == []

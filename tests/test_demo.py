@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from lms.demo import DEMO_PASSWORD, DEMO_TRAINEES
 from lms.extensions import db
-from tests.conftest import text_of
+from tests.conftest import login, text_of
 
 
 def test_demo_accounts_see_their_cohort_course_and_editor(app, runner, courses):
@@ -17,12 +17,10 @@ def test_demo_accounts_see_their_cohort_course_and_editor(app, runner, courses):
              "fasilitator@demo.bimtek.id": ("/author/", "Kursus Kuis"),
              "peserta@demo.bimtek.id": ("/dashboard", "Kursus Kuis")}
     for email, (url, expected) in pages.items():
-        client = app.test_client()
-        assert client.post("/login", data={"email": email, "password": DEMO_PASSWORD}).status_code == 302
+        client = login(app, email, DEMO_PASSWORD)
         page = client.get(url)
         assert page.status_code == 200 and expected in text_of(page.data), (email, url)
-    editor = app.test_client()
-    editor.post("/login", data={"email": "fasilitator@demo.bimtek.id", "password": DEMO_PASSWORD})
+    editor = login(app, "fasilitator@demo.bimtek.id", DEMO_PASSWORD)
     assert editor.get("/author/courses/mini-q").status_code == 200
 
 

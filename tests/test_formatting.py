@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.extensions import db
-from tests.conftest import text_of
+from tests.conftest import login, text_of
 
 WHEN = datetime(2026, 3, 5, 1, 30, tzinfo=timezone.utc)  # 09.30 in WITA, 08.30 in WIB
 
@@ -127,16 +127,14 @@ def wita(app, world, make_user, enrol_user):
     from lms.cohorts.models import Cohort
     from lms.learning.models import CourseProgress
 
-    client = app.test_client()
-    client.post("/login", data={"email": world["trainee"].email, "password": "correct-horse-42"})
+    client = login(app, world["trainee"])
     client.post("/courses/mini-a/lessons/pengantar/complete", data={"done": "1"})
     with app.app_context():
         db.session.get(Cohort, world["cohort_a"].id).timezone = "Asia/Makassar"
         progress = db.session.scalar(select(CourseProgress).where(CourseProgress.user_id == world["trainee"].id))
         progress.last_activity_at = WHEN
         db.session.commit()
-    organizer = app.test_client()
-    organizer.post("/login", data={"email": world["organizer"].email, "password": "correct-horse-42"})
+    organizer = login(app, world["organizer"])
     return organizer
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lms.translate import missing_translations
-from tests.conftest import text_of
+from tests.conftest import login, text_of
 
 
 def test_every_message_is_translated_in_both_catalogs():
@@ -47,8 +47,7 @@ def test_language_choice_is_kept_on_the_account(client, make_user, auth, app):
     user = make_user("trainee", email="bahasa@example.test")
     auth.login(user.email)
     client.post("/language", data={"locale": "en", "next": "/dashboard"})
-    other_client = app.test_client()
-    other_client.post("/login", data={"email": user.email, "password": "correct-horse-42"})
+    other_client = login(app, user)
     assert "My courses" in text_of(other_client.get("/dashboard").data)
 
 

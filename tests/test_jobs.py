@@ -10,7 +10,7 @@ import sys
 
 from lms.extensions import db
 from lms.jobs import Job
-from tests.conftest import text_of
+from tests.conftest import login, text_of
 
 
 def _dead_pid() -> int:
@@ -134,8 +134,7 @@ def test_a_job_that_cannot_get_the_write_lock_fails_with_a_sentence_not_sql(tmp_
             time.sleep(0.05)
         assert db.session.get(Job, job_id).error == "busy"
         db.session.remove()
-    client = app.test_client()
-    client.post("/login", data={"email": "org@beban.id", "password": "correct-horse-42"})
+    client = login(app, "org@beban.id")
     page = text_of(client.get(f"/organizer/jobs/{job_id}").data)
     assert "Basis data terlalu lama sibuk dengan pekerjaan lain." in page
     assert "Jalankan lagi beberapa menit lagi." in page and "Buat ZIP lagi" in page

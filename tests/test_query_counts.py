@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
 
 from lms.extensions import db
-from tests.conftest import ROOT
+from tests.conftest import ROOT, count_queries, login
 from tests.quizzes.conftest import quiz_world  # noqa: F401  (fixture)
 
 LIMITS = {  # page -> most queries allowed (a trainee, logged in)
@@ -18,23 +17,6 @@ LIMITS = {  # page -> most queries allowed (a trainee, logged in)
 }
 
 
-def queries(app, function) -> int:
-    statements = []
-    with app.app_context():
-        engine = db.engine
-
-    def count(*args):
-        if not args[2].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")):
-            statements.append(args[2])  # savepoints are the test harness's, not the app's
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        function()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(statements)
-
-
 @pytest.fixture
 def reader(app, client, courses, make_user, make_cohort, enrol_user, runner):
     """A trainee in the real course and in the small test course."""
@@ -42,7 +24,7 @@ def reader(app, client, courses, make_user, make_cohort, enrol_user, runner):
     user = make_user(email="pembaca@perpusdes.id")
     for slug in ("strategi-pengembangan-perpustakaan-tik", "mini-a"):
         enrol_user(user, make_cohort(slug))
-    client.post("/login", data={"email": user.email, "password": "correct-horse-42"})
+    login(client, user)
     return client
 
 
@@ -53,8 +35,9 @@ def test_hot_pages_make_few_queries_independent_of_size(app, reader):
 
     def measure():
         reader.get(lesson)  # then the same lesson again: a reload
-        return {"lesson": queries(app, lambda: reader.get(lesson)), "course": queries(app, lambda: reader.get(big)),
-                "dashboard": queries(app, lambda: reader.get("/dashboard"))}
+        return {"lesson": count_queries(app, lambda: reader.get(lesson)),
+                "course": count_queries(app, lambda: reader.get(big)),
+                "dashboard": count_queries(app, lambda: reader.get("/dashboard"))}
 
     before = measure()
     # Much more progress, and a second course on the dashboard: no more queries.
@@ -67,7 +50,7 @@ def test_hot_pages_make_few_queries_independent_of_size(app, reader):
     for page, count in after.items():
         assert count <= LIMITS[page], (page, count)
     # Opening a lesson for the first time also records the visit: a few writes more, no more reads.
-    first_visit = queries(app, lambda: reader.get(f"{big}/lessons/tik-media-sosial-perpustakaan"))
+    first_visit = count_queries(app, lambda: reader.get(f"{big}/lessons/tik-media-sosial-perpustakaan"))
     assert first_visit <= LIMITS["lesson, first visit"], first_visit
 
 
@@ -88,7 +71,7 @@ def test_quiz_submit_makes_few_queries_independent_of_answers_and_attempts(app, 
     def submit(form) -> int:
         attempt = start(client, "kuis-modul")
         assert client.post(f"/attempts/{attempt}/save", data=form).status_code == 302  # saved
-        return queries(app, lambda: client.post(f"/attempts/{attempt}/submit"))
+        return count_queries(app, lambda: client.post(f"/attempts/{attempt}/submit"))
 
     first_with_one_answer = submit({f"q{questions['benar-salah'].id}": "true"})
     for _ in range(3):

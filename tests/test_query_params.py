@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD, text_of
+from tests.conftest import login, text_of
 
 HUGE = "9" * 40
 
 
 @pytest.fixture
 def organizer(app, world):
-    client = app.test_client()
-    client.post("/login", data={"email": world["organizer"].email, "password": PASSWORD})
+    client = login(app, world["organizer"])
     return client, world
 
 
@@ -46,8 +45,7 @@ def test_report_page_that_is_not_a_number_is_refused(organizer):
 def test_course_report_and_results_filters(organizer, make_user, app):
     client, world = organizer
     assert client.get("/organizer/courses/mini-a/report", query_string={"inactive": HUGE}).status_code == 400
-    admin = app.test_client()
-    admin.post("/login", data={"email": world["admin"].email, "password": PASSWORD})
+    admin = login(app, world["admin"])
     for value, status in ((str(world["cohort_a"].id), 200), (HUGE, 400), ("²", 400), ("-1", 400), ("", 200),
                           ("999999", 404)):
         response = admin.get("/courses/mini-a/results", query_string={"cohort": value})

@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 from lms.accounts.models import User
 from lms.extensions import db
 from tests.accounts.test_accounts import REGISTRATION, get_user
-from tests.conftest import PASSWORD, text_of
+from tests.conftest import login, text_of
 
 
 def _register(client, **fields):
@@ -42,7 +42,7 @@ def test_a_place_not_on_the_list_or_in_another_province_is_a_form_error(app, cli
 
 def test_profile_shows_the_stored_regency_and_asks_for_one_not_on_the_list(app, client, make_user):
     user = make_user(email="lama@perpusdes.id", regency="Banjarmasinn", province="63", regency_code=None)
-    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    login(client, user)
     page = client.get("/profile").data.decode()
     assert 'Anda menulis "Banjarmasinn"' in text_of(page.encode())
     form = {"full_name": "Ani", "position": "Pengelola", "institution": "Perpustakaan", "locale": "id",
@@ -81,8 +81,7 @@ def test_organizer_fixes_a_regency_not_on_the_list(app, world, make_user, enrol_
     typo = make_user(email="typo@perpusdes.id", full_name="Rahmadi", regency="Banjarmasinn", province="63",
                      regency_code=None)
     enrol_user(typo, cohort)
-    organizer = app.test_client()
-    organizer.post("/login", data={"email": world["organizer"].email, "password": PASSWORD})
+    organizer = login(app, world["organizer"])
     report = text_of(organizer.get(f"/organizer/cohorts/{cohort.id}/report").data)
     assert "menulis kabupaten/kota yang tidak ada dalam daftar" in report
     page = organizer.get(f"/organizer/cohorts/{cohort.id}/regencies").data.decode()
@@ -100,8 +99,7 @@ def test_organizer_fixes_a_regency_not_on_the_list(app, world, make_user, enrol_
     after = text_of(organizer.get(f"/organizer/cohorts/{cohort.id}/regencies").data)
     assert "Rahmadi: Kota Banjarmasin." in after and "Kabupaten/kota semua peserta sudah ada dalam daftar" in after
     # The trainee herself may not use the organizer's page.
-    trainee = app.test_client()
-    trainee.post("/login", data={"email": world["trainee"].email, "password": PASSWORD})
+    trainee = login(app, world["trainee"])
     assert trainee.get(f"/organizer/cohorts/{cohort.id}/regencies").status_code == 403
 
 

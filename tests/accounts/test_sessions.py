@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, login
 
 
 def _replay(app, name: str, value: str) -> FlaskClient:
@@ -17,7 +17,7 @@ def _replay(app, name: str, value: str) -> FlaskClient:
 
 
 def test_a_copied_session_cookie_stops_working_at_logout(app, client, world):
-    client.post("/login", data={"email": world["trainee"].email, "password": PASSWORD})
+    login(client, world["trainee"])
     copied = client.get_cookie("session").value
     assert _replay(app, "session", copied).get("/dashboard").status_code == 200  # a live session
     client.post("/logout")
@@ -37,7 +37,7 @@ def test_a_new_password_ends_the_sessions_made_with_the_old_one(app, client, wor
     from lms.accounts.models import User
     from lms.extensions import db
 
-    client.post("/login", data={"email": world["trainee"].email, "password": PASSWORD})
+    login(client, world["trainee"])
     with app.app_context():
         db.session.get(User, world["trainee"].id).set_password("kata-sandi-lain-9")
         db.session.commit()
@@ -70,7 +70,7 @@ def test_remember_cookie_follows_the_session_cookie_setting(backend_app):
 
 def test_logged_in_pages_are_private_and_static_files_keep_their_caching(app, client, world):
     assert "private" not in client.get("/login").headers.get("Cache-Control", "")
-    client.post("/login", data={"email": world["trainee"].email, "password": PASSWORD})
+    login(client, world["trainee"])
     for path in ("/dashboard", "/courses/mini-a", "/courses/mini-a/lessons/pengantar", "/profile"):
         assert client.get(path).headers["Cache-Control"] == "private, no-cache", path
     image = client.get("/courses/mini-a/assets/01-dasar/images/diagram.svg")

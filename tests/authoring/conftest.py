@@ -6,7 +6,7 @@ import pytest
 
 from lms.content.models import CourseRole
 from lms.extensions import db
-from tests.conftest import PASSWORD
+from tests.conftest import login
 
 
 @pytest.fixture
@@ -15,9 +15,7 @@ def editor(app, world):
     with app.app_context():
         db.session.add(CourseRole(course_id=world["cohort_a"].course_id, user_id=world["facilitator"].id, role="author"))
         db.session.commit()
-    trainee = app.test_client()
-    trainee.post("/login", data={"email": world["trainee"].email, "password": PASSWORD})
+    trainee = login(app, world["trainee"])
     assert trainee.post("/courses/mini-a/lessons/pengantar/complete").status_code == 302
-    facilitator = app.test_client()
-    facilitator.post("/login", data={"email": world["facilitator"].email, "password": PASSWORD})
+    facilitator = login(app, world["facilitator"])
     return {"facilitator": facilitator, "trainee": trainee, "world": world}

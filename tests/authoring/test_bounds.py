@@ -115,11 +115,10 @@ def test_a_bad_zip_upload_is_refused_before_it_is_saved(app, editor, extra, mess
 
 
 def test_a_new_course_zip_bomb_is_refused_before_it_is_saved(app, make_user, courses):
-    from tests.conftest import PASSWORD
+    from tests.conftest import login
 
     admin = make_user(role="admin")
-    client = app.test_client()
-    client.post("/login", data={"email": admin.email, "password": PASSWORD})
+    client = login(app, admin)
     bomb = zip_of({"baru/course.yml": b"slug: baru\n", "baru/besar.md": b"\0" * (6 * 1024 * 1024)})
     response = client.post("/author/upload", data={"archive": (io.BytesIO(bomb), "bom.zip")},
                            content_type="multipart/form-data", follow_redirects=True)

@@ -16,7 +16,7 @@ from lms.content.models import CourseRole
 from lms.content.models import Course, CourseFileVersion, Lesson
 from lms.extensions import db
 from lms.learning.models import LessonProgress
-from tests.conftest import PASSWORD, text_of
+from tests.conftest import login, text_of
 
 LESSON = "01-dasar/01-pengantar.md"
 EDIT = f"/author/courses/mini-a/files/{LESSON}/edit"
@@ -108,8 +108,7 @@ def test_second_editor_gets_a_conflict_with_both_texts(app, editor, make_user):
     with app.app_context():
         db.session.add(CourseRole(course_id=world["cohort_a"].course_id, user_id=other.id, role="author"))
         db.session.commit()
-    second = app.test_client()
-    second.post("/login", data={"email": other.email, "password": PASSWORD})
+    second = login(app, other)
     sha_first, sha_second = loaded_sha(fac.get(EDIT).data), loaded_sha(second.get(EDIT).data)
     assert save(fac, "## A\n\nTeks fasilitator satu.\n", sha=sha_first).status_code == 302
     conflict = save(second, "## A\n\nTeks fasilitator dua.\n", sha=sha_second)
@@ -312,8 +311,7 @@ def test_a_bad_zip_upload_changes_nothing(app, editor):
 
 def test_unassigned_staff_and_trainees_cannot_open_the_editor(app, world, courses):
     for who, status in (("trainee", 403), ("facilitator", 403), ("organizer", 403), ("admin", 200)):
-        client = app.test_client()
-        client.post("/login", data={"email": world[who].email, "password": PASSWORD})
+        client = login(app, world[who])
         assert client.get(EDIT).status_code == status, who
         assert client.post("/author/courses/mini-a/publish").status_code in (status, 302), who
 
@@ -366,8 +364,7 @@ def test_admin_creates_a_course_from_a_zip_after_a_preview(app, make_user, cours
     from tests.conftest import DATA
 
     admin = make_user("admin", email="admin-zip@example.test")
-    client = app.test_client()
-    client.post("/login", data={"email": admin.email, "password": PASSWORD})
+    client = login(app, admin)
     tree = read_folder(DATA / "courses" / "mini-q")
     tree["course.yml"] = tree["course.yml"].replace(b"slug: mini-q", b"slug: kursus-baru", 1)
     upload = client.post("/author/upload", data={"archive": (io.BytesIO(zip_trees({"baru": tree})), "baru.zip")},

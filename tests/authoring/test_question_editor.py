@@ -11,7 +11,7 @@ from sqlalchemy import select
 from lms.authoring import questions
 from lms.extensions import db
 from lms.quizzes.models import Question, Quiz
-from tests.conftest import DATA, PASSWORD, text_of
+from tests.conftest import DATA, login, text_of
 
 QUIZ = DATA / "courses" / "mini-q" / "01-modul" / "kuis.yml"
 BASE = "/author/courses/mini-q/files/01-modul/kuis.yml"
@@ -62,8 +62,7 @@ def quiz_author(app, runner, make_user, make_cohort):
     result = runner.invoke(args=["courses", "import", str(DATA / "courses" / "mini-q")])
     assert result.exit_code == 0, result.output
     admin = make_user("admin", email="penulis-kuis@example.test")
-    client = app.test_client()
-    client.post("/login", data={"email": admin.email, "password": PASSWORD})
+    client = login(app, admin)
     return client
 
 
@@ -205,8 +204,7 @@ def test_forged_posts_and_strangers_are_refused(app, quiz_author, world):
         assert response.status_code == 400
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
-    facilitator = app.test_client()
-    facilitator.post("/login", data={"email": world["facilitator"].email, "password": PASSWORD})
+    facilitator = login(app, world["facilitator"])
     assert facilitator.get(f"{BASE}/questions/isian").status_code == 403
     assert quiz_author.get("/author/courses/mini-q/files/course.yml/questions/isian").status_code == 404
 

@@ -101,7 +101,7 @@ def test_a_typo_fix_in_the_question_text_keeps_the_same_row(app, runner, tmp_pat
 
 def test_regrading_is_explicit_and_shows_what_changes(app, runner, tmp_path, make_user, make_cohort, enrol_user):
 
-    from tests.conftest import PASSWORD, text_of
+    from tests.conftest import login, text_of
 
     tree = import_version(runner, tmp_path, "v1", read_folder(DATA / "courses" / "mini-q"))
     trainee = make_user(full_name="Siti Peserta")
@@ -112,8 +112,7 @@ def test_regrading_is_explicit_and_shows_what_changes(app, runner, tmp_path, mak
     import_version(runner, tmp_path, "v2", with_key_swapped(tree))
 
     admin = make_user("admin", email="admin-regrade@example.test")
-    client = app.test_client()
-    client.post("/login", data={"email": admin.email, "password": PASSWORD})
+    client = login(app, admin)
     course_page = client.get("/author/courses/mini-q")
     assert f"/author/courses/mini-q/regrade/{old_id}" in course_page.get_data(as_text=True)
     preview = client.get(f"/author/courses/mini-q/regrade/{old_id}")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from lms.certificates.models import Certificate
 from lms.extensions import db
 from tests.certificates.conftest import complete_mini_q, pdf_text
-from tests.conftest import run_cohort, text_of
+from tests.conftest import login, run_cohort, text_of
 
 
 def test_certificate_is_issued_when_the_course_is_completed(app, client, auth, courses, make_user, make_cohort,
@@ -72,7 +72,7 @@ def test_snapshot_is_frozen_and_reissue_keeps_the_number(app, client, certified,
     assert "Ani Rahmawati, A.Md." in verify and "Putri" not in verify
     organizer = app.test_client()
     run_cohort(app, make_user("organizer", email="org@example.test"), certified["cohort"])
-    organizer.post("/login", data={"email": "org@example.test", "password": "correct-horse-42"})
+    login(organizer, "org@example.test")
     organizer.post(f"/organizer/certificates/{certificate.id}/reissue")
     with app.app_context():
         old = db.session.get(Certificate, certificate.id)
@@ -91,7 +91,7 @@ def test_revocation_flips_verification_and_stops_the_pdf(app, client, certified,
     assert "Sah" in text_of(client.get(f"/verify/{certificate.code}").data)
     organizer = app.test_client()
     run_cohort(app, make_user("organizer", email="org2@example.test"), certified["cohort"])
-    organizer.post("/login", data={"email": "org2@example.test", "password": "correct-horse-42"})
+    login(organizer, "org2@example.test")
     no_reason = organizer.post(f"/organizer/certificates/{certificate.id}/revoke", data={"reason": " "})
     assert no_reason.status_code == 302
     organizer.post(f"/organizer/certificates/{certificate.id}/revoke", data={"reason": "Data kehadiran keliru"})
@@ -165,7 +165,7 @@ def test_zip_of_a_cohort_holds_one_pdf_per_certified_trainee(app, client, certif
     enrol_user(other, certified["cohort"])  # enrolled, not certified
     organizer = app.test_client()
     run_cohort(app, make_user("organizer", email="org3@example.test"), certified["cohort"])
-    organizer.post("/login", data={"email": "org3@example.test", "password": "correct-horse-42"})
+    login(organizer, "org3@example.test")
     page = text_of(organizer.get(f"/organizer/cohorts/{certified['cohort'].id}/certificates").data)
     assert "Ani Rahmawati, A.Md." in page and "Peserta tanpa sertifikat" in page
     response = organizer.post(f"/organizer/cohorts/{certified['cohort'].id}/certificates/zip")

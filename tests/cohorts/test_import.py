@@ -11,7 +11,7 @@ from lms.accounts.models import User
 from lms.cohorts.models import Enrolment
 from lms.cohorts.participants import parse_sheet
 from lms.extensions import db
-from tests.conftest import text_of
+from tests.conftest import login, text_of
 
 # The Banjarmasin Bimtek of June 2021: 43 participants from five regencies and the province.
 REGENCIES = [("Kab. Barito Kuala", 7), ("Kabupaten Tanah Bumbu", 11), ("Hulu Sungai Tengah", 9),
@@ -97,8 +97,7 @@ def test_files_that_cannot_be_imported():
 
 
 def organizer_client(app, world):
-    client = app.test_client()
-    client.post("/login", data={"email": world["organizer"].email, "password": "correct-horse-42"})
+    client = login(app, world["organizer"])
     return client
 
 
@@ -215,8 +214,7 @@ def test_large_upload_is_refused(app, world):
 
 def test_another_organizers_cohort_is_forbidden(app, world, make_user):
     stranger = make_user("organizer", email="lain@penyelenggara.id")
-    client = app.test_client()
-    client.post("/login", data={"email": stranger.email, "password": "correct-horse-42"})
+    client = login(app, stranger)
     for path in (f"/organizer/cohorts/{world['cohort_a'].id}", f"/organizer/cohorts/{world['cohort_a'].id}/report",
                  f"/organizer/cohorts/{world['cohort_a'].id}/import",
                  f"/organizer/cohorts/{world['cohort_a'].id}/certificates"):

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
 
 import pytest
 from sqlalchemy import func, select
 
 from lms.extensions import db
-from tests.conftest import text_of
+from tests.conftest import login, text_of, wait_until
 
 
 @pytest.fixture
@@ -40,8 +39,7 @@ def smtp_server():
 
 @pytest.fixture
 def organizer(app, world):
-    client = app.test_client()
-    client.post("/login", data={"email": world["organizer"].email, "password": "correct-horse-42"})
+    client = login(app, world["organizer"])
     return client
 
 
@@ -61,10 +59,7 @@ def test_email_reminders_are_sent_once_a_day(app, world, organizer, smtp_server)
         data = {"user_id": [str(world["trainee"].id), str(world["other_trainee"].id)], "channel": "email"}
         response = organizer.post(url, data=data)
         assert response.status_code == 302
-        for _ in range(50):
-            if inbox.messages:
-                break
-            time.sleep(0.05)
+        wait_until(lambda: inbox.messages, "the email")
         # Only the trainee of this cohort: the other trainee's id from the form is ignored.
         assert [to for to, _ in inbox.messages] == [[world["trainee"].email]]
         assert "Kursus Mini A" in inbox.messages[0][1]
@@ -150,10 +145,7 @@ def test_imported_accounts_get_their_link_by_email(app, world, organizer, smtp_s
         batch = int(response.headers["Location"].rsplit("/", 1)[1])
         done = organizer.post(f"/organizer/imports/{batch}/commit")
         assert "1 tautan atur kata sandi terkirim lewat email." in text_of(organizer.get(done.headers["Location"]).data)
-        for _ in range(50):
-            if inbox.messages:
-                break
-            time.sleep(0.05)
+        wait_until(lambda: inbox.messages, "the email")
         assert inbox.messages[0][0] == ["siti@perpusdes.id"] and "/set-password/" in inbox.messages[0][1]
     finally:
         app.config.update(SMTP_HOST=None)

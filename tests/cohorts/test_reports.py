@@ -6,11 +6,11 @@ import csv
 import io
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from lms.extensions import db
 from lms.reports.exports import safe_cell, to_csv, to_xlsx
-from tests.conftest import text_of
+from tests.conftest import count_queries, login, text_of
 
 
 def seed(app, runner, participants, cohorts=1):
@@ -26,35 +26,17 @@ def seed(app, runner, participants, cohorts=1):
 
 @pytest.fixture
 def organizer(app, world):
-    client = app.test_client()
-    client.post("/login", data={"email": world["organizer"].email, "password": "correct-horse-42"})
+    client = login(app, world["organizer"])
     return client
-
-
-def count_queries(app, function):
-    statements = []
-    with app.app_context():
-        engine = db.engine
-
-    def count(*args):
-        statements.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        function()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(statements)
 
 
 def test_funnel_and_rates_from_progress_records(app, client, world, organizer, make_user, enrol_user):
     # Trainee: 1 of 2 required lessons of mini-a done; a second trainee: both done.
-    client.post("/login", data={"email": world["trainee"].email, "password": "correct-horse-42"})
+    login(client, world["trainee"])
     client.post("/courses/mini-a/lessons/pengantar/complete", data={"done": "1"})
     second = make_user(email="kedua@example.test", regency="Kabupaten Tanah Bumbu", regency_code="63.10")
     enrol_user(second, world["cohort_a"])
-    other = app.test_client()
-    other.post("/login", data={"email": second.email, "password": "correct-horse-42"})
+    other = login(app, second)
     for lesson in ("pengantar", "lanjutan"):
         other.post(f"/courses/mini-a/lessons/{lesson}/complete", data={"done": "1"})
     enrol_user(make_user(email="ketiga@example.test"), world["cohort_a"])  # not started
@@ -76,12 +58,12 @@ def test_query_count_does_not_grow_with_participants(app, runner, organizer, wor
     with app.app_context():
         db.session.add(CohortStaff(cohort_id=small.id, user_id=world["organizer"].id, role="organizer"))
         db.session.commit()
-    few = count_queries(app, lambda: organizer.get(f"/organizer/cohorts/{small.id}/report"))
+    few = count_queries(app, lambda: organizer.get(f"/organizer/cohorts/{small.id}/report"), savepoints=True)
     big = seed(app, runner, 60)
     with app.app_context():
         db.session.add(CohortStaff(cohort_id=big.id, user_id=world["organizer"].id, role="organizer"))
         db.session.commit()
-    many = count_queries(app, lambda: organizer.get(f"/organizer/cohorts/{big.id}/report"))
+    many = count_queries(app, lambda: organizer.get(f"/organizer/cohorts/{big.id}/report"), savepoints=True)
     assert few == many
 
 
@@ -109,12 +91,10 @@ def test_xlsx_export_opens(app, world, organizer):
 
 
 def test_trainee_and_other_organizer_cannot_see_reports(app, world, make_user):
-    trainee = app.test_client()
-    trainee.post("/login", data={"email": world["trainee"].email, "password": "correct-horse-42"})
+    trainee = login(app, world["trainee"])
     assert trainee.get(f"/organizer/cohorts/{world['cohort_a'].id}/report").status_code == 403
     stranger = make_user("organizer", email="asing@penyelenggara.id")
-    client = app.test_client()
-    client.post("/login", data={"email": stranger.email, "password": "correct-horse-42"})
+    client = login(app, stranger)
     assert client.get(f"/organizer/cohorts/{world['cohort_a'].id}/report?format=csv").status_code == 403
     assert client.get("/organizer/courses/mini-a/report").status_code == 404
 

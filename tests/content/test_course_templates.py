@@ -9,7 +9,7 @@ from docx import Document
 from openpyxl import load_workbook
 
 from lms.content.loader import load_course
-from tests.conftest import DATA, ROOT
+from tests.conftest import DATA, ROOT, login
 
 COURSE = ROOT / "courses" / "strategi-pengembangan-perpustakaan-tik"
 SLUG = "strategi-pengembangan-perpustakaan-tik"
@@ -59,7 +59,7 @@ def test_a_trainee_downloads_the_templates_from_the_lessons(app, client, runner,
     assert runner.invoke(args=["courses", "import", str(COURSE)]).exit_code == 0
     user = make_user(email="unduh@perpusdes.id")
     enrol_user(user, make_cohort(SLUG))
-    client.post("/login", data={"email": user.email, "password": "correct-horse-42"})
+    login(client, user)
     lesson = client.get(f"/courses/{SLUG}/lessons/tik-lembar-kerja-dan-aplikasi-perpustakaan").get_data(as_text=True)
     assert f'href="/courses/{SLUG}/assets/files/catatan-kegiatan.xlsx"' in lesson or \
         'assets/files/catatan-kegiatan.xlsx"' in lesson

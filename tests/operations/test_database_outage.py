@@ -7,7 +7,7 @@ from flask_migrate import upgrade
 
 from lms import create_app
 from lms.extensions import db
-from tests.conftest import PASSWORD, base_config, text_of
+from tests.conftest import PASSWORD, base_config, login, text_of
 from tests.operations.conftest import captured_log
 
 
@@ -22,8 +22,7 @@ def test_database_restart_gives_503_then_recovers_by_itself(private_postgres):
                     institution="Perpustakaan Desa", position="Pengelola", regency="Banjar", province="63")
         db.session.commit()
     try:
-        client = app.test_client()
-        assert client.post("/login", data={"email": "peserta@example.test", "password": PASSWORD}).status_code == 302
+        client = login(app, "peserta@example.test")
         assert client.get("/dashboard").status_code == 200
 
         private_postgres.stop()

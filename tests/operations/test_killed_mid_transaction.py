@@ -19,7 +19,7 @@ from sqlalchemy import func, select as sa_select
 from lms import create_app
 from lms.extensions import db
 from tests.cohorts.test_import import kalsel_csv
-from tests.conftest import DATA, PASSWORD, ROOT, base_config, import_course_folder
+from tests.conftest import DATA, PASSWORD, ROOT, base_config, import_course_folder, login
 
 CHILD = """
 import sys, time
@@ -137,11 +137,9 @@ def test_killed_submission_and_import_leave_no_partial_rows(tmp_path):
         db.session.remove()
 
     # Nothing is stuck: she submits and is graded; the organizer imports the sheet.
-    client = app.test_client()
-    client.post("/login", data={"email": "ani@example.test", "password": PASSWORD})
+    client = login(app, "ani@example.test")
     assert client.post(f"/attempts/{attempt_id}/submit").status_code == 302
-    organizer_client = app.test_client()
-    organizer_client.post("/login", data={"email": "org@example.test", "password": PASSWORD})
+    organizer_client = login(app, "org@example.test")
     assert organizer_client.post(f"/organizer/imports/{batch_id}/commit").status_code == 302
     with app.app_context():
         assert db.session.get(Attempt, attempt_id).state == "graded"

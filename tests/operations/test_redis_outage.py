@@ -49,11 +49,12 @@ with app.app_context():
     db.session.commit()
     jobs.start(job)
     job_id = job.id
-for _ in range(100):  # the thread finishes in milliseconds; wait for it, not for a set time
+deadline = time.monotonic() + 60  # the thread finishes in milliseconds; a busy machine may take longer
+while True:  # wait for the job's state, not for a set time
     with app.app_context():
         status = db.session.get(jobs.Job, job_id).status
         db.session.remove()
-    if status in ("done", "failed"):
+    if status in ("done", "failed") or time.monotonic() > deadline:
         break
     time.sleep(0.05)
 out["job"] = status

@@ -4,7 +4,6 @@ job row (what the organizer's page shows)."""
 from __future__ import annotations
 
 import io
-import time
 import uuid
 import zipfile
 
@@ -16,7 +15,7 @@ from lms import jobs
 from lms.extensions import db
 from tests.certificates.conftest import certified  # noqa: F401  (fixture)
 from tests.cohorts.test_reminders_api import reminders, smtp_server  # noqa: F401  (fixture)
-from tests.conftest import run_cohort, text_of
+from tests.conftest import login, run_cohort, text_of, wait_until
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -56,7 +55,7 @@ def test_certificate_zip_goes_from_queued_to_done_on_a_worker(rq_app, certified,
     app = rq_app
     organizer = app.test_client()
     run_cohort(app, make_user("organizer", email="org-rq@example.test"), certified["cohort"])
-    organizer.post("/login", data={"email": "org-rq@example.test", "password": "correct-horse-42"})
+    login(organizer, "org-rq@example.test")
 
     response = organizer.post(f"/organizer/cohorts/{certified['cohort'].id}/certificates/zip")
     job_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
@@ -159,8 +158,7 @@ def test_reminder_emails_are_sent_by_the_worker(rq_app, world, smtp_server):  # 
     controller, inbox = smtp_server
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port, SMTP_STARTTLS=False)
     try:
-        organizer = app.test_client()
-        organizer.post("/login", data={"email": world["organizer"].email, "password": "correct-horse-42"})
+        organizer = login(app, world["organizer"])
         response = organizer.post(f"/organizer/cohorts/{world['cohort_a'].id}/remind",
                                   data={"user_id": [str(world["trainee"].id)], "channel": "email"})
         assert response.status_code == 302
@@ -168,10 +166,7 @@ def test_reminder_emails_are_sent_by_the_worker(rq_app, world, smtp_server):  # 
 
         work(app)
 
-        for _ in range(50):  # the SMTP server stores the message in its own thread
-            if inbox.messages:
-                break
-            time.sleep(0.05)
+        wait_until(lambda: inbox.messages, "the email")  # the SMTP server stores it in its own thread
         assert [to for to, _ in inbox.messages] == [[world["trainee"].email]]
         assert reminders(app) == 1  # logged once sent: the report shows who has been reminded
     finally:

@@ -12,17 +12,11 @@ import pytest
 
 from lms.extensions import db
 from tests.certificates.conftest import pdf_text
+from tests.conftest import login
 from tests.plans.test_followups import approve_plan, end_cohort
 
-PASSWORD = "correct-horse-42"
 LONG = ("Perajin purun di Desa Sungai Harapan menjual tikar polos kepada pengepul dengan harga rendah "
         "karena belum mengenal motif dan pasar baru; ") * 12
-
-
-def client_of(app, user):
-    client = app.test_client()
-    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
-    return client
 
 
 def pages(data: bytes, tmp_path) -> int:
@@ -69,7 +63,7 @@ def approved(app, plan_world):
 
 
 def test_plan_pdf_is_one_page_with_the_library_and_its_activities(app, approved, tmp_path):
-    client = client_of(app, approved["trainee"])
+    client = login(app, approved["trainee"])
     page = client.get(f"/plans/{approved['plan_id']}")
     assert f"/plans/{approved['plan_id']}/plan.pdf" in page.get_data(as_text=True)
     response = client.get(f"/plans/{approved['plan_id']}/plan.pdf")
@@ -96,7 +90,7 @@ def test_a_long_plan_stays_on_one_page_and_points_to_the_xlsx(app, plan_world, t
         plan.goals += [PlanGoal(position=n, text=LONG) for n in range(2, 11)]
         plan.risks = LONG
         db.session.commit()
-    response = client_of(app, plan_world["trainee"]).get(f"/plans/{plan_id}/plan.pdf")
+    response = login(app, plan_world["trainee"]).get(f"/plans/{plan_id}/plan.pdf")
     assert pages(response.data, tmp_path) == 1
     text = " ".join(pdf_text(response.data, tmp_path).split())
     assert "Perpustakaan Desa Sungai Harapan" in text and "Kegiatan rencana 1" in text
@@ -104,14 +98,14 @@ def test_a_long_plan_stays_on_one_page_and_points_to_the_xlsx(app, plan_world, t
 
 
 def test_plan_pdf_in_english_when_the_page_is_english(app, approved, tmp_path):
-    client = client_of(app, approved["facilitator"])
+    client = login(app, approved["facilitator"])
     client.post("/language", data={"locale": "en"})
     text = pdf_text(client.get(f"/plans/{approved['plan_id']}/plan.pdf").data, tmp_path).replace("\u00a0", " ")
     assert "COMMUNITY NEEDS" in text and "Rp 4,500,000" in text and "Approved on" in text
 
 
 def test_plan_xlsx_has_its_sheets_numeric_budgets_and_inert_text(app, approved):
-    client = client_of(app, approved["facilitator"])
+    client = login(app, approved["facilitator"])
     assert f"/plans/{approved['plan_id']}/plan.xlsx" in client.get(f"/plans/{approved['plan_id']}").get_data(as_text=True)
     response = client.get(f"/plans/{approved['plan_id']}/plan.xlsx")
     assert response.status_code == 200 and ".xlsx" in response.headers["Content-Disposition"]
@@ -146,10 +140,10 @@ def test_only_those_who_may_read_the_plan_download_it(app, approved):
     for user, want in ((approved["trainee"], 200), (approved["facilitator"], 200), (approved["organizer"], 200),
                        (approved["neighbour"], 404), (approved["other_facilitator"], 404),
                        (approved["other_trainee"], 404)):
-        client = client_of(app, user)
+        client = login(app, user)
         assert [client.get(url).status_code for url in urls] == [want] * 3, user.email
     # ... and she never gets her neighbour's.
-    assert client_of(app, approved["trainee"]).get(f"/plans/{neighbour_plan}/plan.pdf").status_code == 404
+    assert login(app, approved["trainee"]).get(f"/plans/{neighbour_plan}/plan.pdf").status_code == 404
     assert app.test_client().get(urls[0]).status_code == 302  # to the login page
 
 
@@ -189,7 +183,7 @@ HELD = [
 def test_activities_held_export_has_one_row_per_activity_in_sim_order(app, approved):
     end_cohort(app, approved["cohort_a"], 100)
     send_report(app, approved["plan_id"], HELD)
-    client = client_of(app, approved["organizer"])
+    client = login(app, approved["organizer"])
     page = client.get(f"/organizer/cohorts/{approved['cohort_a'].id}/follow-ups").get_data(as_text=True)
     assert "follow-ups/activities.xlsx" in page
     response = client.get(f"/organizer/cohorts/{approved['cohort_a'].id}/follow-ups/activities.xlsx")
@@ -220,7 +214,7 @@ def test_activities_held_export_has_one_row_per_activity_in_sim_order(app, appro
 def test_activities_held_export_in_english_and_for_the_trainee(app, approved):
     end_cohort(app, approved["cohort_a"], 100)
     report = send_report(app, approved["plan_id"], HELD[:1])
-    client = client_of(app, approved["trainee"])
+    client = login(app, approved["trainee"])
     assert f"/plans/{approved['plan_id']}/activities.xlsx" in client.get(f"/follow-ups/{report}").get_data(as_text=True)
     client.post("/language", data={"locale": "en"})
     sheet = workbook(client.get(f"/plans/{approved['plan_id']}/activities.xlsx").data).active
@@ -242,8 +236,8 @@ def test_cohort_activities_export_is_for_its_staff_and_counts_only_sent_reports(
     url = f"/organizer/cohorts/{approved['cohort_a'].id}/follow-ups/activities.xlsx"
     for user, want in ((approved["facilitator"], 200), (approved["organizer"], 200), (approved["trainee"], 403),
                        (approved["other_facilitator"], 403)):
-        assert client_of(app, user).get(url).status_code == want, user.email
-    sheet = workbook(client_of(app, approved["facilitator"]).get(url).data).active
+        assert login(app, user).get(url).status_code == want, user.email
+    sheet = workbook(login(app, approved["facilitator"]).get(url).data).active
     assert sheet.max_row == 1  # the header only
 
 
@@ -259,7 +253,7 @@ def test_pdf_keeps_one_page_with_unbreakable_words_and_other_scripts(app, plan_w
         for activity in plan.activities:
             activity.partners = "https://example.test/" + "mitra" * 80
         db.session.commit()
-    response = client_of(app, plan_world["trainee"]).get(f"/plans/{plan_id}/plan.pdf")
+    response = login(app, plan_world["trainee"]).get(f"/plans/{plan_id}/plan.pdf")
     assert response.status_code == 200 and pages(response.data, tmp_path) == 1
     text = pdf_text(response.data, tmp_path)
     assert "Perpustakaan Desa" in text and "https://example.test/mitra" in text

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from lms.extensions import db
 from tests.cohorts.test_reminders_api import smtp_server  # noqa: F401  (fixture)
-from tests.conftest import text_of
+from tests.conftest import login, text_of, wait_until
 
 
 def png(color=(200, 40, 40), size=(8, 6)) -> bytes:
@@ -128,8 +128,7 @@ def test_rounds_fall_due_months_after_the_end_in_the_cohorts_setting(app, plan_w
 def test_cohort_form_sets_the_months_and_refuses_nonsense(app, plan_world):
     from lms.cohorts.models import Cohort
 
-    client = app.test_client()
-    client.post("/login", data={"email": plan_world["organizer"].email, "password": "correct-horse-42"})
+    client = login(app, plan_world["organizer"])
     cohort_id = plan_world["cohort_a"].id
     page = client.get(f"/organizer/cohorts/{cohort_id}")
     assert "Laporan tindak lanjut (bulan setelah tanggal selesai)" in text_of(page.data)
@@ -288,18 +287,15 @@ def test_reports_and_photos_are_read_only_by_the_trainee_and_her_cohorts_staff(a
     expected = {"trainee": 200, "facilitator": 200, "organizer": 200, "admin": 200, "neighbour": 404,
                 "other_facilitator": 404, "other_trainee": 404}
     for who, status in expected.items():
-        visitor = app.test_client()
-        visitor.post("/login", data={"email": reporting[who].email, "password": "correct-horse-42"})
+        visitor = login(app, reporting[who])
         for url in urls:
             assert visitor.get(url).status_code == status, (who, url)
     # The neighbour (another cohort) has no plan here: no report page of her own either.
-    neighbour = app.test_client()
-    neighbour.post("/login", data={"email": reporting["neighbour"].email, "password": "correct-horse-42"})
+    neighbour = login(app, reporting["neighbour"])
     assert neighbour.get("/courses/mini-a/follow-ups/1").status_code == 404
     assert neighbour.post("/courses/mini-a/follow-ups/1", data={"action": "save"}).status_code == 404
     # Staff read the cohort's follow-ups; the queue counts the overdue month-3 report... not yet:
-    staff = app.test_client()
-    staff.post("/login", data={"email": reporting["facilitator"].email, "password": "correct-horse-42"})
+    staff = login(app, reporting["facilitator"])
     page = text_of(staff.get(f"/organizer/cohorts/{reporting['cohort_a'].id}/follow-ups").data)
     assert "Terkirim" in page and "Nama trainee" in page
     queue = text_of(staff.get("/plans").data)
@@ -309,15 +305,13 @@ def test_reports_and_photos_are_read_only_by_the_trainee_and_her_cohorts_staff(a
 def test_overdue_reports_show_in_the_queue_and_on_the_staff_dashboard(app, plan_world):
     approve_plan(app, plan_world["trainee"], plan_world["cohort_a"], plan_world["facilitator"])
     end_cohort(app, plan_world["cohort_a"], 60)  # month 1 due 30 days ago: overdue; month 3 not yet due
-    staff = app.test_client()
-    staff.post("/login", data={"email": plan_world["facilitator"].email, "password": "correct-horse-42"})
+    staff = login(app, plan_world["facilitator"])
     queue = text_of(staff.get("/plans").data)
     assert "1 laporan tindak lanjut terlambat" in queue and "Bulan ke-3" not in queue
     dashboard = text_of(staff.get("/dashboard").data)
     assert "Laporan tindak lanjut yang terlambat" in dashboard and "1 laporan" in dashboard
     # Staff of another cohort see none of it.
-    other = app.test_client()
-    other.post("/login", data={"email": plan_world["other_facilitator"].email, "password": "correct-horse-42"})
+    other = login(app, plan_world["other_facilitator"])
     assert "terlambat" not in text_of(other.get("/dashboard").data)
     assert other.get(f"/organizer/cohorts/{plan_world['cohort_a'].id}/follow-ups").status_code == 403
 
@@ -330,8 +324,7 @@ def test_a_draft_plan_reports_nothing_and_a_round_not_yet_due_is_not_open(app, c
     assert "tindak lanjut" not in text_of(client.get("/dashboard").data)
     approve_plan(app, plan_world["neighbour"], plan_world["other_cohort"])
     end_cohort(app, plan_world["other_cohort"], 40)  # month 1 due, month 3 not yet
-    neighbour = app.test_client()
-    neighbour.post("/login", data={"email": plan_world["neighbour"].email, "password": "correct-horse-42"})
+    neighbour = login(app, plan_world["neighbour"])
     assert neighbour.get("/courses/mini-a/follow-ups/1").status_code == 200
     assert neighbour.get("/courses/mini-a/follow-ups/2").status_code == 404
     assert neighbour.post("/courses/mini-a/follow-ups/2/start").status_code == 404
@@ -360,7 +353,7 @@ def test_reminders_go_once_per_round_and_never_twice_a_day(app, runner, plan_wor
         result = runner.invoke(args=["plans", "remind-followups"])
         assert result.exit_code == 0, result.output
         assert "1 follow-up reminders sent" in result.output
-        deadline_wait(lambda: len(inbox.messages) >= 1)
+        wait_until(lambda: len(inbox.messages) >= 1, "the email")
         assert [to for to, _ in inbox.messages] == [[plan_world["trainee"].email]]
         body = inbox.messages[0][1]
         assert "Laporan tindak lanjut bulan ke-1" in body and "https://lms.example.id/courses/mini-a/follow-ups/1" in body
@@ -408,15 +401,6 @@ def test_reminders_without_smtp_say_so(app, runner, plan_world):
     assert result.exit_code == 1 and "LMS_SMTP_HOST" in result.output
 
 
-def deadline_wait(condition, seconds: float = 5.0) -> None:
-    import time
-
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
-
-
 def test_outcomes_per_cohort_and_round(app, client, auth, reporting, make_user, enrol_user):
     from lms.plans.followups import cohort_outcomes
 
@@ -426,8 +410,7 @@ def test_outcomes_per_cohort_and_round(app, client, auth, reporting, make_user, 
     second = make_user(email="kedua@example.test", full_name="Nur Hasanah")
     enrol_user(second, reporting["cohort_a"])
     plan_id = approve_plan(app, second, reporting["cohort_a"], reporting["facilitator"])
-    other = app.test_client()
-    other.post("/login", data={"email": second.email, "password": "correct-horse-42"})
+    other = login(app, second)
     other.post("/courses/mini-a/follow-ups/1/start")
     mine = followup(app, plan_id)
     held = mine.held[0].id
@@ -468,10 +451,8 @@ def test_demo_seeds_followups_at_several_stages(app, runner, courses):
         assert db.session.scalar(select(func.count(HeldPhoto.id))) == 2
         (month1,) = cohort_outcomes([cohort.id])[cohort.id]
         assert month1["reports"] == 2 and month1["activities"] == 3 and month1["people_total"] > 0
-    staff = app.test_client()
-    staff.post("/login", data={"email": "fasilitator@demo.bimtek.id", "password": DEMO_PASSWORD})
+    staff = login(app, "fasilitator@demo.bimtek.id", DEMO_PASSWORD)
     queue = text_of(staff.get("/plans").data)
     assert "Bulan ke-1: 2 dari 4 terkirim" in queue and "laporan tindak lanjut terlambat" in queue
-    trainee = app.test_client()
-    trainee.post("/login", data={"email": "peserta-tl1@demo.bimtek.id", "password": DEMO_PASSWORD})
+    trainee = login(app, "peserta-tl1@demo.bimtek.id", DEMO_PASSWORD)
     assert "Laporan tindak lanjut bulan ke-3" in text_of(trainee.get("/dashboard").data)

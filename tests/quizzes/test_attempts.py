@@ -10,7 +10,7 @@ from sqlalchemy import select
 from lms.extensions import db
 from lms.quizzes.models import Answer, Attempt
 from lms.util import utcnow
-from tests.conftest import text_of
+from tests.conftest import login, text_of
 from tests.quizzes.conftest import correct_form, questions_by_key, quiz_by_slug, start
 
 
@@ -124,7 +124,7 @@ def test_tampered_submissions_are_rejected(app, client, quiz_world, make_user):
     # Another trainee's attempt id: not found, and nothing changes.
     intruder = app.test_client()
     make_user(email="penyusup@example.test")
-    intruder.post("/login", data={"email": "penyusup@example.test", "password": "correct-horse-42"})
+    login(intruder, "penyusup@example.test")
     for path in (f"/attempts/{attempt_id}", f"/attempts/{attempt_id}/result"):
         assert intruder.get(path).status_code == 404
     assert intruder.post(f"/attempts/{attempt_id}/submit").status_code == 404
@@ -189,7 +189,6 @@ def test_pretest_does_not_count_and_hides_answers(app, client, quiz_world):
 
 
 def test_trainee_of_another_course_cannot_start(app, world, quiz_world):
-    other = app.test_client()
-    other.post("/login", data={"email": world["other_trainee"].email, "password": "correct-horse-42"})
+    other = login(app, world["other_trainee"])
     assert other.get("/courses/mini-q/quizzes/kuis-modul").status_code == 403
     assert other.post("/courses/mini-q/quizzes/kuis-modul/start").status_code == 403

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from lms.extensions import db
 from lms.quizzes import attempts as ops
 from lms.quizzes.models import Attempt
-from tests.conftest import DATA, PASSWORD, import_course_folder
+from tests.conftest import DATA, PASSWORD, import_course_folder, login
 from tests.quizzes.conftest import correct_form
 
 
@@ -46,12 +46,6 @@ def _setup(app):
         return user.id
 
 
-def _logged_in_client(app):
-    client = app.test_client()
-    assert client.post("/login", data={"email": "balapan@example.test", "password": PASSWORD}).status_code == 302
-    return client
-
-
 def _race(functions):
     barrier = threading.Barrier(len(functions))
     results: list = [None] * len(functions)
@@ -76,7 +70,7 @@ def _race(functions):
 def test_two_tabs_submitting_at_once_grade_exactly_once(live_db, monkeypatch):
     app = live_db
     _setup(app)
-    tab_one, tab_two = _logged_in_client(app), _logged_in_client(app)
+    tab_one, tab_two = login(app, "balapan@example.test"), login(app, "balapan@example.test")
     response = tab_one.post("/courses/mini-q/quizzes/kuis-modul/start")
     attempt_id = int(response.headers["Location"].rsplit("/", 1)[1])
     tab_one.post(f"/attempts/{attempt_id}/save", data=correct_form(app, essay=""))
@@ -102,7 +96,7 @@ def test_two_tabs_submitting_at_once_grade_exactly_once(live_db, monkeypatch):
 def test_two_tabs_starting_at_once_make_one_attempt(live_db):
     app = live_db
     _setup(app)
-    tab_one, tab_two = _logged_in_client(app), _logged_in_client(app)
+    tab_one, tab_two = login(app, "balapan@example.test"), login(app, "balapan@example.test")
     results = _race([lambda: tab_one.post("/courses/mini-q/quizzes/kuis-modul/start"),
                      lambda: tab_two.post("/courses/mini-q/quizzes/kuis-modul/start")])
     assert [r.status_code for r in results] == [302, 302]
@@ -116,7 +110,7 @@ def test_one_trainee_submitting_several_attempts_at_once_grades_them_all(live_db
     the same moment: every one is graded, none fails on a lock (a deadlock would answer 503)."""
     app = live_db
     user_id = _setup(app)
-    client = _logged_in_client(app)
+    client = login(app, "balapan@example.test")
     response = client.post("/courses/mini-q/quizzes/kuis-modul/start")
     first_id = int(response.headers["Location"].rsplit("/", 1)[1])
     client.post(f"/attempts/{first_id}/save", data=correct_form(app, essay=""))
@@ -135,7 +129,7 @@ def test_one_trainee_submitting_several_attempts_at_once_grades_them_all(live_db
                                 for a in answers])
             ids.append(copy.id)
         db.session.commit()
-    clients = [_logged_in_client(app) for _ in ids]
+    clients = [login(app, "balapan@example.test") for _ in ids]
     results = _race([lambda c=c, i=i: c.post(f"/attempts/{i}/submit") for c, i in zip(clients, ids)])
     assert [r.status_code for r in results] == [302] * len(ids)
     with app.app_context():
@@ -186,7 +180,7 @@ def test_autosave_racing_a_submit_is_graded_or_refused_never_stored_after(live_d
     app = live_db
     _setup(app)
     _unlimited_attempts(app)
-    trainee, tab = _logged_in_client(app), _logged_in_client(app)
+    trainee, tab = login(app, "balapan@example.test"), login(app, "balapan@example.test")
     outcomes = set()
     for _ in range(6):
         response = trainee.post("/courses/mini-q/quizzes/kuis-modul/start")
@@ -215,7 +209,7 @@ def test_two_autosaves_at_once_store_one_answer_each(live_db):
     app = live_db
     _setup(app)
     _unlimited_attempts(app)
-    one, two = _logged_in_client(app), _logged_in_client(app)
+    one, two = login(app, "balapan@example.test"), login(app, "balapan@example.test")
     for _ in range(4):
         response = one.post("/courses/mini-q/quizzes/kuis-modul/start")
         attempt_id = int(response.headers["Location"].rsplit("/", 1)[1])

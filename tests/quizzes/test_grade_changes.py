@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.quizzes.models import Answer, Attempt, GradeChange, QuizResult
-from tests.conftest import PASSWORD, run_cohort, text_of
+from tests.conftest import login, run_cohort, text_of
 from tests.quizzes.conftest import correct_form, questions_by_key, quiz_by_slug, start
 
 
@@ -35,12 +35,6 @@ def _answer(app, attempt_id: int, key: str, quiz: str = "kuis-modul") -> Answer:
                                                       Answer.question_id == question.id))
 
 
-def _staff_client(app, user):
-    staff = app.test_client()
-    assert staff.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
-    return staff
-
-
 def _certificates(app, user_id):
     from lms.certificates.models import Certificate
 
@@ -55,7 +49,7 @@ def graded_world(app, client, quiz_world, make_user):
     run_cohort(app, organizer, quiz_world["cohort"])
     run_cohort(app, facilitator, quiz_world["cohort"])  # grading is for the cohort's facilitators
     return {**quiz_world, "facilitator": facilitator, "organizer": organizer,
-            "staff": _staff_client(app, facilitator)}
+            "staff": login(app, facilitator)}
 
 
 def test_grading_an_essay_needs_no_reason_and_is_recorded(app, client, graded_world):
@@ -122,7 +116,7 @@ def test_a_grade_change_below_the_rules_flags_the_certificate_for_the_organizer(
         staff.post(f"/answers/{answer.id}/grade", data={"points": "0", "override": "1", "reason": "Salah ketik kunci"})
     [flagged] = _certificates(app, trainee.id)
     assert flagged.status == "valid" and flagged.basis_lost_at is not None  # flagged, not revoked
-    organizer_client = _staff_client(app, organizer)
+    organizer_client = login(app, organizer)
     page = text_of(organizer_client.get(f"/organizer/cohorts/{graded_world['cohort'].id}/certificates").data)
     assert "tidak lagi memenuhi" in page
     # The trail, reachable from the cohort's report, shows who, before, after and why.
@@ -142,12 +136,12 @@ def test_the_trail_is_for_the_cohorts_organizers_only(app, client, graded_world,
     trainee = graded_world["trainee"]
     cohort = graded_world["cohort"]
     url = f"/organizer/cohorts/{cohort.id}/participants/{trainee.id}/grades"
-    assert _staff_client(app, graded_world["organizer"]).get(url).status_code == 200
-    assert _staff_client(app, make_user("organizer")).get(url).status_code == 403  # runs no cohort of this
+    assert login(app, graded_world["organizer"]).get(url).status_code == 200
+    assert login(app, make_user("organizer")).get(url).status_code == 403  # runs no cohort of this
     assert client.get(url).status_code == 403  # the trainee herself
     stranger = make_user("trainee")
     url = f"/organizer/cohorts/{cohort.id}/participants/{stranger.id}/grades"
-    assert _staff_client(app, graded_world["organizer"]).get(url).status_code == 404  # not in the cohort
+    assert login(app, graded_world["organizer"]).get(url).status_code == 404  # not in the cohort
 
 
 def test_a_pass_mark_raised_by_an_import_flags_the_certificate_and_lowering_it_clears_the_flag(

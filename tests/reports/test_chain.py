@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.extensions import db
-from tests.conftest import DATA, import_course_folder, run_cohort, text_of
+from tests.conftest import DATA, import_course_folder, login, run_cohort, text_of
 from tests.plans.test_followups import approve_plan, end_cohort
 
 HSU, TANBU = "63.08", "63.10"  # Hulu Sungai Utara, Tanah Bumbu
@@ -137,12 +137,6 @@ def cohorts(app, *items):
     from lms.cohorts.models import Cohort
 
     return [db.session.get(Cohort, c.id) for c in items]
-
-
-def login(app, user):
-    client = app.test_client()
-    assert client.post("/login", data={"email": user.email, "password": "correct-horse-42"}).status_code == 302
-    return client
 
 
 def test_each_link_is_counted_from_the_records(app, chain_world):
@@ -356,7 +350,7 @@ def test_queries_do_not_grow_with_participants(app, chain_world, make_user, enro
     """The whole chain is GROUP BY queries: three more trainees with plans and reports in a new
     regency and institution cost no more queries."""
     from lms.reports.chain import chain_report
-    from tests.test_query_counts import queries
+    from tests.conftest import count_queries
 
     w = chain_world
 
@@ -364,7 +358,7 @@ def test_queries_do_not_grow_with_participants(app, chain_world, make_user, enro
         with app.app_context():
             chain_report(cohorts(app, w["one"]))
 
-    before = queries(app, build)
+    before = count_queries(app, build)
     for n in range(3):
         trainee = make_user(email=f"lagi{n}@example.test", regency_code="63.04", regency="Barito Kuala",
                             institution=f"Perpustakaan Desa Lagi {n}")
@@ -372,7 +366,7 @@ def test_queries_do_not_grow_with_participants(app, chain_world, make_user, enro
         plan_id = approve_plan(app, trainee, w["one"], w["facilitator"])
         send_followup(app, plan_id, 1, [{"title": "Kegiatan", "strategy": "advocacy", "male_adult": 4,
                                          "partners": f"Mitra {n}", "story": "Cerita."}])
-    assert queries(app, build) == before
+    assert count_queries(app, build) == before
     with app.app_context():
         assert chain_report(cohorts(app, w["one"])).activities == 8
 

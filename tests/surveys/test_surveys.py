@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import inspect, select
 
 from lms.extensions import db
-from tests.conftest import DATA, import_course_folder, run_cohort, text_of
+from tests.conftest import DATA, import_course_folder, login, run_cohort, text_of
 
 TOO_FEW = "Terlalu sedikit jawaban untuk ditampilkan"
 
@@ -62,14 +62,12 @@ def answers(value: int = 4, comment: str = "", platform: int | None = None) -> d
 
 
 def answer_as(app, trainee, cohort, data) -> int:
-    client = app.test_client()
-    client.post("/login", data={"email": trainee.email, "password": "correct-horse-42"})
+    client = login(app, trainee)
     return client.post(f"/cohorts/{cohort.id}/survey", data=data).status_code
 
 
 def staff_client(app, user):
-    client = app.test_client()
-    client.post("/login", data={"email": user.email, "password": "correct-horse-42"})
+    client = login(app, user)
     return client
 
 
