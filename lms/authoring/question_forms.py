@@ -8,44 +8,62 @@ from flask_babel import lazy_gettext as _l
 
 from lms.authoring import questions
 from lms.authoring.forms import QuestionForm
-
-
-QUESTION_TYPE_LABELS = {
-    "single": _l("Single choice"), "multiple": _l("Multiple response"), "truefalse": _l("True or false"),
-    "short": _l("Short answer"), "numeric": _l("Number"), "matching": _l("Matching"),
-    "essay": _l("Essay (graded by a facilitator)"), "description": _l("Text only (no answer)"),
-}
+from lms.quizzes.types import QUESTION_TYPES
 
 
 _ROWS = {"options": (4, 2), "answers": (3, 2), "pairs": (4, 2)}  # at least n rows, and k blank ones to add
 
 
+def _clean(value: str | None) -> str:
+    return (value or "").replace("\r\n", "\n").strip()
+
+
+def _options_of(form: QuestionForm, fields: questions.QuestionFields) -> None:
+    fields.options = [{"text": _clean(o.form.text.data), "weight": o.form.weight.data,
+                       "correct": bool(o.form.correct.data) or (o.form.weight.data or 0) > 0,
+                       "feedback": _clean(o.form.feedback.data)} for o in form.options if _clean(o.form.text.data)]
+
+
+def _truefalse_of(form: QuestionForm, fields: questions.QuestionFields) -> None:
+    fields.answer = form.answer.data == "true"
+    fields.feedback_true, fields.feedback_false = _clean(form.feedback_true.data), _clean(form.feedback_false.data)
+
+
+def _answers_of(form: QuestionForm, fields: questions.QuestionFields) -> None:
+    fields.answers = [{"text": _clean(a.form.text.data),
+                       "weight": 100.0 if a.form.weight.data is None else float(a.form.weight.data),
+                       "feedback": _clean(a.form.feedback.data)} for a in form.answers if _clean(a.form.text.data)]
+
+
+def _number_of(form: QuestionForm, fields: questions.QuestionFields) -> None:
+    fields.number, fields.tolerance = form.number.data, float(form.tolerance.data or 0)
+    fields.feedback_wrong = _clean(form.feedback_wrong.data)
+
+
+def _pairs_of(form: QuestionForm, fields: questions.QuestionFields) -> None:
+    fields.pairs = [{"left": _clean(p.form.left.data), "right": _clean(p.form.right.data)}
+                    for p in form.pairs if _clean(p.form.left.data) or _clean(p.form.right.data)]
+
+
+# The form section each question type shows (QuestionType.editor_fields[0]) and how it is read.
+_FORM_SECTIONS = {"options": _options_of, "answer": _truefalse_of, "answers": _answers_of, "number": _number_of,
+                  "pairs": _pairs_of}
+
+
+def editor_section(qtype: str) -> str:
+    """The section of the question form for this type ("" for none: essay, text only)."""
+    qt = QUESTION_TYPES.get(qtype)
+    return qt.editor_fields[0] if qt is not None and qt.editor_fields else ""
+
+
 def question_fields(form: QuestionForm, key: str, qtype: str) -> questions.QuestionFields:
     """The form's values; blank rows of options, answers and pairs are left out."""
-
-    def clean(value: str | None) -> str:
-        return (value or "").replace("\r\n", "\n").strip()
-
-    fields = questions.QuestionFields(key=key, qtype=qtype, text=clean(form.text.data),
-                                      feedback=clean(form.feedback.data),
+    fields = questions.QuestionFields(key=key, qtype=qtype, text=_clean(form.text.data),
+                                      feedback=_clean(form.feedback.data),
                                       mark=1.0 if form.mark.data is None else float(form.mark.data))
-    if qtype in ("single", "multiple"):
-        fields.options = [{"text": clean(o.form.text.data), "weight": o.form.weight.data,
-                           "correct": bool(o.form.correct.data) or (o.form.weight.data or 0) > 0,
-                           "feedback": clean(o.form.feedback.data)} for o in form.options if clean(o.form.text.data)]
-    elif qtype == "truefalse":
-        fields.answer = form.answer.data == "true"
-        fields.feedback_true, fields.feedback_false = clean(form.feedback_true.data), clean(form.feedback_false.data)
-    elif qtype == "short":
-        fields.answers = [{"text": clean(a.form.text.data),
-                           "weight": 100.0 if a.form.weight.data is None else float(a.form.weight.data),
-                           "feedback": clean(a.form.feedback.data)} for a in form.answers if clean(a.form.text.data)]
-    elif qtype == "numeric":
-        fields.number, fields.tolerance = form.number.data, float(form.tolerance.data or 0)
-        fields.feedback_wrong = clean(form.feedback_wrong.data)
-    elif qtype == "matching":
-        fields.pairs = [{"left": clean(p.form.left.data), "right": clean(p.form.right.data)}
-                        for p in form.pairs if clean(p.form.left.data) or clean(p.form.right.data)]
+    section = editor_section(qtype)
+    if section:
+        _FORM_SECTIONS[section](form, fields)
     return fields
 
 

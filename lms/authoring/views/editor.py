@@ -16,7 +16,6 @@ from lms.authoring import publish as authoring
 from lms.authoring import questions, settings, structure
 from lms.authoring.forms import FileForm, GiftForm, ImageForm, LessonForm, PublishForm, StructureForm, ZipForm
 from lms.authoring.lessons import LessonFields, file_title, read_lesson, write_lesson
-from lms.authoring.question_forms import QUESTION_TYPE_LABELS
 from lms.authoring.tree import drafts, working_tree
 from lms.authoring.views.base import author_course, bp, checked_path, form_errors
 from lms.content.assets import IMAGE_TYPES
@@ -26,6 +25,7 @@ from lms.content.models import Course, Lesson
 from lms.extensions import db
 from lms.quizzes.models import Quiz
 from lms.quizzes.regrade import retired_versions
+from lms.quizzes.types import type_labels
 
 
 @bp.get("/")
@@ -177,7 +177,7 @@ def edit(slug: str, path: str) -> Response | str:
     return render_template(
         "authoring/edit.html", course=course, path=path, form=form, lesson=lesson, current=now, preview=preview,
         title=file_title(path, now.data if now else None),
-        question_rows=question_rows, question_problem=question_problem, type_labels=QUESTION_TYPE_LABELS,
+        question_rows=question_rows, question_problem=question_problem, type_labels=type_labels(),
         has_settings=now is not None and settings.kind_of(path, "") is not None,
         conflict=conflict, diff=authoring.diff_lines(conflict.theirs, conflict.mine) if conflict else None,
         stale_diff=_stale_diff(course.id, now) if now and now.stale else None,

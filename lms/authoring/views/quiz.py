@@ -13,13 +13,14 @@ from lms.authoring import publish as authoring
 from lms.authoring import questions, structure
 from lms.authoring.forms import QuestionForm
 from lms.authoring.lessons import file_title
-from lms.authoring.question_forms import (QUESTION_TYPE_LABELS, fill_question_form, pad_rows, question_fields,
+from lms.authoring.question_forms import (editor_section, fill_question_form, pad_rows, question_fields,
                                           question_mistakes)
 from lms.authoring.views.base import author_course, bp, checked_path
 from lms.content.models import Course
 from lms.extensions import db
 from lms.quizzes.regrade import regrade as run_regrade
 from lms.quizzes.regrade import retired_versions
+from lms.quizzes.types import QUESTION_TYPES
 
 
 def _retired(course: Course, question_id: int):
@@ -73,7 +74,7 @@ def question(slug: str, path: str, key: str | None = None) -> Response | str:
         flash(_("This file cannot be edited question by question (%(problem)s); edit its text.", problem=exc), "error")
         return redirect(url_for("authoring.edit", slug=slug, path=path))
     qtype = old.qtype if old else request.values.get("type", "")
-    if qtype not in QUESTION_TYPE_LABELS:
+    if qtype not in QUESTION_TYPES:
         abort(404)
     form = QuestionForm()
     if request.method == "GET":
@@ -117,7 +118,8 @@ def question(slug: str, path: str, key: str | None = None) -> Response | str:
     status = 409 if theirs else 400 if request.method == "POST" and (form.errors or problems or mistakes) else 200
     return render_template("authoring/question.html", course=course, path=path, form=form, qtype=qtype, new=new,
                            title=file_title(path, now.data),
-                           key=key, type_label=QUESTION_TYPE_LABELS[qtype], preview=preview, problems=problems,
+                           key=key, type_label=QUESTION_TYPES[qtype].label, section=editor_section(qtype),
+                           scored=QUESTION_TYPES[qtype].scored, preview=preview, problems=problems,
                            theirs=theirs, mistakes=mistakes), status
 
 
