@@ -244,6 +244,22 @@ class LmsRequest(Request):
         return super().max_content_length
 
 
+def register_job_handlers() -> None:
+    """Every kind of background job and its handler: lms.jobs runs a job by its kind."""
+    from lms.certificates.operations import build_cohort_zip
+    from lms.cohorts.importing import KIND as PARTICIPANT_IMPORT, run_import
+    from lms.cohorts.reminders import send_emails
+    from lms.jobs import register
+    from lms.plans.followup_ops import send_reminders
+    from lms.reports.exports import export_job
+
+    register(PARTICIPANT_IMPORT, run_import)
+    register("reminder_emails", send_emails)
+    register("followup_reminders", send_reminders)
+    register("certificates_zip", build_cohort_zip)
+    register("report_export", export_job)
+
+
 def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the application: defaults, instance/config.py, LMS_* variables, then overrides."""
     app = Flask(
@@ -299,6 +315,9 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
 
     babel.init_app(app, locale_selector=select_locale, timezone_selector=page_timezone)
     register_formatting(app)
+    from lms.cohorts.timezones import register as register_zones
+
+    register_zones(app)  # the page's zone: its cohort's
     app.before_request(_form_translations)
     from lms.accounts.sessions import SessionInterface
 
@@ -313,7 +332,7 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
 
     import lms.models  # noqa: F401  (every model registered before first use)
     import lms.certificates.receivers  # noqa: F401  (certificates follow the quizzes' and plans' signals)
-    import lms.plans.followup_ops  # noqa: F401  (registers the follow-up reminder job)
+    register_job_handlers()
     from lms.accounts.models import User
 
     from lms.accounts.sessions import load_user
@@ -329,13 +348,13 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     from lms.content.views import bp as content_bp
     from lms.core.views import bp as core_bp
     from lms.core.views import handle_database_unavailable, handle_http_error
-    from lms.demo import demo_cli
+    from lms.demo import demo_cli, dev_cli
     from lms.api.views import bp as api_bp
     from lms.certificates.cli import certificates_cli
     from lms.certificates.views import bp as certificates_bp
     from lms.learning.views import bp as learning_bp
     from lms.quizzes.cli import quizzes_cli
-    from lms.reports.cli import dev_cli, reports_cli
+    from lms.reports.cli import reports_cli
     from lms.quizzes.views import bp as quizzes_bp
     from lms.translate import translate_cli
     from lms.authoring.views import bp as authoring_bp
@@ -343,10 +362,11 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     from lms.surveys.views import bp as surveys_bp
     from lms.offline.views import bp as offline_bp
     from lms.reports.views import bp as reports_bp
+    from lms.jobs.views import bp as jobs_bp
 
     for blueprint in (core_bp, accounts_bp, learning_bp, content_bp, cohorts_bp, quizzes_bp, certificates_bp,
                       invites_bp, api_bp, authoring_bp, plans_bp,
-                      surveys_bp, offline_bp, reports_bp):
+                      surveys_bp, offline_bp, reports_bp, jobs_bp):
         app.register_blueprint(blueprint)
     from lms.jobs import jobs_cli
     from lms.plans.cli import plans_cli

@@ -180,7 +180,7 @@ def make_cohort(app: Flask) -> Callable[..., Any]:
     """Factory: make_cohort(course_slug, key=..., is_open=True) -> Cohort."""
     from sqlalchemy import select
 
-    from lms.cohorts.cli import create_cohort
+    from lms.cohorts.operations import create_cohort
     from lms.content.models import Course
 
     counter = iter(range(1, 10_000))
