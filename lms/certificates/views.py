@@ -25,6 +25,7 @@ from lms.jobs import Job, enqueue, start
 from lms.util.db import begin_write
 from lms.cohorts.timezones import cohort_timezone
 from lms.util.formatting import format_local_date
+from lms.util.downloads import attachment
 
 bp = Blueprint("certificates", __name__)
 
@@ -137,10 +138,8 @@ def download(code: str) -> Response | tuple[str, int]:
         return render_template("certificates/gone.html", certificate=certificate), 410
     if certificate.user_id == current_user.id and rules.download_waits_for(certificate) is not None:
         return render_template("certificates/survey_first.html", certificate=certificate), 403
-    response = Response(documents.certificate_pdf(certificate), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{documents.file_name(certificate)}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return attachment(documents.certificate_pdf(certificate), documents.file_name(certificate), "application/pdf",
+                      cache_control="private, no-store")
 
 
 # --- organizers -----------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from lms.content.models import Course
 from lms.extensions import db, form_failed, limiter
 from lms.util import utcnow
 from lms.util.sheets import to_csv
+from lms.util.downloads import attachment
 
 bp = Blueprint("cohorts", __name__, url_prefix="/organizer")
 public_bp = Blueprint("invites", __name__)
@@ -339,10 +340,8 @@ def import_links(batch_id: int) -> Response:
     db.session.commit()
     rows = [(link["name"], link["email"], url_for("invites.set_password", token=link["token"], _external=True))
             for link in links]
-    response = Response(to_csv(["Nama", "Email", "Tautan atur kata sandi"], rows), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="tautan-{cohort.slug}.csv"'
-    response.headers["Cache-Control"] = "private, no-store"  # secrets: kept by no cache
-    return response
+    return attachment(to_csv(["Nama", "Email", "Tautan atur kata sandi"], rows), f"tautan-{cohort.slug}.csv",
+                      "text/csv", cache_control="private, no-store")  # secrets: kept by no cache
 
 
 # --- registration with an enrolment key (public) -------------------------------------------------

@@ -12,6 +12,7 @@ from lms.auth import require
 from lms.cohorts.models import Cohort
 from lms.extensions import db
 from lms.jobs import Job, check_runner
+from lms.util.downloads import attachment
 
 bp = Blueprint("jobs", __name__, url_prefix="/organizer/jobs")
 
@@ -44,6 +45,4 @@ def download(job_id: int) -> Response:
     if job.status != "done" or job.result is None:
         abort(404)
     kind = mimetypes.guess_type(job.result_name or "")[0] or "application/octet-stream"
-    response = Response(job.result, mimetype=kind)
-    response.headers["Content-Disposition"] = f'attachment; filename="{job.result_name}"'
-    return response
+    return attachment(job.result, job.result_name, kind)

@@ -34,14 +34,9 @@ from lms.reports.queries import Filters, cohort_report
 from lms.surveys.forms import SECTION_TITLES
 from lms.util import utcnow
 from lms.util.params import int_arg
+from lms.util.downloads import attachment
 
 bp = Blueprint("reports", __name__, url_prefix="/organizer")
-
-
-def _download(data: bytes, name: str, mimetype: str) -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
 
 
 def _page(cohorts: list[Cohort], *, title: str, slug: str, cohort: Cohort | None, course: Course):
@@ -51,7 +46,7 @@ def _page(cohorts: list[Cohort], *, title: str, slug: str, cohort: Cohort | None
         if fmt not in ("csv", "xlsx") or table not in chain_exports.TABLES:
             abort(404)
         report = chain_report(cohorts, stories=None if table == "stories" else 0)
-        return _download(*chain_exports.export_chain(report, table, fmt, slug))
+        return attachment(*chain_exports.export_chain(report, table, fmt, slug))
     report = chain_report(cohorts)
     return render_template("reports/chain.html", report=report, title=title, cohort=cohort, course=course,
                            summary=chain_exports.summary_rows(report), sections=SECTION_TITLES,
@@ -119,7 +114,7 @@ def _report_page(cohorts: list[Cohort], *, title: str, cohort: Cohort | None) ->
             jobs.start(job)
             return redirect(url_for("jobs.progress", job_id=job.id))
         content, name, mimetype = exports.export_file(data, table, export, cohort.slug if cohort else data.course.slug)
-        return _download(content, name, mimetype)
+        return attachment(content, name, mimetype)
     inactive = int_arg("inactive", low=0, high=3650) or None  # days; 0 or empty: no filter
     filters = {"status": request.args.get("status", ""), "regency": request.args.get("regency", ""),
                "inactive_days": inactive, "query": request.args.get("q", "").strip(),
