@@ -21,7 +21,7 @@ from lms import create_app  # noqa: E402
 from lms.certificates import documents  # noqa: E402
 from lms.certificates.cli import SAMPLE  # noqa: E402
 from lms.certificates.models import Certificate  # noqa: E402
-from lms.certificates.pdf import warm_up  # noqa: E402
+from lms.util.pdf import warm_up  # noqa: E402
 
 NAMES = ["Ani Rahmawati, A.Md.", "Muhammad Rizki Pratama", "Siti Nurhaliza binti Abdurrahman",
          "Hj. Lailatul Mubarokah, S.Pd.I.", "Rahmadi", "Zoë O'Neil-Kusuma"]

@@ -239,6 +239,22 @@ def register_course_parts() -> None:
     register_surveys()
 
 
+def register_job_handlers() -> None:
+    """Every kind of background job and its handler: lms.jobs runs a job by its kind."""
+    from lms.certificates.operations import build_cohort_zip
+    from lms.cohorts.importing import KIND as PARTICIPANT_IMPORT, run_import
+    from lms.cohorts.reminders import send_emails
+    from lms.jobs import register
+    from lms.plans.followup_ops import send_reminders
+    from lms.reports.exports import export_job
+
+    register(PARTICIPANT_IMPORT, run_import)
+    register("reminder_emails", send_emails)
+    register("followup_reminders", send_reminders)
+    register("certificates_zip", build_cohort_zip)
+    register("report_export", export_job)
+
+
 def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the application: defaults, instance/config.py, LMS_* variables, then overrides."""
     app = Flask(
@@ -255,7 +271,7 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     _load_config(app, config_overrides)
     _init_extensions(app)
     import lms.models  # noqa: F401  (every model registered before first use)
-    import lms.plans.followup_ops  # noqa: F401  (registers the follow-up reminder job)
+    register_job_handlers()
 
     _connect_signals()
     _register_blueprints(app)
@@ -314,6 +330,9 @@ def _init_extensions(app: Flask) -> None:
 
     babel.init_app(app, locale_selector=select_locale, timezone_selector=page_timezone)
     register_formatting(app)
+    from lms.cohorts.timezones import register as register_zones
+
+    register_zones(app)  # the page's zone: its cohort's
     app.before_request(_form_translations)
     from flask_babel import lazy_gettext as _l
 
@@ -368,11 +387,12 @@ def _register_blueprints(app: Flask) -> None:
     from lms.plans.views import bp as plans_bp
     from lms.quizzes.views import bp as quizzes_bp
     from lms.reports.views import bp as reports_bp
+    from lms.jobs.views import bp as jobs_bp
     from lms.surveys.views import bp as surveys_bp
 
     for blueprint in (core_bp, accounts_bp, learning_bp, content_bp, cohorts_bp, quizzes_bp, certificates_bp,
                       invites_bp, api_bp, authoring_bp, plans_bp,
-                      surveys_bp, offline_bp, reports_bp):
+                      surveys_bp, offline_bp, reports_bp, jobs_bp):
         app.register_blueprint(blueprint)
 
 
@@ -382,11 +402,11 @@ def _register_cli(app: Flask) -> None:
     from lms.certificates.cli import certificates_cli
     from lms.cohorts.cli import cohorts_cli
     from lms.content.cli import courses_cli
-    from lms.demo import demo_cli
+    from lms.demo import demo_cli, dev_cli
     from lms.jobs import jobs_cli
     from lms.plans.cli import plans_cli
     from lms.quizzes.cli import quizzes_cli
-    from lms.reports.cli import dev_cli, reports_cli
+    from lms.reports.cli import reports_cli
     from lms.translate import translate_cli
 
     for group in (users_cli, courses_cli, cohorts_cli, demo_cli, translate_cli, quizzes_cli, certificates_cli,

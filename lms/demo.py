@@ -1,20 +1,29 @@
-"""`flask demo seed`: demo accounts and a demo cohort on a new database."""
+"""`flask demo seed`: demo accounts and a demo cohort on a new database; `flask dev seed`:
+realistic data at scale for reports and benchmarks."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
+from werkzeug.security import generate_password_hash
 
 from lms.accounts.models import Role, User
 from lms.accounts.operations import create_user
-from lms.cohorts.cli import create_cohort
-from lms.cohorts.models import Cohort, CohortStaff
-from lms.cohorts.operations import enrol
-from lms.content.models import Course
+from lms.accounts.regions import regencies
+from lms.cohorts.models import Cohort, CohortStaff, Enrolment
+from lms.cohorts.operations import create_cohort, enrol
+from lms.content.models import Course, Lesson, Module
 from lms.extensions import db
+from lms.learning.models import LessonProgress
+from lms.learning.rollup import refresh_course
+from lms.quizzes.models import Attempt, Quiz
+from lms.util import utcnow
 
 demo_cli = AppGroup("demo", help="Demo data for trying the platform locally.")
 
@@ -43,8 +52,6 @@ def seed_command() -> None:
                                   regency_code="63.08" if role is Role.TRAINEE else None,
                                   province="63" if role is Role.TRAINEE else None)
     # The demo course: the first with a post-test (so every stage exists), else the first.
-    from lms.quizzes.models import Quiz
-
     course = db.session.scalar(select(Course).join(Quiz, Quiz.course_id == Course.id)
                                .where(Quiz.kind == "posttest").order_by(Course.id).limit(1)) \
         or db.session.scalar(select(Course).order_by(Course.id).limit(1))
@@ -178,10 +185,6 @@ def _backdate(user, days: int) -> None:
     """Her records as if made `days` ago (the report's last activity and stragglers tell the truth)."""
     from sqlalchemy import update
 
-    from lms.learning.models import LessonProgress
-    from lms.quizzes.models import Attempt
-    from lms.util import utcnow
-
     when = utcnow() - timedelta(days=days)
     db.session.execute(update(LessonProgress).where(LessonProgress.user_id == user.id).values(
         first_viewed_at=when, last_viewed_at=when).execution_options(synchronize_session=False))
@@ -195,9 +198,6 @@ def _backdate(user, days: int) -> None:
 def play_stage(user, course, stage: str, rng, grader) -> None:
     """Bring the trainee to the stage, as she would get there: the pre-test first, each module's
     lessons then its quiz, the post-test only after every module."""
-    from lms.content.models import Lesson, Module
-    from lms.quizzes.models import Quiz
-
     if stage == "not_started":
         return
     modules = list(db.session.scalars(select(Module).where(Module.course_id == course.id, Module.archived_at.is_(None))
@@ -236,11 +236,6 @@ def play_stage(user, course, stage: str, rng, grader) -> None:
 
 def seed_cohort_stages(course, cohort, grader, count: int = len(DEMO_TRAINEES)) -> int:
     """The demo trainees, enrolled in the cohort and brought to their stages (DEMO_TRAINEES)."""
-    import random
-
-    from lms.accounts.regions import regencies
-    from lms.learning.rollup import refresh_course
-
     rng = random.Random(2021)
     for index, (name, institution, code, stage, days) in enumerate(DEMO_TRAINEES[:count]):
         regency, province = regencies()[code]
@@ -260,8 +255,6 @@ def seed_plans(cohort, facilitator, skip: set[int] = frozenset(), approve: set[i
     approved), if the course collects plans, so the facilitator's queue has something to show.
     The trainees in `approve` (those who finished the course) get approved plans: the approval
     is what their certificate waited for."""
-    from lms.accounts.models import User
-    from lms.cohorts.models import Enrolment
     from lms.plans import operations as plans
     from lms.plans.rules import has_plan, plan_settings
 
@@ -310,11 +303,6 @@ DEMO_COMMENTS = ["Waktu praktik sebaiknya ditambah.", "Materi advokasi sangat be
 def seed_survey_answers(cohort) -> int:
     """The demo trainees who have taken the post-test (when the evaluation opens; five, enough for
     one released batch) answer the cohort's evaluation, so its page shows aggregates."""
-    import random
-
-    from lms.accounts.models import User
-    from lms.cohorts.models import Enrolment
-    from lms.quizzes.models import Attempt, Quiz
     from lms.surveys.operations import submit_survey
     from lms.surveys.queries import questions, survey_of
 
@@ -367,7 +355,6 @@ def seed_followups(facilitator, organizer) -> int:
     activities and photos and month 3 in draft; month 1 sent, month 3 not started; month 1 in
     draft (overdue); nothing yet (overdue)."""
     import hashlib
-    from datetime import timedelta
 
     from lms.plans import followup_ops
     from lms.plans import operations as plans
@@ -391,8 +378,6 @@ def seed_followups(facilitator, organizer) -> int:
                         for user in (organizer, facilitator)])
     rubric = plan_settings(course)["rubric"]
     reports = 0
-    from lms.accounts.regions import regencies
-
     for stage, (name, institution, code) in enumerate(FOLLOWUP_TRAINEES):
         regency, province = regencies()[code]
         user = create_user(email=f"peserta-tl{stage + 1}@demo.bimtek.id", full_name=name, password=DEMO_PASSWORD,
@@ -445,3 +430,126 @@ def seed_followups(facilitator, organizer) -> int:
             followup_ops.start_followup(plan, 2)  # month 3: a draft
             reports += 1
     return reports
+
+
+# --- `flask dev seed`: realistic data at scale (reports, benchmarks) ----------------------------
+
+dev_cli = AppGroup("dev", help="Development helpers: realistic data at scale.")
+
+FIRST = ["Ahmad", "Siti", "Muhammad", "Nur", "Rahmat", "Fitri", "Hendra", "Dewi", "Rizki", "Aisyah", "Budi",
+         "Lailatul", "Agus", "Rina", "Fauzan", "Wulan", "Hasan", "Yuliani", "Irfan", "Maya"]
+LAST = ["Hidayat", "Rahmawati", "Saputra", "Hasanah", "Pratama", "Lestari", "Kurniawan", "Wahyuni", "Santoso",
+        "Mubarokah", "Fauzi", "Anggraini", "Setiawan", "Maulida", "Ramadhan", "Safitri"]
+
+
+@dataclass
+class _Scale:
+    """What a seeding run draws from: the course's lessons and quizzes, the regencies, one password."""
+
+    rng: random.Random
+    lessons: list[tuple[int, int]]  # (lesson id, module id) in course order
+    quizzes: list[Quiz]
+    kalsel: list[str]
+    others: list[str]
+    password: str
+    tag: int
+    now: datetime
+
+
+def _scale(course: Course, seed: int) -> _Scale:
+    rng = random.Random(seed)
+    lessons = [tuple(row) for row in db.session.execute(
+        select(Lesson.id, Lesson.module_id).where(Lesson.course_id == course.id, Lesson.archived_at.is_(None))
+        .join(Lesson.module).order_by(Module.position, Lesson.position))]
+    quizzes = list(db.session.scalars(select(Quiz).where(Quiz.course_id == course.id, Quiz.archived_at.is_(None))))
+    kalsel = [code for code, (_, province) in regencies().items() if province == "63"]
+    others = rng.sample(sorted(regencies()), 40)
+    password = generate_password_hash(secrets.token_urlsafe(16), method="pbkdf2:sha256:1000")
+    tag = secrets.randbelow(10**6)  # unique per run: seeding twice adds more cohorts
+    return _Scale(rng, lessons, quizzes, kalsel, others, password, tag, utcnow())
+
+
+def _trainee_row(scale: _Scale, i: int) -> dict:
+    rng = scale.rng
+    code = rng.choice(scale.kalsel) if rng.random() < 0.7 else rng.choice(scale.others)
+    name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+    return {"email": f"seed{scale.tag}-{i}@peserta.example", "password_hash": scale.password, "role": "trainee",
+            "full_name": name, "regency": regencies()[code][0], "regency_code": code,
+            "province": regencies()[code][1], "institution": f"Perpustakaan Desa {rng.randrange(1, 400)}",
+            "position": "Pengelola perpustakaan", "locale": "id", "is_active_account": True,
+            "created_at": scale.now}
+
+
+def _activity_rows(scale: _Scale, uid: int) -> tuple[list[dict], list[dict]]:
+    """A trainee's lesson progress and quiz attempts, spread as real cohorts go."""
+    rng, lessons = scale.rng, scale.lessons
+    share = rng.choice([0, 0, 0.1, 0.3, 0.5, 0.7, 0.9, 1, 1, 1])
+    done = int(len(lessons) * share)
+    last = scale.now - timedelta(days=rng.randrange(0, 30), hours=rng.randrange(24))
+    progress = [{"user_id": uid, "lesson_id": lesson_id, "first_viewed_at": last,
+                 "last_viewed_at": last, "completed_at": last} for lesson_id, _module_id in lessons[:done]]
+    # As a trainee goes: the pre-test on starting, a module's quiz once its lessons are
+    # read, the post-test only after every lesson.
+    open_modules = {m for _l, m in lessons[done:]}
+    taken = [q for q in scale.quizzes if (q.kind == "pretest" and done) or (q.kind == "posttest" and share == 1)
+             or (q.kind not in ("pretest", "posttest") and done and q.module_id is not None
+                 and q.module_id not in open_modules)]
+    attempts = []
+    for quiz in taken:
+        percent = round(rng.uniform(40, 100), 2)
+        attempts.append({"quiz_id": quiz.id, "user_id": uid, "number": 1, "state": "graded",
+                         "layout_json": "[]", "started_at": last, "submitted_at": last,
+                         "graded_at": last, "score": percent / 10, "max_score": 10.0,
+                         "percent": percent, "passed": percent >= quiz.pass_mark})
+    return progress, attempts
+
+
+def _seed_batch(scale: _Scale, made: list[Cohort], start: int, count: int) -> None:
+    """count trainees from number start, enrolled in the seeded cohorts, with their activity."""
+    users = [_trainee_row(scale, i) for i in range(start, start + count)]
+    db.session.execute(insert(User), users)
+    ids = list(db.session.scalars(select(User.id).where(User.email.in_([u["email"] for u in users]))))
+    enrolments, progress, attempts = [], [], []
+    for uid in ids:
+        cohort = made[scale.rng.randrange(len(made))]
+        enrolments.append({"user_id": uid, "cohort_id": cohort.id, "enrolled_at": scale.now})
+        lesson_rows, attempt_rows = _activity_rows(scale, uid)
+        progress += lesson_rows
+        attempts += attempt_rows
+    db.session.execute(insert(Enrolment), enrolments)
+    if progress:
+        db.session.execute(insert(LessonProgress), progress)
+    if attempts:
+        db.session.execute(insert(Attempt), attempts)
+    db.session.commit()
+
+
+@dev_cli.command("seed")
+@click.option("--participants", type=int, default=1000)
+@click.option("--cohorts", type=int, default=5)
+@click.option("--course", "course_slug", default=None, help="Default: the first course.")
+@click.option("--seed", type=int, default=2021)
+def dev_seed_command(participants: int, cohorts: int, course_slug: str | None, seed: int) -> None:
+    """Cohorts of trainees from real regencies with a realistic spread of progress and quiz attempts."""
+    course = db.session.scalar(select(Course).where(Course.slug == course_slug) if course_slug
+                               else select(Course).order_by(Course.id))
+    if course is None:
+        click.echo("error: import a course first", err=True)
+        sys.exit(1)
+    scale = _scale(course, seed)
+    tag = scale.tag
+    made = [create_cohort(course=course, slug=f"seed-{tag}-{k + 1}", name=f"Angkatan Uji {k + 1}",
+                          key=f"SEED{tag}{k + 1}", place="Banjarmasin",
+                          starts_on=date.today() - timedelta(days=30), ends_on=date.today() + timedelta(days=30))
+            for k in range(cohorts)]
+    batch = 2000
+    for start in range(0, participants, batch):
+        _seed_batch(scale, made, start, min(batch, participants - start))
+    refresh_course(course.id)  # the reports' caches: lessons, modules, quiz results
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        # Fresh planner statistics after a bulk load (autovacuum would take a minute to notice).
+        # (Committed: an ANALYZE in a transaction that is rolled back leaves no statistics.)
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE").close()
+    click.echo(f"seeded {participants} participants in {cohorts} cohorts: " + ", ".join(c.slug for c in made))

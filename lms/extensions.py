@@ -56,3 +56,8 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[], in_memory_fall
 def form_email() -> str:
     """Rate-limit key: the email address a login form names."""
     return "email:" + (request.form.get("email") or "").strip().lower()
+
+
+def form_failed(response) -> bool:
+    """Rate limits of a form count failed attempts only: the form shown again, not a redirect."""
+    return response.status_code != 302

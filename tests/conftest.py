@@ -205,7 +205,7 @@ def make_cohort(app: Flask) -> Callable[..., Any]:
 def cohort_factory(app: Flask) -> Callable[..., Any]:
     from sqlalchemy import select
 
-    from lms.cohorts.cli import create_cohort
+    from lms.cohorts.operations import create_cohort
     from lms.content.models import Course
 
     counter = iter(range(1, 10_000))

@@ -60,7 +60,7 @@ ROUTES = {
     "core.healthz": ("GET", "/healthz", everyone(200)),
     "accounts.login": ("GET", "/login", signed_in(302, anonymous=200)),
     "accounts.logout": ("POST", "/logout", everyone(302)),
-    "accounts.register": ("GET", "/register", signed_in(302, anonymous=200)),
+    "invites.register": ("GET", "/register", signed_in(302, anonymous=200)),
     "accounts.profile": ("GET", "/profile", signed_in(200)),
     "accounts.set_language": ("POST", "/language", everyone(302)),
     "core.dashboard": ("GET", "/dashboard", signed_in(200)),
@@ -87,15 +87,15 @@ ROUTES = {
     # Without a row and an action, the decision is a form error.
     "cohorts.import_decide": ("POST", "/organizer/imports/{batch_id}/decide", only(400, "organizer", "admin")),
     "cohorts.import_links": ("POST", "/organizer/imports/{batch_id}/links.csv", only(200, "organizer", "admin")),
-    "cohorts.report": ("GET", "/organizer/cohorts/{cohort_a}/report", only(200, "organizer", "admin")),
+    "reports.cohort_report": ("GET", "/organizer/cohorts/{cohort_a}/report", only(200, "organizer", "admin")),
     # A course's report covers the cohorts of it that I run (test_access checks whose rows show):
     # none, for staff who run nothing.
-    "cohorts.course_report": ("GET", "/organizer/courses/mini-a/report",
+    "reports.course_report": ("GET", "/organizer/courses/mini-a/report",
                               only(200, "organizer", "admin", "other_organizer", idle_organizer=404)),
     "cohorts.regencies": ("GET", "/organizer/cohorts/{cohort_a}/regencies", only(200, "organizer", "admin")),
-    "cohorts.remind": ("POST", "/organizer/cohorts/{cohort_a}/remind", only(302, "organizer", "admin")),
+    "reports.remind": ("POST", "/organizer/cohorts/{cohort_a}/remind", only(302, "organizer", "admin")),
     # Confirming WhatsApp reminders as sent (none ticked: back to the report with a message).
-    "cohorts.remind_sent": ("POST", "/organizer/cohorts/{cohort_a}/remind/sent", only(302, "organizer", "admin")),
+    "reports.remind_sent": ("POST", "/organizer/cohorts/{cohort_a}/remind/sent", only(302, "organizer", "admin")),
     # The JSON API takes bearer tokens only: a browser session gets 401 (test_access covers tokens).
     "api.cohorts": ("GET", "/api/v1/cohorts", everyone(401)),
     "api.completion": ("GET", "/api/v1/cohorts/mini-a-c1/completion", everyone(401)),
@@ -172,8 +172,8 @@ ROUTES = {
                                only(302, "organizer", "admin")),
     "certificates.revoke": ("POST", "/organizer/certificates/{cert_id}/revoke", only(302, "organizer", "admin")),
     "certificates.reissue": ("POST", "/organizer/certificates/{cert_id}/reissue", only(302, "organizer", "admin")),
-    "certificates.job": ("GET", "/organizer/jobs/{job_id}", only(200, "organizer", "admin")),
-    "certificates.job_download": ("GET", "/organizer/jobs/{job_id}/download", only(200, "organizer", "admin")),
+    "jobs.progress": ("GET", "/organizer/jobs/{job_id}", only(200, "organizer", "admin")),
+    "jobs.download": ("GET", "/organizer/jobs/{job_id}/download", only(200, "organizer", "admin")),
     # The course editor: the course's owners and authors (course roles), and admins. Being
     # assigned to a cohort of the course (the facilitator) gives no right to edit it.
     "authoring.index": ("GET", "/author/", only(200, "admin", *FACILITATORS)),

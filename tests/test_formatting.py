@@ -176,7 +176,7 @@ def test_csv_export_follows_the_language(app, world, wita):
 
 
 def test_decimal_sign_in_csv():
-    from lms.reports.exports import to_csv
+    from lms.util.sheets import to_csv
 
     assert to_csv(["Nilai"], [[84.4]], locale="id").decode("utf-8-sig").splitlines() == ["Nilai", "84,4"]
     assert to_csv(["A", "B"], [[84.4, 2]], locale="en").decode("utf-8-sig").splitlines() == ["A,B", "84.4,2"]

@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from lms.accounts.models import Role
-from lms.accounts.operations import AccountError, create_user
+from lms.accounts.operations import AccountError, create_user, new_token, user_by_email
 from lms.extensions import db
 
 users_cli = AppGroup("users", help="Manage user accounts.")
@@ -42,9 +42,6 @@ def create_command(role: str, email: str, full_name: str, password: str, institu
 @click.option("--name", "token_name", required=True, help="What the token is for, e.g. 'dashboard dinas'.")
 def token_command(email: str, token_name: str) -> None:
     """Create an API token (printed once; only its hash is stored)."""
-    from lms.accounts.operations import user_by_email
-    from lms.api.views import new_token
-
     user = user_by_email(email)
     if user is None or user.role not in (Role.ORGANIZER.value, Role.ADMIN.value):
         click.echo("error: no organizer or admin account has this email", err=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 
 from flask import current_app
@@ -16,10 +17,14 @@ from lms.util import utcnow
 from lms.util.types import UTCDateTime
 
 
-def _new_nonce() -> str:
-    from lms.accounts.sessions import new_session_nonce
+def new_session_nonce() -> str:
+    """A random value naming the user's current sessions (no ':' in it)."""
+    return secrets.token_urlsafe(12)
 
-    return new_session_nonce()
+
+def alternative_id(user_id: int, nonce: str) -> str:
+    """Flask-Login's id in the session and remember-me cookies: id and session nonce."""
+    return f"{user_id}:{nonce}"
 
 
 class Role(str, enum.Enum):
@@ -50,12 +55,10 @@ class User(UserMixin, db.Model):
     is_active_account: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Names the user's current sessions; a new one on logout or password change ends them all.
-    session_nonce: Mapped[str] = mapped_column(String(32), default=lambda: _new_nonce(), server_default="")
+    session_nonce: Mapped[str] = mapped_column(String(32), default=lambda: new_session_nonce(), server_default="")
 
     def get_id(self) -> str:
         """Flask-Login's id in the session and remember-me cookies: id and session nonce."""
-        from lms.accounts.sessions import alternative_id
-
         return alternative_id(self.id, self.session_nonce)
 
     @property
@@ -75,7 +78,7 @@ class User(UserMixin, db.Model):
         self.password_hash = generate_password_hash(
             password, method=current_app.config["PASSWORD_HASH_METHOD"]
         )
-        self.session_nonce = _new_nonce()
+        self.session_nonce = new_session_nonce()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

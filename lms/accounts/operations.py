@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from lms.accounts.models import Role, User
+from lms.accounts.models import ApiToken, Role, User
 from lms.extensions import db
 
 PROFILE_FIELDS = ("nip", "position", "institution", "regency", "province", "regency_code")
@@ -61,3 +64,11 @@ def update_profile(user: User, *, full_name: str, locale: str, **profile: str | 
             value = profile[key]
             setattr(user, key, (value.strip() or None) if isinstance(value, str) else value)
     db.session.flush()
+
+
+def new_token(user: User, name: str) -> str:
+    """Create an API token for the user (flush only); the token itself is shown once, never stored."""
+    token = "lms_" + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user_id=user.id, name=name, token_hash=hashlib.sha256(token.encode()).hexdigest()))
+    db.session.flush()
+    return token

@@ -11,22 +11,12 @@ from flask import g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import login_user, logout_user
 
+from lms.accounts.models import User, new_session_nonce
 from lms.extensions import db
-
-
-def new_session_nonce() -> str:
-    """A random value naming the user's current sessions (no ':' in it)."""
-    return secrets.token_urlsafe(12)
-
-
-def alternative_id(user_id: int, nonce: str) -> str:
-    return f"{user_id}:{nonce}"
 
 
 def load_user(value: str):
     """Flask-Login's user loader: the user whose id and current nonce the cookie names, else None."""
-    from lms.accounts.models import User
-
     user_id, _, nonce = (value or "").partition(":")
     if not (user_id.isascii() and user_id.isdigit() and len(user_id) < 10) or not nonce:
         return None  # also a cookie from before nonces: log in again

@@ -1,4 +1,4 @@
-"""Login, logout, registration with an enrolment key, profile and language."""
+"""Login, logout, profile and language (registration with an enrolment key: lms.cohorts.views)."""
 
 from __future__ import annotations
 
@@ -9,18 +9,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from lms.accounts.forms import LanguageForm, LoginForm, ProfileForm, RegisterForm
-from lms.accounts.operations import AccountError, create_user, update_profile, user_by_email
+from lms.accounts.forms import LanguageForm, LoginForm, ProfileForm
+from lms.accounts.operations import update_profile, user_by_email
 from lms.accounts.sessions import log_in, log_out
-from lms.cohorts.operations import EnrolmentError, cohort_for_key, enrol
-from lms.extensions import csrf, db, form_email, limiter
+from lms.extensions import csrf, db, form_email, form_failed, limiter
 
 bp = Blueprint("accounts", __name__)
-
-
-def _failed(response: Response) -> bool:
-    """Rate limits count failed attempts only: a form shown again, not a redirect."""
-    return response.status_code != 302
 
 
 def _login_limit() -> str:
@@ -29,10 +23,6 @@ def _login_limit() -> str:
 
 def _account_limit() -> str:
     return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
-
-
-def _enrol_limit() -> str:
-    return current_app.config["ENROL_RATE_LIMIT"]
 
 
 def safe_next(target: str | None) -> str | None:
@@ -46,8 +36,8 @@ def safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_account_limit, methods=["POST"], key_func=form_email, deduct_when=_failed)
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=form_failed)
+@limiter.limit(_account_limit, methods=["POST"], key_func=form_email, deduct_when=form_failed)
 def login() -> Response | str:
     """Log in with email and password."""
     if current_user.is_authenticated:
@@ -75,40 +65,6 @@ def logout() -> Response:
     # of this user go (offline.js clears them too, before the request leaves).
     response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response
-
-
-@bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(_enrol_limit, methods=["POST"], deduct_when=_failed)
-def register() -> Response | str:
-    """Create a trainee account and join the cohort that the enrolment key opens."""
-    if current_user.is_authenticated:
-        return redirect(url_for("core.dashboard"))
-    form = RegisterForm()
-    if request.method == "GET" and request.args.get("key"):
-        form.enrolment_key.data = request.args["key"]
-    if form.validate_on_submit():
-        try:
-            cohort = cohort_for_key(form.enrolment_key.data)
-        except EnrolmentError as exc:
-            form.enrolment_key.errors.append(str(exc))
-        else:
-            try:
-                user = create_user(
-                    email=form.email.data, full_name=form.full_name.data, password=form.password.data,
-                    locale=session.get("locale", current_app.config["BABEL_DEFAULT_LOCALE"]),
-                    nip=form.nip.data, position=form.position.data, institution=form.institution.data,
-                    **form.region(),
-                )
-            except AccountError as exc:
-                form.email.errors.append(str(exc))
-            else:
-                enrol(user, cohort)
-                db.session.commit()
-                log_in(user)
-                flash(_("Welcome! You have joined %(cohort)s.", cohort=cohort.name), "success")
-                return redirect(url_for("core.dashboard"))
-    status = 200 if request.method == "GET" else 400
-    return render_template("accounts/register.html", form=form), status
 
 
 @bp.route("/profile", methods=["GET", "POST"])

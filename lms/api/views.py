@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import secrets
 from functools import wraps
 from typing import Any, Callable
 
@@ -19,14 +18,6 @@ from lms.util import utcnow
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # bearer tokens, no cookies
-
-
-def new_token(user: User, name: str) -> str:
-    """Create a token for the user (flush only); the token itself is shown once, never stored."""
-    token = "lms_" + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user_id=user.id, name=name, token_hash=hashlib.sha256(token.encode()).hexdigest()))
-    db.session.flush()
-    return token
 
 
 def _error(status: int, message: str):

@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from lms.certificates.operations import issue_for_cohort
 from lms.certificates.pdf import render_certificate
 from lms.cohorts.models import Cohort
 from lms.extensions import db
@@ -22,8 +23,6 @@ certificates_cli = AppGroup("certificates", help="Certificates: issue to eligibl
 @click.option("--cohort", "cohort_slug", required=True)
 def issue_command(cohort_slug: str) -> None:
     """Issue certificates to every eligible trainee of the cohort who has none yet."""
-    from lms.certificates.views import issue_for_cohort
-
     cohort = db.session.scalar(select(Cohort).where(Cohort.slug == cohort_slug))
     if cohort is None:
         click.echo(f"error: no cohort with slug '{cohort_slug}'", err=True)

@@ -1,82 +1,16 @@
-"""Certificate PDF: A4 landscape, DejaVu Sans embedded, a vector QR code to the verification page.
-
-Speed: fpdf2 parses and subsets every font per document. We subset DejaVu Sans once per process
-to the characters Indonesian names and texts use (Latin, Latin-1, Latin Extended-A,
-punctuation), so a certificate embeds a ~25 KB font and renders in tens of milliseconds. A name
-with any other character (Arabic, Cyrillic, emoji, ...) adds the full DejaVu Sans and the
-configured fallback fonts (Symbola for emoji where installed) for that certificate only.
-"""
+"""Certificate PDF: A4 landscape, DejaVu Sans embedded (the font stack: lms.util.pdf), a vector
+QR code to the verification page."""
 
 from __future__ import annotations
 
-import hashlib
-import io
-import logging
-import tempfile
-import threading
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import qrcode
 from babel.dates import format_date
-from fontTools import subset
-from fontTools.ttLib import TTFont
 from fpdf import FPDF
-from fpdf.enums import TextMode
 
-FONT_DIR = Path(__file__).parent / "fonts"
-MAIN_FONT = FONT_DIR / "DejaVuSans.ttf"
-# Fonts tried, in order, for characters DejaVu Sans lacks (only those that exist are used).
-DEFAULT_FALLBACK_FONTS = [
-    "/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf",
-    "/usr/share/fonts/truetype/noto/NotoSansSymbols2-Regular.ttf",
-    "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
-]
-COMMON_CODEPOINTS = frozenset(
-    list(range(0x20, 0x7F)) + list(range(0xA0, 0x180)) + list(range(0x2010, 0x2027))
-    + [0x2030, 0x2039, 0x203A, 0x20AC, 0x2116, 0x2122]
-)
-BRAND = (11, 79, 138)
-INK = (27, 31, 36)
-MUTED = (74, 85, 96)
-
-logging.getLogger("fpdf").setLevel(logging.ERROR)  # missing-glyph notices for exotic names
-logging.getLogger("fontTools").setLevel(logging.ERROR)
-
-_lock = threading.Lock()
-_common_font_path: Path | None = None
-
-
-def _common_font() -> Path:
-    """DejaVu Sans cut down to COMMON_CODEPOINTS, made once per process (cached on disk)."""
-    global _common_font_path
-    with _lock:
-        if _common_font_path is not None and _common_font_path.exists():
-            return _common_font_path
-        digest = hashlib.sha256(MAIN_FONT.read_bytes()).hexdigest()[:12]
-        path = Path(tempfile.gettempdir()) / f"lms-dejavu-common-{digest}.ttf"
-        if not path.exists():
-            font = TTFont(MAIN_FONT)
-            options = subset.Options()
-            options.notdef_outline = True
-            options.layout_features = []
-            options.hinting = False
-            subsetter = subset.Subsetter(options)
-            subsetter.populate(unicodes=sorted(COMMON_CODEPOINTS))
-            subsetter.subset(font)
-            buffer = io.BytesIO()
-            font.save(buffer)
-            tmp = path.with_suffix(f".{threading.get_ident()}.tmp")
-            tmp.write_bytes(buffer.getvalue())
-            tmp.replace(path)
-        _common_font_path = path
-        return path
-
-
-def warm_up() -> None:
-    """Prepare fonts ahead of the first certificate (for benchmarks and workers)."""
-    _common_font()
+from lms.util.pdf import BRAND, INK, MUTED, add_fonts, bold
 
 
 def indonesian_date(value: date) -> str:
@@ -123,24 +57,6 @@ class CertificatePDF(FPDF):
     pass
 
 
-def _needs_fallback(texts: list[str]) -> bool:
-    return any(ord(ch) not in COMMON_CODEPOINTS for text in texts for ch in text if ch not in "\n\r\t")
-
-
-def add_fonts(pdf: FPDF, family: str, texts: list[str], fallback_fonts: list[str] | None = None) -> None:
-    """Add DejaVu Sans as `family`: the common subset, plus the full font and the fallback fonts
-    when a text needs other characters (the certificate's stack; also the action plan's PDF)."""
-    pdf.add_font(family, "", str(_common_font()))
-    if _needs_fallback(texts):
-        pdf.add_font(f"{family}Full", "", str(MAIN_FONT))
-        names = [f"{family}Full"]
-        for index, path in enumerate(fallback_fonts if fallback_fonts is not None else DEFAULT_FALLBACK_FONTS):
-            if Path(path).is_file():
-                pdf.add_font(f"Fallback{index}", "", path)
-                names.append(f"Fallback{index}")
-        pdf.set_fallback_fonts(names)
-
-
 def _fit_text(pdf: FPDF, text: str, max_width: float, size: float, min_size: float) -> float:
     """The largest font size (down to min_size) at which the text fits on one line."""
     while size > min_size:
@@ -176,39 +92,37 @@ def _centered_lines(pdf: FPDF, x: float, y: float, width: float, line_height: fl
     return y
 
 
-def _bold(pdf: FPDF):
-    return pdf.local_context(text_mode=TextMode.FILL_STROKE, line_width=0.25)
-
-
 def _qr(pdf: FPDF, data: str, x: float, y: float, size: float) -> None:
-    """The QR code as one vector path: a rectangle per run of dark modules in a row."""
+    """The QR code as vector rectangles (fpdf2's public rect): one per run of dark modules in a row,
+    a hair wider and taller than the modules, so no seam shows between neighbours."""
     # A fixed mask skips scoring all eight masks (most of qrcode's time); any mask is valid.
     qr = qrcode.QRCode(border=0, error_correction=qrcode.constants.ERROR_CORRECT_M, mask_pattern=4)
     qr.add_data(data)
     qr.make(fit=True)
     matrix = qr.get_matrix()
-    k = pdf.k  # points per mm
     cell = size / len(matrix)
-    parts = ["q 0 g"]
-    for row, values in enumerate(matrix):
-        col = 0
-        top = (pdf.h - (y + row * cell)) * k
-        while col < len(values):
-            if values[col]:
+    overlap = 0.05 / pdf.k  # 0.05 pt in mm
+    with pdf.local_context(fill_color=(0, 0, 0)):
+        for row, values in enumerate(matrix):
+            col = 0
+            while col < len(values):
+                if not values[col]:
+                    col += 1
+                    continue
                 start = col
                 while col < len(values) and values[col]:
                     col += 1
-                parts.append(f"{(x + start * cell) * k:.2f} {top:.2f} {(col - start) * cell * k + 0.05:.2f} "
-                             f"{-cell * k - 0.05:.2f} re")
-            else:
-                col += 1
-    parts.append("f Q")
-    pdf._out("\n".join(parts))  # fpdf2's own way of writing page content
+                pdf.rect(x + start * cell, y + row * cell, (col - start) * cell + overlap, cell + overlap, style="F")
 
 
-def render_certificate(snapshot: dict[str, Any], verify_url: str, *, issuer: str,
-                       fallback_fonts: list[str] | None = None, status_note: str = "") -> bytes:
-    """The certificate as PDF bytes. snapshot: the frozen data (see rules.make_snapshot)."""
+WIDTH, HEIGHT = 297.0, 210.0
+CONTENT_W = 230.0
+LEFT = (WIDTH - CONTENT_W) / 2
+BASE = 150.0  # the top of the signature and verification blocks
+
+
+def _new_document(snapshot: dict[str, Any], issuer: str, fallback_fonts: list[str] | None) -> FPDF:
+    """An A4 landscape page with the document's metadata and fonts."""
     pdf = CertificatePDF(orientation="L", unit="mm", format="A4")
     pdf.set_auto_page_break(False)
     pdf.set_margins(0, 0, 0)
@@ -219,60 +133,65 @@ def render_certificate(snapshot: dict[str, Any], verify_url: str, *, issuer: str
                                              "signatory_name", "signatory_title", "city")]
     add_fonts(pdf, "Cert", texts, fallback_fonts)
     pdf.add_page()
-    width, height = 297.0, 210.0
+    return pdf
 
-    # Frame
+
+def _frame(pdf: FPDF) -> None:
     pdf.set_draw_color(*BRAND)
     pdf.set_line_width(1.6)
-    pdf.rect(8, 8, width - 16, height - 16)
+    pdf.rect(8, 8, WIDTH - 16, HEIGHT - 16)
     pdf.set_line_width(0.4)
-    pdf.rect(12, 12, width - 24, height - 24)
+    pdf.rect(12, 12, WIDTH - 24, HEIGHT - 24)
     pdf.set_fill_color(*BRAND)
-    pdf.rect(12, 12, width - 24, 3.5, style="F")
+    pdf.rect(12, 12, WIDTH - 24, 3.5, style="F")
 
-    content_w = 230.0
-    left = (width - content_w) / 2
+
+def _title(pdf: FPDF, snapshot: dict[str, Any], issuer: str) -> None:
+    """The issuer, SERTIFIKAT, the number and "diberikan kepada"."""
     pdf.set_text_color(*MUTED)
     pdf.set_font("Cert", size=11)
-    pdf.set_xy(left, 24)
-    pdf.cell(content_w, 6, issuer.upper(), align="C")
+    pdf.set_xy(LEFT, 24)
+    pdf.cell(CONTENT_W, 6, issuer.upper(), align="C")
 
     pdf.set_text_color(*BRAND)
     pdf.set_draw_color(*BRAND)
     pdf.set_font("Cert", size=34)
-    pdf.set_xy(left, 34)
-    with _bold(pdf):
+    pdf.set_xy(LEFT, 34)
+    with bold(pdf):
         pdf.set_char_spacing(3)
-        pdf.cell(content_w, 15, "SERTIFIKAT", align="C")
+        pdf.cell(CONTENT_W, 15, "SERTIFIKAT", align="C")
         pdf.set_char_spacing(0)
     pdf.set_text_color(*INK)
     pdf.set_font("Cert", size=11)
-    pdf.set_xy(left, 50)
-    pdf.cell(content_w, 6, f"Nomor: {snapshot['number']}", align="C")
+    pdf.set_xy(LEFT, 50)
+    pdf.cell(CONTENT_W, 6, f"Nomor: {snapshot['number']}", align="C")
 
-    pdf.set_xy(left, 62)
+    pdf.set_xy(LEFT, 62)
     pdf.set_font("Cert", size=12)
-    pdf.cell(content_w, 6, "diberikan kepada", align="C")
+    pdf.cell(CONTENT_W, 6, "diberikan kepada", align="C")
 
-    # The name: one line, shrunk to fit; two lines if it is very long.
+
+def _recipient(pdf: FPDF, snapshot: dict[str, Any]) -> float:
+    """The name (one line, shrunk to fit; two lines if it is very long), a rule, NIP and place of
+    work; returns the y below them."""
     name = snapshot["name"]
     pdf.set_font("Cert", size=26)
     pdf.set_draw_color(*INK)
-    size = _fit_text(pdf, name, content_w, 26, 16)
+    size = _fit_text(pdf, name, CONTENT_W, 26, 16)
     y = 71
-    with _bold(pdf):
-        if pdf.get_string_width(name) <= content_w:
-            pdf.set_xy(left, y)
-            pdf.cell(content_w, 12, name, align="C")
+    with bold(pdf):
+        if pdf.get_string_width(name) <= CONTENT_W:
+            pdf.set_xy(LEFT, y)
+            pdf.cell(CONTENT_W, 12, name, align="C")
             y += 13
         else:
             pdf.set_font_size(size)
-            pdf.set_xy(left, y)
-            pdf.multi_cell(content_w, 8, name, align="C", max_line_height=8)
+            pdf.set_xy(LEFT, y)
+            pdf.multi_cell(CONTENT_W, 8, name, align="C", max_line_height=8)
             y = pdf.get_y() + 1
     pdf.set_draw_color(*BRAND)
     pdf.set_line_width(0.3)
-    pdf.line(left + 40, y, left + content_w - 40, y)
+    pdf.line(LEFT + 40, y, LEFT + CONTENT_W - 40, y)
     y += 3
     pdf.set_font("Cert", size=11)
     pdf.set_text_color(*MUTED)
@@ -283,14 +202,16 @@ def render_certificate(snapshot: dict[str, Any], verify_url: str, *, issuer: str
     if where:
         details.append(where)
     for line in details:
-        _fit_text(pdf, line, content_w, 11, 8)
-        pdf.set_xy(left, y)
-        pdf.cell(content_w, 5.5, line, align="C")
+        _fit_text(pdf, line, CONTENT_W, 11, 8)
+        pdf.set_xy(LEFT, y)
+        pdf.cell(CONTENT_W, 5.5, line, align="C")
         y += 5.5
-    y += 4
+    return y + 4
 
-    pdf.set_text_color(*INK)
-    pdf.set_font("Cert", size=12.5)
+
+def _sentence(snapshot: dict[str, Any]) -> str:
+    """"sebagai Peserta <course> yang dilaksanakan pada <dates> di <place>, dengan jumlah <n> jam
+    pelajaran (JP). Nilai akhir: <score>." (the parts the snapshot has)."""
     dates = date_range(date.fromisoformat(snapshot["starts_on"]) if snapshot.get("starts_on") else None,
                        date.fromisoformat(snapshot["ends_on"]) if snapshot.get("ends_on") else None)
     sentence = f"sebagai Peserta {snapshot['course_title']}"
@@ -305,29 +226,33 @@ def render_certificate(snapshot: dict[str, Any], verify_url: str, *, issuer: str
     sentence += "."
     if snapshot.get("score") is not None:
         sentence += f" Nilai akhir: {format_score(snapshot['score'])}."
-    _centered_lines(pdf, left + 10, y, content_w - 20, 6.5, sentence)
+    return sentence
 
-    # Signature block (right) and verification (left), anchored to the bottom.
-    base = 150.0
+
+def _signature(pdf: FPDF, snapshot: dict[str, Any]) -> None:
+    """Place and date of issue, the signatory's title, name and NIP (right, anchored to the bottom)."""
     sig_x, sig_w = 180.0, 95.0
     pdf.set_font("Cert", size=11)
-    pdf.set_xy(sig_x, base)
+    pdf.set_xy(sig_x, BASE)
     city = snapshot.get("city") or snapshot.get("place") or ""
     issued = indonesian_date(date.fromisoformat(snapshot["issued_on"]))
     pdf.cell(sig_w, 5.5, f"{city}, {issued}" if city else issued, align="C")
-    _centered_lines(pdf, sig_x, base + 5.5, sig_w, 5.5, snapshot.get("signatory_title") or "")
-    pdf.set_xy(sig_x, base + 27)
+    _centered_lines(pdf, sig_x, BASE + 5.5, sig_w, 5.5, snapshot.get("signatory_title") or "")
+    pdf.set_xy(sig_x, BASE + 27)
     pdf.set_draw_color(*INK)
-    with _bold(pdf):
+    with bold(pdf):
         pdf.cell(sig_w, 5.5, snapshot.get("signatory_name") or "", align="C")
     if snapshot.get("signatory_nip"):
-        pdf.set_xy(sig_x, base + 32.5)
+        pdf.set_xy(sig_x, BASE + 32.5)
         pdf.cell(sig_w, 5.5, f"NIP. {format_nip(snapshot['signatory_nip'])}", align="C")
 
-    _qr(pdf, verify_url, 24, base - 4, 32)
+
+def _verification(pdf: FPDF, snapshot: dict[str, Any], verify_url: str) -> None:
+    """The QR code, the verification address and code (left, anchored to the bottom)."""
+    _qr(pdf, verify_url, 24, BASE - 4, 32)
     pdf.set_font("Cert", size=8.5)
     pdf.set_text_color(*MUTED)
-    y = base
+    y = BASE
     for line in ("Pindai kode QR atau buka alamat berikut", "untuk memeriksa keaslian sertifikat ini:"):
         pdf.set_xy(60, y)
         pdf.cell(95, 4.3, line)
@@ -340,9 +265,23 @@ def render_certificate(snapshot: dict[str, Any], verify_url: str, *, issuer: str
     pdf.set_text_color(*MUTED)
     pdf.set_xy(60, y + 6.3)
     pdf.cell(95, 4.3, f"Kode verifikasi: {snapshot['code']}")
+
+
+def render_certificate(snapshot: dict[str, Any], verify_url: str, *, issuer: str,
+                       fallback_fonts: list[str] | None = None, status_note: str = "") -> bytes:
+    """The certificate as PDF bytes. snapshot: the frozen data (see rules.make_snapshot)."""
+    pdf = _new_document(snapshot, issuer, fallback_fonts)
+    _frame(pdf)
+    _title(pdf, snapshot, issuer)
+    y = _recipient(pdf, snapshot)
+    pdf.set_text_color(*INK)
+    pdf.set_font("Cert", size=12.5)
+    _centered_lines(pdf, LEFT + 10, y, CONTENT_W - 20, 6.5, _sentence(snapshot))
+    _signature(pdf, snapshot)
+    _verification(pdf, snapshot, verify_url)
     if status_note:
         pdf.set_text_color(160, 28, 28)
         pdf.set_font("Cert", size=28)
-        pdf.set_xy(left, 100)
-        pdf.cell(content_w, 12, status_note, align="C")
+        pdf.set_xy(LEFT, 100)
+        pdf.cell(CONTENT_W, 12, status_note, align="C")
     return bytes(pdf.output())

@@ -19,9 +19,13 @@ from lms.certificates.pdf import date_range
 from lms.cohorts.models import Cohort, Enrolment
 from lms.content.models import Course
 from lms.extensions import db, limiter
-from lms.jobs import Job, check_runner, enqueue, start
+from lms.certificates.operations import issue_for_cohort
+from lms.cohorts.views import managed_cohort
+from lms.jobs import Job, enqueue, start
 from lms.util.db import begin_write
-from lms.util.formatting import cohort_timezone, format_local_date
+from lms.cohorts.timezones import cohort_timezone
+from lms.util.formatting import format_local_date
+from lms.util.downloads import attachment
 
 bp = Blueprint("certificates", __name__)
 
@@ -134,25 +138,17 @@ def download(code: str) -> Response | tuple[str, int]:
         return render_template("certificates/gone.html", certificate=certificate), 410
     if certificate.user_id == current_user.id and rules.download_waits_for(certificate) is not None:
         return render_template("certificates/survey_first.html", certificate=certificate), 403
-    response = Response(documents.certificate_pdf(certificate), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{documents.file_name(certificate)}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return attachment(documents.certificate_pdf(certificate), documents.file_name(certificate), "application/pdf",
+                      cache_control="private, no-store")
 
 
 # --- organizers -----------------------------------------------------------------------------
-
-def _cohort(cohort_id: int) -> Cohort:
-    cohort = db.get_or_404(Cohort, cohort_id)
-    require(current_user, "manage_cohort", cohort)
-    return cohort
-
 
 @bp.get("/organizer/cohorts/<int:cohort_id>/certificates")
 @login_required
 def cohort_certificates(cohort_id: int) -> str:
     """A cohort's certificates, with revoke and reissue, and the trainees still without one."""
-    cohort = _cohort(cohort_id)
+    cohort = managed_cohort(cohort_id)
     certificates = db.session.execute(
         select(Certificate, User).join(User, User.id == Certificate.user_id)
         .where(Certificate.cohort_id == cohort.id).order_by(User.full_name, Certificate.issued_at)).all()
@@ -170,25 +166,13 @@ def cohort_certificates(cohort_id: int) -> str:
 @login_required
 def issue_cohort(cohort_id: int) -> Response:
     """Issue certificates to every eligible trainee of the cohort who has none."""
-    cohort = _cohort(cohort_id)
+    cohort = managed_cohort(cohort_id)
     begin_write()
     cohort = db.session.get(Cohort, cohort_id)
     issued = issue_for_cohort(cohort)
     db.session.commit()
     flash(_("%(count)s certificates issued.", count=issued), "success")
     return redirect(url_for("certificates.cohort_certificates", cohort_id=cohort.id))
-
-
-def issue_for_cohort(cohort: Cohort) -> int:
-    course = db.session.get(Course, cohort.course_id)
-    count = 0
-    for user in db.session.scalars(select(User).join(Enrolment, Enrolment.user_id == User.id)
-                                   .where(Enrolment.cohort_id == cohort.id)):
-        eligible, _ = rules.eligibility(user, course)
-        if eligible:
-            _, new = rules.issue_certificate(user, cohort)
-            count += new
-    return count
 
 
 @bp.post("/organizer/certificates/<int:certificate_id>/revoke")
@@ -231,57 +215,8 @@ def reissue(certificate_id: int) -> Response:
 @login_required
 def start_zip(cohort_id: int) -> Response:
     """Build a ZIP of the cohort's valid certificates in the background."""
-    cohort = _cohort(cohort_id)
+    cohort = managed_cohort(cohort_id)
     job = enqueue("certificates_zip", {"cohort_id": cohort.id}, current_user.id)
     db.session.commit()
     start(job)
-    return redirect(url_for("certificates.job", job_id=job.id))
-
-
-def _my_job(job_id: int) -> Job:
-    """A job of a cohort the current user runs."""
-    job = check_runner(db.get_or_404(Job, job_id))
-    ids = job.params.get("cohort_ids") or [job.params.get("cohort_id", 0)]
-    cohorts = [db.session.get(Cohort, i) for i in ids]
-    if not cohorts or None in cohorts:
-        abort(404)
-    for cohort in cohorts:  # a course-wide export: every cohort in it is one I run
-        require(current_user, "manage_cohort", cohort)
-    return job
-
-
-@bp.get("/organizer/jobs/<int:job_id>")
-@login_required
-def job(job_id: int) -> str:
-    """Progress of a background job; the page refreshes itself until it is done."""
-    job = _my_job(job_id)
-    return render_template("certificates/job.html", job=job)
-
-
-@bp.get("/organizer/jobs/<int:job_id>/download")
-@login_required
-def job_download(job_id: int) -> Response:
-    job = _my_job(job_id)
-    if job.status != "done" or job.result is None:
-        abort(404)
-    import mimetypes
-
-    kind = mimetypes.guess_type(job.result_name or "")[0] or "application/octet-stream"
-    response = Response(job.result, mimetype=kind)
-    response.headers["Content-Disposition"] = f'attachment; filename="{job.result_name}"'
-    return response
-
-
-def build_cohort_zip(job: Job, progress) -> tuple[bytes, str]:
-    """Job handler: one PDF per valid certificate of the cohort."""
-    cohort = db.session.get(Cohort, job.params["cohort_id"])
-    certificates = list(db.session.scalars(select(Certificate).where(
-        Certificate.cohort_id == cohort.id, Certificate.status == "valid").order_by(Certificate.number)))
-    progress(0, len(certificates))
-    data = documents.zip_certificates(certificates, progress)
-    return data, f"sertifikat-{cohort.slug}.zip"
-
-
-from lms.jobs import HANDLERS  # noqa: E402
-
-HANDLERS["certificates_zip"] = build_cohort_zip
+    return redirect(url_for("jobs.progress", job_id=job.id))

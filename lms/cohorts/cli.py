@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
@@ -11,31 +10,12 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from lms.cohorts.models import Cohort
-from lms.cohorts.operations import new_enrolment_key, normalize_key
-from lms.cohorts.timezones import default_zone
+from lms.cohorts.operations import create_cohort, normalize_key
 from lms.util.timezones import ZONES
 from lms.content.models import Course
 from lms.extensions import db
 
 cohorts_cli = AppGroup("cohorts", help="Manage cohorts (angkatan).")
-
-
-def create_cohort(*, course: Course, slug: str, name: str, key: str | None = None,
-                  place: str | None = None, starts_on: date | None = None,
-                  ends_on: date | None = None, timezone: str | None = None,
-                  **certificate: str | None) -> Cohort:
-    """A new open cohort of the course (flush only). certificate: signatory_name,
-    signatory_title, signatory_nip, city, as printed on its certificates. Without a time zone,
-    the zone of the province its place, city or name points to (else WIB)."""
-    if starts_on and ends_on and ends_on < starts_on:
-        raise ValueError(f"the end date {ends_on.isoformat()} is before the start date {starts_on.isoformat()}")
-    zone = timezone or default_zone(place, certificate.get("city"), name)
-    cohort = Cohort(course_id=course.id, slug=slug, name=name,
-                    enrolment_key=normalize_key(key) if key else new_enrolment_key(),
-                    place=place, starts_on=starts_on, ends_on=ends_on, timezone=zone, **certificate)
-    db.session.add(cohort)
-    db.session.flush()
-    return cohort
 
 
 @cohorts_cli.command("create")
@@ -127,7 +107,7 @@ def import_participants_command(cohort_ref: str, path: Path, dry_run: bool, shee
     if result.links:
         rows = [(link["name"], link["email"], _set_password_url(link["token"])) for link in result.links]
         if links_path is not None:
-            from lms.reports.exports import to_csv
+            from lms.util.sheets import to_csv
 
             links_path.write_bytes(to_csv(["Nama", "Email", "Tautan atur kata sandi"], rows))
             links_path.chmod(0o600)

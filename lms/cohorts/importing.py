@@ -22,7 +22,7 @@ from lms.cohorts.models import Cohort, ImportBatch
 from lms.cohorts.participants import (EDITABLE, Sheet, SheetFileError, Table, check_rows, cohort_province,
                                       mark_enrolled, preview, read_table)
 from lms.extensions import db
-from lms.jobs import HANDLERS, Job, JobError, check_runner
+from lms.jobs import Job, JobError, check_runner
 from lms.util import utcnow
 from lms.util.db import begin_write
 
@@ -269,5 +269,3 @@ def _email_links(cohort: Cohort, links: list[dict], link_base: str) -> dict:
     except OSError as exc:
         return {"mail_error": str(exc)}
 
-
-HANDLERS[KIND] = run_import

@@ -119,12 +119,3 @@ def send_emails(job, progress) -> tuple[bytes, str]:
         log(cohort, batch, sender, "email")
         progress(sent, len(fresh))  # commits the batch's log with the progress
     return f"{sent}\n".encode(), f"pengingat-{cohort.slug}.txt"
-
-
-def _register() -> None:
-    from lms.jobs import HANDLERS
-
-    HANDLERS["reminder_emails"] = send_emails
-
-
-_register()

@@ -1,30 +1,33 @@
-"""Organizers run cohorts: settings, staff, participant import, reports and exports."""
+"""Organizers run cohorts: settings, staff, participant import; trainees register with an
+enrolment key and new participants set their password (public pages)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext as _, ngettext
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from lms.accounts.models import PasswordToken, Role, User
+from lms.accounts.forms import RegisterForm
+from lms.accounts.operations import AccountError, create_user
 from lms.accounts.sessions import log_in
 from lms.auth import can, cohorts_for, courses_for, require
 from lms.cohorts.forms import CohortForm, ImportForm, SetPasswordForm, StaffForm
 from lms.cohorts.models import Cohort, CohortStaff, Enrolment, ImportBatch
-from lms.cohorts.operations import new_enrolment_key, normalize_key
+from lms.cohorts.operations import (SETTINGS, EnrolmentError, cohort_for_key, create_cohort, enrol, key_in_use,
+                                    normalize_key, update_cohort)
 from lms.cohorts import participants
 from lms.cohorts.participants import MAX_ROWS as MAX_SHEET_ROWS
+from lms.content.loader import parse_follow_up_months
 from lms.content.models import Course
-from lms.extensions import db
-from lms.reports import exports
-from lms.reports.queries import Filters, cohort_report
+from lms.extensions import db, form_failed, limiter
 from lms.util import utcnow
-from lms.util.params import int_arg
+from lms.util.sheets import to_csv
+from lms.util.downloads import attachment
 
 bp = Blueprint("cohorts", __name__, url_prefix="/organizer")
 public_bp = Blueprint("invites", __name__)
@@ -35,7 +38,7 @@ def visible_cohorts():
     return cohorts_for(current_user, "manage_cohort")
 
 
-def _cohort(cohort_id: int) -> Cohort:
+def managed_cohort(cohort_id: int) -> Cohort:
     cohort = db.get_or_404(Cohort, cohort_id)
     require(current_user, "manage_cohort", cohort)
     return cohort
@@ -75,29 +78,30 @@ def _require_course_choice(cohort: Cohort | None, form: CohortForm) -> None:
         require(current_user, "create_cohort", db.session.get(Course, form.course_id.data))
 
 
-def _apply_form(cohort: Cohort, form: CohortForm) -> str | None:
-    """Copy the form into the cohort; returns an error for the key field, if any."""
-    key = normalize_key(form.enrolment_key.data or "") or cohort.enrolment_key or new_enrolment_key()
-    clash = db.session.scalar(select(Cohort.id).where(Cohort.enrolment_key == key, Cohort.id != (cohort.id or 0)))
-    if clash:
-        return _("Another cohort already uses this enrolment key.")
-    for name in ("name", "place", "starts_on", "ends_on", "is_open", "signatory_name", "signatory_title",
-                 "signatory_nip", "city"):
+def _form_settings(form: CohortForm) -> dict:
+    """The form's cohort settings (lms.cohorts.operations.SETTINGS), texts stripped (an empty one
+    is None, except the name)."""
+    settings = {}
+    for name in SETTINGS:
+        if name == "follow_up_months":
+            continue
         value = getattr(form, name).data
         if isinstance(value, str):
             value = value.strip() or (None if name != "name" else value)
-        setattr(cohort, name, value)
-    cohort.enrolment_key = key
-    cohort.course_id = form.course_id.data
-    from lms.cohorts.timezones import default_zone
-
-    cohort.timezone = form.timezone.data or default_zone(cohort.place, cohort.city, cohort.name)
-    from lms.content.loader import parse_follow_up_months
-
+        settings[name] = value
     text = (form.follow_ups.data or "").strip()
     months = parse_follow_up_months(text) if text else None
-    cohort.follow_up_months = None if months is None else ",".join(str(m) for m in months)
-    return None
+    settings["follow_up_months"] = None if months is None else ",".join(str(m) for m in months)
+    return settings
+
+
+def _wanted_key(form: CohortForm, cohort: Cohort | None) -> str | None:
+    """The key the form asks for (normalized; None: keep or make one), or an error on its field."""
+    key = normalize_key(form.enrolment_key.data or "") or None
+    if key and key_in_use(key, cohort):
+        form.enrolment_key.errors.append(_("Another cohort already uses this enrolment key."))
+        return None
+    return key
 
 
 @bp.route("/cohorts/new", methods=["GET", "POST"])
@@ -112,14 +116,11 @@ def new() -> Response | str:
         if db.session.scalar(select(Cohort.id).where(Cohort.slug == form.slug.data)):
             form.slug.errors.append(_("Another cohort already uses this short name."))
         else:
-            cohort = Cohort(slug=form.slug.data, created_by_id=current_user.id)
-            error = _apply_form(cohort, form)
-            if error:
-                form.enrolment_key.errors.append(error)
-            else:
-                db.session.add(cohort)
-                db.session.flush()
-                db.session.add(CohortStaff(cohort_id=cohort.id, user_id=current_user.id, role=current_user.role))
+            key = _wanted_key(form, None)
+            if not form.enrolment_key.errors:
+                cohort = create_cohort(course=db.session.get(Course, form.course_id.data), slug=form.slug.data,
+                                       key=key, timezone=form.timezone.data or None, created_by=current_user,
+                                       **_form_settings(form))
                 db.session.commit()
                 flash(_("Cohort created. Its enrolment key is %(key)s.", key=cohort.enrolment_key), "success")
                 return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
@@ -131,7 +132,7 @@ def new() -> Response | str:
 @login_required
 def detail(cohort_id: int) -> Response | str:
     """Settings of a cohort (key, dates, signatory) and who runs it."""
-    cohort = _cohort(cohort_id)
+    cohort = managed_cohort(cohort_id)
     form = CohortForm(obj=cohort)
     _course_choices(form, cohort)
     if request.method == "GET":
@@ -141,10 +142,10 @@ def detail(cohort_id: int) -> Response | str:
     if form.validate_on_submit():
         _require_course_choice(cohort, form)
         form.slug.data = cohort.slug  # the short name stays: links and exports use it
-        error = _apply_form(cohort, form)
-        if error:
-            form.enrolment_key.errors.append(error)
-        else:
+        key = _wanted_key(form, cohort)
+        if not form.enrolment_key.errors:
+            update_cohort(cohort, course=db.session.get(Course, form.course_id.data), key=key,
+                          timezone=form.timezone.data or None, **_form_settings(form))
             db.session.commit()
             flash(_("Cohort saved."), "success")
             return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
@@ -158,7 +159,7 @@ def detail(cohort_id: int) -> Response | str:
 @login_required
 def add_staff(cohort_id: int) -> Response:
     """Assign a facilitator or organizer to the cohort by email."""
-    cohort = _cohort(cohort_id)
+    cohort = managed_cohort(cohort_id)
     form = StaffForm()
     if form.validate_on_submit():
         user = db.session.scalar(select(User).where(User.email == form.email.data.strip().lower()))
@@ -175,7 +176,7 @@ def add_staff(cohort_id: int) -> Response:
 @bp.post("/cohorts/<int:cohort_id>/staff/<int:staff_id>/remove")
 @login_required
 def remove_staff(cohort_id: int, staff_id: int) -> Response:
-    cohort = _cohort(cohort_id)
+    cohort = managed_cohort(cohort_id)
     member = db.get_or_404(CohortStaff, staff_id)
     if member.cohort_id != cohort.id:
         abort(404)
@@ -193,7 +194,7 @@ def import_participants(cohort_id: int) -> Response | str | tuple[str, int]:
     from lms.cohorts import importing
     from lms.cohorts.participants import SheetFileError
 
-    cohort = _cohort(cohort_id)
+    cohort = managed_cohort(cohort_id)
     form = ImportForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -215,7 +216,7 @@ def import_participants(cohort_id: int) -> Response | str | tuple[str, int]:
 
 def _batch(batch_id: int) -> tuple[ImportBatch, Cohort]:
     batch = db.get_or_404(ImportBatch, batch_id)
-    cohort = _cohort(batch.cohort_id)
+    cohort = managed_cohort(batch.cohort_id)
     if not can(current_user, "manage_import", batch):
         abort(404)  # another organizer's upload: no hint that it exists
     return batch, cohort
@@ -339,163 +340,48 @@ def import_links(batch_id: int) -> Response:
     db.session.commit()
     rows = [(link["name"], link["email"], url_for("invites.set_password", token=link["token"], _external=True))
             for link in links]
-    response = _download(exports.to_csv(["Nama", "Email", "Tautan atur kata sandi"], rows),
-                         f"tautan-{cohort.slug}.csv", "text/csv")
-    response.headers["Cache-Control"] = "private, no-store"  # secrets: kept by no cache
-    return response
+    return attachment(to_csv(["Nama", "Email", "Tautan atur kata sandi"], rows), f"tautan-{cohort.slug}.csv",
+                      "text/csv", cache_control="private, no-store")  # secrets: kept by no cache
 
 
-# --- reports ----------------------------------------------------------------------------------
+# --- registration with an enrolment key (public) -------------------------------------------------
 
-def _download(data: bytes, name: str, mimetype: str) -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+def _enrol_limit() -> str:
+    return current_app.config["ENROL_RATE_LIMIT"]
 
 
-@bp.get("/cohorts/<int:cohort_id>/report")
-@login_required
-def report(cohort_id: int) -> Response | str:
-    """Completion funnel, rates by regency, institution and module, quiz means, participants."""
-    cohort = _cohort(cohort_id)
-    return _report_page([cohort], title=cohort.name, cohort=cohort)
-
-
-@bp.get("/courses/<course_slug>/report")
-@login_required
-def course_report(course_slug: str) -> Response | str:
-    """The same report across every cohort of the course that I run."""
-    require(current_user, "manage_cohorts")
-    course = db.one_or_404(select(Course).where(Course.slug == course_slug))
-    cohorts = list(db.session.scalars(visible_cohorts().where(Cohort.course_id == course.id)))
-    if not cohorts:
-        abort(404)
-    return _report_page(cohorts, title=course.title, cohort=None)
-
-
-def _report_page(cohorts: list[Cohort], *, title: str, cohort: Cohort | None) -> Response | str:
-    export = request.args.get("format")
-    data = cohort_report(cohorts)
-    if export in ("csv", "xlsx"):
-        table = request.args.get("table", "participants")
-        if table not in exports.TABLES:
-            abort(404)
-        if table == "participants" and data.enrolled > current_app.config["REPORT_EXPORT_INLINE_MAX"]:
-            # A big participant list (one cohort or the whole course) is written by a background
-            # job: a progress page, then the download.
-            from lms import jobs
-
-            job = jobs.enqueue("report_export", {"cohort_ids": [c.id for c in cohorts], "table": table,
-                                                 "format": export, "course": cohort is None,
-                                                 "locale": str(get_locale())}, current_user.id)
-            db.session.commit()
-            jobs.start(job)
-            return redirect(url_for("certificates.job", job_id=job.id))
-        content, name, mimetype = exports.export_file(data, table, export, cohort.slug if cohort else data.course.slug)
-        return _download(content, name, mimetype)
-    inactive = int_arg("inactive", low=0, high=3650) or None  # days; 0 or empty: no filter
-    filters = {"status": request.args.get("status", ""), "regency": request.args.get("regency", ""),
-               "inactive_days": inactive, "query": request.args.get("q", "").strip(),
-               "sort": request.args.get("sort", "name")}
-    page_size = 100
-    page = int_arg("page", 1, low=1, high=1_000_000, clamp=True)
-    # Only the page shown is read; filtering, sorting and counting happen in the database.
-    wanted = Filters(**filters)
-    total_rows = data.count(wanted)
-    offset = (page - 1) * page_size
-    rows = data.page(wanted, offset, page_size) if offset < total_rows else []
-    gain = data.gain()  # one query over the per-quiz cache, at any cohort size
-    from lms.cohorts.reminders import REMINDABLE_STATUSES, last_reminders
-    from lms.cohorts.regencies import count_unlisted
-
-    return render_template(
-        "cohorts/report.html", report=data, title=title, cohort=cohort,
-        reminded=last_reminders(cohort) if cohort else {}, rows=rows, remindable_statuses=REMINDABLE_STATUSES,
-        total_rows=total_rows, page=page, pages=max(1, -(-total_rows // page_size)), filters=filters,
-        regencies=data.regencies(), gain=gain, now=utcnow(),
-        unlisted=count_unlisted(cohort) if cohort else 0)
-
-
-@bp.post("/cohorts/<int:cohort_id>/remind")
-@login_required
-def remind(cohort_id: int) -> Response | str:
-    """Remind the selected participants: by email, or as a WhatsApp message to copy."""
-    from lms import jobs
-    from lms.cohorts import reminders
-    from lms.mail import mail_configured
-
-    cohort = _cohort(cohort_id)
-    ids = [int(v) for v in request.form.getlist("user_id")[:5000] if re.fullmatch(r"[0-9]{1,9}", v)]
-    channel = "email" if request.form.get("channel") == "email" else "whatsapp"
-    chosen = reminders.participants(cohort, ids)
-    # Only those a reminder can help, as the report's checkboxes offer them (a finished trainee,
-    # or one out of attempts, is left out even if a hand-made form names her).
-    statuses = cohort_report([cohort]).statuses([u.id for u in chosen]) if chosen else {}
-    left_out = [u for u in chosen if statuses.get(u.id) not in reminders.REMINDABLE_STATUSES]
-    chosen = [u for u in chosen if statuses.get(u.id) in reminders.REMINDABLE_STATUSES]
-    already = reminders.reminded_today(cohort, [u.id for u in chosen], channel)
-    fresh = [u for u in chosen if u.id not in already]
-    skipped = [u for u in chosen if u.id in already]
-    course_url = url_for("learning.course", course_slug=cohort.course.slug, _external=True)
-    if left_out:
-        flash(_("Not reminded (finished, or waiting for an extra attempt from you): %(names)s",
-                names=", ".join(u.full_name for u in left_out)), "info")
-    if not chosen:
-        flash(_("Choose at least one participant."), "error")
-        return redirect(url_for("cohorts.report", cohort_id=cohort.id, inactive=7, sort="activity"))
-    if channel == "email":
-        if not mail_configured():
-            flash(_("Email is not configured on this server; use the WhatsApp message instead."), "error")
-            return redirect(url_for("cohorts.report", cohort_id=cohort.id, inactive=7, sort="activity"))
-        if fresh:  # a background job sends them (many participants, one slow SMTP server)
-            job = jobs.enqueue("reminder_emails", {"cohort_id": cohort.id, "user_ids": [u.id for u in fresh],
-                                                   "sender_id": current_user.id, "course_url": course_url},
-                               current_user.id)
-            db.session.commit()
-            jobs.start(job)
-            if job.status == "done":
-                flash(_("%(sent)s reminders sent by email.", sent=job.progress), "success")
-            elif job.status == "failed":
-                flash(_("The reminders could not be sent: %(error)s", error=f"{job.failure_reason} {job.failure_advice}"),
-                      "error")
-            else:
-                flash(_("%(count)s reminders are being sent by email; the report shows who has been reminded.",
-                        count=len(fresh)), "success")
+@public_bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_enrol_limit, methods=["POST"], deduct_when=form_failed)
+def register() -> Response | str:
+    """Create a trainee account and join the cohort that the enrolment key opens."""
+    if current_user.is_authenticated:
+        return redirect(url_for("core.dashboard"))
+    form = RegisterForm()
+    if request.method == "GET" and request.args.get("key"):
+        form.enrolment_key.data = request.args["key"]
+    if form.validate_on_submit():
+        try:
+            cohort = cohort_for_key(form.enrolment_key.data)
+        except EnrolmentError as exc:
+            form.enrolment_key.errors.append(str(exc))
         else:
-            flash(_("%(sent)s reminders sent by email.", sent=0), "success")
-        if skipped:
-            flash(_("Already reminded today, not sent again: %(names)s", names=", ".join(u.full_name for u in skipped)),
-                  "info")
-        return redirect(url_for("cohorts.report", cohort_id=cohort.id, inactive=7, sort="activity"))
-    # WhatsApp: the messages to send from the organizer's phone; nothing is recorded until she
-    # confirms that she sent them (remind_sent).
-    messages = [(user, text, reminders.whatsapp_link(text))
-                for user in fresh for text in [reminders.personal_text(cohort, user, course_url)]]
-    group_text = reminders.whatsapp_text(cohort, course_url)
-    return render_template("cohorts/whatsapp.html", cohort=cohort, skipped=skipped, messages=messages,
-                           group_text=group_text, group_link=reminders.whatsapp_link(group_text))
-
-
-@bp.post("/cohorts/<int:cohort_id>/remind/sent")
-@login_required
-def remind_sent(cohort_id: int) -> Response:
-    """The organizer confirms which WhatsApp reminders she sent: only these are recorded."""
-    from lms.cohorts import reminders
-
-    cohort = _cohort(cohort_id)
-    ids = [int(v) for v in request.form.getlist("user_id")[:5000] if re.fullmatch(r"[0-9]{1,9}", v)]
-    chosen = reminders.participants(cohort, ids)
-    already = reminders.reminded_today(cohort, [u.id for u in chosen], "whatsapp")
-    fresh = [u for u in chosen if u.id not in already]
-    back = url_for("cohorts.report", cohort_id=cohort.id, inactive=7, sort="activity")
-    if not chosen:
-        flash(_("Nothing recorded: tick the trainees you sent the message to."), "error")
-        return redirect(back)
-    reminders.log(cohort, fresh, current_user, "whatsapp")
-    db.session.commit()
-    flash(ngettext("%(num)s WhatsApp reminder recorded.", "%(num)s WhatsApp reminders recorded.", len(fresh)),
-          "success")
-    return redirect(back)
+            try:
+                user = create_user(
+                    email=form.email.data, full_name=form.full_name.data, password=form.password.data,
+                    locale=session.get("locale", current_app.config["BABEL_DEFAULT_LOCALE"]),
+                    nip=form.nip.data, position=form.position.data, institution=form.institution.data,
+                    **form.region(),
+                )
+            except AccountError as exc:
+                form.email.errors.append(str(exc))
+            else:
+                enrol(user, cohort)
+                db.session.commit()
+                log_in(user)
+                flash(_("Welcome! You have joined %(cohort)s.", cohort=cohort.name), "success")
+                return redirect(url_for("core.dashboard"))
+    status = 200 if request.method == "GET" else 400
+    return render_template("accounts/register.html", form=form), status
 
 
 # --- set-password links (public) ----------------------------------------------------------------
@@ -520,6 +406,4 @@ def set_password(token: str) -> Response | str | tuple[str, int]:
     return render_template("cohorts/set_password.html", form=form, user=user), status
 
 
-import lms.cohorts.importing  # noqa: E402,F401  (registers the participant-import job handler)
-import lms.cohorts.reminders  # noqa: E402,F401  (registers the reminder-email job handler)
 import lms.cohorts.regency_views  # noqa: E402,F401  (the regencies-to-fix page, on this blueprint)

@@ -2,7 +2,7 @@
 the activities held as SIM TPBIS records them (one row per activity). The plan's one-page PDF is
 lms/plans/pdf.py.
 
-Every text cell is inert (never a formula, see lms.reports.exports.safe_cell); budgets and
+Every text cell is inert (never a formula, see lms.util.sheets.safe_cell); budgets and
 participant counts are numbers, dates are dates, headers are in the page's language.
 """
 
@@ -24,7 +24,7 @@ from lms.plans.followup_forms import AGE_LABELS, SEX_LABELS
 from lms.plans.forms import SOURCE_LABELS, STATUS_LABELS, STRATEGY_LABELS
 from lms.plans.models import (AGE_GROUPS, PARTICIPANT_FIELDS, SEXES, STRATEGIES, ActionPlan, FollowUp,
                               HeldActivity, HeldPhoto, PlanActivity, PlanReview, PlanVersion)
-from lms.reports.exports import XLSX, LocalTime, safe_cell
+from lms.util.sheets import XLSX, LocalTime, safe_cell
 
 RUPIAH = '"Rp" #,##0'
 MONTH = "mmm yyyy"

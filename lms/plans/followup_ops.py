@@ -308,12 +308,3 @@ def send_reminders(job, progress) -> tuple[bytes, str]:
         progress(min(start + 20, len(candidates)), len(candidates))  # commits the batch's records
     log.info("follow-up reminders: %s sent, %s skipped", sent, skipped)
     return f"{sent}\n".encode(), "pengingat-tindak-lanjut.txt"
-
-
-def _register() -> None:
-    from lms.jobs import HANDLERS
-
-    HANDLERS["followup_reminders"] = send_reminders
-
-
-_register()

@@ -1,4 +1,4 @@
-"""The action plan on one page: A4 landscape, DejaVu Sans as on certificates (lms.certificates.pdf).
+"""The action plan on one page: A4 landscape, DejaVu Sans as on certificates (lms.util.pdf).
 
 The page holds the identity, the needs with their evidence, the goals, the activities as a table
 (strategy, target group, partners, budget and source, schedule, indicator and target), the risks,
@@ -17,7 +17,8 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from fpdf import FPDF
 
-from lms.certificates.pdf import BRAND, INK, MUTED, _bold, add_fonts
+from lms.util.pdf import BRAND, INK, MUTED, add_fonts
+from lms.util.pdf import bold as bold_text
 from lms.plans.forms import SOURCE_LABELS, STATUS_LABELS, STRATEGY_LABELS
 from lms.util import utcnow
 from lms.util.formatting import babel_locale
@@ -201,7 +202,7 @@ class _Page:
                 pdf.set_xy(x, y)
                 if bold:
                     pdf.set_draw_color(*color)
-                    with _bold(pdf):
+                    with bold_text(pdf):
                         pdf.cell(width, lh, row)
                 else:
                     pdf.cell(width, lh, row)

@@ -407,7 +407,7 @@ def grant_attempt(cohort_id: int, user_id: int) -> Response:
     left at, when none is named), with the reason; logged for her record."""
     cohort, trainee = _cohort_trainee(cohort_id, user_id, "grant_attempt")
     course = db.session.get(Course, cohort.course_id)
-    back = (url_for("cohorts.report", cohort_id=cohort.id, status="stuck_attempts")
+    back = (url_for("reports.cohort_report", cohort_id=cohort.id, status="stuck_attempts")
             if request.form.get("next") == "report"
             else url_for("quizzes.attempt_record", cohort_id=cohort.id, user_id=trainee.id))
     raw = request.form.get("quiz_id", "")[:12]

@@ -1,4 +1,4 @@
-"""The chain report's tables as CSV or XLSX, through lms.reports.exports (formula-safe cells,
+"""The chain report's tables as CSV or XLSX, through lms.util.sheets (formula-safe cells,
 numbers as numbers, headers in the page language)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from lms.plans.followup_forms import AGE_LABELS, PROGRESS_LABELS, SEX_LABELS
 from lms.plans.forms import STRATEGY_LABELS
 from lms.plans.models import AGE_GROUPS, PROGRESS, SEXES, STRATEGIES
 from lms.reports.chain import ChainReport
-from lms.reports.exports import XLSX, to_csv, to_xlsx
+from lms.util.sheets import XLSX, to_csv, to_xlsx
 
 TABLES = ("summary", "regency", "institution", "rounds", "stories", "survey")
 LINK_LABELS = {"reaction": _l("Reaction"), "learning": _l("Learning"), "behaviour": _l("Behaviour"),

@@ -110,42 +110,44 @@ def _items_of(course_ids: set[int]) -> dict[str, SurveyItem]:
     return items
 
 
-def survey_report(cohorts: list[Cohort]) -> SurveyReport:
-    """The aggregates over the cohorts given (the caller filters them by access)."""
+def _cohort_counts(cohorts: list[Cohort]) -> list[CohortCount]:
+    """Per cohort: enrolled, answered, and released ballots (those in the aggregates)."""
     ids = [c.id for c in cohorts]
-    course_ids = {c.course_id for c in cohorts}
-    items = _items_of(course_ids) if cohorts else {}
-    title = db.session.scalar(select(Survey.title).where(Survey.course_id.in_(course_ids), Survey.scope == "")
-                              .limit(1)) if cohorts else None
-    released = dict(db.session.execute(
-        select(SurveyBallot.cohort_id, func.count()).where(SurveyBallot.cohort_id.in_(ids),
-                                                           SurveyBallot.released.is_(True))
-        .group_by(SurveyBallot.cohort_id)).all()) if ids else {}
-    answered = dict(db.session.execute(
-        select(SurveySubmission.cohort_id, func.count()).where(SurveySubmission.cohort_id.in_(ids))
-        .group_by(SurveySubmission.cohort_id)).all()) if ids else {}
-    enrolled = dict(db.session.execute(
-        select(Enrolment.cohort_id, func.count()).where(Enrolment.cohort_id.in_(ids))
-        .group_by(Enrolment.cohort_id)).all()) if ids else {}
-    per_cohort = [CohortCount(c, enrolled.get(c.id, 0), answered.get(c.id, 0), released.get(c.id, 0))
-                  for c in cohorts]
+    if not ids:
+        return []
 
-    # Ratings: counts per cohort, item, facilitator and value, released ballots only.
+    def per_cohort(column, *where):
+        return dict(db.session.execute(select(column, func.count()).where(column.in_(ids), *where)
+                                       .group_by(column)).all())
+
+    released = per_cohort(SurveyBallot.cohort_id, SurveyBallot.released.is_(True))
+    answered = per_cohort(SurveySubmission.cohort_id)
+    enrolled = per_cohort(Enrolment.cohort_id)
+    return [CohortCount(c, enrolled.get(c.id, 0), answered.get(c.id, 0), released.get(c.id, 0)) for c in cohorts]
+
+
+def _rating_cells(ids: list[int]) -> dict[tuple[str, int | None], dict[int, list[int]]]:
+    """Counts per (item key, facilitator), cohort and value 1-5; released ballots only."""
     cells: dict[tuple[str, int | None], dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0] * 5))
-    if ids:
-        rows = db.session.execute(
-            select(SurveyBallot.cohort_id, SurveyItem.key, SurveyAnswer.facilitator_id, SurveyAnswer.value,
-                   func.count())
-            .select_from(SurveyAnswer).join(SurveyBallot, SurveyBallot.id == SurveyAnswer.ballot_id)
-            .join(SurveyItem, SurveyItem.id == SurveyAnswer.item_id)
-            .where(SurveyBallot.cohort_id.in_(ids), SurveyBallot.released.is_(True), SurveyAnswer.value.is_not(None))
-            .group_by(SurveyBallot.cohort_id, SurveyItem.key, SurveyAnswer.facilitator_id, SurveyAnswer.value))
-        for cohort_id, key, facilitator_id, value, count in rows:
-            if 1 <= value <= 5:
-                cells[(key, facilitator_id)][cohort_id][value - 1] += count
+    if not ids:
+        return cells
+    rows = db.session.execute(
+        select(SurveyBallot.cohort_id, SurveyItem.key, SurveyAnswer.facilitator_id, SurveyAnswer.value,
+               func.count())
+        .select_from(SurveyAnswer).join(SurveyBallot, SurveyBallot.id == SurveyAnswer.ballot_id)
+        .join(SurveyItem, SurveyItem.id == SurveyAnswer.item_id)
+        .where(SurveyBallot.cohort_id.in_(ids), SurveyBallot.released.is_(True), SurveyAnswer.value.is_not(None))
+        .group_by(SurveyBallot.cohort_id, SurveyItem.key, SurveyAnswer.facilitator_id, SurveyAnswer.value))
+    for cohort_id, key, facilitator_id, value, count in rows:
+        if 1 <= value <= 5:
+            cells[(key, facilitator_id)][cohort_id][value - 1] += count
+    return cells
+
+
+def _rated_items(cells, items: dict[str, SurveyItem], single_cohort: bool) -> list[ItemAggregate]:
+    """An aggregate per rated (item, facilitator): the counts of the cohorts big enough to show."""
     names = dict(db.session.execute(select(User.id, User.full_name).where(
         User.id.in_({f for _, f in cells if f is not None}))).all()) if cells else {}
-    order = {key: index for index, key in enumerate(items)}
     aggregates = []
     for (key, facilitator_id), by_cohort in cells.items():
         item = items.get(key)
@@ -153,14 +155,20 @@ def survey_report(cohorts: list[Cohort]) -> SurveyReport:
             continue
         total = [0] * 5
         for counts in by_cohort.values():
-            if sum(counts) >= MIN_GROUP or len(cohorts) == 1:  # a hidden cohort cell never adds to a total
+            if sum(counts) >= MIN_GROUP or single_cohort:  # a hidden cohort cell never adds to a total
                 total = [a + b for a, b in zip(total, counts)]
         name = names.get(facilitator_id, "") if facilitator_id else ""
         text = item.text.replace(FACILITATOR_PLACEHOLDER, name) if name else item.text
         aggregates.append(ItemAggregate(key, item.section, text, name, sum(total), tuple(total)))
-    # Items nobody rated yet still show, as too few answers.
+    return aggregates
+
+
+def _unrated_items(items: dict[str, SurveyItem], aggregates: list[ItemAggregate],
+                   cohorts: list[Cohort]) -> list[ItemAggregate]:
+    """Items nobody rated yet still show, as too few answers (per facilitator where they name one)."""
     rated = {(a.key, a.facilitator) for a in aggregates}
     people = None
+    unrated = []
     for key, item in items.items():
         if item.kind != "likert" or item.archived_at is not None:
             continue
@@ -171,13 +179,15 @@ def survey_report(cohorts: list[Cohort]) -> SurveyReport:
                 people = sorted({p.full_name for c in cohorts for p in facilitators_of(c.id)})
             for name in people:
                 if (key, name) not in rated:
-                    aggregates.append(ItemAggregate(key, item.section, item.text.replace(FACILITATOR_PLACEHOLDER, name),
-                                                    name))
+                    unrated.append(ItemAggregate(key, item.section, item.text.replace(FACILITATOR_PLACEHOLDER, name),
+                                                 name))
         elif (key, "") not in rated:
-            aggregates.append(ItemAggregate(key, item.section, item.text, ""))
-    aggregates.sort(key=lambda a: (order.get(a.key, len(order)), a.facilitator))
+            unrated.append(ItemAggregate(key, item.section, item.text, ""))
+    return unrated
 
-    groups: list[CommentGroup] = []
+
+def _comment_groups(items: dict[str, SurveyItem], per_cohort: list[CohortCount]) -> list[CommentGroup]:
+    """The comments per question, only from cohorts big enough to show, in no stable order."""
     shown_cohorts = [c.cohort.id for c in per_cohort if c.in_aggregates >= MIN_GROUP]
     comment_items = [item for item in items.values() if item.kind == "comment" and item.archived_at is None]
     by_key = {item.key: CommentGroup(item.key, item.text) for item in comment_items}
@@ -192,8 +202,21 @@ def survey_report(cohorts: list[Cohort]) -> SurveyReport:
                 by_key[key].comments.append(text)
         for group in by_key.values():
             _shuffle(group.comments)  # never in the order given, nor in a stable order
-    groups = list(by_key.values())
-    return SurveyReport(cohorts, title or "", aggregates, groups, per_cohort)
+    return list(by_key.values())
+
+
+def survey_report(cohorts: list[Cohort]) -> SurveyReport:
+    """The aggregates over the cohorts given (the caller filters them by access)."""
+    course_ids = {c.course_id for c in cohorts}
+    items = _items_of(course_ids) if cohorts else {}
+    title = db.session.scalar(select(Survey.title).where(Survey.course_id.in_(course_ids), Survey.scope == "")
+                              .limit(1)) if cohorts else None
+    per_cohort = _cohort_counts(cohorts)
+    aggregates = _rated_items(_rating_cells([c.id for c in cohorts]), items, len(cohorts) == 1)
+    aggregates += _unrated_items(items, aggregates, cohorts)
+    order = {key: index for index, key in enumerate(items)}
+    aggregates.sort(key=lambda a: (order.get(a.key, len(order)), a.facilitator))
+    return SurveyReport(cohorts, title or "", aggregates, _comment_groups(items, per_cohort), per_cohort)
 
 
 def report_as_dict(report: SurveyReport) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from lms.reports.exports import XLSX, to_csv, to_xlsx
+from lms.util.sheets import XLSX, to_csv, to_xlsx
 from lms.surveys.aggregates import SurveyReport
 from lms.surveys.forms import SECTION_TITLES
 

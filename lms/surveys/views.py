@@ -13,14 +13,9 @@ from lms.content.models import Course
 from lms.extensions import db
 from lms.surveys import aggregates, exports, operations, queries
 from lms.surveys.forms import SCALE, SECTION_TITLES, SurveyForm
+from lms.util.downloads import attachment
 
 bp = Blueprint("surveys", __name__)
-
-
-def _download(data: bytes, name: str, mimetype: str) -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
 
 
 def _trainee_survey(cohort_id: int):
@@ -85,7 +80,7 @@ def _results_page(cohorts: list[Cohort], *, title: str, slug: str, cohort: Cohor
         table = request.args.get("table", "items")
         if fmt not in ("csv", "xlsx") or table not in exports.TABLES:
             abort(404)
-        return _download(*exports.export_survey(report, table, fmt, slug))
+        return attachment(*exports.export_survey(report, table, fmt, slug))
     return render_template("surveys/results.html", report=report, title=title, cohort=cohort, course=course,
                            sections=SECTION_TITLES, min_group=operations.MIN_GROUP)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone as dt_timezone
 from functools import lru_cache
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
@@ -111,7 +110,8 @@ def page_timezone() -> str:
     cached = g.get("lms_timezone")
     if cached:
         return cached
-    zone = _request_zone(request.view_args or {}) or default
+    request_zone = current_app.extensions.get("lms.request_zone")  # lms.cohorts.timezones.request_zone
+    zone = (request_zone(request.view_args or {}) if request_zone else None) or default
     g.lms_timezone = zone
     return zone
 
@@ -124,44 +124,6 @@ def use_timezone(zone: str | None) -> None:
         g.lms_timezone = zone
 
 
-def _request_zone(view_args: dict[str, Any]) -> str | None:
-    from flask_login import current_user
-    from sqlalchemy import select
-
-    from lms.cohorts.models import Cohort, CohortStaff, Enrolment
-    from lms.content.models import Course
-    from lms.extensions import db
-
-    if isinstance(view_args.get("cohort_id"), int):
-        cohort = db.session.get(Cohort, view_args["cohort_id"])  # the view loaded it: no query
-        if cohort is not None:
-            return cohort.timezone
-    if not (current_user and current_user.is_authenticated):
-        return None
-    mine = (select(Cohort.timezone).join(Enrolment, Enrolment.cohort_id == Cohort.id)
-            .where(Enrolment.user_id == current_user.id))
-    if view_args.get("course_slug"):
-        zone = db.session.scalar(mine.join(Course, Course.id == Cohort.course_id)
-                                 .where(Course.slug == view_args["course_slug"])
-                                 .order_by(Enrolment.enrolled_at.desc()).limit(1))
-        if zone:
-            return zone
-    zone = db.session.scalar(mine.order_by(Enrolment.enrolled_at.desc()).limit(1))
-    if zone:
-        return zone
-    return db.session.scalar(select(Cohort.timezone).join(CohortStaff, CohortStaff.cohort_id == Cohort.id)
-                             .where(CohortStaff.user_id == current_user.id).order_by(Cohort.id.desc()).limit(1))
-
-
-def cohort_timezone(cohort_id: int | None) -> str:
-    """The zone of a cohort by id (the page's zone when unknown); for rows of several cohorts."""
-    from lms.cohorts.models import Cohort
-    from lms.extensions import db
-
-    cohort = db.session.get(Cohort, cohort_id) if cohort_id else None
-    return cohort.timezone if cohort is not None else page_timezone()
-
-
 def register(app) -> None:
     """The Jinja filters and globals; Flask-Babel's own date filters follow the same zone."""
     app.jinja_env.filters.update({
@@ -171,5 +133,4 @@ def register(app) -> None:
         "local_date": format_local_date,
         "local_time": format_local_time,
     })
-    app.jinja_env.globals.update(page_timezone=page_timezone, cohort_timezone=cohort_timezone,
-                                 zone_abbreviation=abbreviation)
+    app.jinja_env.globals.update(page_timezone=page_timezone, zone_abbreviation=abbreviation)

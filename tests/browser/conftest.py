@@ -49,7 +49,7 @@ def live_server(browser_ready, tmp_path_factory) -> Iterator[str]:
     from flask_migrate import upgrade
 
     from lms import create_app
-    from lms.cohorts.cli import create_cohort
+    from lms.cohorts.operations import create_cohort
     from lms.content.importing import import_courses
     from lms.extensions import db
 

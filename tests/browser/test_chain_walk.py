@@ -56,10 +56,10 @@ def chain_server(browser_ready, tmp_path_factory) -> Iterator[tuple[str, object,
 
     from lms import create_app
     from lms.accounts.operations import create_user
-    from lms.cohorts.cli import create_cohort
+    from lms.cohorts.operations import create_cohort
     from lms.cohorts.models import CohortStaff
     from lms.cohorts.operations import enrol
-    from lms.content.cli import import_courses
+    from lms.content.importing import import_courses
     from lms.content.models import Course
     from lms.extensions import db
     from lms.surveys import operations as surveys

@@ -61,9 +61,9 @@ def quota_server(browser_ready, tmp_path_factory):
 
     from lms import create_app
     from lms.accounts.operations import create_user
-    from lms.cohorts.cli import create_cohort
+    from lms.cohorts.operations import create_cohort
     from lms.cohorts.operations import enrol
-    from lms.content.cli import import_courses
+    from lms.content.importing import import_courses
     from lms.content.models import Course
     from lms.extensions import db
 

@@ -28,7 +28,7 @@ def survey_server(browser_ready, tmp_path_factory) -> Iterator[str]:
 
     from lms import create_app
     from lms.accounts.operations import create_user
-    from lms.cohorts.cli import create_cohort
+    from lms.cohorts.operations import create_cohort
     from lms.cohorts.models import CohortStaff
     from lms.cohorts.operations import enrol
     from lms.content.importing import import_courses

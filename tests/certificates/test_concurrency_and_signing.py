@@ -18,7 +18,7 @@ def test_concurrent_issuance_gives_distinct_consecutive_numbers(live_db):  # noq
     from lms.accounts.operations import create_user
     from lms.certificates.models import Certificate
     from lms.certificates.rules import issue_certificate
-    from lms.cohorts.cli import create_cohort
+    from lms.cohorts.operations import create_cohort
     from lms.cohorts.models import Cohort
     from lms.content.models import Course
     from lms.util.db import begin_write

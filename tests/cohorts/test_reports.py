@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.extensions import db
-from lms.reports.exports import safe_cell, to_csv, to_xlsx
+from lms.util.sheets import safe_cell, to_csv, to_xlsx
 from tests.conftest import count_queries, login, text_of
 
 

@@ -97,7 +97,7 @@ def _setup(url: str) -> dict[str, int]:
     from lms.accounts.models import Role
     from lms.accounts.operations import create_user
     from lms.certificates import rules
-    from lms.cohorts.cli import create_cohort
+    from lms.cohorts.operations import create_cohort
     from lms.cohorts.models import CohortStaff, Enrolment
     from lms.content.models import Course
 

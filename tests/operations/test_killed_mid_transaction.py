@@ -81,7 +81,7 @@ def kill_inside(tmp_path, url: str, mode: str, email: str, target: int) -> int:
 def test_killed_submission_and_import_leave_no_partial_rows(tmp_path):
     from lms.accounts.models import Role, User
     from lms.accounts.operations import create_user
-    from lms.cohorts.cli import create_cohort
+    from lms.cohorts.operations import create_cohort
     from lms.cohorts.models import CohortStaff, Enrolment, ImportBatch
     from lms.cohorts.operations import enrol
     from lms.content.models import Course

@@ -112,7 +112,7 @@ def bouncer() -> Iterator[tuple[str, str]]:
 def _populate(url: str) -> None:
     from lms.accounts.models import Role
     from lms.accounts.operations import create_user
-    from lms.cohorts.cli import create_cohort
+    from lms.cohorts.operations import create_cohort
     from lms.cohorts.operations import enrol
     from lms.content.models import Course
 

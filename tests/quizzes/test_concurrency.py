@@ -32,7 +32,7 @@ def live_db(backend_app):
 def _setup(app):
     from lms.accounts.models import Role
     from lms.accounts.operations import create_user
-    from lms.cohorts.cli import create_cohort
+    from lms.cohorts.operations import create_cohort
     from lms.cohorts.operations import enrol
     from lms.content.models import Course
 

@@ -232,7 +232,7 @@ def test_small_survey_stays_suppressed_in_the_chain(app, chain_world, make_cohor
     assert "Rahasia" not in page
     csv = client.get(f"/organizer/cohorts/{small.id}/chain?format=csv&table=survey").data.decode("utf-8-sig")
     assert "Terlalu sedikit" in csv and ";1,00;" not in csv and ";1;" not in csv.split("\n", 1)[1]
-    from lms.api.views import new_token
+    from lms.accounts.operations import new_token
 
     with app.app_context():
         token = new_token(db.session.get(type(w["organizer"]), w["organizer"].id), "uji")
@@ -318,7 +318,7 @@ def test_exports_open_typed_and_inert(app, chain_world, table):
 
 
 def test_api_chain_for_cohort_and_course(app, chain_world):
-    from lms.api.views import new_token
+    from lms.accounts.operations import new_token
 
     w = chain_world
     with app.app_context():

@@ -213,7 +213,7 @@ def test_small_groups_are_suppressed_and_answers_join_in_batches(app, survey_coh
 
 
 def test_no_page_export_or_api_names_who_answered_what(app, survey_cohort, make_user, enrol_user):
-    from lms.api.views import new_token
+    from lms.accounts.operations import new_token
 
     cohort, organizer = survey_cohort["cohort"], survey_cohort["organizer"]
     trainees = [ready_trainee(app, make_user, enrol_user, cohort, f"Nama Unik{i} Peserta") for i in range(5)]
@@ -305,7 +305,7 @@ def test_required_survey_holds_back_the_certificate_download(app, courses, tmp_p
 
 
 def test_staff_of_other_cohorts_see_nothing_of_this_one(app, survey_cohort, make_cohort, make_user, enrol_user):
-    from lms.api.views import new_token
+    from lms.accounts.operations import new_token
 
     cohort = survey_cohort["cohort"]
     other_cohort = make_cohort("mini-q", key="LAINEVAL")

@@ -2,9 +2,10 @@
 of the app process (the embedded default), inline in tests (JOBS_INLINE).
 
 A job row records kind, progress and result, so any page (on any app server) can show the
-progress bar; the row, not Redis, is the source of truth. Handlers are plain functions
-registered in HANDLERS by their packages. `flask --app lms jobs worker` (`make worker`) runs
-an RQ worker with the app context; each job runs in a forked work horse.
+progress bar; the row, not Redis, is the source of truth. Handlers are plain functions,
+registered by kind (register) in create_app; a job's pages are lms.jobs.views.
+`flask --app lms jobs worker` (`make worker`) runs an RQ worker with the app context; each job
+runs in a forked work horse.
 """
 
 from __future__ import annotations
@@ -70,8 +71,15 @@ class Job(db.Model):
         return (100 * self.progress) // self.total if self.total else (100 if self.status == "done" else 0)
 
 
-# kind -> handler(job, progress) returning (result bytes, file name)
-HANDLERS: dict[str, Callable[[Job, Callable[[int, int], None]], tuple[bytes, str]]] = {}
+# kind -> handler(job, progress) returning (result bytes, file name); filled by create_app
+# (lms.register_job_handlers) through register().
+Handler = Callable[[Job, Callable[[int, int], None]], tuple[bytes, str]]
+HANDLERS: dict[str, Handler] = {}
+
+
+def register(kind: str, handler: Handler) -> None:
+    """Run jobs of this kind with this handler."""
+    HANDLERS[kind] = handler
 
 
 def enqueue(kind: str, params: dict[str, Any], user_id: int | None) -> Job:
