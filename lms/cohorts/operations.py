@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lms.accounts.models import User
 from lms.cohorts.models import Cohort, Enrolment
 from lms.extensions import db
+from lms.util.codes import random_code
 
 
 class EnrolmentError(Exception):
@@ -22,8 +21,7 @@ def normalize_key(key: str) -> str:
 
 def new_enrolment_key() -> str:
     """A key that is easy to read out and type on a phone: 10 characters, no 0/O/1/I."""
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    return "".join(secrets.choice(alphabet) for _ in range(10))
+    return random_code(10)
 
 
 def cohort_for_key(key: str) -> Cohort:
