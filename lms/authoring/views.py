@@ -29,6 +29,7 @@ from lms.content.assets import IMAGE_TYPES, MAX_IMAGE_BYTES
 from lms.content.markdown import MarkdownError, render_markdown
 from lms.content.models import Course, Lesson
 from lms.extensions import db
+from lms.util.downloads import attachment
 
 bp = Blueprint("authoring", __name__, url_prefix="/author")
 
@@ -416,9 +417,7 @@ def export(slug: str) -> Response:
     tree = published_tree(course.id)
     if not tree:
         abort(404)
-    response = Response(zip_trees({course.slug: tree}), mimetype="application/zip")
-    response.headers["Content-Disposition"] = f'attachment; filename="{course.slug}.zip"'
-    return response
+    return attachment(zip_trees({course.slug: tree}), f"{course.slug}.zip", "application/zip")
 
 
 @bp.post("/courses/<slug>/upload")

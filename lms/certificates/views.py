@@ -21,6 +21,7 @@ from lms.content.models import Course
 from lms.extensions import db, limiter
 from lms.jobs import Job, check_runner, enqueue, start
 from lms.util.db import begin_write
+from lms.util.downloads import attachment
 from lms.util.formatting import cohort_timezone, format_local_date
 
 bp = Blueprint("certificates", __name__)
@@ -134,8 +135,7 @@ def download(code: str) -> Response | tuple[str, int]:
         return render_template("certificates/gone.html", certificate=certificate), 410
     if certificate.user_id == current_user.id and rules.download_waits_for(certificate) is not None:
         return render_template("certificates/survey_first.html", certificate=certificate), 403
-    response = Response(documents.certificate_pdf(certificate), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{documents.file_name(certificate)}"'
+    response = attachment(documents.certificate_pdf(certificate), documents.file_name(certificate), "application/pdf")
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -264,12 +264,7 @@ def job_download(job_id: int) -> Response:
     job = _my_job(job_id)
     if job.status != "done" or job.result is None:
         abort(404)
-    import mimetypes
-
-    kind = mimetypes.guess_type(job.result_name or "")[0] or "application/octet-stream"
-    response = Response(job.result, mimetype=kind)
-    response.headers["Content-Disposition"] = f'attachment; filename="{job.result_name}"'
-    return response
+    return attachment(job.result, job.result_name or "download", None)
 
 
 def build_cohort_zip(job: Job, progress) -> tuple[bytes, str]:

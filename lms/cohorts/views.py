@@ -24,6 +24,7 @@ from lms.extensions import db
 from lms.reports import exports
 from lms.reports.queries import Filters, cohort_report
 from lms.util import utcnow
+from lms.util.downloads import attachment
 from lms.util.params import int_arg
 
 bp = Blueprint("cohorts", __name__, url_prefix="/organizer")
@@ -348,9 +349,7 @@ def import_links(batch_id: int) -> Response:
 # --- reports ----------------------------------------------------------------------------------
 
 def _download(data: bytes, name: str, mimetype: str) -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return attachment(data, name, mimetype)
 
 
 @bp.get("/cohorts/<int:cohort_id>/report")

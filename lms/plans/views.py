@@ -3,9 +3,8 @@ the facilitators' queue."""
 
 from __future__ import annotations
 
-import io
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -21,6 +20,7 @@ from lms.plans import rules
 from lms.plans.forms import (SECTION_LABELS, SOURCE_LABELS, STATUS_LABELS, STRATEGY_LABELS, PlanInput,
                              budget_value, month_label, month_value, read_plan_form, read_review_form)
 from lms.plans.models import ActionPlan, PlanReview, PlanVersion
+from lms.util.downloads import attachment
 
 bp = Blueprint("plans", __name__)
 
@@ -209,7 +209,7 @@ def version(plan_id: int, number: int):
 
 
 def _download(data: bytes, name: str, mimetype: str) -> Response:
-    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name)
+    response = attachment(data, name, mimetype)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -20,14 +20,13 @@ from lms.plans.forms import STRATEGY_LABELS
 from lms.reports import chain_exports
 from lms.reports.chain import chain_report
 from lms.surveys.forms import SECTION_TITLES
+from lms.util.downloads import attachment
 
 bp = Blueprint("reports", __name__, url_prefix="/organizer")
 
 
 def _download(data: bytes, name: str, mimetype: str) -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return attachment(data, name, mimetype)
 
 
 def _page(cohorts: list[Cohort], *, title: str, slug: str, cohort: Cohort | None, course: Course):

@@ -13,14 +13,13 @@ from lms.content.models import Course
 from lms.extensions import db
 from lms.surveys import aggregates, exports, operations, queries
 from lms.surveys.forms import SCALE, SECTION_TITLES, SurveyForm
+from lms.util.downloads import attachment
 
 bp = Blueprint("surveys", __name__)
 
 
 def _download(data: bytes, name: str, mimetype: str) -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return attachment(data, name, mimetype)
 
 
 def _trainee_survey(cohort_id: int):
