@@ -19,6 +19,7 @@ from lms.plans.followup_forms import AGE_LABELS, PROGRESS_LABELS, SEX_LABELS
 from lms.plans.forms import STRATEGY_LABELS
 from lms.reports import chain_exports
 from lms.reports.chain import chain_report
+from lms.reports.charts import chain_charts
 from lms.surveys.forms import SECTION_TITLES
 from lms.util.downloads import attachment
 
@@ -41,7 +42,7 @@ def _page(cohorts: list[Cohort], *, title: str, slug: str, cohort: Cohort | None
     return render_template("reports/chain.html", report=report, title=title, cohort=cohort, course=course,
                            summary=chain_exports.summary_rows(report), sections=SECTION_TITLES,
                            strategy_labels=STRATEGY_LABELS, progress_labels=PROGRESS_LABELS,
-                           sex_labels=SEX_LABELS, age_labels=AGE_LABELS)
+                           sex_labels=SEX_LABELS, charts=chain_charts(report, SEX_LABELS, AGE_LABELS))
 
 
 @bp.get("/cohorts/<int:cohort_id>/chain")
