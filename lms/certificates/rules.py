@@ -20,9 +20,8 @@ from lms.cohorts.models import Cohort, Enrolment
 from lms.content.models import Course
 from lms.extensions import db
 from lms.util import utcnow
+from lms.util.codes import random_code
 from lms.util.formatting import to_zone
-
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to type from paper
 
 
 class CertificateError(Exception):
@@ -35,7 +34,7 @@ def settings(course: Course) -> dict[str, Any]:
 
 def new_code() -> str:
     """16 random characters from 32 = 80 bits, shown in groups of four; not derived from ids."""
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(16))
+    return random_code(16)
 
 
 def format_code(code: str) -> str:

@@ -14,6 +14,7 @@ from lms.cohorts.models import Cohort, CohortStaff, Enrolment
 from lms.cohorts.timezones import default_zone
 from lms.content.models import Course
 from lms.extensions import db
+from lms.util.codes import random_code
 
 # What an organizer sets on a cohort besides its course, key and zone (the certificate's
 # signatory and city among them).
@@ -31,8 +32,7 @@ def normalize_key(key: str) -> str:
 
 def new_enrolment_key() -> str:
     """A key that is easy to read out and type on a phone: 10 characters, no 0/O/1/I."""
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    return "".join(secrets.choice(alphabet) for _ in range(10))
+    return random_code(10)
 
 
 def cohort_for_key(key: str) -> Cohort:

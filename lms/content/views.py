@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import mimetypes
 import posixpath
 
 from flask import Blueprint, Response, abort, request
@@ -12,6 +11,7 @@ from sqlalchemy import select
 from lms.auth import require
 from lms.content.models import Asset, Course
 from lms.extensions import db
+from lms.util.downloads import attachment
 
 bp = Blueprint("content", __name__)
 
@@ -28,13 +28,12 @@ def asset(course_slug: str, path: str) -> Response:
     etag = item.sha256
     if request.if_none_match.contains(etag):
         response = Response(status=304)
-    else:
+    elif item.content_type.startswith("image/"):
         response = Response(item.data, mimetype=item.content_type)
-    if not item.content_type.startswith("image/"):
-        # A template to fill in (XLSX, DOCX, PDF): saved under its own name, opened by the phone's app.
-        name = posixpath.basename(path)
-        response.mimetype = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        response.headers.set("Content-Disposition", "attachment", filename=name)
+    else:
+        # A template to fill in (XLSX, DOCX, PDF): saved under its own name (type guessed from it),
+        # opened by the phone's app.
+        response = attachment(item.data, posixpath.basename(path))
     response.set_etag(etag)
     response.headers["Cache-Control"] = "private, max-age=86400"
     # An SVG opened directly must not run anything.

@@ -92,6 +92,11 @@ class GroupChain:
     def approved_rate(self) -> float:
         return round(100 * self.plans_approved / self.participants, 1) if self.participants else 0.0
 
+    @property
+    def people_by_sex(self) -> dict[str, int]:
+        """People reached, by sex over the age groups."""
+        return {sex: sum(self.people[sex].values()) for sex in SEXES}
+
 
 @dataclass
 class Story:

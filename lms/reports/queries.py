@@ -25,6 +25,7 @@ from lms.content.models import Course, Lesson, Module
 from lms.extensions import db
 from lms.learning.models import CourseProgress, ModuleProgress
 from lms.quizzes.models import Quiz, QuizResult
+from lms.reports.charts import CompletionCharts, completion_charts
 from lms.util import utcnow
 
 
@@ -266,6 +267,10 @@ class Report:
         stages = ("started", "half", "lessons", "quizzes", "certified")
         return [("enrolled", self.enrolled)] + [(stage, sum(row[4 + i] for row in rows)) for i, stage in
                                                 enumerate(stages)]
+
+    def charts(self) -> CompletionCharts:
+        """The page's funnel with shares, and its bars (lms.reports.charts)."""
+        return completion_charts(self)
 
     def by(self, key: str) -> list[GroupRate]:
         """Rates per regency/city (labelled with its official name; those not on the list together)

@@ -34,6 +34,7 @@ from lms.reports.queries import Filters, cohort_report
 from lms.surveys.forms import SECTION_TITLES
 from lms.util import utcnow
 from lms.util.params import int_arg
+from lms.reports.charts import chain_charts
 from lms.util.downloads import attachment
 
 bp = Blueprint("reports", __name__, url_prefix="/organizer")
@@ -51,7 +52,7 @@ def _page(cohorts: list[Cohort], *, title: str, slug: str, cohort: Cohort | None
     return render_template("reports/chain.html", report=report, title=title, cohort=cohort, course=course,
                            summary=chain_exports.summary_rows(report), sections=SECTION_TITLES,
                            strategy_labels=STRATEGY_LABELS, progress_labels=PROGRESS_LABELS,
-                           sex_labels=SEX_LABELS, age_labels=AGE_LABELS)
+                           sex_labels=SEX_LABELS, charts=chain_charts(report, SEX_LABELS, AGE_LABELS))
 
 
 @bp.get("/cohorts/<int:cohort_id>/chain")

@@ -23,6 +23,7 @@ from lms.extensions import db
 from lms.surveys.models import Survey, SurveyAnswer, SurveyBallot, SurveyItem, SurveySubmission
 from lms.surveys.operations import MIN_GROUP
 from lms.surveys.spec import FACILITATOR_PLACEHOLDER
+from lms.util.charts import Bar, rating_bar
 
 SCALE = (1, 2, 3, 4, 5)
 _shuffle = random.SystemRandom().shuffle
@@ -67,6 +68,11 @@ class CohortCount:
     answered: int  # trainees who submitted (SurveySubmission)
     in_aggregates: int  # released ballots
 
+    @property
+    def counted(self) -> int:
+        """Ballots of this cohort in a report's summaries: none unless at least MIN_GROUP."""
+        return self.in_aggregates if self.in_aggregates >= MIN_GROUP else 0
+
 
 @dataclass
 class SurveyReport:
@@ -87,7 +93,7 @@ class SurveyReport:
     @property
     def in_aggregates(self) -> int:
         """Ballots counted: from cohorts with at least MIN_GROUP released ballots."""
-        return sum(c.in_aggregates for c in self.per_cohort if c.in_aggregates >= MIN_GROUP)
+        return sum(c.counted for c in self.per_cohort)
 
     @property
     def comments_shown(self) -> bool:
@@ -96,6 +102,10 @@ class SurveyReport:
     @property
     def has_survey(self) -> bool:
         return bool(self.items or self.comment_groups)
+
+    def rating_bars(self) -> list[Bar]:
+        """The mean of each item shown (suppressed ones have none)."""
+        return [rating_bar(a.text, a.mean) for a in self.items if not a.suppressed]
 
 
 def _items_of(course_ids: set[int]) -> dict[str, SurveyItem]:

@@ -8,7 +8,7 @@ import io
 from flask import Response, send_file
 
 
-def attachment(data: bytes, name: str, mimetype: str, cache_control: str | None = None) -> Response:
+def attachment(data: bytes, name: str, mimetype: str | None = None, cache_control: str | None = None) -> Response:
     """The bytes as an attachment called name. Without cache_control the app's rule for pages
     applies (private to the logged-in user); "private, no-store" for secrets and personal
     documents. The body stays an ordinary one, so text exports are compressed like pages."""

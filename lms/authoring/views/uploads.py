@@ -21,6 +21,7 @@ from lms.content.loader import MAX_LESSON_BYTES
 from lms.content.models import Course
 from lms.extensions import db
 from lms.util import utcnow
+from lms.util.downloads import attachment
 
 
 @bp.post("/courses/<slug>/images")
@@ -73,9 +74,7 @@ def export(slug: str) -> Response:
     tree = published_tree(course.id)
     if not tree:
         abort(404)
-    response = Response(zip_trees({course.slug: tree}), mimetype="application/zip")
-    response.headers["Content-Disposition"] = f'attachment; filename="{course.slug}.zip"'
-    return response
+    return attachment(zip_trees({course.slug: tree}), f"{course.slug}.zip", "application/zip")
 
 
 @bp.post("/courses/<slug>/upload")
