@@ -17,6 +17,7 @@ from lms.cohorts.operations import EnrolmentError, cohort_for_key, enrol
 from lms.content.models import Course, Lesson
 from lms.extensions import db, limiter
 from lms.learning import nextstep, progress
+from lms.learning.dashboard import my_courses
 from lms.offline import datasaver, replays
 from lms.util.db import begin_write
 
@@ -56,33 +57,36 @@ def dashboard() -> str:
                                followups_owed=[],
                                followups_overdue=[(q.cohort, overdue[q.cohort.id]) for q in all_queues
                                                   if q.cohort.id in overdue])
-    if can(current_user, "view_course_as_staff"):
-        courses = db.session.scalars(select(Course).order_by(Course.title)).all()
-        items = [(None, course) for course in courses]
-    else:
-        items = progress.enrolled_courses(current_user)
-    seen: set[int] = set()
-    unique = []
-    for cohort, course in items:
-        if course.id not in seen:
-            seen.add(course.id)
-            unique.append((cohort, course))
-    by_course = progress.progress_by_course(current_user, [course.id for _, course in unique])
-    from lms.certificates.models import Certificate
-
-    certificates = {c.course_id: c for c in db.session.scalars(select(Certificate).where(
-        Certificate.user_id == current_user.id, Certificate.status == "valid"))}
     from lms.plans import rules as plans
 
+    if can(current_user, "view_course_as_staff"):
+        courses = db.session.scalars(select(Course).order_by(Course.title)).all()
+        unique = [(None, course) for course in courses]
+        by_course = progress.progress_by_course(current_user, [course.id for course in courses])
+        from lms.certificates.models import Certificate
+
+        certificates = {c.course_id: c for c in db.session.scalars(select(Certificate).where(
+            Certificate.user_id == current_user.id, Certificate.status == "valid"))}
+        plan_status = plans.plan_statuses(current_user.id, [c.id for c in courses if plans.has_plan(c)])
+    else:  # a trainee: her courses, progress, certificates and plans in one query
+        mine = my_courses(current_user)
+        unique = [(row.cohort, row.course) for row in mine]
+        by_course = {row.course.id: row.progress for row in mine}
+        certificates = {row.course.id: row.certificate for row in mine if row.certificate is not None}
+        plan_status = {row.course.id: row.plan_status for row in mine if row.plan_status is not None}
     plan_courses = {course.id for _, course in unique if plans.has_plan(course)}
-    plan_status = plans.plan_statuses(current_user.id, sorted(plan_courses))
     from lms.plans import followups
 
     all_queues = plans.review_queue(current_user) if can(current_user, "plan_queue") else []
     queues = [q for q in all_queues if q.waiting]
     overdue = followups.overdue_counts([q.cohort for q in all_queues]) if all_queues else {}
+    from lms.surveys.queries import invitations
+
+    surveys = invitations(current_user, {course.id: by_course[course.id].complete
+                                         for cohort, course in unique if cohort is not None})
     return render_template("learning/dashboard.html", items=unique, progress=by_course, join_form=JoinForm(),
-                           certificates=certificates, plan_courses=plan_courses, plan_status=plan_status,
+                           invitations=surveys, certificates=certificates, plan_courses=plan_courses,
+                           plan_status=plan_status,
                            plan_queues=queues, followups_owed=followups.owed_followups(current_user.id),
                            followups_overdue=[(q.cohort, overdue[q.cohort.id]) for q in all_queues
                                               if q.cohort.id in overdue])
