@@ -11,8 +11,8 @@ from tests.quizzes.conftest import quiz_world  # noqa: F401  (fixture)
 LIMITS = {  # page -> most queries allowed (a trainee, logged in)
     "lesson": 2,  # the lesson I am on, opened again within a minute: the user, then one read
     "lesson, first visit": 7,
-    "course": 10,
-    "dashboard": 12,
+    "course": 4,
+    "dashboard": 4,
     "quiz submit": 9,  # PostgreSQL: the trainee's row is locked (and loaded) first: concurrent submits queue there
 }
 

@@ -12,12 +12,12 @@ from werkzeug.wrappers import Response
 
 from lms.accounts.forms import JoinForm
 from lms.auth import can
-from lms.certificates.models import Certificate
+from lms.core.dashboard import my_courses
 from lms.core.home import LAGGING_DAYS, staff_overview
 from lms.extensions import db
-from lms.learning import progress
 from lms.plans import followups
 from lms.plans import rules as plans
+from lms.surveys.queries import invitations
 
 bp = Blueprint("core", __name__)
 log = logging.getLogger(__name__)
@@ -38,19 +38,15 @@ def dashboard() -> str:
     their overview (lms.core.home)."""
     if current_user.is_staff:
         return _staff_home()
-    seen: set[int] = set()
-    unique = []
-    for cohort, course in progress.enrolled_courses(current_user):
-        if course.id not in seen:
-            seen.add(course.id)
-            unique.append((cohort, course))
-    by_course = progress.progress_by_course(current_user, [course.id for _, course in unique])
-    certificates = {c.course_id: c for c in db.session.scalars(select(Certificate).where(
-        Certificate.user_id == current_user.id, Certificate.status == "valid"))}
-    plan_courses = {course.id for _, course in unique if plans.has_plan(course)}
-    plan_status = plans.plan_statuses(current_user.id, sorted(plan_courses))
-    return render_template("core/dashboard.html", items=unique, progress=by_course, join_form=JoinForm(),
-                           certificates=certificates, plan_courses=plan_courses, plan_status=plan_status,
+    mine = my_courses(current_user)  # courses, progress, certificates and plans in one query
+    items = [(row.cohort, row.course) for row in mine]
+    by_course = {row.course.id: row.progress for row in mine}
+    surveys = invitations(current_user, {course.id: by_course[course.id].complete for _, course in items})
+    return render_template("core/dashboard.html", items=items, progress=by_course, join_form=JoinForm(),
+                           invitations=surveys,
+                           certificates={row.course.id: row.certificate for row in mine if row.certificate},
+                           plan_courses={course.id for _, course in items if plans.has_plan(course)},
+                           plan_status={row.course.id: row.plan_status for row in mine if row.plan_status},
                            followups_owed=followups.owed_followups(current_user.id), followups_overdue=[])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -97,30 +98,58 @@ class CourseShape:
     quizzes: tuple[tuple[int, str], ...]  # the quizzes that count: (id, grading)
 
 
-_shapes: dict[int, tuple[datetime, CourseShape]] = {}
+@dataclass(frozen=True)
+class CourseContent:
+    """A course's active modules and lessons (without their text), as detached rows shared by
+    every request of the process: read their columns only (no relationships, no lesson text)."""
+
+    modules: tuple[Module, ...]
+    lessons: dict[int, tuple[Lesson, ...]]  # module id -> its active lessons, in order
+    shape: CourseShape
+
+
+_contents: dict[int, tuple[datetime, CourseContent]] = {}
+_contents_lock = threading.Lock()
+
+
+def course_content(course: Course) -> CourseContent:
+    """The course's outline and shape, kept per process and checked against course.updated_at on
+    every use (the course row is read by every page anyway; an import or publish moves it, on
+    whichever app server it ran), so no app server serves a stale one."""
+    cached = _contents.get(course.id)
+    if cached is not None and cached[0] == course.updated_at:
+        return cached[1]
+    from sqlalchemy.orm import Session
+
+    from lms.quizzes.models import Quiz
+
+    # A session of its own on the request's connection (so it sees the same transaction): the
+    # rows it loads are detached when it closes, never expired or refreshed by a request's commit.
+    with Session(bind=db.session.connection()) as own:
+        modules = tuple(own.scalars(select(Module).where(Module.course_id == course.id, Module.archived_at.is_(None))
+                                    .order_by(Module.position)))
+        lessons = list(own.scalars(select(Lesson).options(*WITHOUT_BODY).where(
+            Lesson.course_id == course.id, Lesson.archived_at.is_(None)).order_by(Lesson.position)))
+        quizzes = tuple(tuple(row) for row in own.execute(select(Quiz.id, Quiz.grading).where(
+            Quiz.course_id == course.id, Quiz.counts_toward_completion).order_by(Quiz.id)))
+    by_module: dict[int, list[Lesson]] = {m.id: [] for m in modules}
+    for lesson in lessons:
+        if lesson.module_id in by_module:
+            by_module[lesson.module_id].append(lesson)
+    order = tuple(LessonRef(lesson.id, lesson.slug, lesson.title) for lesson in lessons
+                  if lesson.module_id in by_module)
+    shape = CourseShape(order, sum(1 for lesson in lessons if lesson.required), quizzes)
+    content = CourseContent(modules, {m: tuple(items) for m, items in by_module.items()}, shape)
+    with _contents_lock:
+        if len(_contents) > 500:
+            _contents.clear()
+        _contents[course.id] = (course.updated_at, content)
+    return content
 
 
 def course_shape(course: Course) -> CourseShape:
-    """The course's shape, kept per process and checked against course.updated_at on every use
-    (the course row is read by every page anyway), so no app server serves a stale one."""
-    cached = _shapes.get(course.id)
-    if cached is not None and cached[0] == course.updated_at:
-        return cached[1]
-    from lms.quizzes.models import Quiz
-
-    order = tuple(LessonRef(*row) for row in db.session.execute(
-        select(Lesson.id, Lesson.slug, Lesson.title).join(Module, Module.id == Lesson.module_id)
-        .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None), Module.archived_at.is_(None))
-        .order_by(Lesson.position)))
-    required = db.session.scalar(select(func.count(Lesson.id)).where(
-        Lesson.course_id == course.id, Lesson.required.is_(True), Lesson.archived_at.is_(None)))
-    quizzes = tuple(tuple(row) for row in db.session.execute(select(Quiz.id, Quiz.grading).where(
-        Quiz.course_id == course.id, Quiz.counts_toward_completion).order_by(Quiz.id)))
-    shape = CourseShape(order, required, quizzes)
-    if len(_shapes) > 500:
-        _shapes.clear()
-    _shapes[course.id] = (course.updated_at, shape)
-    return shape
+    """The course's shape (reading order, required lessons, counting quizzes): see course_content."""
+    return course_content(course).shape
 
 
 @dataclass(frozen=True)
@@ -190,36 +219,28 @@ WITHOUT_BODY = (defer(Lesson.body_html), defer(Lesson.toc_json))
 
 
 def course_outline(user: User, course: Course, statuses: dict | None = None) -> list[ModuleItem]:
-    """The active modules and lessons of a course, in order, with my status for each."""
-    modules = db.session.scalars(
-        select(Module).where(Module.course_id == course.id, Module.archived_at.is_(None))
-        .order_by(Module.position)
-    ).all()
-    lessons = db.session.scalars(
-        select(Lesson).options(*WITHOUT_BODY).where(Lesson.course_id == course.id, Lesson.archived_at.is_(None))
-        .order_by(Lesson.position)
-    ).all()
-    records = {
-        record.lesson_id: record
-        for record in db.session.scalars(
-            select(LessonProgress).join(Lesson, Lesson.id == LessonProgress.lesson_id)
-            .where(LessonProgress.user_id == user.id, Lesson.course_id == course.id)
-        )
-    }
-    by_module: dict[int, list[LessonItem]] = {m.id: [] for m in modules}
-    for lesson in lessons:
-        record = records.get(lesson.id)
-        status = "not_started" if record is None else ("done" if record.completed_at else "started")
-        if lesson.module_id in by_module:
-            by_module[lesson.module_id].append(LessonItem(lesson, status))
+    """The active modules and lessons of a course, in order, with my status for each: the content
+    from the per-process cache (course_content), my records in one query."""
+    content = course_content(course)
+    records = dict(db.session.execute(
+        select(LessonProgress.lesson_id, LessonProgress.completed_at)
+        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+        .where(LessonProgress.user_id == user.id, Lesson.course_id == course.id)).all())
     from lms.quizzes.attempts import quiz_statuses
 
     statuses = quiz_statuses(user, course) if statuses is None else statuses
-    quizzes_by_module: dict[int, list] = {m.id: [] for m in modules}
+    quizzes_by_module: dict[int, list] = {m.id: [] for m in content.modules}
     for status in statuses.values():
         if status.quiz.kind == "module" and status.quiz.module_id in quizzes_by_module:
             quizzes_by_module[status.quiz.module_id].append(status)
-    return [ModuleItem(module, by_module[module.id], quizzes_by_module[module.id]) for module in modules]
+
+    def status_of(lesson: Lesson) -> str:
+        if lesson.id not in records:
+            return "not_started"
+        return "done" if records[lesson.id] is not None else "started"
+
+    return [ModuleItem(module, [LessonItem(lesson, status_of(lesson)) for lesson in content.lessons[module.id]],
+                       quizzes_by_module[module.id]) for module in content.modules]
 
 
 def modules_complete(user: User, course: Course, outline: list[ModuleItem] | None = None) -> bool:

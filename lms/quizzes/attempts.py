@@ -7,6 +7,7 @@ import json
 import logging
 import random
 from dataclasses import dataclass
+from functools import cache
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping
 
@@ -18,7 +19,7 @@ from sqlalchemy.orm import contains_eager
 from lms.accounts.models import User
 from lms.content.models import Course
 from lms.extensions import db
-from lms.quizzes.counting import counted_attempts, passes
+from lms.quizzes.counting import passes
 from lms.quizzes.models import Answer, Attempt, AttemptGrant, GradeChange, Question, Quiz
 from lms.quizzes.signals import attempt_scored, attempt_started, grade_changed
 from lms.quizzes.types import QUESTION_TYPES, TamperError
@@ -419,36 +420,49 @@ class QuizStatus:
         return not self.passed and self.open_attempt is None and not self.waiting and self.left == 0
 
 
+@cache
+def _statuses_statement(one: bool):
+    """quiz_statuses' query, built once per process (values bound per call: user_id, and
+    quiz_id when `one`, else course_id)."""
+    from sqlalchemy import and_, bindparam, case, literal
+    from sqlalchemy.orm import aliased
+
+    from lms.quizzes.counting import counted_attempt_clause
+
+    user_id = bindparam("user_id")
+    mine = (select(Attempt.quiz_id, func.count().label("used"),
+                   func.max(case((Attempt.state == "in_progress", Attempt.id))).label("open_id"),
+                   func.max(case((Attempt.state.in_(("submitted", "grading")), 1), else_=0)).label("waiting"),
+                   func.max(case((Attempt.state == "graded", Attempt.number))).label("last_graded"))
+            .where(Attempt.user_id == user_id).group_by(Attempt.quiz_id).subquery())
+    grants = (select(AttemptGrant.quiz_id, func.sum(AttemptGrant.extra).label("extra"))
+              .where(AttemptGrant.user_id == user_id).group_by(AttemptGrant.quiz_id).subquery())
+    counted, last = aliased(Attempt), aliased(Attempt)
+    stmt = (select(Quiz, counted, mine.c.used, mine.c.open_id, mine.c.waiting, last.id, last.passed, grants.c.extra)
+            .select_from(Quiz)
+            # the attempt that counts: lms.quizzes.counting's one rule
+            .outerjoin(counted, and_(counted.quiz_id == Quiz.id, counted.user_id == user_id,
+                                     counted_attempt_clause(counted, Quiz)))
+            .outerjoin(mine, mine.c.quiz_id == Quiz.id)
+            .outerjoin(last, and_(last.quiz_id == Quiz.id, last.user_id == user_id,
+                                  last.number == mine.c.last_graded))
+            .outerjoin(grants, grants.c.quiz_id == Quiz.id))
+    if one:
+        return stmt.where(Quiz.id == bindparam("quiz_id"))
+    return stmt.where(Quiz.course_id == bindparam("course_id"), Quiz.archived_at.is_(None)).order_by(Quiz.id)
+
+
 def quiz_statuses(user: User, course: Course, only: Quiz | None = None) -> dict[int, QuizStatus]:
     """Every active quiz of the course (or only the one given) with the result that counts for me,
-    my attempts used and granted, my open attempt and whether one waits for grading (four
-    queries, whatever the size)."""
-    quizzes = [only] if only is not None else list(db.session.scalars(
-        select(Quiz).where(Quiz.course_id == course.id, Quiz.archived_at.is_(None)).order_by(Quiz.id)))
-    ids = [q.id for q in quizzes]
-    counted = counted_attempts([user.id], ids)
-    used: dict[int, int] = {}
-    open_attempt: dict[int, int] = {}
-    waiting: set[int] = set()
-    latest: dict[int, tuple[int, int, bool]] = {}
-    for quiz_id, attempt_id, number, state, passed in db.session.execute(
-            select(Attempt.quiz_id, Attempt.id, Attempt.number, Attempt.state, Attempt.passed)
-            .where(Attempt.user_id == user.id, Attempt.quiz_id.in_(ids or [-1]))):
-        used[quiz_id] = used.get(quiz_id, 0) + 1
-        if state == "in_progress":
-            open_attempt[quiz_id] = attempt_id
-        elif state in ("submitted", "grading"):
-            waiting.add(quiz_id)
-        elif state == "graded" and number > latest.get(quiz_id, (0, 0, False))[0]:
-            latest[quiz_id] = (number, attempt_id, bool(passed))
-    granted = dict(db.session.execute(
-        select(AttemptGrant.quiz_id, func.sum(AttemptGrant.extra))
-        .where(AttemptGrant.user_id == user.id, AttemptGrant.quiz_id.in_(ids or [-1]))
-        .group_by(AttemptGrant.quiz_id)).all()) if ids else {}
-    return {q.id: QuizStatus(q, counted.get((user.id, q.id)), used.get(q.id, 0), int(granted.get(q.id) or 0),
-                             open_attempt.get(q.id), q.id in waiting,
-                             latest[q.id][1] if q.id in latest and not latest[q.id][2] else None)
-            for q in quizzes}
+    my attempts used and granted, my open attempt and whether one waits for grading: one query,
+    whatever the size."""
+    if only is not None:
+        rows = db.session.execute(_statuses_statement(True), {"user_id": user.id, "quiz_id": only.id})
+    else:
+        rows = db.session.execute(_statuses_statement(False), {"user_id": user.id, "course_id": course.id})
+    return {quiz.id: QuizStatus(quiz, counted, used or 0, int(extra or 0), open_id, bool(waiting),
+                                last_id if last_id is not None and not last_passed else None)
+            for quiz, counted, used, open_id, waiting, last_id, last_passed, extra in rows}
 
 
 def quiz_status(user: User, quiz: Quiz) -> QuizStatus:

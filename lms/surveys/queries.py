@@ -119,6 +119,36 @@ def invitation(user: User, course: Course, finished: bool | None = None) -> Invi
     return Invitation(cohort, survey, finished_training(user, course) if finished is None else finished, False)
 
 
+def invitations(user: User, courses: dict[int, bool]) -> dict[int, Invitation]:
+    """invitation() for several courses in one query (the dashboard); courses: course id ->
+    whether every required lesson and quiz is done (finished_training's rule for a course
+    without a post-test). Courses without a survey for me are left out."""
+    from lms.quizzes.models import Attempt, Quiz
+
+    if not courses:
+        return {}
+    answered = exists().where(SurveySubmission.user_id == user.id, SurveySubmission.cohort_id == Cohort.id)
+    has_posttest = exists().where(Quiz.course_id == Cohort.course_id, Quiz.kind == "posttest",
+                                  Quiz.archived_at.is_(None))
+    posttest_graded = exists().where(Quiz.course_id == Cohort.course_id, Quiz.kind == "posttest",
+                                     Quiz.archived_at.is_(None), Attempt.quiz_id == Quiz.id,
+                                     Attempt.user_id == user.id, Attempt.state == "graded")
+    rows = db.session.execute(
+        select(Cohort, Survey, answered, has_posttest, posttest_graded)
+        .join(Enrolment, Enrolment.cohort_id == Cohort.id)
+        .join(Survey, (Survey.course_id == Cohort.course_id) & Survey.scope.in_(["", Cohort.slug])
+              & Survey.archived_at.is_(None))
+        .where(Enrolment.user_id == user.id, Cohort.course_id.in_(list(courses)))
+        .order_by(Cohort.course_id, Enrolment.id.desc(), Survey.scope == ""))
+    found: dict[int, Invitation] = {}
+    for cohort, survey, done, posttest, graded in rows:
+        if cohort.course_id in found:
+            continue
+        finished = True if done else (bool(graded) if posttest else courses[cohort.course_id])
+        found[cohort.course_id] = Invitation(cohort, survey, finished, bool(done))
+    return found
+
+
 def certificate_waits_for_survey(user_id: int, cohort_id: int) -> Survey | None:
     """Public, for lms.certificates: the survey the trainee must answer before she downloads her
     certificate of the cohort (the course requires it and she has not answered), else None."""
