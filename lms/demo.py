@@ -354,11 +354,7 @@ def seed_followups(facilitator, organizer) -> int:
     due), with four approved plans whose follow-ups are at different stages: month 1 sent with
     activities and photos and month 3 in draft; month 1 sent, month 3 not started; month 1 in
     draft (overdue); nothing yet (overdue)."""
-    import hashlib
-
     from lms.plans import followup_ops
-    from lms.plans import operations as plans
-    from lms.plans.models import HeldActivity, HeldPhoto
     from lms.plans.rules import has_plan, plan_settings
 
     # The first course that collects plans and asks for follow-ups (not necessarily the demo cohort's).
@@ -376,7 +372,6 @@ def seed_followups(facilitator, organizer) -> int:
     cohort.is_open = False
     db.session.add_all([CohortStaff(cohort_id=cohort.id, user_id=user.id, role=user.role)
                         for user in (organizer, facilitator)])
-    rubric = plan_settings(course)["rubric"]
     reports = 0
     for stage, (name, institution, code) in enumerate(FOLLOWUP_TRAINEES):
         regency, province = regencies()[code]
@@ -384,52 +379,73 @@ def seed_followups(facilitator, organizer) -> int:
                            institution=institution, regency=regency, regency_code=code, province=province,
                            position="Pengelola perpustakaan desa")
         enrol(user, cohort)
-        plan = plans.start_plan(user, course)
-        plan.team, plan.general_goal = "Pengelola, ketua PKK, Karang Taruna", "Warga memanfaatkan perpustakaan"
-        plan.period_from, plan.period_to = today.replace(day=1) - timedelta(days=120), today.replace(day=1)
-        plan.needs[0].need, plan.needs[0].evidence = "Anak-anak jarang membaca di luar sekolah", "Rapat warga"
-        plan.goals[0].text = "Dalam tiga bulan, 30 anak ikut kelas membaca setiap pekan"
-        first = plan.activities[0]
-        first.title, first.strategies, first.target_group = "Kelas membaca anak setiap Sabtu", "information", "Anak SD"
-        first.starts_on, first.indicator, first.target = plan.period_from, "Anak yang hadir", "30 anak"
-        second = plans.add_row(plan, "activity")
-        second.title, second.strategies, second.target_group = "Audiensi dengan kepala desa", "advocacy", "Pemdes"
-        second.starts_on, second.indicator, second.target = plan.period_from, "Anggaran disetujui", "Rp 5.000.000"
-        plans.submit_plan(plan)
-        plans.review_plan(plan, facilitator, "approve", "Rencana sudah runtut.",
-                          {c["key"]: {"title": c["title"], "met": True, "comment": ""} for c in rubric})
+        plan = _demo_approved_plan(user, course, facilitator, today)
         if stage == 3:
             continue  # nothing reported: both reports overdue or due
-        report = followup_ops.start_followup(plan, 1)
         reports += 1
+        report = followup_ops.start_followup(plan, 1)
         if stage == 2:
             continue  # a draft, overdue
-        report.items[0].progress, report.items[0].note = "done", "Berjalan tiap Sabtu sejak bulan pertama"
-        report.items[1].progress = "partly" if stage == 0 else "not_yet"
-        held = report.held[0]
-        held.title, held.strategy, held.plan_activity_id = "Kelas membaca anak", "information", first.id
-        held.held_on = cohort.ends_on + timedelta(days=20)
-        held.male_child, held.female_child, held.female_adult = 11 + stage, 14, 3
-        held.partners, held.skills = "SD Negeri 1, PKK", "Membaca nyaring"
-        held.story = ("Dimas, kelas 3, dulu belum lancar membaca; kini ia membacakan cerita untuk adiknya "
-                      "di kelas Sabtu.")
-        if stage == 0:
-            held.photo_consent = True
-            for color in ((120, 170, 90), (200, 140, 60)):
-                data = _demo_photo(color)
-                held.photos.append(HeldPhoto(content_type="image/jpeg", data=data, width=320, height=240,
-                                             sha256=hashlib.sha256(data).hexdigest()))
-            report.held.append(HeldActivity(
-                position=2, title="Audiensi dengan kepala desa dan BPD", strategy="advocacy",
-                held_on=cohort.ends_on + timedelta(days=25), male_adult=4, female_adult=2,
-                partners="BPD", plan_activity_id=second.id,
-                story="Kepala desa berjanji memasukkan kelas membaca ke usulan APB Desa tahun depan."))
-        db.session.flush()
+        _demo_month_one(report, plan, cohort, stage)
         followup_ops.submit_followup(report)
         if stage == 0:
             followup_ops.start_followup(plan, 2)  # month 3: a draft
             reports += 1
     return reports
+
+
+def _demo_approved_plan(user, course, facilitator, today):
+    """A two-activity plan, submitted and approved with every rubric item met."""
+    from lms.plans import operations as plans
+    from lms.plans.rules import plan_settings
+
+    plan = plans.start_plan(user, course)
+    plan.team, plan.general_goal = "Pengelola, ketua PKK, Karang Taruna", "Warga memanfaatkan perpustakaan"
+    plan.period_from, plan.period_to = today.replace(day=1) - timedelta(days=120), today.replace(day=1)
+    plan.needs[0].need, plan.needs[0].evidence = "Anak-anak jarang membaca di luar sekolah", "Rapat warga"
+    plan.goals[0].text = "Dalam tiga bulan, 30 anak ikut kelas membaca setiap pekan"
+    first = plan.activities[0]
+    first.title, first.strategies, first.target_group = "Kelas membaca anak setiap Sabtu", "information", "Anak SD"
+    first.starts_on, first.indicator, first.target = plan.period_from, "Anak yang hadir", "30 anak"
+    second = plans.add_row(plan, "activity")
+    second.title, second.strategies, second.target_group = "Audiensi dengan kepala desa", "advocacy", "Pemdes"
+    second.starts_on, second.indicator, second.target = plan.period_from, "Anggaran disetujui", "Rp 5.000.000"
+    plans.submit_plan(plan)
+    plans.review_plan(plan, facilitator, "approve", "Rencana sudah runtut.",
+                      {c["key"]: {"title": c["title"], "met": True, "comment": ""}
+                       for c in plan_settings(course)["rubric"]})
+    return plan
+
+
+def _demo_month_one(report, plan, cohort, stage: int) -> None:
+    """The month-1 report filled in: progress of both activities, one held (with two photos and
+    a second activity for the first trainee)."""
+    import hashlib
+
+    from lms.plans.models import HeldActivity, HeldPhoto
+
+    first, second = plan.activities[0], plan.activities[1]
+    report.items[0].progress, report.items[0].note = "done", "Berjalan tiap Sabtu sejak bulan pertama"
+    report.items[1].progress = "partly" if stage == 0 else "not_yet"
+    held = report.held[0]
+    held.title, held.strategy, held.plan_activity_id = "Kelas membaca anak", "information", first.id
+    held.held_on = cohort.ends_on + timedelta(days=20)
+    held.male_child, held.female_child, held.female_adult = 11 + stage, 14, 3
+    held.partners, held.skills = "SD Negeri 1, PKK", "Membaca nyaring"
+    held.story = ("Dimas, kelas 3, dulu belum lancar membaca; kini ia membacakan cerita untuk adiknya "
+                  "di kelas Sabtu.")
+    if stage == 0:
+        held.photo_consent = True
+        for color in ((120, 170, 90), (200, 140, 60)):
+            data = _demo_photo(color)
+            held.photos.append(HeldPhoto(content_type="image/jpeg", data=data, width=320, height=240,
+                                         sha256=hashlib.sha256(data).hexdigest()))
+        report.held.append(HeldActivity(
+            position=2, title="Audiensi dengan kepala desa dan BPD", strategy="advocacy",
+            held_on=cohort.ends_on + timedelta(days=25), male_adult=4, female_adult=2,
+            partners="BPD", plan_activity_id=second.id,
+            story="Kepala desa berjanji memasukkan kelas membaca ke usulan APB Desa tahun depan."))
+    db.session.flush()
 
 
 # --- `flask dev seed`: realistic data at scale (reports, benchmarks) ----------------------------
