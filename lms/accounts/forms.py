@@ -34,8 +34,9 @@ class RegencySelect:
         kwargs["data-regions"] = "regency"
         options = _regency_options().replace(f'value="{field.data}">', f'value="{field.data}" selected>', 1) \
             if field.data in regencies() else _regency_options()
+        prompt = escape(_("Choose a regency or city"))  # outside the f-string, where pybabel extract sees it
         return Markup(f'<select {html_params(name=field.name, **kwargs)}>'
-                      f'<option value="">{escape(_("Choose a regency or city"))}</option>{options}</select>')
+                      f'<option value="">{prompt}</option>{options}</select>')
 
 
 _OPTIONS: list[str] = []

@@ -49,7 +49,8 @@ def round_label(r: Any) -> str:
         months = _("month %(num)s", num=r.months[0])
     else:
         months = _("months %(list)s", list=", ".join(str(m) for m in r.months))
-    return f"{_('Round %(round)s', round=r.round)} ({months})"
+    label = _("Round %(round)s", round=r.round)  # outside the f-string, where pybabel extract sees it
+    return f"{label} ({months})"
 
 
 @dataclass
