@@ -135,3 +135,18 @@ def test_view_modules_stay_thin():
     fat = [f"{p.relative_to(LMS.parent)} ({n} lines)" for p in views
            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_VIEW_MODULE_LINES]
     assert fat == []
+
+
+def test_no_package_imports_another_package_s_views():
+    """Views are the edge of a package: what another package needs lives in a plain module
+    (only create_app imports the blueprints)."""
+    reach = []
+    for path, module in modules():
+        if module in ("lms", "lms.wsgi"):
+            continue
+        mine = module.split(".")[1] if "." in module else ""
+        for line, target in imported(path, module):
+            parts = target.split(".")
+            if len(parts) > 2 and parts[0] == "lms" and parts[1] != mine and any("views" in p for p in parts[2:]):
+                reach.append(f"{path.relative_to(LMS.parent)}:{line}: {target}")
+    assert reach == []

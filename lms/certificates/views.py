@@ -20,7 +20,7 @@ from lms.cohorts.models import Cohort, Enrolment
 from lms.content.models import Course
 from lms.extensions import db, limiter
 from lms.certificates.operations import issue_for_cohort
-from lms.cohorts.views import managed_cohort
+from lms.cohorts.lookup import managed_cohort
 from lms.jobs import Job, enqueue, start
 from lms.util.db import begin_write
 from lms.cohorts.timezones import cohort_timezone

@@ -15,13 +15,14 @@ from lms.accounts.models import PasswordToken, Role, User
 from lms.accounts.forms import RegisterForm
 from lms.accounts.operations import AccountError, create_user
 from lms.accounts.sessions import log_in
-from lms.auth import can, cohorts_for, courses_for, require
+from lms.auth import can, courses_for, require
 from lms.cohorts.forms import CohortForm, ImportForm, SetPasswordForm, StaffForm
 from lms.cohorts.models import Cohort, CohortStaff, Enrolment, ImportBatch
 from lms.cohorts.operations import (SETTINGS, EnrolmentError, cohort_for_key, create_cohort, enrol, key_in_use,
                                     normalize_key, update_cohort)
 from lms.cohorts import participants
 from lms.cohorts.participants import MAX_ROWS as MAX_SHEET_ROWS
+from lms.cohorts.lookup import managed_cohort, visible_cohorts
 from lms.content.loader import parse_follow_up_months
 from lms.content.models import Course
 from lms.extensions import db, form_failed, limiter
@@ -31,17 +32,6 @@ from lms.util.downloads import attachment
 
 bp = Blueprint("cohorts", __name__, url_prefix="/organizer")
 public_bp = Blueprint("invites", __name__)
-
-
-def visible_cohorts():
-    """Cohorts the current user runs (all of them for an admin): the rule of lms.auth."""
-    return cohorts_for(current_user, "manage_cohort")
-
-
-def managed_cohort(cohort_id: int) -> Cohort:
-    cohort = db.get_or_404(Cohort, cohort_id)
-    require(current_user, "manage_cohort", cohort)
-    return cohort
 
 
 @bp.get("/cohorts")

@@ -186,7 +186,7 @@ def cohort_outcomes(cohort_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
                   "by_strategy": {"information": 2, "engagement": 3, "advocacy": 0},
                   "people": {"male": {"child": .., "youth": .., "adult": .., "elderly": ..},
                              "female": {...}},
-                  "people_total": 84, "partners": ["PKK", ...],
+                  "people_total": 84, "people_by_sex": {"male": 30, "female": 54}, "partners": ["PKK", ...],
                   "stories": [{"follow_up_id": 7, "user_id": 3, "activity": "...", "story": "..."}],
                   "plan_activities": {"done": 2, "partly": 1, "not_yet": 0}}, ...]}
     Rounds are those with at least one sent report, in order; cohorts without any map to [].
@@ -246,6 +246,7 @@ def cohort_outcomes(cohort_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
             item["stories"].append({"follow_up_id": followup_id, "user_id": user_id, "activity": title,
                                     "story": story})
     for (cohort_id, _number), item in sorted(rounds_of.items()):
+        item["people_by_sex"] = {sex: sum(item["people"][sex].values()) for sex in SEXES}
         result[cohort_id].append(item)
     return result
 

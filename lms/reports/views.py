@@ -21,14 +21,14 @@ from lms.auth import course_cohorts, require
 from lms.cohorts import reminders
 from lms.cohorts.models import Cohort
 from lms.cohorts.regencies import count_unlisted
-from lms.cohorts.views import managed_cohort, visible_cohorts
+from lms.cohorts.lookup import managed_cohort, visible_cohorts
 from lms.content.models import Course
 from lms.extensions import db
 from lms.mail import mail_configured
 from lms.plans.followup_forms import AGE_LABELS, PROGRESS_LABELS, SEX_LABELS
 from lms.plans.forms import STRATEGY_LABELS
 from lms.reports import chain_exports
-from lms.reports import exports
+from lms.reports import exports, reminding
 from lms.reports.chain import chain_report
 from lms.reports.queries import Filters, cohort_report
 from lms.surveys.forms import SECTION_TITLES
@@ -144,15 +144,8 @@ def remind(cohort_id: int) -> Response | str:
     cohort = managed_cohort(cohort_id)
     ids = [int(v) for v in request.form.getlist("user_id")[:5000] if re.fullmatch(r"[0-9]{1,9}", v)]
     channel = "email" if request.form.get("channel") == "email" else "whatsapp"
-    chosen = reminders.participants(cohort, ids)
-    # Only those a reminder can help, as the report's checkboxes offer them (a finished trainee,
-    # or one out of attempts, is left out even if a hand-made form names her).
-    statuses = cohort_report([cohort]).statuses([u.id for u in chosen]) if chosen else {}
-    left_out = [u for u in chosen if statuses.get(u.id) not in reminders.REMINDABLE_STATUSES]
-    chosen = [u for u in chosen if statuses.get(u.id) in reminders.REMINDABLE_STATUSES]
-    already = reminders.reminded_today(cohort, [u.id for u in chosen], channel)
-    fresh = [u for u in chosen if u.id not in already]
-    skipped = [u for u in chosen if u.id in already]
+    picked = reminding.recipients(cohort, ids, channel)
+    left_out, chosen, fresh, skipped = picked.left_out, picked.chosen, picked.fresh, picked.skipped
     course_url = url_for("learning.course", course_slug=cohort.course.slug, _external=True)
     if left_out:
         flash(_("Not reminded (finished, or waiting for an extra attempt from you): %(names)s",
