@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -42,6 +43,24 @@ def browser_ready() -> None:
         if os.environ.get("CI"):
             pytest.fail(f"browser tests must run in CI: {reason}")
         pytest.skip(reason)
+
+
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """The app on a free local port, in a thread, for the browser; stopped (and its database
+    connections closed) afterwards. Every live-server fixture serves through this."""
+    from lms.extensions import db
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+        with app.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -99,16 +118,8 @@ def live_server(browser_ready, tmp_path_factory) -> Iterator[str]:
 
         db.session.add_all([CourseRole(course_id=c.id, user_id=facilitator.id, role="author") for c in (course, mini)])
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
-        with app.app_context():
-            db.engine.dispose()
+    with serving(app) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -5,13 +5,11 @@ without serious or critical axe-core violations; screenshots at 360 and 1280 px.
 
 from __future__ import annotations
 
-import threading
 from typing import Iterator
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.browser.conftest import run_axe, screenshot
+from tests.browser.conftest import run_axe, screenshot, serving
 from tests.conftest import ROOT, base_config
 
 pytestmark = pytest.mark.browser
@@ -36,16 +34,8 @@ def demo_server(browser_ready, tmp_path_factory) -> Iterator[str]:
     result = app.test_cli_runner().invoke(args=["demo", "seed"])
     assert result.exit_code == 0, result.output
     assert "Demo follow-ups" in result.output and "Demo evaluation" in result.output, result.output
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
-        with app.app_context():
-            db.engine.dispose()
+    with serving(app) as base:
+        yield base
 
 
 def test_chain_report_at_360_and_1280(browser, demo_server):

@@ -11,15 +11,13 @@ at 360 px go to /tmp/shots/."""
 from __future__ import annotations
 
 import io
-import threading
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Iterator
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.browser.conftest import run_axe
+from tests.browser.conftest import run_axe, serving
 from tests.conftest import ROOT, base_config
 
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -100,16 +98,8 @@ def chain_server(browser_ready, tmp_path_factory) -> Iterator[tuple[str, object,
                                   {q.field_name: str(r) for q, r in zip(questions, ratings)})
         db.session.commit()
         cohort_id = cohort.id
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", app, cohort_id
-    finally:
-        server.shutdown()
-        thread.join(5)
-        with app.app_context():
-            db.engine.dispose()
+    with serving(app) as base:
+        yield base, app, cohort_id
 
 
 def login(browser, base: str, email: str):

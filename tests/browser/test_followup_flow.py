@@ -5,14 +5,12 @@ being needed; her facilitator reads the report and sees the photos."""
 from __future__ import annotations
 
 import io
-import threading
 from datetime import date, timedelta
 from typing import Iterator
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.browser.conftest import run_axe, screenshot
+from tests.browser.conftest import run_axe, screenshot, serving
 from tests.conftest import ROOT, base_config
 
 pytestmark = pytest.mark.browser
@@ -80,16 +78,8 @@ def followup_server(browser_ready, tmp_path_factory) -> Iterator[str]:
                           {c["key"]: {"title": c["title"], "met": True, "comment": ""}
                            for c in plan_settings(course)["rubric"]})
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
-        with app.app_context():
-            db.engine.dispose()
+    with serving(app) as base:
+        yield base
 
 
 def login(browser, base: str, email: str, javascript: bool = True):

@@ -5,14 +5,12 @@ exactly once. Logout clears the saved pages and the queue. Screenshots of the sa
 from __future__ import annotations
 
 import json
-import threading
 import time
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
-from tests.browser.conftest import ROOT, run_axe, screenshot
+from tests.browser.conftest import ROOT, run_axe, screenshot, serving
 from tests.conftest import base_config
 
 pytestmark = pytest.mark.browser
@@ -45,16 +43,8 @@ def server(browser_ready, tmp_path_factory):
                            regency="Banjar", province="63")
         enrol(user, cohort)
         db.session.commit()
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}", app
-    finally:
-        httpd.shutdown()
-        thread.join(5)
-        with app.app_context():
-            db.engine.dispose()
+    with serving(app) as base:
+        yield base, app
 
 
 def login(page, base):

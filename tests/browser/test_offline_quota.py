@@ -7,14 +7,12 @@ the same button saves it."""
 
 from __future__ import annotations
 
-import threading
 import time
 from urllib.parse import urlsplit
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.browser.conftest import ROOT
+from tests.browser.conftest import ROOT, serving
 from tests.conftest import base_config
 
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -79,16 +77,8 @@ def quota_server(browser_ready, tmp_path_factory):
                            regency="Banjar", province="63")
         enrol(user, cohort)
         db.session.commit()
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}"
-    finally:
-        httpd.shutdown()
-        thread.join(5)
-        with app.app_context():
-            db.engine.dispose()
+    with serving(app) as base:
+        yield base
 
 
 def until(check, what, seconds=WAIT / 1000):

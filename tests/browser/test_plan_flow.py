@@ -3,14 +3,12 @@ revises, gets approval and downloads her certificate (on a course that requires 
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 from typing import Iterator
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.browser.conftest import run_axe, screenshot
+from tests.browser.conftest import run_axe, screenshot, serving
 from tests.conftest import ROOT, base_config
 
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -57,16 +55,8 @@ def plan_server(browser_ready, tmp_path_factory) -> Iterator[str]:
                                   role="facilitator")
         db.session.add(CohortStaff(cohort_id=cohort.id, user_id=facilitator.id, role="facilitator"))
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
-        with app.app_context():
-            db.engine.dispose()
+    with serving(app) as base:
+        yield base
 
 
 def login(browser, base: str, email: str):

@@ -6,13 +6,11 @@ pages pass axe-core."""
 from __future__ import annotations
 
 import json
-import threading
 from typing import Iterator
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.browser.conftest import run_axe, screenshot
+from tests.browser.conftest import run_axe, screenshot, serving
 from tests.conftest import ROOT, base_config
 
 pytestmark = pytest.mark.browser
@@ -61,16 +59,8 @@ def survey_server(browser_ready, tmp_path_factory) -> Iterator[str]:
         submit_attempt(attempt.id, trainee.id)
         db.session.commit()
         cohort_id = cohort.id
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", cohort_id
-    finally:
-        server.shutdown()
-        thread.join(5)
-        with app.app_context():
-            db.engine.dispose()
+    with serving(app) as base:
+        yield base, cohort_id
 
 
 def _login(page, base: str, email: str) -> None:
