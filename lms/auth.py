@@ -183,7 +183,11 @@ def may_hold_course_role(user: User, role: str) -> bool:
 # --- can / require -------------------------------------------------------------------------------
 
 def can(user: User | AnonymousUserMixin, action: str, obj: Any = None) -> bool:
-    """Whether the user may perform the action on the object."""
+    """Whether the user may perform the action on the object.
+
+    Long because it is the one decision table of the application: every action with its rule on
+    one page, so who may do what is read (and reviewed) in one place.
+    """
     if not getattr(user, "is_authenticated", False):
         return False
     role = user.role_enum

@@ -81,7 +81,11 @@ ENV_SETTINGS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
 
 
 def defaults(instance_path: Path) -> dict[str, Any]:
-    """Settings that work on a fresh machine with nothing configured."""
+    """Settings that work on a fresh machine with nothing configured.
+
+    Long because it is one table: every setting with its default and the comment saying what it
+    means, so the settings are read in one place.
+    """
     return {
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance_path / 'lms.sqlite3'}",
         # PostgreSQL's pool pings connections before use (postgres_engine_options); a SQLite file

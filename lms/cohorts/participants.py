@@ -450,35 +450,14 @@ def check_rows(table: Table, *, header_row: int | None = None, edits: dict | Non
     edits: {row: {field: value}} the organizer's corrections (full_name, email, nip, regency_code);
     statuses: {row: "imported" | "set_aside"}; near: a province code for ranking regency suggestions.
     """
-    rows, edits, statuses = table.rows, edits or {}, statuses or {}
+    rows = table.rows
     sheet = Sheet(sheet_name=table.sheet_name, sheet_names=table.sheet_names)
     sheet.first_rows = [(number, cells) for number, cells in enumerate(rows[:PICK_ROWS], start=1)]
-    if header_row is not None and 1 <= header_row <= len(rows):
-        position, sheet.header_chosen = header_row - 1, True
-    else:
-        position = find_header(rows)
-    if position is None:
-        sheet.file_problems.append(RowProblem(1, None, _(
-            "no header row with an email and a name column was found in the first %(count)s rows; which row "
-            "is the header?", count=min(HEADER_SCAN, len(rows)))))
+    header = _read_header(sheet, rows, header_row)
+    if header is None:
         return sheet
-    header_cells, span = _header_at(rows, position)
-    index = map_columns(header_cells)
-    sheet.header_row, sheet.header_rows = position + 1, span
-    sheet.header_cells = [" ".join(cell.split()) for cell in header_cells if cell.strip()]
-    sheet.columns = {name: column_letter(at) for name, at in index.items()}
-    missing = []
-    if "email" not in index:
-        missing.append("email")
-    if "full_name" not in index and "firstname" not in index:
-        missing.append(_("name (or first and last name)"))
-    if missing:
-        found = ", ".join(sheet.header_cells) or "-"
-        sheet.file_problems.append(RowProblem(position + 1, None, _(
-            "missing required column(s): %(columns)s (the header row has: %(found)s)",
-            columns=", ".join(missing), found=found)))
-        return sheet
-    body_start = position + span
+    header_cells, index = header
+    body_start = sheet.header_row - 1 + sheet.header_rows
 
     def value(cells: list[str], name: str) -> str:
         at = index.get(name)
@@ -500,7 +479,6 @@ def check_rows(table: Table, *, header_row: int | None = None, edits: dict | Non
     if not people:
         sheet.file_problems.append(RowProblem(body_start + 1, None, _("the sheet has a header but no participants")))
         return sheet
-
     # Near-miss regencies are suggested from the row's province, else the cohort's, else the
     # province most rows are in.
     if near is None and "regency" in index:
@@ -508,9 +486,48 @@ def check_rows(table: Table, *, header_row: int | None = None, edits: dict | Non
         votes.pop(None, None)
         near = votes.most_common(1)[0][0] if votes else None
     sheet.near = near
+    _check_people(sheet, people, value, name_of, edits or {}, statuses or {})
+    return sheet
+
+
+def _read_header(sheet: Sheet, rows: list[list[str]],
+                 header_row: int | None) -> tuple[list[str], dict[str, int]] | None:
+    """Find (or take) the header and map its columns onto the sheet: (header cells, column index),
+    or None with a file problem when there is no usable header."""
+    if header_row is not None and 1 <= header_row <= len(rows):
+        position, sheet.header_chosen = header_row - 1, True
+    else:
+        position = find_header(rows)
+    if position is None:
+        sheet.file_problems.append(RowProblem(1, None, _(
+            "no header row with an email and a name column was found in the first %(count)s rows; which row "
+            "is the header?", count=min(HEADER_SCAN, len(rows)))))
+        return None
+    header_cells, span = _header_at(rows, position)
+    index = map_columns(header_cells)
+    sheet.header_row, sheet.header_rows = position + 1, span
+    sheet.header_cells = [" ".join(cell.split()) for cell in header_cells if cell.strip()]
+    sheet.columns = {name: column_letter(at) for name, at in index.items()}
+    missing = []
+    if "email" not in index:
+        missing.append("email")
+    if "full_name" not in index and "firstname" not in index:
+        missing.append(_("name (or first and last name)"))
+    if missing:
+        found = ", ".join(sheet.header_cells) or "-"
+        sheet.file_problems.append(RowProblem(position + 1, None, _(
+            "missing required column(s): %(columns)s (the header row has: %(found)s)",
+            columns=", ".join(missing), found=found)))
+        return None
+    return header_cells, index
+
+
+def _check_people(sheet: Sheet, people: list[tuple[int, list[str]]], value, name_of, edits: dict,
+                  statuses: dict) -> None:
+    """Check each participant row onto sheet.rows; an address given twice is a problem of the later row."""
     seen: dict[str, int] = {}
     for number, cells in people:
-        row = _check_person(number, cells, value, name_of, sheet.columns, edits.get(str(number), {}), near)
+        row = _check_person(number, cells, value, name_of, sheet.columns, edits.get(str(number), {}), sheet.near)
         row.status = statuses.get(str(number), "")
         if row.status != "set_aside" and row.email:
             if row.email in seen:
@@ -521,7 +538,6 @@ def check_rows(table: Table, *, header_row: int | None = None, edits: dict | Non
         if row.status == "imported":
             row.problems = []  # it passed when it was imported; what it says now changes nothing
         sheet.rows.append(row)
-    return sheet
 
 
 # Plain ASCII addresses that email_validator certainly accepts; anything else is asked of it

@@ -176,36 +176,45 @@ def svg_problem(data: bytes) -> str | None:
             if problem:
                 return f"<style>: {problem}"
         for name, value in element.attrib.items():
-            attr_ns, attr = _local(name)
-            squeezed = _squeezed(value)
-            for word in DANGEROUS:
-                if word in squeezed:
-                    return f"<{local} {attr}>: '{word}' is not allowed"
-            if attr.lower().startswith("on"):
-                return f"<{local} {attr}>: event handlers are not allowed"
-            if inert or attr_ns in INERT:
-                continue
-            if attr_ns == XLINK:
-                allowed = attr in XLINK_ATTRIBUTES
-            elif attr_ns == XML:
-                allowed = attr in XML_ATTRIBUTES
-            elif attr_ns is None:
-                allowed = attr in ATTRIBUTES or attr.startswith("data-")
-            else:
-                allowed = False
-            if not allowed:
-                return f"<{local} {attr}>: attribute not allowed"
-            if attr == "href":
-                if not (squeezed.startswith("#") or (local == "image" and DATA_IMAGE_RE.match(value.strip()))):
-                    return f"<{local} href>: links may only point inside the drawing (#id)"
-            elif attr == "attributeName":
-                target = squeezed.rpartition(":")[2]
-                if target == "href" or target.startswith("on") or target == "style":
-                    return f"<{local} attributeName=\"{value}\">: animating links, styles or event attributes is not allowed"
-            elif attr == "style" or "url(" in squeezed:
-                problem = _css_problem(value)
-                if problem:
-                    return f"<{local} {attr}>: {problem}"
+            problem = _attribute_problem(local, inert, name, value)
+            if problem:
+                return problem
+    return None
+
+
+def _attribute_problem(local: str, inert: bool, name: str, value: str) -> str | None:
+    """Why an attribute of an element (local name; inert: in a namespace browsers do not run) is not
+    allowed, or None."""
+    attr_ns, attr = _local(name)
+    squeezed = _squeezed(value)
+    for word in DANGEROUS:
+        if word in squeezed:
+            return f"<{local} {attr}>: '{word}' is not allowed"
+    if attr.lower().startswith("on"):
+        return f"<{local} {attr}>: event handlers are not allowed"
+    if inert or attr_ns in INERT:
+        return None
+    if attr_ns == XLINK:
+        allowed = attr in XLINK_ATTRIBUTES
+    elif attr_ns == XML:
+        allowed = attr in XML_ATTRIBUTES
+    elif attr_ns is None:
+        allowed = attr in ATTRIBUTES or attr.startswith("data-")
+    else:
+        allowed = False
+    if not allowed:
+        return f"<{local} {attr}>: attribute not allowed"
+    if attr == "href":
+        if not (squeezed.startswith("#") or (local == "image" and DATA_IMAGE_RE.match(value.strip()))):
+            return f"<{local} href>: links may only point inside the drawing (#id)"
+    elif attr == "attributeName":
+        target = squeezed.rpartition(":")[2]
+        if target == "href" or target.startswith("on") or target == "style":
+            return f"<{local} attributeName=\"{value}\">: animating links, styles or event attributes is not allowed"
+    elif attr == "style" or "url(" in squeezed:
+        problem = _css_problem(value)
+        if problem:
+            return f"<{local} {attr}>: {problem}"
     return None
 
 

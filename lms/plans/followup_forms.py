@@ -97,6 +97,49 @@ def _text(form: Any, name: str, limit: int, result: FollowUpInput) -> str | None
     return value
 
 
+def _held_values(form: Any, prefix: str, plan_activity_ids: set[int], today: date,
+                 result: FollowUpInput) -> dict[str, Any]:
+    """The values posted for one held activity (field names start with prefix); what is wrong goes
+    to result.errors."""
+    values: dict[str, Any] = {}
+    for key, limit in HELD_TEXT.items():
+        value = _text(form, prefix + key, limit, result)
+        if value is not None:
+            values[key] = value
+    strategy = form.get(prefix + "strategy", "")
+    if strategy in STRATEGIES or strategy == "":
+        values["strategy"] = strategy
+    else:
+        result.errors[prefix + "strategy"] = _("Choose a strategy from the list.")
+    planned = form.get(prefix + "plan_activity", "")
+    if planned == "":
+        values["plan_activity_id"] = None
+    elif planned.isdigit() and int(planned) in plan_activity_ids:
+        values["plan_activity_id"] = int(planned)
+    else:
+        result.errors[prefix + "plan_activity"] = _("Choose an activity of your plan, or none.")
+    text = form.get(prefix + "held_on", "").strip()[:20]
+    if not text:
+        values["held_on"] = None
+    else:
+        try:
+            day = parse_day(text)
+            if day > today + timedelta(days=1):
+                result.errors[prefix + "held_on"] = _("This date is still to come; report activities already held.")
+            else:
+                values["held_on"] = day
+        except ValueError:
+            result.errors[prefix + "held_on"] = _("Give the date as DD/MM/YYYY, e.g. 14/09/2026.")
+    for name in PARTICIPANT_FIELDS:
+        text = form.get(prefix + name, "")[:20]
+        try:
+            values[name] = parse_whole(text, maximum=MAX_PEOPLE) or 0
+        except NumberError as exc:
+            result.errors[prefix + name] = count_hint(exc)
+    values["photo_consent"] = form.get(prefix + "consent") == "yes"
+    return values
+
+
 def read_followup_form(form: Any, files: Any, followup: FollowUp, today: date) -> FollowUpInput:
     """The values the posted form gives for the report's rows; photos read up to their limit."""
     result = FollowUpInput()
@@ -119,42 +162,7 @@ def read_followup_form(form: Any, files: Any, followup: FollowUp, today: date) -
         prefix = f"held-{held.id}-"
         if prefix + "title" not in form:
             continue
-        values = {}
-        for key, limit in HELD_TEXT.items():
-            value = _text(form, prefix + key, limit, result)
-            if value is not None:
-                values[key] = value
-        strategy = form.get(prefix + "strategy", "")
-        if strategy in STRATEGIES or strategy == "":
-            values["strategy"] = strategy
-        else:
-            result.errors[prefix + "strategy"] = _("Choose a strategy from the list.")
-        planned = form.get(prefix + "plan_activity", "")
-        if planned == "":
-            values["plan_activity_id"] = None
-        elif planned.isdigit() and int(planned) in plan_activity_ids:
-            values["plan_activity_id"] = int(planned)
-        else:
-            result.errors[prefix + "plan_activity"] = _("Choose an activity of your plan, or none.")
-        text = form.get(prefix + "held_on", "").strip()[:20]
-        if not text:
-            values["held_on"] = None
-        else:
-            try:
-                day = parse_day(text)
-                if day > today + timedelta(days=1):
-                    result.errors[prefix + "held_on"] = _("This date is still to come; report activities already held.")
-                else:
-                    values["held_on"] = day
-            except ValueError:
-                result.errors[prefix + "held_on"] = _("Give the date as DD/MM/YYYY, e.g. 14/09/2026.")
-        for name in PARTICIPANT_FIELDS:
-            text = form.get(prefix + name, "")[:20]
-            try:
-                values[name] = parse_whole(text, maximum=MAX_PEOPLE) or 0
-            except NumberError as exc:
-                result.errors[prefix + name] = count_hint(exc)
-        values["photo_consent"] = form.get(prefix + "consent") == "yes"
+        values = _held_values(form, prefix, plan_activity_ids, today, result)
         result.held[held.id] = values
         for upload in (files.getlist(prefix + "photos") if files is not None else []):
             if not upload or not upload.filename:

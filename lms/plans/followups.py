@@ -12,6 +12,7 @@ OVERDUE_AFTER_DAYS of its due date is overdue in the staff's queue.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -206,17 +207,34 @@ def cohort_outcomes(cohort_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
                               "plan_activities": {p: 0 for p in PROGRESS}}
         return rounds_of[key]
 
-    sent = FollowUp.status == "submitted"
+    sent = (FollowUp.cohort_id.in_(cohort_ids), FollowUp.status == "submitted")
     for cohort_id, number, months, reports in db.session.execute(
             select(FollowUp.cohort_id, FollowUp.round, func.max(FollowUp.months), func.count())
-            .where(FollowUp.cohort_id.in_(cohort_ids), sent).group_by(FollowUp.cohort_id, FollowUp.round)):
+            .where(*sent).group_by(FollowUp.cohort_id, FollowUp.round)):
         entry(cohort_id, number, months)["reports"] = reports
+    _add_activities(sent, entry)
+    for cohort_id, number, months, progress, count in db.session.execute(
+            select(FollowUp.cohort_id, FollowUp.round, func.max(FollowUp.months), FollowUpItem.progress, func.count())
+            .join(FollowUpItem, FollowUpItem.follow_up_id == FollowUp.id)
+            .where(*sent, FollowUpItem.progress.in_(PROGRESS))
+            .group_by(FollowUp.cohort_id, FollowUp.round, FollowUpItem.progress)):
+        entry(cohort_id, number, months)["plan_activities"][progress] += count
+    _add_partners_and_stories(sent, entry)
+    for (cohort_id, _number), item in sorted(rounds_of.items()):
+        item["people_by_sex"] = {sex: sum(item["people"][sex].values()) for sex in SEXES}
+        result[cohort_id].append(item)
+    return result
+
+
+def _add_activities(sent: tuple, entry: Callable[[int, int, int], dict[str, Any]]) -> None:
+    """Count the held activities of the sent reports into their rounds: by strategy, and the
+    people reached by sex and age group."""
     sums = [func.coalesce(func.sum(getattr(HeldActivity, name)), 0) for name in PARTICIPANT_FIELDS]
     for cohort_id, number, months, strategy, count, *people in db.session.execute(
             select(FollowUp.cohort_id, FollowUp.round, func.max(FollowUp.months), HeldActivity.strategy,
                    func.count(HeldActivity.id), *sums)
             .join(HeldActivity, HeldActivity.follow_up_id == FollowUp.id)
-            .where(FollowUp.cohort_id.in_(cohort_ids), sent)
+            .where(*sent)
             .group_by(FollowUp.cohort_id, FollowUp.round, HeldActivity.strategy)):
         item = entry(cohort_id, number, months)
         item["activities"] += count
@@ -226,17 +244,16 @@ def cohort_outcomes(cohort_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
             sex, age = name.split("_")
             item["people"][sex][age] += int(value)
             item["people_total"] += int(value)
-    for cohort_id, number, months, progress, count in db.session.execute(
-            select(FollowUp.cohort_id, FollowUp.round, func.max(FollowUp.months), FollowUpItem.progress, func.count())
-            .join(FollowUpItem, FollowUpItem.follow_up_id == FollowUp.id)
-            .where(FollowUp.cohort_id.in_(cohort_ids), sent, FollowUpItem.progress.in_(PROGRESS))
-            .group_by(FollowUp.cohort_id, FollowUp.round, FollowUpItem.progress)):
-        entry(cohort_id, number, months)["plan_activities"][progress] += count
+
+
+def _add_partners_and_stories(sent: tuple, entry: Callable[[int, int, int], dict[str, Any]]) -> None:
+    """The partners (once each, ignoring case) and stories of change of the sent reports' activities,
+    in report and activity order."""
     for cohort_id, number, months, followup_id, user_id, title, partners, story in db.session.execute(
             select(FollowUp.cohort_id, FollowUp.round, FollowUp.months, FollowUp.id, FollowUp.user_id,
                    HeldActivity.title, HeldActivity.partners, HeldActivity.story)
             .join(HeldActivity, HeldActivity.follow_up_id == FollowUp.id)
-            .where(FollowUp.cohort_id.in_(cohort_ids), sent)
+            .where(*sent)
             .order_by(FollowUp.cohort_id, FollowUp.round, FollowUp.id, HeldActivity.position)):
         item = entry(cohort_id, number, months)
         for partner in split_partners(partners):
@@ -245,10 +262,6 @@ def cohort_outcomes(cohort_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
         if story.strip():
             item["stories"].append({"follow_up_id": followup_id, "user_id": user_id, "activity": title,
                                     "story": story})
-    for (cohort_id, _number), item in sorted(rounds_of.items()):
-        item["people_by_sex"] = {sex: sum(item["people"][sex].values()) for sex in SEXES}
-        result[cohort_id].append(item)
-    return result
 
 
 def split_partners(text: str) -> list[str]:

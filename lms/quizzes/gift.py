@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from lms.content.problems import Problems
 from lms.quizzes.spec import QuestionSpec, category_path, check_question
@@ -168,53 +169,57 @@ def parse_gift(text: str, file: str = "<gift>") -> GiftResult:
             name = _restore(body[2:end]).strip()
             body = body[end + 2:].strip()
         body_offset_line = start + raw[: raw.find(body[:20])].count("\n") if body else start
-        open_at, close_at = body.find("{"), body.find("}")
-        if open_at == -1 and close_at == -1:
-            stem, text_format = _with_format(body, "moodle")
-            q = QuestionSpec(key=_key(name, stem, seen), qtype="description", stem=stem, data={},
-                             text_format=text_format, mark=0.0, category=category, name=name, line=start,
-                             idnumber=idnumber, tags=tags)
-            before = len(problems)
-            check_question(q, file, problems)
-            if len(problems) == before:
-                result.questions.append(q)
-            continue
-        answer_line = body_offset_line + body[: open_at if open_at != -1 else close_at].count("\n")
-        if open_at == -1 or close_at == -1 or close_at < open_at:
-            problems.error(file, answer_line, "unbalanced braces: an answer block needs both '{' and '}' "
-                                              "(write \\{ or \\} for a literal brace)")
-            continue
-        if body.find("{", open_at + 1) != -1 and body.find("{", open_at + 1) < len(body):
-            second = body.find("{", open_at + 1)
-            problems.error(file, body_offset_line + body[:second].count("\n"),
-                           "only one answer block per question (escape a literal brace as \\{)")
-            continue
-        answer_text = body[open_at + 1: close_at].strip()
-        after = body[close_at + 1:]
-        if after.strip():
-            stem_raw = body[:open_at] + "_____" + after  # missing-word question
-        else:
-            stem_raw = body[:open_at]
-        general = ""
-        gf_at = answer_text.rfind("####")
-        if gf_at != -1:
-            general = answer_text[gf_at + 4:]
-            answer_text = answer_text[:gf_at].strip()
-        stem, text_format = _with_format(stem_raw, "moodle")
-        general_feedback, feedback_format = _with_format(general, text_format) if general else ("", text_format)
-        q = QuestionSpec(key=_key(name, stem, seen), qtype="", stem=stem, data={}, text_format=text_format,
-                         general_feedback=general_feedback, category=category, name=name, line=start,
-                         idnumber=idnumber, tags=tags,
-                         feedback_format="" if feedback_format == text_format else feedback_format)
-        error = _parse_answers(q, answer_text, text_format)
-        if error:
-            problems.error(file, answer_line, error)
+        q = _question(body, body_offset_line, file, problems, seen,
+                      category=category, name=name, line=start, idnumber=idnumber, tags=tags)
+        if q is None:
             continue
         before = len(problems)
         check_question(q, file, problems)
         if len(problems) == before:
             result.questions.append(q)
     return result
+
+
+def _question(body: str, body_line: int, file: str, problems: Problems, seen: dict[str, int],
+              **fields: Any) -> QuestionSpec | None:
+    """The question of one block's body (after its name), or None with its problem reported.
+    fields: category, name, line, idnumber and tags of the spec."""
+    open_at, close_at = body.find("{"), body.find("}")
+    if open_at == -1 and close_at == -1:
+        stem, text_format = _with_format(body, "moodle")
+        return QuestionSpec(key=_key(fields["name"], stem, seen), qtype="description", stem=stem, data={},
+                            text_format=text_format, mark=0.0, **fields)
+    answer_line = body_line + body[: open_at if open_at != -1 else close_at].count("\n")
+    if open_at == -1 or close_at == -1 or close_at < open_at:
+        problems.error(file, answer_line, "unbalanced braces: an answer block needs both '{' and '}' "
+                                          "(write \\{ or \\} for a literal brace)")
+        return None
+    if body.find("{", open_at + 1) != -1 and body.find("{", open_at + 1) < len(body):
+        second = body.find("{", open_at + 1)
+        problems.error(file, body_line + body[:second].count("\n"),
+                       "only one answer block per question (escape a literal brace as \\{)")
+        return None
+    answer_text = body[open_at + 1: close_at].strip()
+    after = body[close_at + 1:]
+    if after.strip():
+        stem_raw = body[:open_at] + "_____" + after  # missing-word question
+    else:
+        stem_raw = body[:open_at]
+    general = ""
+    gf_at = answer_text.rfind("####")
+    if gf_at != -1:
+        general = answer_text[gf_at + 4:]
+        answer_text = answer_text[:gf_at].strip()
+    stem, text_format = _with_format(stem_raw, "moodle")
+    general_feedback, feedback_format = _with_format(general, text_format) if general else ("", text_format)
+    q = QuestionSpec(key=_key(fields["name"], stem, seen), qtype="", stem=stem, data={}, text_format=text_format,
+                     general_feedback=general_feedback,
+                     feedback_format="" if feedback_format == text_format else feedback_format, **fields)
+    error = _parse_answers(q, answer_text, text_format)
+    if error:
+        problems.error(file, answer_line, error)
+        return None
+    return q
 
 
 def _split(answer_text: str, marks: str) -> list[str]:

@@ -4,6 +4,7 @@ beyond reading the file it is given)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from lms.content.markdown import check_markdown
@@ -224,6 +225,39 @@ def question_to_yaml(q: QuestionSpec) -> dict[str, Any]:
     return item
 
 
+def _number(doc: LineDict, file: str, problems: Problems, key: str, low: float, high: float, default: Any,
+            integer: bool = False) -> Any:
+    """A quiz setting that is a number from low to high (a whole one if integer); default when absent
+    or wrong (then a problem)."""
+    value = doc.get(key, default)
+    if value is None:
+        return default
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and low <= value <= high
+    if integer:
+        ok = ok and float(value).is_integer()
+    if not ok:
+        kind_text = "a whole number" if integer else "a number"
+        problems.error(file, doc.line(key), f"'{key}' must be {kind_text} from {low:g} to {high:g}")
+        return default
+    return int(value) if integer else float(value)
+
+
+def _flag(doc: LineDict, file: str, problems: Problems, key: str, default: bool) -> bool:
+    value = doc.get(key, default)
+    if not isinstance(value, bool):
+        problems.error(file, doc.line(key), f"'{key}' must be true or false")
+        return default
+    return value
+
+
+def _choice(doc: LineDict, file: str, problems: Problems, key: str, allowed: tuple[str, ...], default: str) -> str:
+    value = doc.get(key, default)
+    if value not in allowed:
+        problems.error(file, doc.line(key), f"'{key}' must be one of: {', '.join(allowed)}")
+        return default
+    return value
+
+
 def quiz_from_yaml(doc: LineDict, file: str, kind: str, problems: Problems,
                    module_slug: str | None = None) -> QuizSpec:
     """Settings and inline questions of a course quiz file (pretest.yml, module quiz.yml, ...)."""
@@ -237,33 +271,7 @@ def quiz_from_yaml(doc: LineDict, file: str, kind: str, problems: Problems,
                     kind=kind, source_path=file, module_slug=module_slug,
                     description=str(doc.get("description") or "").strip())
 
-    def number(key: str, low: float, high: float, default: Any, integer: bool = False) -> Any:
-        value = doc.get(key, default)
-        if value is None:
-            return default
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and low <= value <= high
-        if integer:
-            ok = ok and float(value).is_integer()
-        if not ok:
-            kind_text = "a whole number" if integer else "a number"
-            problems.error(file, doc.line(key), f"'{key}' must be {kind_text} from {low:g} to {high:g}")
-            return default
-        return int(value) if integer else float(value)
-
-    def flag(key: str, default: bool) -> bool:
-        value = doc.get(key, default)
-        if not isinstance(value, bool):
-            problems.error(file, doc.line(key), f"'{key}' must be true or false")
-            return default
-        return value
-
-    def choice(key: str, allowed: tuple[str, ...], default: str) -> str:
-        value = doc.get(key, default)
-        if value not in allowed:
-            problems.error(file, doc.line(key), f"'{key}' must be one of: {', '.join(allowed)}")
-            return default
-        return value
-
+    number, flag, choice = (partial(read, doc, file, problems) for read in (_number, _flag, _choice))
     quiz.required = flag("required", kind != "pretest")
     quiz.pass_mark = number("pass_mark", 0, 100, 70.0)
     quiz.attempts = number("attempts", 0, 100, 1 if kind in ("pretest", "posttest") else 0, integer=True)

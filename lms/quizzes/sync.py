@@ -111,24 +111,7 @@ def sync_quizzes(course: Course, quizzes: list[QuizSpec], gift_banks: dict[str, 
     regraded: list[Attempt] = []  # attempts whose result may count differently now
     for spec in quizzes:
         kept.add(spec.slug)
-        name = spec.bank_name
-        if spec.bank:
-            bank = db.session.scalar(select(QuestionBank).where(QuestionBank.course_id == course.id,
-                                                                QuestionBank.name == spec.bank))
-            if bank is None:
-                raise SyncError(spec.source_path, None,
-                                f"question bank '{spec.bank}' does not exist in course '{course.slug}'; "
-                                "import it first with `flask quizzes import-gift`")
-        else:
-            bank, created = get_or_create_bank(course, name)
-            if name not in synced_banks:
-                questions = gift_banks[spec.gift] if spec.gift else spec.questions
-                changes = sync_bank(bank, questions)
-                synced_banks.add(name)
-                for label in ("added", "changed", "removed"):
-                    target = getattr(report, label)
-                    target.extend(f"question {name}#{key}" for key in changes[label])
-                report.unchanged += len(changes["unchanged"])
+        bank = _quiz_bank(course, spec, gift_banks, synced_banks, report)
         values = {
             "module_id": modules[spec.module_slug].id if spec.module_slug else None,
             "bank_id": bank.id, "title": spec.title, "description": spec.description, "kind": spec.kind,
@@ -144,24 +127,7 @@ def sync_quizzes(course: Course, quizzes: list[QuizSpec], gift_banks: dict[str, 
             db.session.add(Quiz(course_id=course.id, slug=spec.slug, **values))
             report.added.append(f"quiz {spec.slug}")
         else:
-            changed = False
-            old_pass_mark, old_grading = quiz.pass_mark, quiz.grading
-            for key, value in values.items():
-                if getattr(quiz, key) != value:
-                    setattr(quiz, key, value)
-                    changed = True
-            if changed:
-                report.changed.append(f"quiz {spec.slug}")
-            else:
-                report.unchanged += 1
-            if quiz.pass_mark != old_pass_mark:
-                # Every graded attempt passes or not by the new mark; the caller recounts the
-                # caches that follow (a changed grading method is read from the quiz there).
-                db.session.flush()
-                regraded.extend(apply_pass_mark(quiz))
-            if quiz.grading != old_grading:  # another attempt may count now (highest, last...)
-                regraded.extend(db.session.scalars(select(Attempt).where(
-                    Attempt.quiz_id == quiz.id, Attempt.state == "graded")))
+            regraded.extend(_update_quiz(quiz, values, report))
     now = utcnow()
     for slug, quiz in existing.items():
         if slug not in kept and quiz.archived_at is None:
@@ -169,6 +135,55 @@ def sync_quizzes(course: Course, quizzes: list[QuizSpec], gift_banks: dict[str, 
             report.removed.append(f"quiz {slug}")
     db.session.flush()
     _announce(regraded)
+
+
+def _quiz_bank(course: Course, spec: QuizSpec, gift_banks: dict[str, list[QuestionSpec]], synced_banks: set[str],
+               report) -> QuestionBank:
+    """The bank a quiz draws from: an imported bank it names, or its own (synced once per sync from
+    its inline questions or GIFT file)."""
+    name = spec.bank_name
+    if spec.bank:
+        bank = db.session.scalar(select(QuestionBank).where(QuestionBank.course_id == course.id,
+                                                            QuestionBank.name == spec.bank))
+        if bank is None:
+            raise SyncError(spec.source_path, None,
+                            f"question bank '{spec.bank}' does not exist in course '{course.slug}'; "
+                            "import it first with `flask quizzes import-gift`")
+        return bank
+    bank, _created = get_or_create_bank(course, name)
+    if name not in synced_banks:
+        questions = gift_banks[spec.gift] if spec.gift else spec.questions
+        changes = sync_bank(bank, questions)
+        synced_banks.add(name)
+        for label in ("added", "changed", "removed"):
+            target = getattr(report, label)
+            target.extend(f"question {name}#{key}" for key in changes[label])
+        report.unchanged += len(changes["unchanged"])
+    return bank
+
+
+def _update_quiz(quiz: Quiz, values: dict, report) -> list[Attempt]:
+    """Set the quiz's values; the graded attempts that may count differently now."""
+    regraded: list[Attempt] = []
+    changed = False
+    old_pass_mark, old_grading = quiz.pass_mark, quiz.grading
+    for key, value in values.items():
+        if getattr(quiz, key) != value:
+            setattr(quiz, key, value)
+            changed = True
+    if changed:
+        report.changed.append(f"quiz {quiz.slug}")
+    else:
+        report.unchanged += 1
+    if quiz.pass_mark != old_pass_mark:
+        # Every graded attempt passes or not by the new mark; the caller recounts the
+        # caches that follow (a changed grading method is read from the quiz there).
+        db.session.flush()
+        regraded.extend(apply_pass_mark(quiz))
+    if quiz.grading != old_grading:  # another attempt may count now (highest, last...)
+        regraded.extend(db.session.scalars(select(Attempt).where(
+            Attempt.quiz_id == quiz.id, Attempt.state == "graded")))
+    return regraded
 
 
 def _announce(attempts: list[Attempt]) -> None:

@@ -177,48 +177,54 @@ def survey_from_yaml(doc: LineDict, rel: str, scope: str, problems: Problems) ->
         return spec
     seen: dict[str, int] = {}
     for index, item in enumerate(items):
-        line = items.line(index)
-        if not isinstance(item, LineDict):
-            problems.error(rel, line, "each item must be a mapping with 'key', 'text' and 'section'")
-            continue
-        for key in item:
-            if key not in ITEM_KEYS:
-                problems.error(rel, item.line(key),
-                               f"unknown item key '{key}' (known keys: {', '.join(sorted(ITEM_KEYS))})")
-        key = item.get("key")
-        if not isinstance(key, str) or not SLUG_RE.match(key) or len(key) > 100:
-            problems.error(rel, item.line("key"), "each item needs a 'key' of lowercase letters, digits and "
-                                                  "single hyphens (at most 100 characters)")
-            continue
-        if key in seen:
-            problems.error(rel, item.line("key"), f"duplicate item key '{key}' (also on line {seen[key]})")
-            continue
-        seen[key] = item.line("key")
-        kind = item.get("type", "likert")
-        if kind not in KINDS:
-            problems.error(rel, item.line("type"), f"'type' must be one of: {', '.join(KINDS)}")
-            continue
-        section = item.get("section", "umum")
-        if section not in SECTIONS:
-            problems.error(rel, item.line("section"), f"'section' must be one of: {', '.join(SECTIONS)}")
-            continue
-        text = _text(item.get("text"), rel, item.line("text"), "text", problems)
-        if not text:
-            continue
-        if section == "fasilitator" and kind == "likert" and FACILITATOR_PLACEHOLDER not in text:
-            problems.error(rel, item.line("text"), "a facilitator item is asked once per facilitator of the "
-                                                   f"cohort: put {FACILITATOR_PLACEHOLDER} where the name goes")
-            continue
-        if FACILITATOR_PLACEHOLDER in text and (section != "fasilitator" or kind != "likert"):
-            problems.error(rel, item.line("text"), f"{FACILITATOR_PLACEHOLDER} belongs only in rating items "
-                                                   "of section 'fasilitator'")
-            continue
-        required = item.get("required", kind == "likert")
-        if not isinstance(required, bool):
-            problems.error(rel, item.line("required"), "'required' must be true or false")
-            required = kind == "likert"
-        spec.items.append(SurveyItemSpec(key=key, text=text, section=section, kind=kind, required=required,
-                                         line=line))
+        checked = _item_spec(item, items.line(index), rel, seen, problems)
+        if checked is not None:
+            spec.items.append(checked)
     if not any(i.kind == "likert" for i in spec.items) and not problems.has_errors:
         problems.error(rel, doc.line("items"), "a survey needs at least one rating (likert) item")
     return spec
+
+
+def _item_spec(item: object, line: int, rel: str, seen: dict[str, int],
+               problems: Problems) -> SurveyItemSpec | None:
+    """One checked item of the survey, or None with its problem reported; seen: item key -> line."""
+    if not isinstance(item, LineDict):
+        problems.error(rel, line, "each item must be a mapping with 'key', 'text' and 'section'")
+        return None
+    for key in item:
+        if key not in ITEM_KEYS:
+            problems.error(rel, item.line(key),
+                           f"unknown item key '{key}' (known keys: {', '.join(sorted(ITEM_KEYS))})")
+    key = item.get("key")
+    if not isinstance(key, str) or not SLUG_RE.match(key) or len(key) > 100:
+        problems.error(rel, item.line("key"), "each item needs a 'key' of lowercase letters, digits and "
+                                              "single hyphens (at most 100 characters)")
+        return None
+    if key in seen:
+        problems.error(rel, item.line("key"), f"duplicate item key '{key}' (also on line {seen[key]})")
+        return None
+    seen[key] = item.line("key")
+    kind = item.get("type", "likert")
+    if kind not in KINDS:
+        problems.error(rel, item.line("type"), f"'type' must be one of: {', '.join(KINDS)}")
+        return None
+    section = item.get("section", "umum")
+    if section not in SECTIONS:
+        problems.error(rel, item.line("section"), f"'section' must be one of: {', '.join(SECTIONS)}")
+        return None
+    text = _text(item.get("text"), rel, item.line("text"), "text", problems)
+    if not text:
+        return None
+    if section == "fasilitator" and kind == "likert" and FACILITATOR_PLACEHOLDER not in text:
+        problems.error(rel, item.line("text"), "a facilitator item is asked once per facilitator of the "
+                                               f"cohort: put {FACILITATOR_PLACEHOLDER} where the name goes")
+        return None
+    if FACILITATOR_PLACEHOLDER in text and (section != "fasilitator" or kind != "likert"):
+        problems.error(rel, item.line("text"), f"{FACILITATOR_PLACEHOLDER} belongs only in rating items "
+                                               "of section 'fasilitator'")
+        return None
+    required = item.get("required", kind == "likert")
+    if not isinstance(required, bool):
+        problems.error(rel, item.line("required"), "'required' must be true or false")
+        required = kind == "likert"
+    return SurveyItemSpec(key=key, text=text, section=section, kind=kind, required=required, line=line)
