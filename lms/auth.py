@@ -22,7 +22,8 @@ from sqlalchemy import ColumnElement, Select, exists, false, or_, select, true
 from lms.accounts.models import Role, User
 from lms.cohorts.models import Cohort, CohortStaff, Enrolment
 from lms.content.models import Course, CourseRole
-from lms.extensions import db
+from lms.extensions import db, login_manager
+from lms.quizzes.models import Attempt, Quiz
 
 # Cohort-scoped actions: the account roles whose cohort assignment (or creation) grants them.
 COHORT_ACTIONS: dict[str, tuple[Role, ...]] = {
@@ -159,8 +160,6 @@ def _trainee_allows(user: Any, action: str, trainee_id: int, course_id: int) -> 
 
 
 def _attempt_course(attempt: Any) -> int:
-    from lms.quizzes.models import Quiz
-
     return db.session.scalar(select(Quiz.course_id).where(Quiz.id == attempt.quiz_id))
 
 
@@ -214,7 +213,6 @@ def can(user: User | AnonymousUserMixin, action: str, obj: Any = None) -> bool:
             return role in (Role.FACILITATOR, Role.ADMIN)
         if isinstance(obj, Cohort):
             return _cohort_allows(user, action, obj)
-        from lms.quizzes.models import Attempt
 
         attempt = db.session.get(Attempt, obj.attempt_id)
         return attempt is not None and _trainee_allows(user, action, attempt.user_id, _attempt_course(attempt))
@@ -277,8 +275,6 @@ def role_required(*roles: Role) -> Callable:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
-                from lms.extensions import login_manager
-
                 return login_manager.unauthorized()
             if _role(current_user) not in roles:
                 abort(403)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import secrets
+import sys
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -19,10 +20,21 @@ from lms.accounts.regions import regencies
 from lms.cohorts.models import Cohort, CohortStaff, Enrolment
 from lms.cohorts.operations import create_cohort, enrol
 from lms.content.models import Course, Lesson, Module
+from lms.content.roles import grant_course_role
 from lms.extensions import db
 from lms.learning.models import LessonProgress
+from lms.learning.progress import record_view, set_completed
 from lms.learning.rollup import refresh_course
-from lms.quizzes.models import Attempt, Quiz
+from lms.plans import followup_ops
+from lms.plans import operations as plans
+from lms.plans.models import HeldActivity, HeldPhoto
+from lms.plans.rules import has_plan, plan_settings
+from lms.quizzes import attempts as ops
+from lms.quizzes.models import Answer, Attempt, Quiz
+from lms.quizzes.signals import attempt_graded
+from lms.quizzes.types import option_id
+from lms.surveys.operations import submit_survey
+from lms.surveys.queries import questions, survey_of
 from lms.util import utcnow
 
 demo_cli = AppGroup("demo", help="Demo data for trying the platform locally.")
@@ -66,7 +78,6 @@ def seed_command() -> None:
         # and the organizer may create more cohorts of it.
         db.session.add_all([CohortStaff(cohort_id=cohort.id, user_id=users[role].id, role=role.value)
                             for role in (Role.ORGANIZER, Role.FACILITATOR)])
-        from lms.content.roles import grant_course_role
 
         grant_course_role(course, users[Role.FACILITATOR], "owner", None)
         grant_course_role(course, users[Role.ORGANIZER], "organizer", None)
@@ -115,8 +126,6 @@ def _demo_form(questions_layout, share: float, rng) -> tuple[dict, dict[int, boo
     and which items she knew (for the essays a facilitator grades)."""
     from werkzeug.datastructures import MultiDict
 
-    from lms.quizzes.types import option_id
-
     form = MultiDict()
     ids = [question.id for question, _layout in questions_layout]
     known = set(rng.sample(ids, round(share * len(ids))))
@@ -155,16 +164,12 @@ def _demo_form(questions_layout, share: float, rng) -> tuple[dict, dict[int, boo
 
 def _take(user, quiz, share: float, rng, grader):
     """One attempt at the quiz, submitted and graded (the demo facilitator grades any essay)."""
-    from lms.quizzes import attempts as ops
-    from lms.quizzes.models import Answer
-
     attempt = ops.start_attempt(user, quiz, rng)
     form, knew = _demo_form(ops._questions_for(attempt), share, rng)
     ops.save_answers(attempt, form)
     db.session.flush()
     attempt = ops.submit_attempt(attempt.id, user.id)
     if attempt.state == "graded":  # as the quiz page does: a passed post-test may issue the certificate
-        from lms.quizzes.signals import attempt_graded
 
         attempt_graded.send(attempt)
     for answer in db.session.scalars(select(Answer).where(Answer.attempt_id == attempt.id, Answer.fraction.is_(None))):
@@ -174,8 +179,6 @@ def _take(user, quiz, share: float, rng, grader):
 
 
 def _read(user, lessons) -> None:
-    from lms.learning.progress import record_view, set_completed
-
     for lesson in lessons:
         record_view(user, lesson)
         set_completed(user, lesson, True)
@@ -255,9 +258,6 @@ def seed_plans(cohort, facilitator, skip: set[int] = frozenset(), approve: set[i
     approved), if the course collects plans, so the facilitator's queue has something to show.
     The trainees in `approve` (those who finished the course) get approved plans: the approval
     is what their certificate waited for."""
-    from lms.plans import operations as plans
-    from lms.plans.rules import has_plan, plan_settings
-
     course = db.session.get(Course, cohort.course_id)
     if not has_plan(course):
         return 0
@@ -303,9 +303,6 @@ DEMO_COMMENTS = ["Waktu praktik sebaiknya ditambah.", "Materi advokasi sangat be
 def seed_survey_answers(cohort) -> int:
     """The demo trainees who have taken the post-test (when the evaluation opens; five, enough for
     one released batch) answer the cohort's evaluation, so its page shows aggregates."""
-    from lms.surveys.operations import submit_survey
-    from lms.surveys.queries import questions, survey_of
-
     survey = survey_of(cohort)
     if survey is None:
         return 0
@@ -354,15 +351,11 @@ def seed_followups(facilitator, organizer) -> int:
     due), with four approved plans whose follow-ups are at different stages: month 1 sent with
     activities and photos and month 3 in draft; month 1 sent, month 3 not started; month 1 in
     draft (overdue); nothing yet (overdue)."""
-    from lms.plans import followup_ops
-    from lms.plans.rules import has_plan, plan_settings
-
     # The first course that collects plans and asks for follow-ups (not necessarily the demo cohort's).
     course = next((c for c in db.session.scalars(select(Course).order_by(Course.id))
                    if has_plan(c) and plan_settings(c).get("follow_ups")), None)
     if course is None:
         return 0
-    from lms.content.roles import grant_course_role
 
     grant_course_role(course, organizer, "organizer", None)
     today = date.today()
@@ -396,9 +389,6 @@ def seed_followups(facilitator, organizer) -> int:
 
 def _demo_approved_plan(user, course, facilitator, today):
     """A two-activity plan, submitted and approved with every rubric item met."""
-    from lms.plans import operations as plans
-    from lms.plans.rules import plan_settings
-
     plan = plans.start_plan(user, course)
     plan.team, plan.general_goal = "Pengelola, ketua PKK, Karang Taruna", "Warga memanfaatkan perpustakaan"
     plan.period_from, plan.period_to = today.replace(day=1) - timedelta(days=120), today.replace(day=1)
@@ -421,8 +411,6 @@ def _demo_month_one(report, plan, cohort, stage: int) -> None:
     """The month-1 report filled in: progress of both activities, one held (with two photos and
     a second activity for the first trainee)."""
     import hashlib
-
-    from lms.plans.models import HeldActivity, HeldPhoto
 
     first, second = plan.activities[0], plan.activities[1]
     report.items[0].progress, report.items[0].note = "done", "Berjalan tiap Sabtu sejak bulan pertama"

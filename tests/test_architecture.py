@@ -166,3 +166,46 @@ def test_no_package_imports_another_package_s_views():
             if len(parts) > 2 and parts[0] == "lms" and parts[1] != mine and any("views" in p for p in parts[2:]):
                 reach.append(f"{path.relative_to(LMS.parent)}:{line}: {target}")
     assert reach == []
+
+
+def in_function_imports() -> list[str]:
+    """Imports of lms modules inside a function, outside the app factory's module (which registers
+    blueprints and commands lazily by design), whose line or the line before does not say
+    `# imported here: <reason>`."""
+    found = set()
+    for path, module in modules():
+        if module == "lms":
+            continue
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for function in ast.walk(ast.parse("\n".join(lines))):
+            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for node in ast.walk(function):
+                if isinstance(node, ast.ImportFrom):
+                    lms = node.level > 0 or (node.module or "").split(".")[0] == "lms"
+                elif isinstance(node, ast.Import):
+                    lms = any(alias.name.split(".")[0] == "lms" for alias in node.names)
+                else:
+                    continue
+                if lms and not any("# imported here:" in lines[at] for at in (node.lineno - 1, node.lineno - 2)):
+                    found.add(f"{path.relative_to(LMS.parent)}:{node.lineno}: {lines[node.lineno - 1].strip()}")
+    return sorted(found)
+
+
+def test_lms_imports_sit_at_module_level():
+    """With imports running one way no cycle needs dodging: an lms module is imported at the top,
+    where a reader sees what a module builds on. An exception (a cycle within a package at import
+    time, a heavy library only one command needs) says why on its line or the line before."""
+    assert in_function_imports() == []
+
+
+def test_the_check_sees_an_in_function_import(tmp_path, monkeypatch):
+    source = ("def f():\n    from lms.quizzes import spec\n\n"
+              "def g():\n    # imported here: a reason\n    from lms.quizzes import gift\n\n"
+              "def h():\n    from . import types\n    import json\n")
+    file = tmp_path / "lms" / "quizzes" / "x.py"
+    file.parent.mkdir(parents=True)
+    file.write_text(source)
+    monkeypatch.setitem(globals(), "LMS", tmp_path / "lms")
+    assert in_function_imports() == ["lms/quizzes/x.py:2: from lms.quizzes import spec",
+                                     "lms/quizzes/x.py:9: from . import types"]

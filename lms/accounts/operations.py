@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from lms.accounts.models import ApiToken, Role, User
+from lms.accounts.regions import match_regency
 from lms.extensions import db
 
 PROFILE_FIELDS = ("nip", "position", "institution", "regency", "province", "regency_code")
@@ -17,8 +18,6 @@ PROFILE_FIELDS = ("nip", "position", "institution", "regency", "province", "rege
 def _with_regency_code(profile: dict) -> dict:
     """Add the Kemendagri code of a typed regency/city, when it names one, for reports."""
     if profile.get("regency") and not profile.get("regency_code"):
-        from lms.accounts.regions import match_regency
-
         found = match_regency(profile["regency"], profile.get("province") or None)
         profile = {**profile, "regency_code": found.code}
     return profile

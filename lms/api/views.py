@@ -13,8 +13,11 @@ from lms.accounts.models import ApiToken, User
 from lms.api.openapi import document as openapi_document
 from lms.auth import can, cohorts_for, course_cohorts
 from lms.cohorts.models import Cohort
+from lms.content.models import Course
 from lms.extensions import csrf, db, limiter
+from lms.reports.chain import chain_as_dict, chain_report
 from lms.reports.queries import cohort_report
+from lms.surveys.aggregates import report_as_dict, survey_report
 from lms.util import utcnow
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -104,8 +107,6 @@ def participants(slug: str):
 @token_required
 def cohort_survey(slug: str):
     """The cohort's training evaluation: anonymous aggregates only (small groups suppressed)."""
-    from lms.surveys.aggregates import report_as_dict, survey_report
-
     cohort = db.session.scalar(select(Cohort).where(Cohort.slug == slug))
     if cohort is None or not can(g.api_user, "view_results", cohort):
         return _error(404, "no such cohort")
@@ -117,9 +118,6 @@ def cohort_survey(slug: str):
 @token_required
 def course_survey(slug: str):
     """The course's training evaluation across the cohorts the token's owner runs or facilitates."""
-    from lms.content.models import Course
-    from lms.surveys.aggregates import report_as_dict, survey_report
-
     course = db.session.scalar(select(Course).where(Course.slug == slug))
     cohorts = course_cohorts(g.api_user, "view_results", course) if course else []
     if not cohorts:
@@ -132,8 +130,6 @@ def course_survey(slug: str):
 @token_required
 def cohort_chain(slug: str):
     """The cohort's chain: reaction, learning, behaviour, results, by regency and institution."""
-    from lms.reports.chain import chain_as_dict, chain_report
-
     cohort = db.session.scalar(select(Cohort).where(Cohort.slug == slug))
     if cohort is None or not can(g.api_user, "view_results", cohort):
         return _error(404, "no such cohort")
@@ -145,9 +141,6 @@ def cohort_chain(slug: str):
 @token_required
 def course_chain(slug: str):
     """The course's chain across the cohorts the token's owner runs or facilitates."""
-    from lms.content.models import Course
-    from lms.reports.chain import chain_as_dict, chain_report
-
     course = db.session.scalar(select(Course).where(Course.slug == slug))
     cohorts = course_cohorts(g.api_user, "view_results", course) if course else []
     if not cohorts:

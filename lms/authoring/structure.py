@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from lms.authoring import publish as authoring
+from lms.authoring.lessons import _scalar, read_lesson
 from lms.authoring.tree import working_tree
 from lms.content.files import Tree
 from lms.content import yamlines
@@ -74,8 +75,6 @@ def _next_name(existing: list[str], slug: str, suffix: str = "") -> str:
 
 
 def _front_matter(slug: str, title: str) -> str:
-    from lms.authoring.lessons import _scalar
-
     return f"---\nslug: {slug}\ntitle: {_scalar(title)}\n---\n## Tujuan pembelajaran\n\n"
 
 
@@ -96,8 +95,6 @@ def add_lesson(course_id: int, module_folder: str, slug: str, title: str, author
 
 def add_module(course_id: int, slug: str, title: str, author_id: int) -> str:
     """A new module folder (module.yml with no lessons yet) at the end of the course."""
-    from lms.authoring.lessons import _scalar
-
     tree = working_tree(course_id)
     doc = _load(tree, "course.yml")
     modules = _list(doc, "modules", "course.yml")
@@ -113,8 +110,6 @@ def add_module(course_id: int, slug: str, title: str, author_id: int) -> str:
 def add_quiz(course_id: int, module_folder: str, slug: str, title: str, author_id: int) -> str:
     """A module quiz with no questions yet (quiz.yml next to module.yml); returns its path.
     It cannot be published until it has questions: the importer asks for them."""
-    from lms.authoring.lessons import _scalar
-
     tree = working_tree(course_id)
     module_yml = f"{module_folder}/module.yml"
     doc = _load(tree, module_yml)
@@ -188,8 +183,6 @@ class OutlineModule:
 
 def outline(tree: Tree) -> tuple[list[OutlineModule], str | None]:
     """Modules and lessons as the working files list them (drafts included), or why not."""
-    from lms.authoring.lessons import read_lesson
-
     def load(path: str) -> dict:
         try:
             doc = yamlines.safe_load(tree[path].decode("utf-8"))

@@ -8,11 +8,10 @@ from lms.accounts.models import User
 from lms.certificates.rules import issue_if_eligible, reevaluate
 from lms.content.models import Course
 from lms.extensions import db
+from lms.quizzes.models import Quiz
 
 
 def _trainee_and_course(attempt) -> tuple[User, Course]:
-    from lms.quizzes.models import Quiz
-
     user = db.session.get(User, attempt.user_id)
     course = db.session.get(Course, db.session.get(Quiz, attempt.quiz_id).course_id)
     return user, course

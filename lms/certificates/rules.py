@@ -19,6 +19,11 @@ from lms.certificates.models import Certificate, CertificateCounter
 from lms.cohorts.models import Cohort, Enrolment
 from lms.content.models import Course
 from lms.extensions import db
+from lms.learning.progress import lesson_counts, quiz_counts
+from lms.plans.rules import approved_plan_exists, plan_required
+from lms.quizzes.counting import counted_attempt_of
+from lms.quizzes.models import Quiz
+from lms.surveys.queries import certificate_waits_for_survey
 from lms.util import utcnow
 from lms.util.codes import random_code
 from lms.util.formatting import to_zone
@@ -48,8 +53,6 @@ def normalize_code(code: str) -> str:
 def eligibility(user: User, course: Course, first_only: bool = False) -> tuple[bool, list[str]]:
     """Whether the trainee meets the course's rules, and what is still missing (first_only: stop
     at the first thing missing, for callers that only ask whether)."""
-    from lms.learning.progress import lesson_counts, quiz_counts
-
     rules = settings(course)
     if not rules.get("enabled", True):
         return False, ["certificates are not issued for this course"]
@@ -66,7 +69,6 @@ def eligibility(user: User, course: Course, first_only: bool = False) -> tuple[b
         missing.append(f"{quizzes.total - quizzes.done} required quiz(zes) not passed")
         if first_only:
             return False, missing
-    from lms.plans.rules import approved_plan_exists, plan_required
 
     if plan_required(course) and not approved_plan_exists(user.id, course.id):
         missing.append("action plan not approved yet")
@@ -83,16 +85,11 @@ def eligibility(user: User, course: Course, first_only: bool = False) -> tuple[b
 def download_waits_for(certificate: Certificate):
     """The survey the holder must answer before she downloads the certificate (the course says
     `survey: {required_for_certificate: true}`), else None. Staff downloads never wait."""
-    from lms.surveys.queries import certificate_waits_for_survey
-
     return certificate_waits_for_survey(certificate.user_id, certificate.cohort_id)
 
 
 def posttest_score(user: User, course: Course) -> float | None:
     """The percent of the trainee's post-test attempt that counts (None: no post-test, or none graded)."""
-    from lms.quizzes.counting import counted_attempt_of
-    from lms.quizzes.models import Quiz
-
     posttest = db.session.scalar(select(Quiz).where(Quiz.course_id == course.id, Quiz.kind == "posttest",
                                                     Quiz.archived_at.is_(None)))
     result = counted_attempt_of(user.id, posttest)

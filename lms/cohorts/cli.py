@@ -11,6 +11,9 @@ from sqlalchemy import select
 
 from lms.cohorts.models import Cohort
 from lms.cohorts.operations import create_cohort, normalize_key
+from lms.cohorts.participants import (MAX_FILE_BYTES, SheetFileError, apply_rows, check_rows, cohort_province,
+                                      mark_enrolled, preview, preview_lines, read_table)
+from lms.util.sheets import to_csv
 from lms.util.timezones import ZONES
 from lms.content.models import Course
 from lms.extensions import db
@@ -73,9 +76,6 @@ def import_participants_command(cohort_ref: str, path: Path, dry_run: bool, shee
     column); exits with 1 when a row needs a decision, importing nothing. Otherwise, unless
     --dry-run, imports every row in one transaction.
     """
-    from lms.cohorts.participants import (MAX_FILE_BYTES, SheetFileError, apply_rows, check_rows, cohort_province,
-                                          mark_enrolled, preview, preview_lines, read_table)
-
     cohort = db.session.scalar(select(Cohort).where(Cohort.slug == cohort_ref))
     if cohort is None and cohort_ref.isdigit():
         cohort = db.session.get(Cohort, int(cohort_ref))
@@ -107,8 +107,6 @@ def import_participants_command(cohort_ref: str, path: Path, dry_run: bool, shee
     if result.links:
         rows = [(link["name"], link["email"], _set_password_url(link["token"])) for link in result.links]
         if links_path is not None:
-            from lms.util.sheets import to_csv
-
             links_path.write_bytes(to_csv(["Nama", "Email", "Tautan atur kata sandi"], rows))
             links_path.chmod(0o600)
             click.echo(f"set-password links of the {len(rows)} new accounts written to {links_path}")

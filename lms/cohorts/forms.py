@@ -9,6 +9,8 @@ from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectFi
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 from wtforms.fields.choices import SelectChoice
 
+from lms.content.loader import parse_follow_up_months
+
 
 class CohortForm(FlaskForm):
     course_id = SelectField(_l("Course"), coerce=int, validators=[DataRequired()])
@@ -41,8 +43,6 @@ class CohortForm(FlaskForm):
                                             "the training. Empty: the course's setting; 0: none."))
 
     def validate_follow_ups(self, field) -> None:
-        from lms.content.loader import parse_follow_up_months
-
         if field.data and field.data.strip() and isinstance(parse_follow_up_months(field.data), str):
             raise ValidationError(_l("Give whole months after the end date, increasing, separated by commas "
                                      "(e.g. 1, 3), at most 6 of them, each from 1 to 36; or 0 for none."))

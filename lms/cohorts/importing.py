@@ -18,11 +18,13 @@ from sqlalchemy import select, update
 
 from lms.accounts.models import PasswordToken, User
 from lms.accounts.regions import regencies
+from lms.cohorts import participants
 from lms.cohorts.models import Cohort, ImportBatch
-from lms.cohorts.participants import (EDITABLE, Sheet, SheetFileError, Table, check_rows, cohort_province,
-                                      mark_enrolled, preview, read_table)
+from lms.cohorts.participants import (EDITABLE, RowProblem, Sheet, SheetFileError, Table, check_rows, cohort_province,
+                                      mark_enrolled, new_password_token, preview, read_table)
 from lms.extensions import db
 from lms.jobs import Job, JobError, check_runner
+from lms.mail import mail_configured, send_mails
 from lms.util import utcnow
 from lms.util.db import begin_write
 
@@ -92,8 +94,6 @@ def sheet_of(batch: ImportBatch, cohort: Cohort) -> Sheet:
     """The batch's rows as checked now, with the organizer's decisions applied."""
     table = table_of(batch)
     if not table.rows:
-        from lms.cohorts.participants import RowProblem
-
         return Sheet(file_problems=[RowProblem(1, None, _("the file is empty"))])
     state = state_of(batch)
     sheet = check_rows(table, header_row=batch.header_row, edits=state["edits"], statuses=state["rows"],
@@ -184,8 +184,6 @@ def job_of(batch: ImportBatch) -> Job | None:
 
 def run_import(job: Job, progress) -> tuple[bytes, str]:
     """Job handler: save the chosen rows in one transaction, then email the set-password links."""
-    from lms.cohorts import participants
-
     batch_id, link_base = job.params["batch_id"], job.params.get("link_base", "")
     begin_write()
     if db.session.get_bind().dialect.name == "postgresql":  # one import of a batch at a time
@@ -238,8 +236,6 @@ def reissue_links(batch: ImportBatch) -> tuple[list[dict], int]:
     password yet (flush only); returns (name, email, token) dicts and how many had chosen one.
     Links are never stored, only their hashes, so a download makes new ones, and the earlier
     unused links of those accounts stop working: one valid link per account."""
-    from lms.cohorts.participants import new_password_token
-
     emails = [link["email"] for link in json.loads(batch.result_json or "{}").get("links", [])]
     users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))} if emails else {}
     chose = set(db.session.scalars(select(PasswordToken.user_id).where(
@@ -255,8 +251,6 @@ def reissue_links(batch: ImportBatch) -> tuple[list[dict], int]:
 
 
 def _email_links(cohort: Cohort, links: list[dict], link_base: str) -> dict:
-    from lms.mail import mail_configured, send_mails
-
     if not links or not link_base or not mail_configured():
         return {}
     messages = [(link["email"], _("Your account for %(cohort)s", cohort=cohort.name),

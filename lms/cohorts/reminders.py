@@ -13,7 +13,10 @@ from sqlalchemy import select
 from lms.accounts.models import User
 from lms.cohorts.models import Cohort, Enrolment, Reminder
 from lms.extensions import db
+from lms.jobs import JobError
+from lms.mail import send_mails
 from lms.util import utcnow
+from lms.util.db import begin_write
 
 # The report's statuses (lms.reports.queries.STATUSES) of trainees a reminder can help: those who
 # have not started or not finished, including two of the stuck ones, who can go on by themselves
@@ -96,10 +99,6 @@ def send_emails(job, progress) -> tuple[bytes, str]:
     """Job handler: email the reminders in batches, logging each batch once it is sent, so a
     failure part-way leaves a true record of who was reminded. Anyone reminded today by the
     time the job runs (a second click) is skipped."""
-    from lms.jobs import JobError
-    from lms.mail import send_mails
-    from lms.util.db import begin_write
-
     params = job.params
     cohort = db.session.get(Cohort, params["cohort_id"])
     sender = db.session.get(User, params["sender_id"])

@@ -11,18 +11,21 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from lms import jobs
 from lms.accounts.models import PasswordToken, Role, User
 from lms.accounts.forms import RegisterForm
 from lms.accounts.operations import AccountError, create_user
+from lms.accounts.regions import regencies
 from lms.accounts.sessions import log_in
 from lms.auth import can, courses_for, require
 from lms.cohorts.forms import CohortForm, ImportForm, SetPasswordForm, StaffForm
 from lms.cohorts.models import Cohort, CohortStaff, Enrolment, ImportBatch
 from lms.cohorts.operations import (SETTINGS, EnrolmentError, cohort_for_key, create_cohort, enrol, key_in_use,
                                     normalize_key, update_cohort)
-from lms.cohorts import participants
+from lms.cohorts import importing, participants
 from lms.cohorts.participants import MAX_ROWS as MAX_SHEET_ROWS
 from lms.cohorts.lookup import managed_cohort, visible_cohorts
+from lms.cohorts.participants import SheetFileError
 from lms.content.loader import parse_follow_up_months
 from lms.content.models import Course
 from lms.extensions import db, form_failed, limiter
@@ -181,9 +184,6 @@ def remove_staff(cohort_id: int, staff_id: int) -> Response:
 @login_required
 def import_participants(cohort_id: int) -> Response | str | tuple[str, int]:
     """Upload a sheet: it is read once, then every row is shown with its problems before anything is saved."""
-    from lms.cohorts import importing
-    from lms.cohorts.participants import SheetFileError
-
     cohort = managed_cohort(cohort_id)
     form = ImportForm()
     if form.validate_on_submit():
@@ -213,16 +213,12 @@ def _batch(batch_id: int) -> tuple[ImportBatch, Cohort]:
 
 
 def _preview_page(batch: ImportBatch, cohort: Cohort, status: int = 200) -> tuple[str, int]:
-    from lms.cohorts import importing
-
     sheet = importing.sheet_of(batch, cohort)
     db.session.commit()  # a batch stored before cells were kept has just been read, once
     result = json.loads(batch.result_json or "{}")
 
     def regency_choices(row) -> list[tuple[str, str]]:
         """Every regency/city of the row's province (or the cohort's), after the suggestions."""
-        from lms.accounts.regions import regencies
-
         province, offered = row.province or sheet.near, {code for code, _name in row.suggestions}
         return [(code, name) for code, (name, of) in regencies().items() if of == province and code not in offered]
 
@@ -235,8 +231,6 @@ def _preview_page(batch: ImportBatch, cohort: Cohort, status: int = 200) -> tupl
 @login_required
 def import_preview(batch_id: int) -> str | tuple[str, int]:
     """The rows and their problems; while an import runs, its progress; at the end what it did."""
-    from lms.cohorts import importing
-
     batch, cohort = _batch(batch_id)
     if batch.status == "done":
         return render_template("cohorts/import_done.html", batch=batch, cohort=cohort, text=participants,
@@ -254,9 +248,6 @@ def import_preview(batch_id: int) -> str | tuple[str, int]:
 @login_required
 def import_commit(batch_id: int) -> Response | str | tuple[str, int]:
     """Import the rows that are ready, in one transaction (a background job); the rest wait."""
-    from lms import jobs
-    from lms.cohorts import importing
-
     batch, cohort = _batch(batch_id)
     if batch.status == "done":
         return redirect(url_for("cohorts.import_preview", batch_id=batch.id))
@@ -282,8 +273,6 @@ def import_commit(batch_id: int) -> Response | str | tuple[str, int]:
 @login_required
 def import_decide(batch_id: int) -> Response | str | tuple[str, int]:
     """The organizer's decision on the sheet: which row is the header, a fix to a row, a row set aside or back."""
-    from lms.cohorts import importing
-
     batch, cohort = _batch(batch_id)
     job = importing.job_of(batch) if batch.status == "queued" else None
     if batch.status == "done" or (job is not None and job.status in ("queued", "running")):
@@ -323,8 +312,6 @@ def import_decide(batch_id: int) -> Response | str | tuple[str, int]:
 def import_links(batch_id: int) -> Response:
     """New set-password links for the batch's new accounts, to hand out (e.g. by personal message).
     Links are not stored: each download issues new ones and the earlier unused ones stop working."""
-    from lms.cohorts import importing
-
     batch, cohort = _batch(batch_id)
     links, _chose = importing.reissue_links(batch)
     db.session.commit()

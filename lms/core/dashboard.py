@@ -15,10 +15,15 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, select
 
 from lms.accounts.models import User
+from lms.certificates.models import Certificate
 from lms.cohorts.models import Cohort, Enrolment
 from lms.content.models import Course
 from lms.extensions import db
+from lms.learning.models import CourseProgress
 from lms.learning.progress import Progress
+from lms.learning.rollup import required_lessons
+from lms.plans.models import ActionPlan
+from lms.quizzes.counting import counted_passes_clause, counting_quizzes
 
 
 @dataclass(frozen=True)
@@ -33,19 +38,12 @@ class DashboardCourse:
 @cache
 def _statement():
     """Built once per process; the user's id is bound per call."""
-    from lms.certificates.models import Certificate
-    from lms.learning.models import CourseProgress
-    from lms.plans.models import ActionPlan
-    from lms.quizzes.counting import counted_passes_clause
-
     user_id = bindparam("user_id")
     newest_certificate = (select(func.max(Certificate.id)).where(
         Certificate.user_id == user_id, Certificate.course_id == Course.id, Certificate.status == "valid")
         .correlate(Course).scalar_subquery())
     plan_status = (select(ActionPlan.status).where(ActionPlan.user_id == user_id, ActionPlan.course_id == Course.id)
                    .order_by(ActionPlan.id.desc()).limit(1).correlate(Course).scalar_subquery())
-    from lms.learning.rollup import required_lessons
-    from lms.quizzes.counting import counting_quizzes
 
     def count(ids):
         return select(func.count()).select_from(ids.correlate(Course).subquery()).scalar_subquery()

@@ -18,6 +18,8 @@ from lms.auth import can, cohort_scope, cohorts_for, courses_for, trainee_scope
 from lms.cohorts.models import Cohort, Enrolment
 from lms.content.models import Course
 from lms.extensions import db
+from lms.quizzes.models import Answer, Attempt, Quiz
+from lms.reports.queries import STUCK_STATUSES, Filters, cohort_report
 
 # Shown on the landing; the full list is one click away (the cohorts page, the results pages).
 MAX_COHORTS = 20
@@ -50,8 +52,6 @@ class StaffOverview:
 
 def pending_answers(user) -> int:
     """Essay answers waiting for a grade among the trainees the user may grade (the grading queue)."""
-    from lms.quizzes.models import Answer, Attempt, Quiz
-
     return db.session.scalar(
         select(func.count(Answer.id)).join(Attempt, Attempt.id == Answer.attempt_id)
         .join(Quiz, Quiz.id == Attempt.quiz_id)
@@ -63,8 +63,6 @@ def staff_overview(user) -> StaffOverview:
     """The cohorts the user sees results of (most recent first, open ones before closed ones),
     with participants, whether the user runs each and, where so, its lagging and stuck trainees;
     the grading queue; the courses with a link to their results where the user may read them."""
-    from lms.reports.queries import STUCK_STATUSES, Filters, cohort_report
-
     overview = StaffOverview()
     scope = cohorts_for(user, "view_results").subquery()
     counts = (select(Enrolment.cohort_id, func.count(Enrolment.id).label("n"))

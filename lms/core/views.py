@@ -6,7 +6,7 @@ import logging
 
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select, text
+from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -14,7 +14,7 @@ from lms.accounts.forms import JoinForm
 from lms.auth import can
 from lms.core.dashboard import my_courses
 from lms.core.home import LAGGING_DAYS, staff_overview
-from lms.extensions import db
+from lms.extensions import db, login_manager
 from lms.plans import followups
 from lms.plans import rules as plans
 from lms.surveys.queries import invitations
@@ -82,8 +82,6 @@ def handle_database_unavailable(error: Exception) -> tuple[str, int, dict[str, s
     shown as anonymous, the session's connection discarded.
     """
     from flask import g
-
-    from lms.extensions import login_manager
 
     log.warning("database unavailable: %s", str(error).splitlines()[0] if str(error) else type(error).__name__)
     try:

@@ -22,10 +22,15 @@ from typing import Any
 
 from sqlalchemy import select
 
-from lms.accounts.models import User
+from lms.accounts.models import Role, User
+from lms.certificates.models import Certificate
+from lms.cohorts.models import Cohort, CohortStaff, Enrolment
 from lms.content.models import Course, Lesson, Module
 from lms.extensions import db
 from lms.learning.progress import ModuleItem, Progress, course_outline, modules_complete
+from lms.quizzes.attempts import quiz_statuses
+from lms.quizzes.models import Attempt
+from lms.quizzes.review import modules_to_revisit
 
 # Step kinds
 PRETEST, LESSON, QUIZ, POSTTEST, WAITING, STUCK, CERTIFICATE, DONE = (
@@ -80,8 +85,6 @@ def _posttest_ok(status, course: Course) -> bool:
 
 def journey(user: User, course: Course) -> Journey:
     """Everything the course page and the next step need, in a fixed number of queries."""
-    from lms.quizzes.attempts import quiz_statuses
-
     statuses = quiz_statuses(user, course)
     outline = course_outline(user, course, statuses)
     done = modules_complete(user, course, outline)
@@ -126,16 +129,12 @@ def _next(user: User, course: Course, outline: list[ModuleItem], statuses: dict,
         elif posttest.quiz.counts_toward_completion or not posttest.taken:
             revisit: tuple[Module, ...] = ()
             if posttest.last_failed is not None:
-                from lms.quizzes.models import Attempt
-                from lms.quizzes.review import modules_to_revisit
-
                 revisit = tuple(modules_to_revisit(db.session.get(Attempt, posttest.last_failed)))
             return Step(POSTTEST, status=posttest, revisit=revisit)
     if blocked:
         return Step(STUCK, status=blocked[0], reason=OUT_OF_ATTEMPTS, blocked=tuple(blocked))
     if waiting:
         return Step(WAITING, status=waiting[0])
-    from lms.certificates.models import Certificate  # downstream, read only: the end of the path
 
     certificate = db.session.scalar(select(Certificate).where(
         Certificate.user_id == user.id, Certificate.course_id == course.id, Certificate.status == "valid")
@@ -162,9 +161,6 @@ def step_url(course: Course, step: Step) -> str:
 def organizers_for(user: User, course: Course) -> list[User]:
     """The organizers of my cohorts of the course (who can grant another attempt), by name."""
     from sqlalchemy import or_
-
-    from lms.accounts.models import Role
-    from lms.cohorts.models import Cohort, CohortStaff, Enrolment
 
     mine = select(Enrolment.cohort_id).join(Cohort, Cohort.id == Enrolment.cohort_id).where(
         Enrolment.user_id == user.id, Cohort.course_id == course.id)

@@ -13,10 +13,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
 from lms.accounts.models import User
+from lms.auth import enrolled_clause
 from lms.cohorts.models import Cohort, Enrolment
 from lms.content.models import Course, Lesson, Module
 from lms.extensions import db
-from lms.learning.models import LessonProgress
+from lms.learning.models import CourseProgress, LessonProgress
+from lms.learning.rollup import refresh_user, touch_user
+from lms.learning.signals import lesson_completed, reactions
+from lms.quizzes.attempts import quiz_statuses
+from lms.quizzes.counting import counted_passes, counted_passes_clause
+from lms.quizzes.models import Quiz
 from lms.util import utcnow
 
 
@@ -54,9 +60,6 @@ def quiz_counts(user: User, course_ids: list[int]) -> dict[int, Progress]:
     """Quizzes that count passed / quizzes that count, per course (lms.quizzes.counting's rules).
 
     Two light queries: the counting quizzes, and which of them I passed by the attempt that counts."""
-    from lms.quizzes.counting import counted_passes
-    from lms.quizzes.models import Quiz
-
     if not course_ids:
         return {}
     quizzes = db.session.execute(select(Quiz.id, Quiz.course_id).where(
@@ -121,8 +124,6 @@ def course_content(course: Course) -> CourseContent:
         return cached[1]
     from sqlalchemy.orm import Session
 
-    from lms.quizzes.models import Quiz
-
     # A session of its own on the request's connection (so it sees the same transaction): the
     # rows it loads are detached when it closes, never expired or refreshed by a request's commit.
     with Session(bind=db.session.connection()) as own:
@@ -164,16 +165,12 @@ def my_course(user: User, course: Course, shape: CourseShape | None = None,
     to my records by lms.learning.rollup; `cached` when the caller read that row already), and the
     counting quizzes I passed by the attempt that counts (lms.quizzes.counting; `passed`: their
     number, when the caller counted them with counted_passes_clause)."""
-    from lms.learning.models import CourseProgress
-
     shape = shape or course_shape(course)
     if cached is None:
         cached = db.session.execute(select(CourseProgress.lessons_done, CourseProgress.last_activity_at).where(
             CourseProgress.user_id == user.id, CourseProgress.course_id == course.id)).first() or (0, None)
     lessons_done, last = cached[0] or 0, cached[1]
     if passed is None:
-        from lms.quizzes.counting import counted_passes
-
         passed = len(counted_passes(user.id, [quiz_id for quiz_id, _ in shape.quizzes]))
     return MyCourse(Progress(lessons_done + passed, shape.required_lessons + len(shape.quizzes)), last)
 
@@ -226,7 +223,6 @@ def course_outline(user: User, course: Course, statuses: dict | None = None) -> 
         select(LessonProgress.lesson_id, LessonProgress.completed_at)
         .join(Lesson, Lesson.id == LessonProgress.lesson_id)
         .where(LessonProgress.user_id == user.id, Lesson.course_id == course.id)).all())
-    from lms.quizzes.attempts import quiz_statuses
 
     statuses = quiz_statuses(user, course) if statuses is None else statuses
     quizzes_by_module: dict[int, list] = {m.id: [] for m in content.modules}
@@ -262,10 +258,6 @@ def active_lessons(course: Course) -> list[Lesson]:
 def _lesson_page_statement():
     """The statement behind lesson_page, built once per process (values are bound per call)."""
     from sqlalchemy import bindparam
-
-    from lms.auth import enrolled_clause
-    from lms.learning.models import CourseProgress
-    from lms.quizzes.counting import counted_passes_clause
 
     user_id = bindparam("user_id")
     return (
@@ -354,8 +346,6 @@ def _record(user: User, lesson: Lesson) -> LessonProgress:
 
 def record_view(user: User, lesson: Lesson) -> LessonProgress:
     """Note that the user opened the lesson now."""
-    from lms.learning.rollup import touch_user
-
     now = utcnow()
     if db.session.get_bind().dialect.name == "postgresql":
         # Losing the newest view time in a crash is harmless: do not wait for the disk.
@@ -376,7 +366,6 @@ def set_completed(user: User, lesson: Lesson, done: bool) -> LessonProgress:
     elif not done:
         record.completed_at = None
     db.session.flush()
-    from lms.learning.rollup import refresh_user
 
     refresh_user(user.id, lesson.course_id)
     return record
@@ -387,8 +376,6 @@ def mark_lesson(user: User, course: Course, lesson: Lesson, done: bool) -> list:
     """The trainee marks the lesson done (or not done again); a completion is announced
     (lesson_completed) so the packages that follow react in her transaction. Returns what they
     returned: the certificates issued, when the lesson completed the course."""
-    from lms.learning.signals import lesson_completed, reactions
-
     set_completed(user, lesson, done)
     return reactions(lesson_completed.send(lesson, user=user, course=course)) if done else []
 

@@ -13,6 +13,7 @@ from functools import cache
 from sqlalchemy import and_, bindparam, case, delete, exists, func, insert, literal, select, union, update
 from sqlalchemy.orm import aliased
 
+from lms.accounts.models import User
 from lms.content.models import Lesson, Module
 from lms.extensions import db
 from lms.learning.models import CourseProgress, LessonProgress, ModuleProgress
@@ -109,7 +110,6 @@ QUIZ_RESULT_COLUMNS = ["user_id", "quiz_id", "best_percent", "first_percent", "l
 def _lock(user_id: int) -> None:
     # Recounts of one trainee replace her rows: serialize them (PostgreSQL; on SQLite a writing
     # request already holds the database write lock).
-    from lms.accounts.models import User
 
     db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
 
@@ -189,8 +189,6 @@ def refresh_quiz(user_id: int, quiz_id: int, course_id: int | None = None, locke
     certificate check that follows; `locked`: the caller did that already) and one
     upsert-and-update; on SQLite (the request holds the database write lock) the upsert and the
     update."""
-    from lms.accounts.models import User
-
     dialect = db.session.get_bind().dialect.name
     if dialect != "sqlite" and not locked:  # SQLite: the request holds the write lock
         db.session.execute(select(User).where(User.id == user_id).with_for_update()

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from lms.accounts.models import User
 from lms.content.models import Asset, Course, Lesson, Module
 from lms.extensions import db
+from lms.quizzes.models import Attempt, Quiz
 
 # A lesson page is its body plus the page around it (header, menus, forms, footer): about 6 KB.
 PAGE_BYTES = 6000
@@ -39,8 +40,6 @@ def _asset_path(course: Course, url: str) -> str | None:
 
 def module_manifest(user: User, course: Course, module: Module) -> dict:
     """The JSON manifest of one module, for a user who may study the course."""
-    from lms.quizzes.models import Attempt, Quiz
-
     lessons = db.session.execute(
         select(Lesson.slug, Lesson.title, Lesson.updated_at, Lesson.source_sha256, Lesson.body_html)
         .where(Lesson.module_id == module.id, Lesson.archived_at.is_(None)).order_by(Lesson.position)).all()

@@ -8,8 +8,11 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from lms import jobs
 from lms.cohorts.models import Cohort
 from lms.extensions import db
+from lms.mail import mail_configured
+from lms.plans.followups import reminder_candidates
 
 plans_cli = AppGroup("plans", help="Action plans and their follow-ups.")
 
@@ -20,10 +23,6 @@ plans_cli = AppGroup("plans", help="Action plans and their follow-ups.")
 def remind_followups_command(cohort_slug: str | None, dry_run: bool) -> None:
     """Email trainees whose follow-up report has fallen due: once per round, never twice a day.
     Safe to run from cron as often as you like (e.g. daily at 08:00)."""
-    from lms import jobs
-    from lms.mail import mail_configured
-    from lms.plans.followups import reminder_candidates
-
     cohort_ids = None
     if cohort_slug is not None:
         cohort = db.session.scalar(select(Cohort).where(Cohort.slug == cohort_slug))

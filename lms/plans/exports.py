@@ -25,6 +25,7 @@ from lms.plans.forms import SOURCE_LABELS, STATUS_LABELS, STRATEGY_LABELS
 from lms.plans.models import (AGE_GROUPS, PARTICIPANT_FIELDS, SEXES, STRATEGIES, ActionPlan, FollowUp,
                               HeldActivity, HeldPhoto, PlanActivity, PlanReview, PlanVersion)
 from lms.util.sheets import XLSX, LocalTime, safe_cell
+from lms.util.timezones import abbreviation
 
 RUPIAH = '"Rp" #,##0'
 MONTH = "mmm yyyy"
@@ -107,8 +108,6 @@ def _cell(sheet, value: Any):
 
 
 def _zone_abbreviation(zone: str) -> str:
-    from lms.util.timezones import abbreviation
-
     return abbreviation(zone)
 
 

@@ -16,16 +16,20 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from lms.accounts.models import User
 from lms.cohorts.models import Cohort
 from lms.content.assets import image_problem
 from lms.content.models import Course
 from lms.extensions import db
+from lms.jobs import JobError
+from lms.mail import send_mails
 from lms.plans.followup_forms import MAX_HELD, MAX_PHOTOS, PHOTO_SUFFIXES, FollowUpInput, photo_limit
 from lms.plans.followups import REPORTING_STATES, Round, followup_of, local_today, reminder_candidates, round_of
 from lms.plans.models import (ActionPlan, FollowUp, FollowUpItem, FollowUpReminder,
                               HeldActivity, HeldPhoto)
 from lms.plans.signals import activity_reported
 from lms.util import utcnow
+from lms.util.db import begin_write
 
 log = logging.getLogger(__name__)
 PHOTO_SIDE = 1600  # pixels: photos are stored at most this wide or high
@@ -275,11 +279,6 @@ def send_reminders(job, progress) -> tuple[bytes, str]:
     """Job handler (kind "followup_reminders", params {"cohort_ids": [...] or null for all}):
     email each trainee whose follow-up report has fallen due, once per round and at most once a
     day. Each batch is recorded, then mailed, then committed: a failed mail leaves no record."""
-    from lms.accounts.models import User
-    from lms.jobs import JobError
-    from lms.mail import send_mails
-    from lms.util.db import begin_write
-
     ids = job.params.get("cohort_ids")
     query = select(Cohort).where(Cohort.ends_on.is_not(None)).order_by(Cohort.id)
     if ids is not None:

@@ -16,10 +16,11 @@ from lms.content.models import Course
 from lms.extensions import db
 from lms.plans import followup_ops as ops
 from lms.plans import followups, rules
+from lms.plans.exports import XLSX, held_rows, held_xlsx
 from lms.plans.followup_forms import (AGE_LABELS, MAX_PHOTOS, PROGRESS_LABELS, SEX_LABELS, read_followup_form)
 from lms.plans.forms import STRATEGY_LABELS
-from lms.plans.models import AGE_GROUPS, SEXES, ActionPlan, FollowUp, HeldPhoto, PlanActivity
-from lms.plans.views import bp
+from lms.plans.models import AGE_GROUPS, SEXES, ActionPlan, FollowUp, HeldActivity, HeldPhoto, PlanActivity
+from lms.plans.views import _download, bp
 
 LABELS = {"progress": PROGRESS_LABELS, "ages": AGE_LABELS, "sexes": SEX_LABELS, "strategies": STRATEGY_LABELS,
           "age_groups": AGE_GROUPS, "sex_keys": SEXES, "max_photos": MAX_PHOTOS}
@@ -172,8 +173,6 @@ def followup_view(followup_id: int) -> str:
 @login_required
 def followup_photo(photo_id: int) -> Response:
     """A photo of an activity held, only for those who may read its report."""
-    from lms.plans.models import HeldActivity
-
     photo = db.session.get(HeldPhoto, photo_id)
     if photo is None:
         abort(404)
@@ -213,9 +212,6 @@ def followup_cohort(cohort_id: int) -> str:
 def followup_cohort_xlsx(cohort_id: int) -> Response:
     """The activities held in the cohort's sent follow-up reports, one row each, in the shape of
     SIM TPBIS (for its staff who read plans)."""
-    from lms.plans.exports import XLSX, held_rows, held_xlsx
-    from lms.plans.views import _download
-
     cohort = db.get_or_404(Cohort, cohort_id)
     require(current_user, "read_plans", cohort)
     return _download(held_xlsx(held_rows([cohort.id])), f"kegiatan-{cohort.slug}.xlsx", XLSX)

@@ -20,11 +20,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from lms.accounts.models import User
 from lms.cohorts.models import Cohort
 from lms.content.models import Course
 from lms.extensions import db
-from lms.plans.models import (AGE_GROUPS, PARTICIPANT_FIELDS, PROGRESS, SEXES, STRATEGIES, ActionPlan,
-                              FollowUp, FollowUpItem, HeldActivity)
+from lms.plans.models import (AGE_GROUPS, PARTICIPANT_FIELDS, PROGRESS, SEXES, STRATEGIES, ActionPlan, FollowUp,
+                              FollowUpItem, FollowUpReminder, HeldActivity)
 from lms.plans.rules import plan_settings
 from lms.util import utcnow
 
@@ -148,8 +149,6 @@ class CohortFollowUps:
 
 def followup_queue(cohorts: list[Cohort]) -> list[CohortFollowUps]:
     """Per cohort (those with rounds that have fallen due): reports sent per round, and overdue ones."""
-    from lms.accounts.models import User
-
     result = []
     for cohort in cohorts:
         due = due_rounds(cohort)
@@ -275,8 +274,6 @@ def reminder_candidates(cohorts: list[Cohort]) -> list[tuple[ActionPlan, Cohort,
     REMIND_WITHIN_DAYS, whose report is not sent and for which no reminder was sent (a round
     superseded by a later one is not reminded). Whom today's mail already reached is the
     sender's check (FollowUpReminder's unique (user, day))."""
-    from lms.plans.models import FollowUpReminder
-
     found = []
     for cohort in cohorts:
         course = db.session.get(Course, cohort.course_id)

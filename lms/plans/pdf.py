@@ -17,6 +17,11 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from fpdf import FPDF
 
+from lms.accounts.models import User
+from lms.cohorts.models import Cohort
+from lms.content.models import Course
+from lms.extensions import db
+from lms.plans.models import PlanReview
 from lms.util.pdf import BRAND, INK, MUTED, add_fonts
 from lms.util.pdf import bold as bold_text
 from lms.plans.forms import SOURCE_LABELS, STATUS_LABELS, STRATEGY_LABELS
@@ -349,12 +354,6 @@ def plan_pdf(plan) -> bytes:
     """The plan's one-page PDF, in the page's language."""
     from flask import current_app
     from sqlalchemy import select
-
-    from lms.accounts.models import User
-    from lms.cohorts.models import Cohort
-    from lms.content.models import Course
-    from lms.extensions import db
-    from lms.plans.models import PlanReview
 
     reviewer = None
     if plan.status == "approved":

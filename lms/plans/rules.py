@@ -10,6 +10,8 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, select
 
+from lms.accounts.models import User
+from lms.auth import cohort_scope
 from lms.cohorts.models import Cohort, Enrolment
 from lms.content.models import Course
 from lms.extensions import db
@@ -141,9 +143,6 @@ class CohortQueue:
 
 def review_queue(user: Any, cohort_id: int | None = None) -> list[CohortQueue]:
     """Per cohort whose plans the user may read: plans by status, and those waiting for review."""
-    from lms.accounts.models import User
-    from lms.auth import cohort_scope
-
     query = (select(Cohort, Course).join(Course, Course.id == Cohort.course_id)
              .where(cohort_scope(user, "read_plans"), Course.action_plan_json != "{}")
              .order_by(Cohort.id.desc()))
@@ -168,8 +167,6 @@ def review_queue(user: Any, cohort_id: int | None = None) -> list[CohortQueue]:
 
 def cohort_plans(cohort: Cohort) -> list[tuple[Any, ActionPlan | None]]:
     """Every trainee of the cohort with her plan (or None), by name."""
-    from lms.accounts.models import User
-
     rows = db.session.execute(
         select(User, ActionPlan).join(Enrolment, Enrolment.user_id == User.id)
         .outerjoin(ActionPlan, (ActionPlan.user_id == User.id) & (ActionPlan.cohort_id == cohort.id))

@@ -16,9 +16,12 @@ from lms.content.models import Course
 from lms.extensions import db
 from lms.plans import operations as ops
 from lms.plans import rules
+from lms.plans.exports import XLSX, held_rows, held_xlsx, plan_file_stem, plan_xlsx
+from lms.plans.followups import followup_queue
 from lms.plans.forms import (SECTION_LABELS, SOURCE_LABELS, STATUS_LABELS, STRATEGY_LABELS, PlanInput,
                              budget_value, month_label, month_value, read_plan_form, read_review_form)
 from lms.plans.models import ActionPlan, PlanReview, PlanVersion
+from lms.plans.pdf import plan_pdf
 from lms.util.downloads import attachment
 
 bp = Blueprint("plans", __name__)
@@ -215,9 +218,6 @@ def _download(data: bytes, name: str, mimetype: str) -> Response:
 @login_required
 def export_pdf(plan_id: int) -> Response:
     """The plan on one page (PDF), for those who may read it."""
-    from lms.plans.exports import plan_file_stem
-    from lms.plans.pdf import plan_pdf
-
     plan = _visible_plan(plan_id)
     return _download(plan_pdf(plan), f"{plan_file_stem(plan, db.session.get(User, plan.user_id))}.pdf",
                      "application/pdf")
@@ -227,8 +227,6 @@ def export_pdf(plan_id: int) -> Response:
 @login_required
 def export_xlsx(plan_id: int) -> Response:
     """The plan with every word (XLSX: identity, needs, goals, activities, reviews)."""
-    from lms.plans.exports import XLSX, plan_file_stem, plan_xlsx
-
     plan = _visible_plan(plan_id)
     return _download(plan_xlsx(plan), f"{plan_file_stem(plan, db.session.get(User, plan.user_id))}.xlsx", XLSX)
 
@@ -238,8 +236,6 @@ def export_xlsx(plan_id: int) -> Response:
 def export_held(plan_id: int) -> Response:
     """The activities held that the plan's sent follow-up reports list, one row each, in the shape
     of SIM TPBIS."""
-    from lms.plans.exports import XLSX, held_rows, held_xlsx, plan_file_stem
-
     plan = _visible_plan(plan_id)
     stem = plan_file_stem(plan, db.session.get(User, plan.user_id)).replace("rtl-", "kegiatan-", 1)
     return _download(held_xlsx(held_rows([], plan_id=plan.id)), f"{stem}.xlsx", XLSX)
@@ -251,7 +247,6 @@ def queue():
     """Plans waiting for review in the cohorts I run or guide, with counts by status, and the
     follow-up reports sent and overdue."""
     require(current_user, "plan_queue")
-    from lms.plans.followups import followup_queue
 
     queues = rules.review_queue(current_user)
     followups = {f.cohort.id: f for f in followup_queue([q.cohort for q in queues])}

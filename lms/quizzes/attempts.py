@@ -19,7 +19,7 @@ from sqlalchemy.orm import contains_eager
 from lms.accounts.models import User
 from lms.content.models import Course
 from lms.extensions import db
-from lms.quizzes.counting import passes
+from lms.quizzes.counting import counted_attempt_clause, passes
 from lms.quizzes.models import Answer, Attempt, AttemptGrant, GradeChange, Question, Quiz
 from lms.quizzes.signals import attempt_scored, attempt_started, grade_changed
 from lms.quizzes.types import QUESTION_TYPES, TamperError
@@ -424,10 +424,8 @@ class QuizStatus:
 def _statuses_statement(one: bool):
     """quiz_statuses' query, built once per process (values bound per call: user_id, and
     quiz_id when `one`, else course_id)."""
-    from sqlalchemy import and_, bindparam, case, literal
+    from sqlalchemy import and_, bindparam, case
     from sqlalchemy.orm import aliased
-
-    from lms.quizzes.counting import counted_attempt_clause
 
     user_id = bindparam("user_id")
     mine = (select(Attempt.quiz_id, func.count().label("used"),

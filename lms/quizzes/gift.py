@@ -374,6 +374,7 @@ def _short(q: QuestionSpec, answer_text: str, fmt: str) -> str | None:
 def parse_bank_file(data: bytes, file: str) -> GiftResult:
     """A question file of a course folder: Moodle XML when its name ends in .xml, else GIFT."""
     if file.lower().endswith(".xml"):
+        # imported here: moodlexml builds on this module (GiftResult, _key), a cycle at import time
         from lms.quizzes.moodlexml import parse_moodle_xml
 
         return parse_moodle_xml(data, file)

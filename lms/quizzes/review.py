@@ -17,7 +17,9 @@ in the HTML.
 
 from __future__ import annotations
 
-from lms.quizzes.models import Attempt, Quiz
+from lms.content.models import Module
+from lms.extensions import db
+from lms.quizzes.models import Answer, Attempt, Question, Quiz
 
 LEVELS = ("score", "wrong", "answers")
 
@@ -48,10 +50,6 @@ def modules_to_revisit(attempt: Attempt) -> list:
     order. A question belongs to a module when the last part of its category is the module's
     slug or title (`$CATEGORY: Tes awal-akhir/transformasi-perpustakaan` in a GIFT bank)."""
     from sqlalchemy import select
-
-    from lms.content.models import Module
-    from lms.extensions import db
-    from lms.quizzes.models import Answer, Question
 
     layout_ids = [entry["q"] for entry in attempt.layout]
     if not layout_ids:

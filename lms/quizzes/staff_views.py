@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from lms.accounts.models import User
 from lms.auth import can, course_cohorts, require, trainee_scope
+from lms.cohorts.models import Cohort, Enrolment
 from lms.content.models import Course
 from lms.extensions import db
 from lms.quizzes import attempts as ops
@@ -29,8 +30,6 @@ def _staff_course(course_slug: str) -> Course:
 
 def _cohort_filter(course: Course):
     """My cohorts of the course and the one chosen with ?cohort= (None: the trainees of all of them)."""
-    from lms.cohorts.models import Enrolment
-
     cohorts = course_cohorts(current_user, "view_results", course)
     chosen = None
     wanted = int_arg("cohort", low=1, high=2**31 - 1)
@@ -130,8 +129,6 @@ def grade_answer(answer_id: int) -> Response:
 @login_required
 def grade_trail(cohort_id: int, user_id: int) -> str:
     """Every change of a trainee's grades in the cohort's course: who, when, before, after, why."""
-    from lms.cohorts.models import Cohort, Enrolment
-
     cohort = db.get_or_404(Cohort, cohort_id)
     require(current_user, "manage_cohort", cohort)
     trainee = db.one_or_404(select(User).join(Enrolment, Enrolment.user_id == User.id)
@@ -141,8 +138,6 @@ def grade_trail(cohort_id: int, user_id: int) -> str:
 
 
 def _cohort_trainee(cohort_id: int, user_id: int, action: str):
-    from lms.cohorts.models import Cohort, Enrolment
-
     cohort = db.get_or_404(Cohort, cohort_id)
     require(current_user, action, cohort)
     trainee = db.one_or_404(select(User).join(Enrolment, Enrolment.user_id == User.id)

@@ -12,13 +12,16 @@ import hashlib
 import math
 import re
 import unicodedata
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from flask_babel import lazy_gettext as _l
 
 from lms.content.markdown import render_text
 from lms.content.problems import Problems
 from lms.content.yamlines import LineDict, LineList
+
+if TYPE_CHECKING:
+    from lms.quizzes.spec import QuestionSpec
 
 TEXT_FORMATS = ("markdown", "html", "plain", "moodle")
 CATCH_ALL = "*"  # Moodle: an answer '*' matches any response (short answer, numeric)
@@ -709,8 +712,9 @@ def source_data(qtype: str, data: dict) -> dict:
     return QUESTION_TYPES[qtype].source(data) if qtype in QUESTION_TYPES else {}
 
 
-def question_spec(question) -> "QuestionSpec":
+def question_spec(question) -> QuestionSpec:
     """A stored Question back in source form, for export (GIFT, Moodle XML)."""
+    # imported here: spec builds on this module (the type registry), a cycle at import time
     from lms.quizzes.spec import QuestionSpec
 
     return QuestionSpec(key=question.key, qtype=question.qtype, stem=question.stem,

@@ -25,12 +25,13 @@ from sqlalchemy import case, func, select
 
 from lms.accounts.models import Role, User
 from lms.cohorts.models import Cohort, Enrolment
+from lms.cohorts.models import Cohort as CohortModel
 from lms.extensions import db
 from lms.plans.followups import REPORTING_STATES, cohort_outcomes, due_rounds, split_partners
 from lms.plans.models import AGE_GROUPS, PARTICIPANT_FIELDS, PROGRESS, SEXES, STRATEGIES, ActionPlan, FollowUp, \
     HeldActivity
 from lms.reports.queries import Report, cohort_report, regency_label
-from lms.surveys.aggregates import SurveyReport, survey_report
+from lms.surveys.aggregates import SurveyReport, report_as_dict, survey_report
 from lms.surveys.models import SurveySubmission
 from lms.surveys.operations import MIN_GROUP
 
@@ -291,8 +292,6 @@ def _groups(key: str, completion: Report, ids: list[int], trainee) -> list[Group
 
 def _stories(ids: list[int], limit: int | None) -> list[Story]:
     """Stories of change from sent reports, newest round first, with the library and its place."""
-    from lms.cohorts.models import Cohort as CohortModel
-
     stmt = (select(CohortModel.name, FollowUp.round, FollowUp.months, FollowUp.id, ActionPlan.library,
                    User.institution, User.regency_code, User.regency, HeldActivity.title, HeldActivity.story)
             .select_from(HeldActivity).join(FollowUp, FollowUp.id == HeldActivity.follow_up_id)
@@ -312,8 +311,6 @@ def _stories(ids: list[int], limit: int | None) -> list[Story]:
 def chain_as_dict(report: ChainReport) -> dict[str, Any]:
     """The chain as JSON-ready data (the API). The survey part is survey_report's own (suppressed
     cells carry no numbers); answers by group only when every group has MIN_GROUP of them."""
-    from lms.surveys.aggregates import report_as_dict
-
     gain = report.gain
 
     def group_dict(key: str, g: GroupChain) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from lms.plans.followup_forms import AGE_LABELS, PROGRESS_LABELS, SEX_LABELS
 from lms.plans.forms import STRATEGY_LABELS
 from lms.plans.models import AGE_GROUPS, PROGRESS, SEXES, STRATEGIES
 from lms.reports.chain import ChainReport
+from lms.surveys.exports import survey_table
 from lms.util.sheets import XLSX, to_csv, to_xlsx
 
 TABLES = ("summary", "regency", "institution", "rounds", "stories", "survey")
@@ -92,7 +93,6 @@ def chain_table(report: ChainReport, name: str) -> tuple[list[str], Iterable[Seq
         return ([_("Cohort"), _("Round"), _("Months after the end"), _("Library"), _("Regency/city"), _("Activity"),
                  _("Story of change")],
                 [(s.cohort, s.round, s.months, s.library, s.regency, s.activity, s.story) for s in report.stories])
-    from lms.surveys.exports import survey_table
 
     return survey_table(report.survey, "items")
 

@@ -8,6 +8,9 @@ from typing import Any, Iterable, Sequence
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from lms.cohorts.models import Cohort
+from lms.extensions import db
+from lms.reports.queries import cohort_report
 from lms.util.sheets import XLSX, LocalTime, to_csv, to_xlsx
 
 STATUS_LABELS = {"not_started": _l("Not started"), "in_progress": _l("In progress"),
@@ -64,10 +67,6 @@ def export_job(job, progress) -> tuple[bytes, str]:
 
 
 def _export(params, progress) -> tuple[bytes, str]:
-    from lms.cohorts.models import Cohort
-    from lms.extensions import db
-    from lms.reports.queries import cohort_report
-
     cohorts = [db.session.get(Cohort, i) for i in params.get("cohort_ids") or [params["cohort_id"]]]
     cohorts = [c for c in cohorts if c is not None]
     if not cohorts:

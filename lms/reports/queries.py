@@ -24,7 +24,9 @@ from lms.cohorts.models import Cohort, Enrolment
 from lms.content.models import Course, Lesson, Module
 from lms.extensions import db
 from lms.learning.models import CourseProgress, ModuleProgress
-from lms.quizzes.models import Quiz, QuizResult
+from lms.quizzes.counting import counted_pass_clause
+from lms.quizzes.models import Attempt, AttemptGrant, Quiz, QuizResult
+from lms.quizzes.stats import GainSummary
 from lms.reports.charts import CompletionCharts, completion_charts
 from lms.util import utcnow
 
@@ -179,9 +181,6 @@ class Report:
         as lms.learning.nextstep: lms.quizzes.counting's pass, attempts used against the limit
         plus the extra attempts granted)."""
         from sqlalchemy import exists, null
-
-        from lms.quizzes.counting import counted_pass_clause
-        from lms.quizzes.models import Attempt, AttemptGrant
 
         trainee = Enrolment.user_id
         q, mine, other = aliased(Quiz), aliased(Attempt), aliased(Attempt)
@@ -414,8 +413,6 @@ class Report:
         """Pre-/post-test knowledge gain over the participants who took both, from the per-quiz
         cache: the same numbers as lms.quizzes.stats.knowledge_gain (first pre-test attempt; the
         post-test attempt that counts), in one query whatever the cohort's size."""
-        from lms.quizzes.stats import GainSummary
-
         quizzes = self._gain_quizzes()
         if quizzes is None:
             return None
@@ -466,8 +463,6 @@ class Report:
 
 def _gain_summary(mean_pre, mean_post, paired):
     """GainSummary of the means over the paired trainees (knowledge_gain's rounding and formula)."""
-    from lms.quizzes.stats import GainSummary
-
     if not paired:
         return GainSummary([], None, None, None, 0)
     mean_pre, mean_post = round(float(mean_pre), 1), round(float(mean_post), 1)

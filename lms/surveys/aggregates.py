@@ -22,6 +22,7 @@ from lms.cohorts.models import Cohort, Enrolment
 from lms.extensions import db
 from lms.surveys.models import Survey, SurveyAnswer, SurveyBallot, SurveyItem, SurveySubmission
 from lms.surveys.operations import MIN_GROUP
+from lms.surveys.queries import facilitators_of
 from lms.surveys.spec import FACILITATOR_PLACEHOLDER
 from lms.util.charts import Bar, rating_bar
 
@@ -184,8 +185,6 @@ def _unrated_items(items: dict[str, SurveyItem], aggregates: list[ItemAggregate]
             continue
         if FACILITATOR_PLACEHOLDER in item.text:
             if people is None:
-                from lms.surveys.queries import facilitators_of
-
                 people = sorted({p.full_name for c in cohorts for p in facilitators_of(c.id)})
             for name in people:
                 if (key, name) not in rated:

@@ -10,6 +10,8 @@ from lms.accounts.models import User
 from lms.cohorts.models import Cohort, CohortStaff, Enrolment
 from lms.content.models import Course
 from lms.extensions import db
+from lms.learning.progress import lesson_counts, quiz_counts
+from lms.quizzes.models import Attempt, Quiz
 from lms.surveys.models import Survey, SurveyItem, SurveySubmission
 from lms.surveys.spec import FACILITATOR_PLACEHOLDER
 
@@ -72,14 +74,11 @@ def has_answered(user_id: int, cohort_id: int) -> bool:
 def finished_training(user: User, course: Course) -> bool:
     """The survey opens once she has done the post-test (a graded attempt); a course without a
     post-test opens it when every required lesson and quiz is done."""
-    from lms.quizzes.models import Attempt, Quiz
-
     graded = exists().where(Attempt.quiz_id == Quiz.id, Attempt.user_id == user.id, Attempt.state == "graded")
     posttest = db.session.execute(select(Quiz.id, graded).where(
         Quiz.course_id == course.id, Quiz.kind == "posttest", Quiz.archived_at.is_(None)).limit(1)).first()
     if posttest is not None:
         return bool(posttest[1])  # a graded attempt: the one that counts exists
-    from lms.learning.progress import lesson_counts, quiz_counts
 
     lessons, quizzes = lesson_counts(user, [course.id])[course.id], quiz_counts(user, [course.id])[course.id]
     return lessons.total + quizzes.total > 0 and lessons.done >= lessons.total and quizzes.done >= quizzes.total
@@ -123,8 +122,6 @@ def invitations(user: User, courses: dict[int, bool]) -> dict[int, Invitation]:
     """invitation() for several courses in one query (the dashboard); courses: course id ->
     whether every required lesson and quiz is done (finished_training's rule for a course
     without a post-test). Courses without a survey for me are left out."""
-    from lms.quizzes.models import Attempt, Quiz
-
     if not courses:
         return {}
     answered = exists().where(SurveySubmission.user_id == user.id, SurveySubmission.cohort_id == Cohort.id)
