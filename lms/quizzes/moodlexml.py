@@ -22,8 +22,8 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser, ParseError
 
 from lms.quizzes.gift import GiftResult, _key
-from lms.quizzes.spec import CATCH_ALL, QuestionSpec, category_path, check_question
-from lms.quizzes.types import QUESTION_TYPES
+from lms.quizzes.spec import QuestionSpec, category_path, check_question
+from lms.quizzes.types import CATCH_ALL, QUESTION_TYPES
 
 MAX_XML_BYTES = 10 * 1024 * 1024  # Moodle exports embed images; ours are refused anyway
 MAX_QUESTIONS = 5000

@@ -11,7 +11,7 @@ from lms.content.markdown import check_markdown
 from lms.content.problems import Problems
 from lms.content.yamlines import LineDict, LineList
 from lms.quizzes import types
-from lms.quizzes.types import ANSWER_FORMAT_KEYS, CATCH_ALL, TEXT_FORMATS, formats_of  # noqa: F401 - read from here too
+from lms.quizzes.types import TEXT_FORMATS
 from lms.quizzes.types import text_value as _text
 
 QUESTION_TYPES = tuple(types.QUESTION_TYPES)  # single, multiple, truefalse, short, numeric, matching, essay, description
