@@ -25,7 +25,6 @@ from lms.plans.followups import REPORTING_STATES, Round, followup_of, local_toda
 from lms.plans.models import (ActionPlan, FollowUp, FollowUpItem, FollowUpReminder,
                               HeldActivity, HeldPhoto)
 from lms.plans.operations import UnknownAction
-from lms.plans.signals import activity_reported
 from lms.util import utcnow
 
 log = logging.getLogger(__name__)
@@ -281,7 +280,6 @@ def submit_followup(followup: FollowUp) -> None:
     now = utcnow()
     followup.status, followup.submitted_at, followup.updated_at = "submitted", now, now
     db.session.flush()
-    activity_reported.send(followup)
 
 
 # --- reminders ------------------------------------------------------------------------------------
