@@ -8,9 +8,10 @@ import secrets
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from lms.accounts.models import ApiToken, Role, User
+from lms.accounts.models import ApiToken, PasswordToken, Role, User
 from lms.accounts.regions import match_regency
 from lms.extensions import db
+from lms.util import utcnow
 
 PROFILE_FIELDS = ("nip", "position", "institution", "regency", "province", "regency_code")
 
@@ -71,3 +72,22 @@ def new_token(user: User, name: str) -> str:
     db.session.add(ApiToken(user_id=user.id, name=name, token_hash=hashlib.sha256(token.encode()).hexdigest()))
     db.session.flush()
     return token
+
+
+def password_link(token: str) -> PasswordToken | None:
+    """The set-password link of this token, if it is still unused and unexpired."""
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    record = db.session.scalar(select(PasswordToken).where(PasswordToken.token_hash == digest))
+    if record is None or record.used_at is not None or record.expires_at < utcnow():
+        return None
+    return record
+
+
+def set_password_by_link(record: PasswordToken, password: str) -> User:
+    """The link's owner chooses her password (a new session nonce: her older sessions end); the
+    link is used up. Flush only."""
+    user = db.session.get(User, record.user_id)
+    user.set_password(password)
+    record.used_at = utcnow()
+    db.session.flush()
+    return user

@@ -20,6 +20,7 @@ from lms.content.assets import MAX_IMAGE_BYTES
 from lms.content.files import Tree, TreeError, read_zip
 from lms.content.models import Course
 from lms.extensions import db
+from lms.util import utcnow
 
 
 def image_problem(data: bytes, suffix: str) -> str | None:
@@ -129,3 +130,14 @@ def try_upload(item: CourseUpload, course: Course | None, user_id: int, *, dry_r
         result = authoring.publish(course, user_id, tree=trees[0], origin="files", dry_run=dry_run,
                                    confirm_removals=confirm)
     return (result, trees[0]), None
+
+
+def apply_upload(item: CourseUpload, course: Course | None, user_id: int, *,
+                 confirm: bool = False) -> tuple[tuple[PublishResult, Tree] | None, str | None]:
+    """Publish the upload's course (try_upload) and, when it went live, mark the upload applied
+    (it cannot be applied twice). The caller rolls back what was not published."""
+    outcome, error = try_upload(item, course, user_id, dry_run=False, confirm=confirm)
+    if outcome is not None and outcome[0].published:
+        item.applied_at = utcnow()
+        db.session.flush()
+    return outcome, error

@@ -1,5 +1,5 @@
 """Issuing certificates to a cohort and building the ZIP of its certificates (views, the CLI and
-jobs call these). Functions flush; callers commit."""
+jobs call these). Functions flush; callers commit (zip_later commits: it starts a job)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from lms.certificates.models import Certificate
 from lms.cohorts.models import Cohort, Enrolment
 from lms.content.models import Course
 from lms.extensions import db
-from lms.jobs import Job
+from lms.jobs import Job, launch
+
+ZIP_KIND = "certificates_zip"
 
 
 def issue_for_cohort(cohort: Cohort) -> int:
@@ -25,6 +27,12 @@ def issue_for_cohort(cohort: Cohort) -> int:
             _, new = rules.issue_certificate(user, cohort)
             count += new
     return count
+
+
+def zip_later(cohort: Cohort, user: User) -> Job:
+    """Start the job that builds the ZIP of the cohort's valid certificates (build_cohort_zip);
+    commits (lms.jobs.launch)."""
+    return launch(ZIP_KIND, {"cohort_id": cohort.id}, user.id)
 
 
 def build_cohort_zip(job: Job, progress) -> tuple[bytes, str]:

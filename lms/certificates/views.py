@@ -19,9 +19,9 @@ from lms.certificates.pdf import date_range
 from lms.cohorts.models import Cohort, Enrolment
 from lms.content.models import Course
 from lms.extensions import db, limiter
-from lms.certificates.operations import issue_for_cohort
+from lms.certificates.operations import ZIP_KIND, issue_for_cohort, zip_later
 from lms.cohorts.lookup import managed_cohort
-from lms.jobs import Job, enqueue, start
+from lms.jobs import Job
 from lms.util.db import begin_write
 from lms.cohorts.timezones import cohort_timezone
 from lms.util.formatting import format_local_date
@@ -156,7 +156,7 @@ def cohort_certificates(cohort_id: int) -> str:
     without = db.session.scalars(select(User).join(Enrolment, Enrolment.user_id == User.id)
                                  .where(Enrolment.cohort_id == cohort.id, User.role == Role.TRAINEE.value)
                                  .order_by(User.full_name)).all()
-    jobs = db.session.scalars(select(Job).where(Job.kind == "certificates_zip").order_by(Job.id.desc()).limit(5))
+    jobs = db.session.scalars(select(Job).where(Job.kind == ZIP_KIND).order_by(Job.id.desc()).limit(5))
     return render_template("certificates/cohort.html", cohort=cohort, certificates=certificates,
                            without=[u for u in without if u.id not in certified],
                            jobs=[j for j in jobs if j.params.get("cohort_id") == cohort.id])
@@ -216,7 +216,5 @@ def reissue(certificate_id: int) -> Response:
 def start_zip(cohort_id: int) -> Response:
     """Build a ZIP of the cohort's valid certificates in the background."""
     cohort = managed_cohort(cohort_id)
-    job = enqueue("certificates_zip", {"cohort_id": cohort.id}, current_user.id)
-    db.session.commit()
-    start(job)
+    job = zip_later(cohort, current_user)
     return redirect(url_for("jobs.progress", job_id=job.id))

@@ -23,7 +23,7 @@ from lms.cohorts.models import Cohort, ImportBatch
 from lms.cohorts.participants import (EDITABLE, RowProblem, Sheet, SheetFileError, Table, check_rows, cohort_province,
                                       mark_enrolled, new_password_token, preview, read_table)
 from lms.extensions import db
-from lms.jobs import Job, JobError, check_runner
+from lms.jobs import Job, JobError, check_runner, enqueue, start
 from lms.mail import mail_configured, send_mails
 from lms.util import utcnow
 from lms.util.db import begin_write
@@ -180,6 +180,19 @@ def job_of(batch: ImportBatch) -> Job | None:
     job_id = json.loads(batch.result_json or "{}").get("job_id")
     job = db.session.get(Job, job_id) if job_id else None
     return check_runner(job) if job is not None else None
+
+
+def import_later(batch: ImportBatch, user: User, rows: list[int], link_base: str) -> Job:
+    """Start the job that imports these rows of the batch (run_import), the batch queued with
+    the job's id until it ends; commits. `link_base`: the set-password URL
+    with TOKEN where each new account's token goes."""
+    job = enqueue(KIND, {"batch_id": batch.id, "rows": rows, "link_base": link_base}, user.id)
+    result = json.loads(batch.result_json or "{}")
+    result["job_id"] = job.id
+    batch.status, batch.result_json = "queued", json.dumps(result)
+    db.session.commit()  # before the job starts: it reads the batch from its own connection
+    start(job)
+    return job
 
 
 def run_import(job: Job, progress) -> tuple[bytes, str]:

@@ -1,9 +1,9 @@
-"""Creating and changing cohorts, and enrolment: joining a cohort with its key (the view, the CLI
-and the demo data build cohorts through create_cohort). Functions flush; callers commit."""
+"""Creating and changing cohorts, who runs them, and enrolment: joining a cohort with its key (the
+view, the CLI and the demo data build cohorts through create_cohort). Functions flush; callers
+commit."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -101,4 +101,20 @@ def update_cohort(cohort: Cohort, *, course: Course, key: str | None, timezone: 
     cohort.enrolment_key = normalize_key(key) if key else cohort.enrolment_key or new_enrolment_key()
     cohort.course_id = course.id
     cohort.timezone = timezone or default_zone(cohort.place, cohort.city, cohort.name)
+    db.session.flush()
+
+
+def add_staff(cohort: Cohort, user: User) -> bool:
+    """Let a facilitator or organizer work on the cohort, in her role; False when she does already."""
+    if db.session.scalar(select(CohortStaff.id).where(CohortStaff.cohort_id == cohort.id,
+                                                       CohortStaff.user_id == user.id)):
+        return False
+    db.session.add(CohortStaff(cohort_id=cohort.id, user_id=user.id, role=user.role))
+    db.session.flush()
+    return True
+
+
+def remove_staff(member: CohortStaff) -> None:
+    """She no longer works on the cohort (her records and the cohort's are kept)."""
+    db.session.delete(member)
     db.session.flush()

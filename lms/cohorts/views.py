@@ -3,7 +3,6 @@ enrolment key and new participants set their password (public pages)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -11,10 +10,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from lms import jobs
-from lms.accounts.models import PasswordToken, Role, User
+from lms.accounts.models import Role, User
 from lms.accounts.forms import RegisterForm
-from lms.accounts.operations import AccountError, create_user
+from lms.accounts.operations import AccountError, create_user, password_link, set_password_by_link
 from lms.accounts.regions import regencies
 from lms.accounts.sessions import log_in
 from lms.auth import can, courses_for, require
@@ -22,6 +20,7 @@ from lms.cohorts.forms import CohortForm, ImportForm, SetPasswordForm, StaffForm
 from lms.cohorts.models import Cohort, CohortStaff, Enrolment, ImportBatch
 from lms.cohorts.operations import (SETTINGS, EnrolmentError, cohort_for_key, create_cohort, enrol, key_in_use,
                                     normalize_key, update_cohort)
+from lms.cohorts.operations import add_staff as add_staff_member, remove_staff as remove_staff_member
 from lms.cohorts import importing, participants
 from lms.cohorts.participants import MAX_ROWS as MAX_SHEET_ROWS
 from lms.cohorts.lookup import managed_cohort, visible_cohorts
@@ -29,7 +28,6 @@ from lms.cohorts.participants import SheetFileError
 from lms.content.loader import parse_follow_up_months
 from lms.content.models import Course
 from lms.extensions import db, form_failed, limiter
-from lms.util import utcnow
 from lms.util.sheets import to_csv
 from lms.util.downloads import attachment
 
@@ -158,9 +156,7 @@ def add_staff(cohort_id: int) -> Response:
         user = db.session.scalar(select(User).where(User.email == form.email.data.strip().lower()))
         if user is None or user.role_enum not in (Role.FACILITATOR, Role.ORGANIZER):
             flash(_("No facilitator or organizer account has this email."), "error")
-        elif not db.session.scalar(select(CohortStaff.id).where(CohortStaff.cohort_id == cohort.id,
-                                                                 CohortStaff.user_id == user.id)):
-            db.session.add(CohortStaff(cohort_id=cohort.id, user_id=user.id, role=user.role))
+        elif add_staff_member(cohort, user):
             db.session.commit()
             flash(_("%(name)s now works on this cohort.", name=user.full_name), "success")
     return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
@@ -173,7 +169,7 @@ def remove_staff(cohort_id: int, staff_id: int) -> Response:
     member = db.get_or_404(CohortStaff, staff_id)
     if member.cohort_id != cohort.id:
         abort(404)
-    db.session.delete(member)
+    remove_staff_member(member)
     db.session.commit()
     return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
 
@@ -259,13 +255,7 @@ def import_commit(batch_id: int) -> Response | str | tuple[str, int]:
         flash(_("No row is ready to import: fix or set aside the rows that need a decision."), "error")
         return _preview_page(batch, cohort, 400)
     link_base = url_for("invites.set_password", token="TOKEN", _external=True)
-    job = jobs.enqueue(importing.KIND, {"batch_id": batch.id, "rows": rows, "link_base": link_base},
-                       current_user.id)
-    result = json.loads(batch.result_json or "{}")
-    result["job_id"] = job.id
-    batch.status, batch.result_json = "queued", json.dumps(result)
-    db.session.commit()
-    jobs.start(job)
+    importing.import_later(batch, current_user, rows, link_base)
     return redirect(url_for("cohorts.import_preview", batch_id=batch.id))
 
 
@@ -366,15 +356,13 @@ def register() -> Response | str:
 @public_bp.route("/set-password/<token>", methods=["GET", "POST"])
 def set_password(token: str) -> Response | str | tuple[str, int]:
     """A new participant chooses her password with the one-time link from the organizer."""
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    record = db.session.scalar(select(PasswordToken).where(PasswordToken.token_hash == digest))
-    if record is None or record.used_at is not None or record.expires_at < utcnow():
+    record = password_link(token)
+    if record is None:
         return render_template("cohorts/set_password_invalid.html"), 404
     user = db.session.get(User, record.user_id)
     form = SetPasswordForm()
     if form.validate_on_submit():
-        user.set_password(form.password.data)
-        record.used_at = utcnow()
+        set_password_by_link(record, form.password.data)
         db.session.commit()
         log_in(user)  # set_password gave her a new session nonce: older sessions end
         flash(_("Your password has been set. Welcome!"), "success")

@@ -93,6 +93,15 @@ def enqueue(kind: str, params: dict[str, Any], user_id: int | None) -> Job:
     return job
 
 
+def launch(kind: str, params: dict[str, Any], user_id: int | None) -> Job:
+    """Record a job, commit it with the caller's pending work (a worker reads the row from
+    another connection) and start it: the one commit of a request that starts a job."""
+    job = enqueue(kind, params, user_id)
+    db.session.commit()
+    start(job)
+    return job
+
+
 class JobError(Exception):
     """A failure the handler understands: `code` names the sentence the page shows
     (FAILURES); the exception's text goes to the log only."""

@@ -8,7 +8,7 @@ import hashlib
 import io
 import logging
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import force_locale, format_decimal
@@ -27,7 +27,7 @@ from lms.plans.followup_forms import MAX_HELD, MAX_PHOTOS, PHOTO_SUFFIXES, Follo
 from lms.plans.followups import REPORTING_STATES, Round, followup_of, local_today, reminder_candidates, round_of
 from lms.plans.models import (ActionPlan, FollowUp, FollowUpItem, FollowUpReminder,
                               HeldActivity, HeldPhoto)
-from lms.plans.signals import activity_reported
+from lms.plans.operations import UnknownAction
 from lms.util import utcnow
 from lms.util.db import begin_write
 
@@ -198,6 +198,51 @@ def remove_photo(followup: FollowUp, photo_id: int) -> None:
     raise FollowUpError(_("That photo is no longer in the report."))
 
 
+@dataclass
+class FormSaved:
+    """What a posted report did besides storing its values and new photos (.photos: how many):
+    the activity added, what was removed ("activity", "photo"), the sending; or why its button's
+    action was not done (.gaps, .refused)."""
+
+    photos: int = 0
+    added: HeldActivity | None = None
+    removed: str = ""
+    submitted: bool = False
+    gaps: list[str] = field(default_factory=list)
+    refused: str = ""
+
+
+def _row_number(text: str) -> int:
+    if not text.isdigit() or len(text) > 10:
+        raise UnknownAction(text)
+    return int(text)
+
+
+def save_form(followup: FollowUp, data: FollowUpInput, action: str) -> FormSaved:
+    """Store the whole form with its new photos (FollowUpInvalid, and nothing of it may be kept:
+    the caller rolls back), then do what its button asked: "add", "remove:<activity id>",
+    "remove-photo:<photo id>", "submit" (anything else: just save). An action the report refuses
+    leaves the form stored, and the outcome says why; UnknownAction: an id that is no number."""
+    photos = save_followup(followup, data)
+    try:
+        if action == "add":
+            return FormSaved(photos, added=add_held(followup))
+        if action.startswith("remove:"):
+            remove_held(followup, _row_number(action[7:]))
+            return FormSaved(photos, removed="activity")
+        if action.startswith("remove-photo:"):
+            remove_photo(followup, _row_number(action[13:]))
+            return FormSaved(photos, removed="photo")
+        if action == "submit":
+            submit_followup(followup)
+            return FormSaved(photos, submitted=True)
+    except FollowUpIncomplete as exc:
+        return FormSaved(photos, gaps=exc.gaps)
+    except FollowUpError as exc:
+        return FormSaved(photos, refused=str(exc))
+    return FormSaved(photos)
+
+
 def _blank(activity: HeldActivity) -> bool:
     return (not activity.photos and activity.held_on is None and not activity.strategy
             and not any((activity.title, activity.partners, activity.skills, activity.story))
@@ -239,7 +284,6 @@ def submit_followup(followup: FollowUp) -> None:
     now = utcnow()
     followup.status, followup.submitted_at, followup.updated_at = "submitted", now, now
     db.session.flush()
-    activity_reported.send(followup)
 
 
 # --- reminders ------------------------------------------------------------------------------------

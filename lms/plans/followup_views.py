@@ -19,6 +19,7 @@ from lms.plans import followups, rules
 from lms.plans.exports import XLSX, held_rows, held_xlsx
 from lms.plans.followup_forms import (AGE_LABELS, MAX_PHOTOS, PROGRESS_LABELS, SEX_LABELS, read_followup_form)
 from lms.plans.forms import STRATEGY_LABELS
+from lms.plans.operations import UnknownAction
 from lms.plans.models import AGE_GROUPS, SEXES, ActionPlan, FollowUp, HeldActivity, HeldPhoto, PlanActivity
 from lms.plans.views import _download, bp
 
@@ -93,41 +94,29 @@ def followup_save(course_slug: str, number: int):
     action = request.form.get("action", "save")[:40]
     data = read_followup_form(request.form, request.files, report, followups.local_today(cohort.timezone))
     try:
-        added = ops.save_followup(report, data)
+        done = ops.save_form(report, data, action)
     except ops.FollowUpInvalid as exc:
         db.session.rollback()
         report = followups.followup_of(plan.id, number)
         return _form_page(course, plan, report, errors=exc.errors, posted=request.form, status=422)
-    try:
-        if action == "add":
-            row = ops.add_held(report)
-            db.session.commit()
-            return redirect(f"{back}#held-{row.id}")
-        if action.startswith("remove:"):
-            ops.remove_held(report, _number(action[7:]))
-            db.session.commit()
-            flash(_("Activity removed."), "info")
-            return redirect(f"{back}#held")
-        if action.startswith("remove-photo:"):
-            ops.remove_photo(report, _number(action[13:]))
-            db.session.commit()
-            flash(_("Photo removed."), "info")
-            return redirect(f"{back}#held")
-        if action == "submit":
-            ops.submit_followup(report)
-            db.session.commit()
-            flash(_("Thank you: your follow-up report has been sent."), "success")
-            return redirect(back)
-    except ops.FollowUpIncomplete as exc:
-        db.session.commit()  # the draft is saved; it is not sent
-        return _form_page(course, plan, report, gaps=exc.gaps, status=422)
-    except ops.FollowUpError as exc:
-        db.session.commit()
-        flash(str(exc), "error")
+    except UnknownAction:
+        abort(400)
+    db.session.commit()  # the form is kept, even when the button's action is refused
+    if done.gaps:  # the draft is saved; it is not sent
+        return _form_page(course, plan, report, gaps=done.gaps, status=422)
+    if done.refused:
+        flash(done.refused, "error")
         return redirect(back)
-    db.session.commit()
-    if added:
-        flash(ngettext_photos(added), "success")
+    if done.added is not None:
+        return redirect(f"{back}#held-{done.added.id}")
+    if done.removed:
+        flash(_("Activity removed.") if done.removed == "activity" else _("Photo removed."), "info")
+        return redirect(f"{back}#held")
+    if done.submitted:
+        flash(_("Thank you: your follow-up report has been sent."), "success")
+        return redirect(back)
+    if done.photos:
+        flash(ngettext_photos(done.photos), "success")
     else:
         flash(_("Your report has been saved."), "success")
     return redirect(back)
@@ -138,12 +127,6 @@ def ngettext_photos(count: int) -> str:
 
     return ngettext("Your report has been saved with %(num)s new photo.",
                     "Your report has been saved with %(num)s new photos.", count)
-
-
-def _number(text: str) -> int:
-    if not text.isdigit() or len(text) > 10:
-        abort(400)
-    return int(text)
 
 
 def _visible(followup_id: int) -> FollowUp:

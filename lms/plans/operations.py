@@ -4,6 +4,7 @@ the request (or CLI) commits once."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
@@ -39,6 +40,10 @@ class ReviewError(PlanError):
     def __init__(self, message: str, errors: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.errors = errors or {}
+
+
+class UnknownAction(ValueError):
+    """A button the form does not have (a hand-made request): the request is refused, nothing kept."""
 
 
 def start_plan(user: User, course: Course) -> ActionPlan:
@@ -105,6 +110,52 @@ def remove_row(plan: ActionPlan, kind: str, row_id: int) -> None:
     rows.remove(row)
     plan.updated_at = utcnow()
     db.session.flush()
+
+
+@dataclass
+class FormSaved:
+    """What a posted plan form did besides storing its values: the row added or the kind of row
+    removed, the submission; or why its button's action was not done (.gaps, .refused)."""
+
+    kind: str = ""
+    added: Any = None
+    removed: bool = False
+    submitted: bool = False
+    gaps: list[Gap] = field(default_factory=list)
+    refused: str = ""
+
+
+def _row_kind(kind: str) -> str:
+    if kind not in ROW_MODELS:
+        raise UnknownAction(kind)
+    return kind
+
+
+def save_form(plan: ActionPlan, data: PlanInput, action: str | None) -> FormSaved:
+    """Store the form's valid values (a draft may be incomplete); then, when the form has no
+    errors, do what its button asked: "add:<kind>", "remove:<kind>:<row id>", "submit" (anything
+    else, or None: just save). An action the plan refuses leaves the draft stored, and the
+    outcome says why; UnknownAction: a kind of row the plan does not have."""
+    save_plan(plan, data)
+    if action is None or data.errors:
+        return FormSaved()
+    try:
+        if action.startswith("add:"):
+            kind = _row_kind(action[4:])
+            return FormSaved(kind=kind, added=add_row(plan, kind))
+        if action.startswith("remove:"):
+            kind, _sep, row_id = action[7:].partition(":")
+            remove_row(plan, _row_kind(kind),
+                       int(row_id) if row_id.isascii() and row_id.isdigit() and len(row_id) < 10 else 0)
+            return FormSaved(kind=kind, removed=True)
+        if action == "submit":
+            submit_plan(plan)
+            return FormSaved(submitted=True)
+    except PlanIncomplete as exc:
+        return FormSaved(gaps=exc.gaps)
+    except PlanError as exc:
+        return FormSaved(refused=str(exc))
+    return FormSaved()
 
 
 def snapshot(plan: ActionPlan) -> dict[str, Any]:

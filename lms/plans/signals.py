@@ -6,6 +6,3 @@ _signals = Namespace()
 
 # sender: the ActionPlan, just approved (in the reviewer's transaction; receivers flush only).
 plan_approved = _signals.signal("plan-approved")
-
-# sender: the FollowUp, just sent by its trainee (in her transaction; receivers flush only).
-activity_reported = _signals.signal("activity-reported")

@@ -121,45 +121,28 @@ def save(course_slug: str):
         flash(_("This plan has been submitted and cannot be changed now."), "error")
         return redirect(back)
     data = read_plan_form(request.form, plan)
-    ops.save_plan(plan, data)
-    if wants_json:
-        db.session.commit()
-        return jsonify(ok=not data.errors, errors=data.errors)
-    if data.errors:
-        db.session.commit()  # what was valid is kept; the page shows what to correct
-        return _edit_page(course, plan, data, status=422)
     try:
-        if action.startswith("add:"):
-            row = ops.add_row(plan, _kind(action[4:]))
-            db.session.commit()
-            return redirect(f"{back}#{action[4:]}-{row.id}")
-        if action.startswith("remove:"):
-            kind, _sep, row_id = action[7:].partition(":")
-            ops.remove_row(plan, _kind(kind), int(row_id) if row_id.isascii() and row_id.isdigit() and len(row_id) < 10 else 0)
-            db.session.commit()
-            flash(_("Row removed."), "info")
-            return redirect(f"{back}#{kind}s")
-        if action == "submit":
-            ops.submit_plan(plan)
-            db.session.commit()
-            flash(_("Your plan has been sent to your facilitator for review."), "success")
-            return redirect(back)
-    except ops.PlanIncomplete as exc:
-        db.session.commit()  # the draft is saved; it is not submitted
-        return _edit_page(course, plan, data, gaps=exc.gaps, status=422)
-    except ops.PlanError as exc:
-        db.session.commit()
-        flash(str(exc), "error")
+        done = ops.save_form(plan, data, None if wants_json else action)
+    except ops.UnknownAction:
+        abort(400)
+    db.session.commit()  # what was valid is kept, even when the button's action is refused
+    if wants_json:
+        return jsonify(ok=not data.errors, errors=data.errors)
+    if data.errors or done.gaps:  # the page shows what to correct
+        return _edit_page(course, plan, data, gaps=done.gaps, status=422)
+    if done.refused:
+        flash(done.refused, "error")
         return redirect(back)
-    db.session.commit()
+    if done.added is not None:
+        return redirect(f"{back}#{done.kind}-{done.added.id}")
+    if done.removed:
+        flash(_("Row removed."), "info")
+        return redirect(f"{back}#{done.kind}s")
+    if done.submitted:
+        flash(_("Your plan has been sent to your facilitator for review."), "success")
+        return redirect(back)
     flash(_("Your draft has been saved."), "success")
     return redirect(back)
-
-
-def _kind(kind: str) -> str:
-    if kind not in ops.ROW_MODELS:
-        abort(400)
-    return kind
 
 
 def _visible_plan(plan_id: int) -> ActionPlan:

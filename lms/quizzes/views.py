@@ -119,7 +119,7 @@ def take(attempt_id: int) -> Response | str:
     """The quiz page: every question of the attempt on one page."""
     attempt = _my_attempt(attempt_id)
     if attempt.state == "in_progress" and ops.is_expired(attempt):
-        db.session.commit()
+        begin_write()  # the page has read: its submission waits for the write lock (SQLite)
         ops.submit_attempt(attempt.id, current_user.id)
         db.session.commit()
         flash(_("The time limit has passed; your attempt was submitted with the answers saved in time."), "info")

@@ -56,6 +56,18 @@ def export_file(report, name: str, fmt: str, slug: str) -> tuple[bytes, str, str
     return to_xlsx(header, rows, name), f"{slug}-{name}.xlsx", XLSX
 
 
+KIND = "report_export"
+
+
+def export_later(cohorts: list, table: str, fmt: str, *, course: bool, locale: str, user_id: int):
+    """Start the job that writes a big table (one cohort's, or the course's across `cohorts`
+    when `course`) in the language of the page that asked; commits (lms.jobs.launch)."""
+    from lms import jobs
+
+    return jobs.launch(KIND, {"cohort_ids": [c.id for c in cohorts], "table": table, "format": fmt,
+                              "course": course, "locale": locale}, user_id)
+
+
 def export_job(job, progress) -> tuple[bytes, str]:
     """Job handler: a large participant table (a cohort's, or a course's across its cohorts)
     exported off the request."""

@@ -1,11 +1,12 @@
 """Whom a reminder from the completion report reaches: the participants chosen, less those a
 reminder cannot help (finished, or out of attempts: the report's statuses) and those already
-reminded today on the same channel (never twice a day)."""
+reminded today on the same channel (never twice a day); and sending them by email (a job)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from lms import jobs
 from lms.accounts.models import User
 from lms.cohorts import reminders
 from lms.cohorts.models import Cohort
@@ -34,3 +35,11 @@ def recipients(cohort: Cohort, user_ids: list[int], channel: str) -> Recipients:
     return Recipients(fresh=[u for u in helped if u.id not in already],
                       skipped=[u for u in helped if u.id in already],
                       left_out=[u for u in chosen if statuses.get(u.id) not in reminders.REMINDABLE_STATUSES])
+
+
+def email(cohort: Cohort, users: list[User], sender: User, course_url: str) -> jobs.Job:
+    """Start the job that emails the reminders (many participants, one slow SMTP server) and
+    records each one sent (lms.cohorts.reminders.send_emails); commits (lms.jobs.launch). The
+    job may have ended already (run inline): its status says."""
+    return jobs.launch("reminder_emails", {"cohort_id": cohort.id, "user_ids": [u.id for u in users],
+                                           "sender_id": sender.id, "course_url": course_url}, sender.id)

@@ -16,7 +16,6 @@ from flask_babel import get_locale, gettext as _, ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from lms import jobs
 from lms.auth import course_cohorts, require
 from lms.cohorts import reminders
 from lms.cohorts.models import Cohort
@@ -108,11 +107,8 @@ def _report_page(cohorts: list[Cohort], *, title: str, cohort: Cohort | None) ->
         if table == "participants" and data.enrolled > current_app.config["REPORT_EXPORT_INLINE_MAX"]:
             # A big participant list (one cohort or the whole course) is written by a background
             # job: a progress page, then the download.
-            job = jobs.enqueue("report_export", {"cohort_ids": [c.id for c in cohorts], "table": table,
-                                                 "format": export, "course": cohort is None,
-                                                 "locale": str(get_locale())}, current_user.id)
-            db.session.commit()
-            jobs.start(job)
+            job = exports.export_later(cohorts, table, export, course=cohort is None, locale=str(get_locale()),
+                                       user_id=current_user.id)
             return redirect(url_for("jobs.progress", job_id=job.id))
         content, name, mimetype = exports.export_file(data, table, export, cohort.slug if cohort else data.course.slug)
         return attachment(content, name, mimetype)
@@ -158,11 +154,7 @@ def remind(cohort_id: int) -> Response | str:
             flash(_("Email is not configured on this server; use the WhatsApp message instead."), "error")
             return redirect(url_for("reports.cohort_report", cohort_id=cohort.id, inactive=7, sort="activity"))
         if fresh:  # a background job sends them (many participants, one slow SMTP server)
-            job = jobs.enqueue("reminder_emails", {"cohort_id": cohort.id, "user_ids": [u.id for u in fresh],
-                                                   "sender_id": current_user.id, "course_url": course_url},
-                               current_user.id)
-            db.session.commit()
-            jobs.start(job)
+            job = reminding.email(cohort, fresh, current_user, course_url)
             if job.status == "done":
                 flash(_("%(sent)s reminders sent by email.", sent=job.progress), "success")
             elif job.status == "failed":

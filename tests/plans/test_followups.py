@@ -273,6 +273,15 @@ def test_photos_are_checked_and_refused_photos_save_nothing(app, client, auth, r
     assert response.status_code == 302 and photos() == 2
 
 
+def test_a_hand_made_button_is_refused_and_keeps_nothing(app, client, auth, reporting):
+    report = started(app, client, auth, reporting)
+    for action in ("remove:x", "remove-photo:1e3"):
+        response = client.post("/courses/mini-a/follow-ups/1", data={**held_form(report), "action": action})
+        assert response.status_code == 400, action
+    stored = followup(app, reporting["plan_id"])
+    assert stored.held[0].title == "" and len(stored.held) == 1 and stored.status == "draft"
+
+
 def test_reports_and_photos_are_read_only_by_the_trainee_and_her_cohorts_staff(app, client, auth, reporting,
                                                                                  make_user):
     report = started(app, client, auth, reporting)

@@ -104,6 +104,23 @@ def test_rows_are_added_and_removed_without_javascript(app, client, auth, plan_w
     assert len(my_plan(app, other).activities) == 1
 
 
+def test_a_hand_made_button_is_refused_and_keeps_nothing(app, client, auth, plan_world):
+    """A kind of row the plan does not have, or a row id that is no number: 400, and nothing of
+    the posted form is stored (the request's one commit is never reached)."""
+    trainee = plan_world["trainee"]
+    start(client, auth, trainee)
+    for action in ("add:budget", "remove:budget:1"):
+        response = client.post("/courses/mini-a/plan", data={"general_goal": "Tidak tersimpan", "action": action})
+        assert response.status_code == 400, action
+    plan = my_plan(app, trainee)
+    assert not plan.general_goal and (len(plan.needs), len(plan.goals), len(plan.activities)) == (1, 1, 1)
+    # The autosave never acts on the button: it stores the form.
+    response = client.post("/courses/mini-a/plan", data={"general_goal": "Tersimpan", "action": "add:budget"},
+                           headers={"X-Requested-With": "fetch"})
+    assert response.status_code == 200 and response.json["ok"] is True
+    assert my_plan(app, trainee).general_goal == "Tersimpan"
+
+
 def test_review_permissions(app, client, auth, plan_world):
     plan = submitted_plan(app, client, auth, plan_world["trainee"])
     auth.logout()

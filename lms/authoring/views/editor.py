@@ -67,6 +67,7 @@ def change_structure(slug: str) -> Response:
         return redirect(back)
     op, target = form.op.data, checked_path(form.target.data) if form.target.data else ""
     title, new_slug = (form.title.data or "").strip(), form.slug.data or ""
+    then = back  # where the author goes next: a new lesson or quiz opens in the editor
     try:
         if op in ("add_lesson", "add_module", "add_quiz"):
             if not title or not new_slug:
@@ -76,20 +77,19 @@ def change_structure(slug: str) -> Response:
                     raise structure.StructureError(_("A quiz with the short name '%(slug)s' exists already.",
                                                      slug=new_slug))
                 path = structure.add_quiz(course.id, target, new_slug, title, current_user.id)
-                db.session.commit()
                 flash(_("Quiz added as a draft: add its questions, then publish."), "success")
-                return redirect(url_for("authoring.edit", slug=slug, path=path) + "#questions")
-            if op == "add_lesson":
+                then = url_for("authoring.edit", slug=slug, path=path) + "#questions"
+            elif op == "add_lesson":
                 taken = db.session.scalar(select(Lesson.id).where(Lesson.course_id == course.id, Lesson.slug == new_slug))
                 if taken:
                     raise structure.StructureError(_("A lesson with the short name '%(slug)s' exists already.",
                                                      slug=new_slug))
                 path = structure.add_lesson(course.id, target, new_slug, title, current_user.id)
-                db.session.commit()
                 flash(_("Lesson added as a draft: write it, then publish."), "success")
-                return redirect(url_for("authoring.edit", slug=slug, path=path))
-            structure.add_module(course.id, new_slug, title, current_user.id)
-            flash(_("Module added as a draft; add its lessons, then publish."), "success")
+                then = url_for("authoring.edit", slug=slug, path=path)
+            else:
+                structure.add_module(course.id, new_slug, title, current_user.id)
+                flash(_("Module added as a draft; add its lessons, then publish."), "success")
         elif op in ("up", "down"):
             list_file, item = ("course.yml", target) if "/" not in target else (
                 f"{posixpath.dirname(target)}/module.yml", posixpath.basename(target))
@@ -108,7 +108,7 @@ def change_structure(slug: str) -> Response:
         flash(str(exc), "error")
         return redirect(back)
     db.session.commit()
-    return redirect(back)
+    return redirect(then)
 
 
 def _preview(course: Course, path: str, body: str) -> Markup:

@@ -20,7 +20,6 @@ from lms.content.files import diff_trees, published_tree, zip_trees
 from lms.content.loader import MAX_LESSON_BYTES
 from lms.content.models import Course
 from lms.extensions import db
-from lms.util import utcnow
 from lms.util.downloads import attachment
 
 
@@ -50,19 +49,21 @@ def upload_image(slug: str) -> Response | str:
         return refused(problem)
     name = uploads.save_image(course.id, folder, upload.filename or "", data, current_user.id)
     markdown = uploads.image_markdown(form.alt.data, name)
+    appended = False
+    if not by_script:  # without the editor's script, the line goes at the end of the lesson's draft
+        lesson = form.lesson.data or ""
+        if lesson.endswith(".md") and posixpath.dirname(lesson) == folder:
+            checked_path(lesson)
+        appended = uploads.append_to_lesson(course.id, lesson, folder, markdown, current_user.id)
+    db.session.commit()
     if by_script:
-        db.session.commit()
         return jsonify(markdown=markdown, message=_("Image added at the cursor. Save the draft to keep it."))
-    lesson = form.lesson.data or ""
-    if lesson.endswith(".md") and posixpath.dirname(lesson) == folder:
-        checked_path(lesson)
-    if uploads.append_to_lesson(course.id, lesson, folder, markdown, current_user.id):
+    if appended:
         flash(_("Image added at the end of the lesson text (draft): %(markdown)s. Move that line where the "
                 "picture belongs.", markdown=markdown), "success")
     else:
         flash(_("Image added. Put this line in the lesson where it belongs: %(markdown)s", markdown=markdown),
               "success")
-    db.session.commit()
     return redirect(back)
 
 
@@ -143,13 +144,11 @@ def upload_apply(upload_id: int) -> Response:
     form = PublishForm()
     if not form.validate_on_submit() or item.applied_at is not None:
         abort(400)
-    outcome, error = uploads.try_upload(item, course, current_user.id, dry_run=False,
-                                        confirm=bool(form.confirm_removals.data))
+    outcome, error = uploads.apply_upload(item, course, current_user.id, confirm=bool(form.confirm_removals.data))
     if outcome is None or not outcome[0].published:
         db.session.rollback()
         flash(error or _("The upload was not applied: see the problems below."), "error")
         return redirect(url_for("authoring.upload_preview", upload_id=upload_id))
-    item.applied_at = utcnow()
     db.session.commit()
     flash(_("The uploaded course is live."), "success")
     return redirect(url_for("authoring.course", slug=course.slug if course else outcome[0].report.course_slug))
