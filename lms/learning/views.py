@@ -4,11 +4,12 @@ dashboard, which also shows plans and certificates, is lms.core.views.dashboard)
 from __future__ import annotations
 
 import json
+from functools import cache
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from werkzeug.wrappers import Response
 
 from lms.accounts.forms import JoinForm
@@ -16,17 +17,22 @@ from lms.auth import enrolled_clause, note_enrolment, require
 from lms.cohorts.operations import EnrolmentError, cohort_for_key, enrol
 from lms.content.models import Course, Lesson
 from lms.extensions import db, limiter
-from lms.learning import nextstep, progress
+from lms.learning import fragments, nextstep, progress
 from lms.offline import datasaver, replays
 from lms.util.db import begin_write
 
 bp = Blueprint("learning", __name__)
 
 
+@cache
+def _course_statement():
+    """The course by its slug with whether I am enrolled, built once per process (values bound per call)."""
+    return select(Course, enrolled_clause(bindparam("user_id"), Course.id)).where(Course.slug == bindparam("slug"))
+
+
 def _get_course(course_slug: str) -> Course:
     """The course, if I may study it; my enrolment is read in the same query."""
-    row = db.session.execute(select(Course, enrolled_clause(current_user.id, Course.id))
-                             .where(Course.slug == course_slug)).first()
+    row = db.session.execute(_course_statement(), {"user_id": current_user.id, "slug": course_slug}).first()
     if row is None:
         abort(404)
     course, enrolled = row
@@ -61,6 +67,10 @@ def join() -> Response | tuple[str, int]:
 @bp.app_template_global()
 def step_url(course: Course, step) -> str:
     return nextstep.step_url(course, step)
+
+
+bp.add_app_template_global(fragments.lesson_item, "lesson_item")
+bp.add_app_template_global(fragments.quiz_item, "quiz_item")
 
 
 @bp.get("/courses/<course_slug>")

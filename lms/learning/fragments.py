@@ -1,0 +1,59 @@
+"""Pieces of the course page that are the same for every trainee in the same state of a course
+version and language (a lesson's entry with its status, a quiz's entry with its result): rendered
+once and kept per process.
+
+A piece is keyed on the course's `updated_at` (read by the page's own query; an import or publish
+moves it on whichever app server ran it, so every server renders afresh at its next request), the
+language and the application root, and what the piece shows, so no server serves a stale one.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import Any
+
+from flask import g, render_template, request
+from flask_babel import get_locale
+from markupsafe import Markup
+
+from lms.content.models import Course, Lesson
+
+# course id -> (course version, {((language, root), template, key): HTML})
+_pieces: dict[int, tuple[datetime | None, dict[tuple, Markup]]] = {}
+_lock = threading.Lock()
+MAX_COURSES = 200
+MAX_PIECES = 5000  # per course: a course's lessons x 6, its quizzes x the results shown
+
+
+def piece(course: Course, template: str, key: tuple, **context: Any) -> Markup:
+    """The template rendered with the context, once per (course version, language, root, key):
+    `key` must determine everything the template shows besides the course."""
+    cached = _pieces.get(course.id)
+    if cached is None or cached[0] != course.updated_at or len(cached[1]) >= MAX_PIECES:
+        with _lock:
+            if len(_pieces) >= MAX_COURSES:
+                _pieces.clear()
+            cached = _pieces[course.id] = (course.updated_at, {})
+    where = g.get("_fragments_where")
+    if where is None:
+        where = g._fragments_where = (str(get_locale()), request.script_root)
+    full = (where, template, key)
+    html = cached[1].get(full)
+    if html is None:
+        html = cached[1][full] = Markup(render_template(template, course=course, **context))
+    return html
+
+
+def lesson_item(course: Course, lesson: Lesson, status: str, current: bool) -> Markup:
+    """The outline's entry of a lesson with my status (learning/_lesson_item.html)."""
+    return piece(course, "learning/_lesson_item.html", (lesson.id, status, current),
+                 lesson=lesson, status=status, current=current)
+
+
+def quiz_item(course: Course, status: Any, note: str = "") -> Markup:
+    """The outline's entry of a quiz with my result (learning/_quiz_item.html); status: a QuizStatus."""
+    result = status.result
+    shown = (status.quiz.id, None if result is None else result.percent, status.waiting, status.passed,
+             status.out_of_attempts, str(note))
+    return piece(course, "learning/_quiz_item.html", shown, status=status, note=note)
