@@ -3,7 +3,6 @@ dashboard, which also shows plans and certificates, is lms.core.views.dashboard)
 
 from __future__ import annotations
 
-import json
 from functools import cache
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -71,6 +70,7 @@ def step_url(course: Course, step) -> str:
 
 bp.add_app_template_global(fragments.lesson_item, "lesson_item")
 bp.add_app_template_global(fragments.quiz_item, "quiz_item")
+bp.add_app_template_global(fragments.lesson_article, "lesson_article")
 
 
 @bp.get("/courses/<course_slug>")
@@ -133,10 +133,9 @@ def lesson(course_slug: str, lesson_slug: str) -> str:
     index = next(i for i, item in enumerate(ordered) if item.id == lesson.id)
     page = render_template(
         "learning/lesson.html", course=course, lesson=lesson, module=module,
-        toc=json.loads(lesson.toc_json), done=record is not None and record.completed_at is not None,
+        done=record is not None and record.completed_at is not None,
         previous=ordered[index - 1] if index > 0 else None,
         following=ordered[index + 1] if index + 1 < len(ordered) else None,
-        body=datasaver.lesson_body(lesson.body_html, datasaver.data_saver_on()),
         position=index + 1, count=len(ordered), progress=mine.progress,
     )
     if progress.view_needs_recording(record, mine.last_activity):
