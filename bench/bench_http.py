@@ -294,6 +294,7 @@ def gunicorn(app_spec: str, ready_path: str, env: dict[str, str], log: Path,
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         base_url = f"http://127.0.0.1:{port}"
+        SERVERS[base_url] = process.pid
         wait_ready(base_url, ready_path, process, log)
         yield base_url
     except Exception:
@@ -306,6 +307,32 @@ def gunicorn(app_spec: str, ready_path: str, env: dict[str, str], log: Path,
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+SERVERS: dict[str, int] = {}  # base URL -> gunicorn's master process
+
+
+def cpu_seconds(base_url: str, database: str | None) -> dict[str, float]:
+    """CPU time used so far (user + system, from /proc) by the gunicorn serving base_url (master
+    and workers) and by the PostgreSQL backends connected to `database`; empty without /proc."""
+    master, tick = SERVERS.get(base_url), os.sysconf("SC_CLK_TCK")
+    used = {"app": 0.0, "database": 0.0}
+    if master is None or not Path("/proc").is_dir():
+        return {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # the process ended meanwhile
+            continue
+        seconds = (int(fields[11]) + int(fields[12])) / tick
+        if int(entry.name) == master or int(fields[1]) == master:
+            used["app"] += seconds
+        elif database and command.startswith("postgres:") and f" {database} " in command:
+            used["database"] += seconds
+    return used
 
 
 def transfer_size(base_url: str, path: str, cookie: str) -> dict[str, Any]:
@@ -501,13 +528,20 @@ def result_of(page: str, backend: str, connections: int, data: dict[str, Any]) -
 
 
 def measure(base_url: str, page: str, backend: str, load: Load, connections: int, args: argparse.Namespace,
-            workdir: Path) -> Result:
+            workdir: Path, database: str | None = None) -> Result:
     if args.warmup:
         run_wrk(base_url, load, connections, args.warmup, args.threads, workdir)
+    before = cpu_seconds(base_url, database)
     data = run_wrk(base_url, load, connections, args.duration, args.threads, workdir)
+    after = cpu_seconds(base_url, database)
     result = result_of(page, backend, connections, data)
+    # Where the machine's CPU went per request: the app's processes, the database server's backends.
+    result.extra["cpu_ms_per_request"] = {key: round(1000 * (after[key] - before[key]) / max(1, data["requests"]), 2)
+                                          for key in after}
+    cpu = result.extra["cpu_ms_per_request"]
     print(f"  {page:<14} {result.requests_per_s:8.1f} req/s  p50 {result.p50_ms:7.1f} ms  "
-          f"p99 {result.p99_ms:7.1f} ms  errors {sum(result.errors.values())}", flush=True)
+          f"p99 {result.p99_ms:7.1f} ms  errors {sum(result.errors.values())}"
+          + (f"  CPU/request: app {cpu['app']:.1f} ms, database {cpu['database']:.1f} ms" if cpu else ""), flush=True)
     return result
 
 
@@ -567,7 +601,8 @@ def bench_backend(backend: str, args: argparse.Namespace, workdir: Path, env: di
                 if status != 200:
                     raise RuntimeError(f"{page} {path}: HTTP {status}")
                 load = Load(f"{page} {path}", "GET", cookies, [(i + 1, path, None) for i in range(len(cookies))])
-                results.append(measure(base_url, page, backend, load, args.connections, args, workdir))
+                results.append(measure(base_url, page, backend, load, args.connections, args, workdir,
+                                       url.rsplit("/", 1)[1] if backend == "postgresql" else None))
             results.append(measure_quiz(base_url, backend, fixture, sessions, args, workdir, log))
             transfer = transfer_size(base_url, fixture.lesson_path, trainee_cookies[0])
         return results, transfer

@@ -3,12 +3,12 @@ dashboard, which also shows plans and certificates, is lms.core.views.dashboard)
 
 from __future__ import annotations
 
-import json
+from functools import cache
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from werkzeug.wrappers import Response
 
 from lms.accounts.forms import JoinForm
@@ -16,17 +16,22 @@ from lms.auth import enrolled_clause, note_enrolment, require
 from lms.cohorts.operations import EnrolmentError, cohort_for_key, enrol
 from lms.content.models import Course, Lesson
 from lms.extensions import db, limiter
-from lms.learning import nextstep, progress
+from lms.learning import fragments, nextstep, progress
 from lms.offline import datasaver, replays
 from lms.util.db import begin_write
 
 bp = Blueprint("learning", __name__)
 
 
+@cache
+def _course_statement():
+    """The course by its slug with whether I am enrolled, built once per process (values bound per call)."""
+    return select(Course, enrolled_clause(bindparam("user_id"), Course.id)).where(Course.slug == bindparam("slug"))
+
+
 def _get_course(course_slug: str) -> Course:
     """The course, if I may study it; my enrolment is read in the same query."""
-    row = db.session.execute(select(Course, enrolled_clause(current_user.id, Course.id))
-                             .where(Course.slug == course_slug)).first()
+    row = db.session.execute(_course_statement(), {"user_id": current_user.id, "slug": course_slug}).first()
     if row is None:
         abort(404)
     course, enrolled = row
@@ -61,6 +66,11 @@ def join() -> Response | tuple[str, int]:
 @bp.app_template_global()
 def step_url(course: Course, step) -> str:
     return nextstep.step_url(course, step)
+
+
+bp.add_app_template_global(fragments.lesson_item, "lesson_item")
+bp.add_app_template_global(fragments.quiz_item, "quiz_item")
+bp.add_app_template_global(fragments.lesson_article, "lesson_article")
 
 
 @bp.get("/courses/<course_slug>")
@@ -123,10 +133,9 @@ def lesson(course_slug: str, lesson_slug: str) -> str:
     index = next(i for i, item in enumerate(ordered) if item.id == lesson.id)
     page = render_template(
         "learning/lesson.html", course=course, lesson=lesson, module=module,
-        toc=json.loads(lesson.toc_json), done=record is not None and record.completed_at is not None,
+        done=record is not None and record.completed_at is not None,
         previous=ordered[index - 1] if index > 0 else None,
         following=ordered[index + 1] if index + 1 < len(ordered) else None,
-        body=datasaver.lesson_body(lesson.body_html, datasaver.data_saver_on()),
         position=index + 1, count=len(ordered), progress=mine.progress,
     )
     if progress.view_needs_recording(record, mine.last_activity):

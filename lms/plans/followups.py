@@ -15,10 +15,11 @@ import calendar
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from lms.accounts.models import User
 from lms.cohorts.models import Cohort
@@ -104,13 +105,18 @@ class Owed:
         return self.round.due_on + timedelta(days=OVERDUE_AFTER_DAYS) < local_today(self.cohort.timezone)
 
 
+@cache
+def _owed_statement():
+    """owed_followups' query, built once per process (the user bound per call)."""
+    return (select(ActionPlan, Cohort, Course).join(Cohort, Cohort.id == ActionPlan.cohort_id)
+            .join(Course, Course.id == ActionPlan.course_id)
+            .where(ActionPlan.user_id == bindparam("user_id"), ActionPlan.status.in_(REPORTING_STATES),
+                   Cohort.ends_on.is_not(None)))
+
+
 def owed_followups(user_id: int) -> list[Owed]:
     """The trainee's follow-up reports that have fallen due and are not sent yet, oldest first."""
-    rows = db.session.execute(
-        select(ActionPlan, Cohort, Course).join(Cohort, Cohort.id == ActionPlan.cohort_id)
-        .join(Course, Course.id == ActionPlan.course_id)
-        .where(ActionPlan.user_id == user_id, ActionPlan.status.in_(REPORTING_STATES),
-               Cohort.ends_on.is_not(None))).all()
+    rows = db.session.execute(_owed_statement(), {"user_id": user_id}).all()
     if not rows:
         return []
     existing = {(f.plan_id, f.round): f for f in db.session.scalars(

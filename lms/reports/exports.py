@@ -8,6 +8,7 @@ from typing import Any, Iterable, Sequence
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from lms import jobs
 from lms.cohorts.models import Cohort
 from lms.extensions import db
 from lms.reports.queries import cohort_report
@@ -62,8 +63,6 @@ KIND = "report_export"
 def export_later(cohorts: list, table: str, fmt: str, *, course: bool, locale: str, user_id: int):
     """Start the job that writes a big table (one cohort's, or the course's across `cohorts`
     when `course`) in the language of the page that asked; commits (lms.jobs.launch)."""
-    from lms import jobs
-
     return jobs.launch(KIND, {"cohort_ids": [c.id for c in cohorts], "table": table, "format": fmt,
                               "course": course, "locale": locale}, user_id)
 

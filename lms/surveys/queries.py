@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 
 from lms.accounts.models import User
 from lms.cohorts.models import Cohort, CohortStaff, Enrolment
@@ -118,25 +119,31 @@ def invitation(user: User, course: Course, finished: bool | None = None) -> Invi
     return Invitation(cohort, survey, finished_training(user, course) if finished is None else finished, False)
 
 
+@cache
+def _invitations_statement():
+    """invitations' query, built once per process (values bound per call: user_id, course_ids)."""
+    user_id = bindparam("user_id")
+    answered = exists().where(SurveySubmission.user_id == user_id, SurveySubmission.cohort_id == Cohort.id)
+    has_posttest = exists().where(Quiz.course_id == Cohort.course_id, Quiz.kind == "posttest",
+                                  Quiz.archived_at.is_(None))
+    posttest_graded = exists().where(Quiz.course_id == Cohort.course_id, Quiz.kind == "posttest",
+                                     Quiz.archived_at.is_(None), Attempt.quiz_id == Quiz.id,
+                                     Attempt.user_id == user_id, Attempt.state == "graded")
+    return (select(Cohort, Survey, answered, has_posttest, posttest_graded)
+            .join(Enrolment, Enrolment.cohort_id == Cohort.id)
+            .join(Survey, (Survey.course_id == Cohort.course_id) & Survey.scope.in_(["", Cohort.slug])
+                  & Survey.archived_at.is_(None))
+            .where(Enrolment.user_id == user_id, Cohort.course_id.in_(bindparam("course_ids", expanding=True)))
+            .order_by(Cohort.course_id, Enrolment.id.desc(), Survey.scope == ""))
+
+
 def invitations(user: User, courses: dict[int, bool]) -> dict[int, Invitation]:
     """invitation() for several courses in one query (the dashboard); courses: course id ->
     whether every required lesson and quiz is done (finished_training's rule for a course
     without a post-test). Courses without a survey for me are left out."""
     if not courses:
         return {}
-    answered = exists().where(SurveySubmission.user_id == user.id, SurveySubmission.cohort_id == Cohort.id)
-    has_posttest = exists().where(Quiz.course_id == Cohort.course_id, Quiz.kind == "posttest",
-                                  Quiz.archived_at.is_(None))
-    posttest_graded = exists().where(Quiz.course_id == Cohort.course_id, Quiz.kind == "posttest",
-                                     Quiz.archived_at.is_(None), Attempt.quiz_id == Quiz.id,
-                                     Attempt.user_id == user.id, Attempt.state == "graded")
-    rows = db.session.execute(
-        select(Cohort, Survey, answered, has_posttest, posttest_graded)
-        .join(Enrolment, Enrolment.cohort_id == Cohort.id)
-        .join(Survey, (Survey.course_id == Cohort.course_id) & Survey.scope.in_(["", Cohort.slug])
-              & Survey.archived_at.is_(None))
-        .where(Enrolment.user_id == user.id, Cohort.course_id.in_(list(courses)))
-        .order_by(Cohort.course_id, Enrolment.id.desc(), Survey.scope == ""))
+    rows = db.session.execute(_invitations_statement(), {"user_id": user.id, "course_ids": list(courses)})
     found: dict[int, Invitation] = {}
     for cohort, survey, done, posttest, graded in rows:
         if cohort.course_id in found:
