@@ -300,14 +300,15 @@ def submit_attempt(attempt_id: int, user_id: int, now: datetime | None = None) -
             answer.graded_at = now
     _recompute(attempt, pairs, answers, now)
     db.session.flush()
-    announce_score(attempt, locked=locked)
+    announce_score(attempt, locked=locked, first_grade=True)
     return attempt
 
 
-def announce_score(attempt: Attempt, locked: bool = False) -> None:
+def announce_score(attempt: Attempt, locked: bool = False, first_grade: bool = False) -> None:
     """Tell the packages that follow a score (the reports' caches) that it was computed: they
-    recount in the same transaction (locked: the trainee's row is locked and loaded already)."""
-    attempt_scored.send(attempt, locked=locked)
+    recount in the same transaction (locked: the trainee's row is locked and loaded already;
+    first_grade: the attempt was just submitted, no score of it was announced before)."""
+    attempt_scored.send(attempt, locked=locked, first_grade=first_grade)
 
 
 def lock_attempt(attempt_id: int) -> Attempt | None:
