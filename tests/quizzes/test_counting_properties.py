@@ -178,7 +178,6 @@ def test_caches_followed_grade_by_grade_equal_a_recount(app, counting_world, att
             quizzes = {q.slug: q for q in db.session.scalars(select(Quiz).where(Quiz.course_id == course.id))}
             for slug, (pass_mark, grading) in quiz_settings.items():
                 quizzes[slug].pass_mark, quizzes[slug].grading = pass_mark, grading
-            refresh_course(course.id)
             made = []
             for slug, history_of_quiz in attempts.items():
                 for number, (state, percent) in enumerate(history_of_quiz, start=1):
@@ -186,6 +185,7 @@ def test_caches_followed_grade_by_grade_equal_a_recount(app, counting_world, att
                     db.session.add(Attempt(quiz_id=quizzes[slug].id, user_id=user.id, number=number,
                                            state="in_progress", started_at=utcnow()))
             db.session.flush()
+            refresh_course(course.id)  # the caches as the attempts' starts left them
             order.shuffle(made)
             for quiz, number, state, percent in made:  # submitted one at a time, graded or waiting
                 attempt = db.session.scalar(select(Attempt).where(
