@@ -17,9 +17,13 @@ def note_quiz_activity(attempt, when, **kwargs) -> None:
     rollup.touch_quiz(attempt.user_id, attempt.quiz.course_id, when)
 
 
-def recount_quiz(attempt, locked: bool = False, **kwargs) -> None:
+def recount_quiz(attempt, locked: bool = False, first_grade: bool = False, **kwargs) -> None:
     """An attempt was scored (submitted, graded by a person, regraded): recount her result of the
-    quiz and her quizzes passed, in the same transaction."""
+    quiz and her quizzes passed, in the same transaction (first_grade: graded on submit, so the
+    rows follow from this attempt alone)."""
+    if first_grade and attempt.state == "graded":
+        rollup.record_graded(attempt.user_id, attempt.quiz_id, attempt.quiz.course_id, attempt, locked=locked)
+        return
     rollup.refresh_quiz(attempt.user_id, attempt.quiz_id, attempt.quiz.course_id, locked=locked)
 
 

@@ -17,7 +17,7 @@ from lms.accounts.models import User
 from lms.content.models import Lesson, Module
 from lms.extensions import db
 from lms.learning.models import CourseProgress, LessonProgress, ModuleProgress
-from lms.quizzes.counting import counted_pass_clause
+from lms.quizzes.counting import counted_attempt_clause, counted_pass_clause
 from lms.quizzes.models import Attempt, Quiz, QuizResult
 
 
@@ -200,6 +200,86 @@ def refresh_quiz(user_id: int, quiz_id: int, course_id: int | None = None, locke
     for statement in _refresh_quiz_statements(dialect):
         changed = connection.execute(statement, values).rowcount
     if not changed:
+        _refresh_progress(user_id, course_id)
+
+
+@cache
+def _graded_statements(dialect: str) -> tuple:
+    """record_graded's statements, built once per process (values bound per call: for_user, for_quiz,
+    for_course, for_attempt and the attempt's for_number, for_percent, for_passed): her result row
+    of the quiz updated by the one attempt, then her quizzes passed counted from her result rows."""
+    user_id, quiz_id, course_id = bindparam("for_user"), bindparam("for_quiz"), bindparam("for_course")
+    number, percent, passed = bindparam("for_number"), bindparam("for_percent"), bindparam("for_passed")
+    other, new = aliased(Attempt), aliased(Attempt)
+
+    def graded_other(condition):
+        return exists().where(other.user_id == user_id, other.quiz_id == quiz_id, other.state == "graded",
+                              condition)
+
+    # The new attempt is the one that counts now (lms.quizzes.counting's rule, asked of it alone):
+    # otherwise the one that counted before still does, and so does its pass.
+    counts = (select(new.id).join(Quiz, Quiz.id == new.quiz_id)
+              .where(new.id == bindparam("for_attempt"), counted_attempt_clause(new, Quiz)).exists())
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    # Her first graded attempt at the quiz makes the row (a row exists only while one does);
+    # after that the row changes where this attempt beats what it says.
+    result = upsert(QuizResult).values(user_id=user_id, quiz_id=quiz_id, best_percent=percent,
+                                       first_percent=percent, last_percent=percent, passed=passed)
+    result = result.on_conflict_do_update(index_elements=["user_id", "quiz_id"], set_={
+        "best_percent": case((QuizResult.best_percent.is_(None) | (QuizResult.best_percent < percent), percent),
+                             else_=QuizResult.best_percent),
+        "first_percent": case((~graded_other(other.number < number), percent), else_=QuizResult.first_percent),
+        "last_percent": case((~graded_other(other.number > number), percent), else_=QuizResult.last_percent),
+        "passed": case((counts, passed), else_=QuizResult.passed)})
+    mine = aliased(QuizResult)
+    others_passed = (select(func.count()).select_from(mine).join(Quiz, Quiz.id == mine.quiz_id)
+                     .where(mine.user_id == user_id, Quiz.course_id == course_id, Quiz.counts_toward_completion,
+                            mine.passed.is_(True), mine.quiz_id != quiz_id)
+                     .scalar_subquery())
+    progress = update(CourseProgress).where(CourseProgress.user_id == user_id, CourseProgress.course_id == course_id)
+    if dialect == "postgresql":
+        # One statement (a data-modifying WITH): the main UPDATE sees the result rows as they were
+        # before it, so the quiz's own pass comes from the WITH's RETURNING.
+        changed = result.returning(QuizResult.quiz_id, QuizResult.passed).cte("result")
+        this_passed = (select(func.count()).select_from(changed).join(Quiz, Quiz.id == changed.c.quiz_id)
+                       .where(changed.c.passed.is_(True), Quiz.counts_toward_completion).scalar_subquery())
+        return (progress.add_cte(changed).values(quizzes_passed=others_passed + this_passed)
+                .execution_options(synchronize_session=False),)
+    this_passed = (select(func.count()).select_from(mine).join(Quiz, Quiz.id == mine.quiz_id)
+                   .where(mine.user_id == user_id, mine.quiz_id == quiz_id, mine.passed.is_(True),
+                          Quiz.counts_toward_completion)
+                   .scalar_subquery())
+    return (result, progress.values(quizzes_passed=others_passed + this_passed)
+            .execution_options(synchronize_session=False))
+
+
+def record_graded(user_id: int, quiz_id: int, course_id: int, attempt, locked: bool = False) -> None:
+    """An attempt was just graded for the first time (on submit): her result of the quiz and her
+    quizzes passed follow from that one attempt and the rows as they were, whatever the number of
+    her other attempts (refresh_quiz recounts them all: the same numbers, after a change of a grade
+    that was given before). Without a progress row yet, it is made from her records.
+
+    One statement on PostgreSQL (after the trainee's row lock, taken here unless `locked`), two on
+    SQLite (the request holds the database write lock)."""
+    from lms.accounts.models import User
+
+    dialect = db.session.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        refresh_quiz(user_id, quiz_id, course_id, locked=locked)
+        return
+    if dialect != "sqlite" and not locked:
+        db.session.execute(select(User).where(User.id == user_id).with_for_update()
+                           .execution_options(populate_existing=True))
+        locked = True
+    values = {"for_user": user_id, "for_quiz": quiz_id, "for_course": course_id, "for_attempt": attempt.id,
+              "for_number": attempt.number, "for_percent": attempt.percent, "for_passed": bool(attempt.passed)}
+    connection = db.session.connection()  # Core execution: the values are parameters
+    for statement in _graded_statements(dialect):
+        changed = connection.execute(statement, values).rowcount
+    if not changed:  # no progress row: made from her records
         _refresh_progress(user_id, course_id)
 
 

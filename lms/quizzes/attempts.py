@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, load_only
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.accounts.models import User
 from lms.content.models import Course
@@ -159,12 +160,14 @@ def _questions_for(attempt: Attempt) -> list[tuple[Question, dict]]:
 
 
 def _questions_and_answers(attempt: Attempt) -> tuple[list[tuple[Question, dict]], dict[int, Answer]]:
-    """_questions_for(attempt) and the attempt's answers by question, in one query."""
+    """_questions_for(attempt) and the attempt's answers by question, in one query (of the questions
+    only what grading reads: not their texts)."""
     layout = attempt.layout
     rows = db.session.execute(
         select(Question, Answer)
         .outerjoin(Answer, (Answer.question_id == Question.id) & (Answer.attempt_id == attempt.id))
-        .where(Question.id.in_([e["q"] for e in layout]))).all()
+        .where(Question.id.in_([e["q"] for e in layout]))
+        .options(load_only(Question.id, Question.qtype, Question.data_json, Question.mark))).all()
     by_id = {question.id: question for question, _ in rows}
     answers = {answer.question_id: answer for _, answer in rows if answer is not None}
     return [(by_id[e["q"]], e) for e in layout if e["q"] in by_id], answers
@@ -284,30 +287,45 @@ def submit_attempt(attempt_id: int, user_id: int, now: datetime | None = None) -
     if attempt is None or not changed:
         return attempt
     pairs, answers = _questions_and_answers(attempt)
+    _grade_answers(attempt, pairs, answers, now)
+    _recompute(attempt, pairs, answers, now)
+    db.session.flush()
+    announce_score(attempt, locked=locked, first_grade=True)
+    return attempt
+
+
+_GRADE_ANSWER = (update(Answer).where(Answer.id == bindparam("answer_id"))
+                 .values(fraction=bindparam("fraction"), mark=bindparam("mark"), graded_at=bindparam("graded_at")))
+
+
+def _grade_answers(attempt: Attempt, pairs: list[tuple[Question, dict]], answers: dict[int, Answer],
+                   now: datetime) -> None:
+    """Grade the submitted answers: one UPDATE sent for all of them (executemany, no unit-of-work
+    flush), the loaded answers given the same values as their committed state."""
     cutoff = attempt.deadline_at + DEADLINE_GRACE if attempt.deadline_at else None
+    grades = []
     for question, _ in pairs:
         answer = answers.get(question.id)
         if answer is None:
             continue
-        qtype = QUESTION_TYPES[question.qtype]
         if cutoff is not None and answer.saved_at > cutoff:
             fraction: float | None = 0.0  # saved after the time limit: not counted
         else:
-            fraction = qtype.grade(question.data, answer.response)
-        answer.fraction = fraction
-        answer.mark = None if fraction is None else round(fraction * question.mark, 4)
-        if fraction is not None:
-            answer.graded_at = now
-    _recompute(attempt, pairs, answers, now)
-    db.session.flush()
-    announce_score(attempt, locked=locked)
-    return attempt
+            fraction = QUESTION_TYPES[question.qtype].grade(question.data, answer.response)
+        mark = None if fraction is None else round(fraction * question.mark, 4)
+        graded_at = now if fraction is not None else answer.graded_at
+        grades.append({"answer_id": answer.id, "fraction": fraction, "mark": mark, "graded_at": graded_at})
+        for name, value in (("fraction", fraction), ("mark", mark), ("graded_at", graded_at)):
+            set_committed_value(answer, name, value)
+    if grades:
+        db.session.connection().execute(_GRADE_ANSWER, grades)
 
 
-def announce_score(attempt: Attempt, locked: bool = False) -> None:
+def announce_score(attempt: Attempt, locked: bool = False, first_grade: bool = False) -> None:
     """Tell the packages that follow a score (the reports' caches) that it was computed: they
-    recount in the same transaction (locked: the trainee's row is locked and loaded already)."""
-    attempt_scored.send(attempt, locked=locked)
+    recount in the same transaction (locked: the trainee's row is locked and loaded already;
+    first_grade: the attempt was just submitted, no score of it was announced before)."""
+    attempt_scored.send(attempt, locked=locked, first_grade=first_grade)
 
 
 def lock_attempt(attempt_id: int) -> Attempt | None:

@@ -12,8 +12,10 @@ attempt_started = _signals.signal("attempt-started")
 
 # sender: the Attempt whose score was just computed or computed again: on submit (graded, or
 # waiting for a grader), by a grader, by a regrade (locked=True: the trainee's user row is locked
-# and loaded already). Sent by lms.quizzes.attempts before any attempt_graded / grade_changed, so
-# the caches that follow a score (lms.learning.receivers) are recounted in the grading transaction.
+# and loaded already; first_grade=True: on submit, the attempt's first score, so the caches may
+# follow from it alone). Sent by lms.quizzes.attempts before any attempt_graded / grade_changed,
+# so the caches that follow a score (lms.learning.receivers) are recounted in the grading
+# transaction.
 attempt_scored = _signals.signal("attempt-scored")
 
 # sender: the Attempt, just graded on submit. Receivers may return certificates they issued.

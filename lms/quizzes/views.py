@@ -16,7 +16,7 @@ from lms.extensions import db
 from lms.offline import replays
 from lms.quizzes import attempts as ops
 from lms.quizzes.counting import counted_attempt_of
-from lms.util.db import begin_write
+from lms.util.db import begin_write, commit_keeping_state
 from lms.quizzes.models import Answer, Attempt, Quiz
 from lms.quizzes.review import is_final, modules_to_revisit, review_level, shows_answers, shows_questions
 from lms.quizzes.signals import attempt_graded, quiz_opening, trainee_guidance
@@ -163,7 +163,7 @@ def save(attempt_id: int) -> Response | tuple[Response, int]:
         flash(str(exc), "error")
         return redirect(url_for("quizzes.result", attempt_id=attempt.id) if attempt.state != "in_progress"
                         else url_for("quizzes.take", attempt_id=attempt.id))
-    db.session.commit()
+    commit_keeping_state()  # the answers were written by Core statements; nothing is read again
     if wants_json:
         return jsonify(ok=True, answered=answered)
     if request.form.get("action") == "review":
@@ -196,7 +196,7 @@ def submit(attempt_id: int) -> Response:
         db.session.rollback()
         abort(404)
     issued = _reactions(attempt_graded.send(attempt)) if attempt.state == "graded" else []
-    db.session.commit()
+    commit_keeping_state()  # only a redirect follows: nothing is read again
     if issued:
         flash(_("Congratulations! You have completed the course and your certificate has been issued."), "success")
     return redirect(url_for("quizzes.result", attempt_id=attempt_id))

@@ -148,3 +148,59 @@ def test_a_pass_mark_raised_by_an_import_recounts_report_and_progress(app, clien
     quiz_file.write_text(quiz_file.read_text().replace("pass_mark: 60", "pass_mark: 80"))
     import_course_folder(app, tmp_path / "mini-q")
     assert state() == (75.0, False, False, 0, 0)
+
+
+@settings(max_examples=25, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(attempts=history, quiz_settings=change, order=st.randoms(use_true_random=False))
+def test_caches_followed_grade_by_grade_equal_a_recount(app, counting_world, attempts, quiz_settings, order):
+    """On submit the caches follow from the one attempt just graded (rollup.record_graded), in
+    whatever order the attempts are graded: the same rows as a recount from all the attempts."""
+    from lms.accounts.models import User
+    from lms.content.models import Course
+    from lms.learning.models import CourseProgress
+    from lms.learning.rollup import record_graded, refresh_course
+    from lms.quizzes.counting import passes
+    from lms.quizzes.models import Attempt, Quiz, QuizResult
+
+    def rows(user_id, course_id):
+        results = {r.quiz_id: (r.best_percent, r.first_percent, r.last_percent, r.passed)
+                   for r in db.session.scalars(select(QuizResult).where(QuizResult.user_id == user_id))}
+        progress = db.session.scalar(select(CourseProgress.quizzes_passed).where(
+            CourseProgress.user_id == user_id, CourseProgress.course_id == course_id))
+        return results, progress
+
+    with app.app_context():
+        savepoint = db.session.begin_nested()
+        try:
+            user = db.session.get(User, counting_world["trainee"].id)
+            course = db.session.scalar(select(Course).where(Course.slug == "mini-q"))
+            quizzes = {q.slug: q for q in db.session.scalars(select(Quiz).where(Quiz.course_id == course.id))}
+            for slug, (pass_mark, grading) in quiz_settings.items():
+                quizzes[slug].pass_mark, quizzes[slug].grading = pass_mark, grading
+            made = []
+            for slug, history_of_quiz in attempts.items():
+                for number, (state, percent) in enumerate(history_of_quiz, start=1):
+                    made.append((quizzes[slug], number, state, percent))
+                    db.session.add(Attempt(quiz_id=quizzes[slug].id, user_id=user.id, number=number,
+                                           state="in_progress", started_at=utcnow()))
+            db.session.flush()
+            refresh_course(course.id)  # the caches as the attempts' starts left them
+            order.shuffle(made)
+            for quiz, number, state, percent in made:  # submitted one at a time, graded or waiting
+                attempt = db.session.scalar(select(Attempt).where(
+                    Attempt.quiz_id == quiz.id, Attempt.user_id == user.id, Attempt.number == number))
+                if state == "in_progress":
+                    continue
+                attempt.state = state
+                if state == "graded":
+                    attempt.percent, attempt.passed = percent, passes(percent, quiz.pass_mark)
+                db.session.flush()
+                if state == "graded":
+                    record_graded(user.id, quiz.id, course.id, attempt)
+            followed = rows(user.id, course.id)
+            refresh_course(course.id)
+            assert followed == rows(user.id, course.id)
+        finally:
+            savepoint.rollback()
+            db.session.expire_all()
