@@ -22,7 +22,7 @@ from lms.content.models import Course
 from lms.extensions import db
 from lms.quizzes.counting import counted_attempt_clause, passes
 from lms.quizzes.models import Answer, Attempt, AttemptGrant, GradeChange, Question, Quiz
-from lms.quizzes.signals import attempt_scored, attempt_started, grade_changed
+from lms.quizzes.signals import attempt_graded, attempt_scored, attempt_started, grade_changed
 from lms.quizzes.types import QUESTION_TYPES, TamperError
 from lms.util import utcnow
 
@@ -120,7 +120,7 @@ def start_attempt(user: User, quiz: Quiz, rng: random.Random | None = None) -> A
         if attempt.state == "in_progress":
             if not is_expired(attempt):
                 return attempt
-            submit_attempt(attempt.id, user.id)
+            submit_and_announce(attempt.id, user.id)
     left = attempts_left(user, quiz)
     if left == 0:
         raise QuizError(_l("You have used all %(count)s attempts of this quiz.", count=quiz.attempts_allowed))
@@ -292,6 +292,18 @@ def submit_attempt(attempt_id: int, user_id: int, now: datetime | None = None) -
     db.session.flush()
     announce_score(attempt, locked=locked, first_grade=True)
     return attempt
+
+
+def submit_and_announce(attempt_id: int, user_id: int, now: datetime | None = None) -> tuple[Attempt | None, list]:
+    """submit_attempt, then, if the attempt ended graded, tell the packages that follow a grade
+    (attempt_graded: certificates). Every way an attempt is closed goes through here: the submit
+    button, and an attempt whose time ran out (its page opened, or a new attempt started), so a
+    timed post-test passed that way still issues the certificate. Returns the attempt and what
+    the receivers returned (the certificates issued)."""
+    attempt = submit_attempt(attempt_id, user_id, now)
+    if attempt is None or attempt.state != "graded":
+        return attempt, []
+    return attempt, [item for _, found in attempt_graded.send(attempt) for item in (found or [])]
 
 
 _GRADE_ANSWER = (update(Answer).where(Answer.id == bindparam("answer_id"))

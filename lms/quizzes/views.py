@@ -19,7 +19,7 @@ from lms.quizzes.counting import counted_attempt_of
 from lms.util.db import begin_write, commit_keeping_state
 from lms.quizzes.models import Answer, Attempt, Quiz
 from lms.quizzes.review import is_final, modules_to_revisit, review_level, shows_answers, shows_questions
-from lms.quizzes.signals import attempt_graded, quiz_opening, trainee_guidance
+from lms.quizzes.signals import quiz_opening, trainee_guidance
 from lms.quizzes.types import QUESTION_TYPES, TamperError
 
 bp = Blueprint("quizzes", __name__)
@@ -120,9 +120,11 @@ def take(attempt_id: int) -> Response | str:
     attempt = _my_attempt(attempt_id)
     if attempt.state == "in_progress" and ops.is_expired(attempt):
         begin_write()  # the page has read: its submission waits for the write lock (SQLite)
-        ops.submit_attempt(attempt.id, current_user.id)
+        issued = ops.submit_and_announce(attempt.id, current_user.id)[1]
         db.session.commit()
         flash(_("The time limit has passed; your attempt was submitted with the answers saved in time."), "info")
+        if issued:
+            flash(_("Congratulations! You have completed the course and your certificate has been issued."), "success")
     if attempt.state != "in_progress":
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
     quiz = attempt.quiz
@@ -191,20 +193,14 @@ def submit(attempt_id: int) -> Response:
     """Submit and grade, once; a second submit just shows the result."""
     # submit_attempt reads the attempt only if it is mine (None otherwise: 404, no hint that it
     # exists); its state change is the request's first write.
-    attempt = ops.submit_attempt(attempt_id, current_user.id)
+    attempt, issued = ops.submit_and_announce(attempt_id, current_user.id)
     if attempt is None:
         db.session.rollback()
         abort(404)
-    issued = _reactions(attempt_graded.send(attempt)) if attempt.state == "graded" else []
     commit_keeping_state()  # only a redirect follows: nothing is read again
     if issued:
         flash(_("Congratulations! You have completed the course and your certificate has been issued."), "success")
     return redirect(url_for("quizzes.result", attempt_id=attempt_id))
-
-
-def _reactions(results: list) -> list:
-    """What the receivers of a signal returned (e.g. certificates issued), as one list."""
-    return [item for _, found in results for item in (found or [])]
 
 
 @bp.get("/attempts/<int:attempt_id>/result")

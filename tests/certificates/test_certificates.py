@@ -11,6 +11,7 @@ from sqlalchemy import select
 from lms.certificates.models import Certificate
 from lms.extensions import db
 from tests.certificates.conftest import complete_mini_q, pdf_text
+from tests.quizzes.conftest import correct_form
 from tests.conftest import login, run_cohort, text_of
 
 
@@ -189,3 +190,42 @@ def test_cli_sample_and_issue(app, runner, tmp_path, certified):
     result = runner.invoke(args=["certificates", "issue", "--cohort", slug])
     assert result.exit_code == 0 and "0 certificate(s) issued" in result.output
     assert runner.invoke(args=["certificates", "issue", "--cohort", "tidak-ada"]).exit_code == 1
+
+
+def test_a_timed_posttest_closed_by_its_time_limit_still_issues_the_certificate(app, client, auth, courses,
+                                                                                  make_user, make_cohort, enrol_user):
+    """The post-test's time runs out after the right answers were saved: opening the quiz page
+    closes and grades the attempt, and the certificate is issued as if she had pressed submit."""
+    from datetime import timedelta
+
+    from lms.quizzes.models import Answer, Attempt
+    from lms.quizzes.types import option_id
+    from lms.util import utcnow
+    from tests.quizzes.conftest import questions_by_key, quiz_by_slug, start
+
+    cohort = make_cohort("mini-q", key="WAKTU")
+    trainee = make_user(email="waktu@example.test")
+    enrol_user(trainee, cohort)
+    auth.login(trainee.email)
+    client.post("/courses/mini-q/lessons/bacaan-kuis/complete", data={"done": "1"})
+    attempt = start(client, "kuis-modul")
+    client.post(f"/attempts/{attempt}/save", data=correct_form(app, essay=""))
+    client.post(f"/attempts/{attempt}/submit")
+    post = start(client, "post")
+    qs = questions_by_key(app, quiz_by_slug(app, "post"))
+    client.post(f"/attempts/{post}/save", data={f"q{qs['p1'].id}": "true", f"q{qs['p2'].id}": option_id("PKK")})
+    with app.app_context():
+        row = db.session.get(Attempt, post)
+        row.started_at, row.deadline_at = utcnow() - timedelta(minutes=30), utcnow() - timedelta(minutes=5)
+        for answer in db.session.scalars(select(Answer).where(Answer.attempt_id == post)):
+            answer.saved_at = utcnow() - timedelta(minutes=10)  # saved in time
+        db.session.commit()
+        assert db.session.scalar(select(Certificate)) is None
+    page = client.get(f"/attempts/{post}")
+    assert page.headers["Location"] == f"/attempts/{post}/result"
+    shown = text_of(client.get(page.headers["Location"]).data)
+    assert "sertifikat Anda telah terbit" in shown
+    with app.app_context():
+        assert db.session.get(Attempt, post).passed is True
+        certificate = db.session.scalar(select(Certificate))
+        assert certificate is not None and certificate.user_id == trainee.id and certificate.status == "valid"
