@@ -17,6 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FsaSession
+from jinja2 import BytecodeCache
 
 from lms import create_app, register_course_parts
 from lms.extensions import db, limiter
@@ -99,11 +100,30 @@ def database_urls(tmp_path_factory) -> Iterator[dict[str, str]]:
         drop()
 
 
+class _SharedTemplateCache(BytecodeCache):
+    """Compiled templates kept in memory for every app of the test run: the second backend's app
+    does not compile them again (Jinja checks each template's source checksum before reuse)."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = _SharedTemplateCache()
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend_app(request, database_urls) -> Iterator[Flask]:
     """One app per backend, its schema built by the real migrations."""
     app = create_app(base_config(database_urls[request.param]))
     app.config["BACKEND"] = request.param
+    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
     with app.app_context():
         upgrade()
     yield app

@@ -430,6 +430,7 @@ def matrix(backend_app) -> Iterator[Matrix]:
         sessions = {}
         for visitor in VISITORS[1:]:
             client = login(app, visitors[visitor])
+            client.get("/dashboard")  # as a browser follows the login: the session now holds its CSRF token
             sessions[visitor] = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
         yield Matrix(app, connection, ids, sessions)
 

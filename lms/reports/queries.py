@@ -13,8 +13,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Any, Mapping
 
-from sqlalchemy import Integer, and_, case, false, func, literal, or_, select
+from sqlalchemy import Integer, and_, case, exists, false, func, literal, null, or_, select
 from sqlalchemy.orm import aliased
 
 from lms.accounts.models import Role, User
@@ -130,6 +133,61 @@ class Filters:
         return bool(self.status or self.regency or self.inactive_days or self.query)
 
 
+@lru_cache(maxsize=256)
+def participant_columns(course_id: int, lessons_total: int, quizzes_total: int,
+                        module_quizzes: int) -> Mapping[str, Any]:
+    """A report's per-participant SQL expressions (one row per Enrolment joined as Report._from
+    joins it), for a course with these numbers of required lessons, required quizzes and module
+    quizzes. Built once per process for each such course: building them (the aliases of the
+    stuck rule above all) cost more than running a report page's queries. SQL expressions are
+    immutable, so every report and request may share them."""
+    cp = CourseProgress
+    lessons_done = func.coalesce(cp.lessons_done, 0)
+    done = lessons_done + func.coalesce(cp.quizzes_passed, 0)
+    last = case((or_(cp.quiz_activity_at.is_(None), and_(cp.last_activity_at.is_not(None),
+                                                         cp.last_activity_at >= cp.quiz_activity_at)),
+                 cp.last_activity_at), else_=cp.quiz_activity_at)
+    certified = Certificate.id.is_not(None)
+    total = lessons_total + quizzes_total
+    percent = (literal(100, Integer) * done) // total if total else literal(0, Integer)
+    complete = (done >= total) if total else false()
+    stuck = _stuck(course_id, lessons_total, module_quizzes, lessons_done)
+    status = case((certified, "certified"), (complete, "completed"), (stuck.is_not(None), stuck),
+                  (last.is_(None), "not_started"), else_="in_progress")
+    return MappingProxyType({"lessons_done": lessons_done, "done": done, "last": last, "certified": certified,
+                             "percent": percent, "complete": complete, "status": status, "stuck": stuck})
+
+
+def _stuck(course_id: int, lessons_total: int, module_quizzes: int, lessons_done):
+    """SQL: the trainee's STUCK_STATUSES reason, or NULL (per row of Enrolment; the same rules
+    as lms.learning.nextstep: lms.quizzes.counting's pass, attempts used against the limit
+    plus the extra attempts granted)."""
+    trainee = Enrolment.user_id
+    q, mine, other = aliased(Quiz), aliased(Attempt), aliased(Attempt)
+    # Nested two deep (inside the EXISTS over quizzes): each correlates explicitly with the
+    # quiz and the enrolment of the enclosing queries.
+    passed = exists().where(mine.user_id == trainee, mine.quiz_id == q.id,
+                            counted_pass_clause(mine, q)).correlate_except(mine)
+    used = (select(func.count(other.id)).where(other.user_id == trainee, other.quiz_id == q.id)
+            .correlate_except(other).scalar_subquery())
+    granted = (select(func.coalesce(func.sum(AttemptGrant.extra), 0))
+               .where(AttemptGrant.user_id == trainee, AttemptGrant.quiz_id == q.id)
+               .correlate_except(AttemptGrant).scalar_subquery())
+    busy = exists().where(other.user_id == trainee, other.quiz_id == q.id,
+                          other.state.in_(("in_progress", "submitted", "grading"))).correlate_except(other)
+    counting = and_(q.course_id == course_id, q.counts_toward_completion)
+    out_of_attempts = exists().where(counting, q.attempts_allowed > 0, ~passed, ~busy,
+                                     used >= q.attempts_allowed + granted)
+    graded = aliased(Attempt)
+    failed_posttest = exists().where(counting, q.kind == "posttest", ~passed, exists().where(
+        graded.user_id == trainee, graded.quiz_id == q.id, graded.state == "graded").correlate_except(graded))
+    missing = (and_(lessons_done < lessons_total,
+                    func.coalesce(CourseProgress.quizzes_passed, 0) >= module_quizzes)
+               if module_quizzes and lessons_total else false())
+    return case((out_of_attempts, "stuck_attempts"), (failed_posttest, "failed_posttest"),
+                (missing, "missing_lessons"), else_=null())
+
+
 class Report:
     """Completion of some cohorts of one course, computed by the database.
 
@@ -151,6 +209,7 @@ class Report:
         self.lessons_total = len(lessons)
         self.quizzes_total = len(self.required_quizzes)
         self.required_total = self.lessons_total + self.quizzes_total
+        self.module_quizzes = sum(1 for quiz in self.required_quizzes if quiz.kind == "module")
         self._groups: dict[str, list] = {}
         self._participants: list[ParticipantStatus] | None = None
         self._modules: list[ModuleRate] | None = None
@@ -159,54 +218,8 @@ class Report:
 
     # --- one row per participant, as SQL expressions -------------------------------------------
 
-    def _columns(self):
-        cp = CourseProgress
-        lessons_done = func.coalesce(cp.lessons_done, 0)
-        done = lessons_done + func.coalesce(cp.quizzes_passed, 0)
-        last = case((or_(cp.quiz_activity_at.is_(None), and_(cp.last_activity_at.is_not(None),
-                                                             cp.last_activity_at >= cp.quiz_activity_at)),
-                     cp.last_activity_at), else_=cp.quiz_activity_at)
-        certified = Certificate.id.is_not(None)
-        total = self.required_total
-        percent = (literal(100, Integer) * done) // total if total else literal(0, Integer)
-        complete = (done >= total) if total else false()
-        stuck = self._stuck(lessons_done)
-        status = case((certified, "certified"), (complete, "completed"), (stuck.is_not(None), stuck),
-                      (last.is_(None), "not_started"), else_="in_progress")
-        return {"lessons_done": lessons_done, "done": done, "last": last, "certified": certified,
-                "percent": percent, "complete": complete, "status": status, "stuck": stuck}
-
-    def _stuck(self, lessons_done):
-        """SQL: the trainee's STUCK_STATUSES reason, or NULL (per row of Enrolment; the same rules
-        as lms.learning.nextstep: lms.quizzes.counting's pass, attempts used against the limit
-        plus the extra attempts granted)."""
-        from sqlalchemy import exists, null
-
-        trainee = Enrolment.user_id
-        q, mine, other = aliased(Quiz), aliased(Attempt), aliased(Attempt)
-        # Nested two deep (inside the EXISTS over quizzes): each correlates explicitly with the
-        # quiz and the enrolment of the enclosing queries.
-        passed = exists().where(mine.user_id == trainee, mine.quiz_id == q.id,
-                                counted_pass_clause(mine, q)).correlate_except(mine)
-        used = (select(func.count(other.id)).where(other.user_id == trainee, other.quiz_id == q.id)
-                .correlate_except(other).scalar_subquery())
-        granted = (select(func.coalesce(func.sum(AttemptGrant.extra), 0))
-                   .where(AttemptGrant.user_id == trainee, AttemptGrant.quiz_id == q.id)
-                   .correlate_except(AttemptGrant).scalar_subquery())
-        busy = exists().where(other.user_id == trainee, other.quiz_id == q.id,
-                              other.state.in_(("in_progress", "submitted", "grading"))).correlate_except(other)
-        counting = and_(q.course_id == self.course.id, q.counts_toward_completion)
-        out_of_attempts = exists().where(counting, q.attempts_allowed > 0, ~passed, ~busy,
-                                         used >= q.attempts_allowed + granted)
-        graded = aliased(Attempt)
-        failed_posttest = exists().where(counting, q.kind == "posttest", ~passed, exists().where(
-            graded.user_id == trainee, graded.quiz_id == q.id, graded.state == "graded").correlate_except(graded))
-        module_quizzes = sum(1 for quiz in self.required_quizzes if quiz.kind == "module")
-        missing = (and_(lessons_done < self.lessons_total,
-                        func.coalesce(CourseProgress.quizzes_passed, 0) >= module_quizzes)
-                   if module_quizzes and self.lessons_total else false())
-        return case((out_of_attempts, "stuck_attempts"), (failed_posttest, "failed_posttest"),
-                    (missing, "missing_lessons"), else_=null())
+    def _columns(self) -> Mapping[str, Any]:
+        return participant_columns(self.course.id, self.lessons_total, self.quizzes_total, self.module_quizzes)
 
     def _from(self, stmt):
         """Trainees enrolled in the cohorts, with their cached progress and valid certificate."""
