@@ -264,8 +264,6 @@ def record_graded(user_id: int, quiz_id: int, course_id: int, attempt, locked: b
 
     One statement on PostgreSQL (after the trainee's row lock, taken here unless `locked`), two on
     SQLite (the request holds the database write lock)."""
-    from lms.accounts.models import User
-
     dialect = db.session.get_bind().dialect.name
     if dialect not in ("postgresql", "sqlite"):
         refresh_quiz(user_id, quiz_id, course_id, locked=locked)
