@@ -23,8 +23,9 @@ def pdf_text(data: bytes, tmp_path) -> str:
                           text=True).stdout
 
 
-def complete_mini_q(client, app):
-    """Finish the quiz course: the lesson, the module quiz and the post-test."""
+def posttest_answered(client, app) -> int:
+    """Everything of the quiz course but the last click: the lesson done, the module quiz passed,
+    the post-test started with its right answers saved. Returns the post-test attempt's id."""
     client.post("/courses/mini-q/lessons/bacaan-kuis/complete", data={"done": "1"})
     attempt = start(client, "kuis-modul")
     client.post(f"/attempts/{attempt}/save", data=correct_form(app, essay=""))
@@ -35,7 +36,12 @@ def complete_mini_q(client, app):
 
     qs = questions_by_key(app, quiz_by_slug(app, "post"))
     client.post(f"/attempts/{post}/save", data={f"q{qs['p1'].id}": "true", f"q{qs['p2'].id}": option_id("PKK")})
-    return client.post(f"/attempts/{post}/submit")
+    return post
+
+
+def complete_mini_q(client, app):
+    """Finish the quiz course: the lesson, the module quiz and the post-test."""
+    return client.post(f"/attempts/{posttest_answered(client, app)}/submit")
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ from sqlalchemy import select
 
 from lms.certificates.models import Certificate
 from lms.extensions import db
-from tests.certificates.conftest import complete_mini_q, pdf_text
-from tests.quizzes.conftest import correct_form
+from tests.certificates.conftest import complete_mini_q, pdf_text, posttest_answered
 from tests.conftest import login, run_cohort, text_of
 
 
@@ -199,21 +198,13 @@ def test_a_timed_posttest_closed_by_its_time_limit_still_issues_the_certificate(
     from datetime import timedelta
 
     from lms.quizzes.models import Answer, Attempt
-    from lms.quizzes.types import option_id
     from lms.util import utcnow
-    from tests.quizzes.conftest import questions_by_key, quiz_by_slug, start
 
     cohort = make_cohort("mini-q", key="WAKTU")
     trainee = make_user(email="waktu@example.test")
     enrol_user(trainee, cohort)
     auth.login(trainee.email)
-    client.post("/courses/mini-q/lessons/bacaan-kuis/complete", data={"done": "1"})
-    attempt = start(client, "kuis-modul")
-    client.post(f"/attempts/{attempt}/save", data=correct_form(app, essay=""))
-    client.post(f"/attempts/{attempt}/submit")
-    post = start(client, "post")
-    qs = questions_by_key(app, quiz_by_slug(app, "post"))
-    client.post(f"/attempts/{post}/save", data={f"q{qs['p1'].id}": "true", f"q{qs['p2'].id}": option_id("PKK")})
+    post = posttest_answered(client, app)
     with app.app_context():
         row = db.session.get(Attempt, post)
         row.started_at, row.deadline_at = utcnow() - timedelta(minutes=30), utcnow() - timedelta(minutes=5)
