@@ -48,15 +48,19 @@ def backup_database(output: Path) -> None:
         os.umask(mask)
 
 
+def _copy_sqlite(source_path, target_path) -> None:
+    """Copy a SQLite database page by page through SQLite's online backup (consistent while in use)."""
+    source, target = sqlite3.connect(source_path), sqlite3.connect(target_path)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+
+
 def _write_backup(url, output: Path) -> None:
     if url.get_backend_name() == "sqlite":
-        source = sqlite3.connect(url.database)
-        target = sqlite3.connect(output)
-        try:
-            source.backup(target)
-        finally:
-            target.close()
-            source.close()
+        _copy_sqlite(url.database, output)
         return
     args, env = _pg_args(url)
     subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--file", str(output), *args], check=True,
@@ -68,13 +72,7 @@ def restore_database(source_file: Path) -> None:
     db.session.remove()
     db.engine.dispose()  # nothing of ours holds the database while it is replaced
     if url.get_backend_name() == "sqlite":
-        source = sqlite3.connect(source_file)
-        target = sqlite3.connect(url.database)
-        try:
-            source.backup(target)
-        finally:
-            target.close()
-            source.close()
+        _copy_sqlite(source_file, url.database)
         return
     args, env = _pg_args(url)
     subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", *args,

@@ -20,7 +20,7 @@ from lms.content.models import Asset, Course, Lesson, Module
 from lms.content.parts import registered
 from lms.content.signals import course_synced
 from lms.extensions import db
-from lms.util import utcnow
+from lms.util import assign_changed, utcnow
 
 
 @dataclass
@@ -36,16 +36,6 @@ class SyncReport:
     @property
     def is_noop(self) -> bool:
         return not (self.added or self.changed or self.removed)
-
-
-def _set(obj: object, values: dict) -> bool:
-    """Assign values that differ; True if anything changed."""
-    changed = False
-    for key, value in values.items():
-        if getattr(obj, key) != value:
-            setattr(obj, key, value)
-            changed = True
-    return changed
 
 
 def sync_course(spec: CourseSpec, asset_url: Callable[[str, str], str]) -> SyncReport:
@@ -86,7 +76,7 @@ def _sync_course_row(spec: CourseSpec, report: SyncReport, now) -> Course:
         db.session.add(course)
         db.session.flush()
         report.added.append(f"course {spec.slug}")
-    elif _set(course, course_values):
+    elif assign_changed(course, course_values):
         course.updated_at = now
         report.changed.append(f"course {spec.slug}")
     return course
@@ -113,7 +103,7 @@ def _sync_modules(course: Course, spec: CourseSpec, asset_url: Callable[[str, st
             db.session.flush()
             modules[mspec.slug] = module
             report.added.append(f"module {mspec.slug}")
-        elif _set(module, values):
+        elif assign_changed(module, values):
             report.changed.append(f"module {mspec.slug}")
         else:
             report.unchanged += 1
@@ -142,7 +132,7 @@ def _sync_lesson(course: Course, spec: CourseSpec, lspec: LessonSpec, lessons: d
     # upgrade re-renders every lesson on the next import.
     digest = hashlib.sha256(f"{RENDER_VERSION}:{lspec.sha256}".encode()).hexdigest()
     if lesson is not None and lesson.source_sha256 == digest and lesson.source_path == lspec.source_path:
-        if _set(lesson, placement):
+        if assign_changed(lesson, placement):
             lesson.updated_at = now
             report.changed.append(f"lesson {lspec.slug}")
         else:
@@ -168,7 +158,7 @@ def _sync_lesson(course: Course, spec: CourseSpec, lspec: LessonSpec, lessons: d
         lessons[lspec.slug] = lesson
         report.added.append(f"lesson {lspec.slug}")
     else:
-        _set(lesson, values)
+        assign_changed(lesson, values)
         lesson.updated_at = now
         report.changed.append(f"lesson {lspec.slug}")
 
@@ -183,7 +173,7 @@ def _sync_assets(course: Course, spec: CourseSpec, report: SyncReport, now) -> N
                                  sha256=aspec.sha256, data=aspec.data))
             report.added.append(f"image {path}")
         elif asset.sha256 != aspec.sha256:
-            _set(asset, {"content_type": aspec.content_type, "sha256": aspec.sha256, "data": aspec.data})
+            assign_changed(asset, {"content_type": aspec.content_type, "sha256": aspec.sha256, "data": aspec.data})
             asset.updated_at = now
             report.changed.append(f"image {path}")
     for path, asset in existing_assets.items():

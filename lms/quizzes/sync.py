@@ -17,7 +17,7 @@ from lms.quizzes.models import Answer, Attempt, Question, QuestionBank, Quiz
 from lms.quizzes.signals import grade_changed
 from lms.quizzes.spec import DEFAULT_PENALTY, QuestionSpec, QuizSpec
 from lms.quizzes.types import QUESTION_TYPES
-from lms.util import utcnow
+from lms.util import assign_changed, utcnow
 
 
 def _digest(spec: QuestionSpec) -> str:
@@ -165,13 +165,8 @@ def _quiz_bank(course: Course, spec: QuizSpec, gift_banks: dict[str, list[Questi
 def _update_quiz(quiz: Quiz, values: dict, report) -> list[Attempt]:
     """Set the quiz's values; the graded attempts that may count differently now."""
     regraded: list[Attempt] = []
-    changed = False
     old_pass_mark, old_grading = quiz.pass_mark, quiz.grading
-    for key, value in values.items():
-        if getattr(quiz, key) != value:
-            setattr(quiz, key, value)
-            changed = True
-    if changed:
+    if assign_changed(quiz, values):
         report.changed.append(f"quiz {quiz.slug}")
     else:
         report.unchanged += 1

@@ -11,16 +11,7 @@ from lms.content.models import Course
 from lms.extensions import db
 from lms.surveys.models import Survey, SurveyItem
 from lms.surveys.spec import SurveySpec
-from lms.util import utcnow
-
-
-def _set(obj: object, values: dict) -> bool:
-    changed = False
-    for key, value in values.items():
-        if getattr(obj, key) != value:
-            setattr(obj, key, value)
-            changed = True
-    return changed
+from lms.util import assign_changed, utcnow
 
 
 def sync_surveys(course: Course, specs: list[SurveySpec], report) -> None:
@@ -41,7 +32,7 @@ def sync_surveys(course: Course, specs: list[SurveySpec], report) -> None:
             db.session.flush()
             report.added.append(label)
         else:
-            changed = _set(survey, values)
+            changed = assign_changed(survey, values)
         items = {i.key: i for i in db.session.scalars(select(SurveyItem).where(SurveyItem.survey_id == survey.id))}
         seen = set()
         for position, ispec in enumerate(spec.items):
@@ -52,7 +43,7 @@ def sync_surveys(course: Course, specs: list[SurveySpec], report) -> None:
             if item is None:
                 db.session.add(SurveyItem(survey_id=survey.id, key=ispec.key, **item_values))
                 changed = True
-            elif _set(item, item_values):
+            elif assign_changed(item, item_values):
                 changed = True
         for key, item in items.items():
             if key not in seen and item.archived_at is None:
