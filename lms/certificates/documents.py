@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import threading
 import zipfile
+from collections import OrderedDict
+from pathlib import Path
 from typing import Callable
 
 from flask import current_app, has_request_context, url_for
@@ -31,14 +35,52 @@ def verify_url(certificate: Certificate) -> str:
     return template[: -len("CODE")] + certificate.code
 
 
-def certificate_pdf(certificate: Certificate) -> bytes:
+def _render(certificate: Certificate, url: str) -> bytes:
     """Render (and sign, when configured) the certificate from its frozen snapshot."""
     snapshot = certificate.snapshot
     pdf = render_certificate(
-        snapshot, verify_url(certificate), issuer=current_app.config["CERT_ISSUER"],
+        snapshot, url, issuer=current_app.config["CERT_ISSUER"],
         fallback_fonts=current_app.config.get("CERT_FALLBACK_FONTS"))
     return sign_pdf(pdf, reason=f"Sertifikat {snapshot['number']}",
                     location=snapshot.get("city") or snapshot.get("place") or "Indonesia")
+
+
+# Rendered PDFs kept per process, by everything they are made of: a certificate's snapshot is
+# frozen (a correction is a reissue: a new certificate, with a new code and snapshot), so the same
+# inputs always make the same document. A few hundred KB at most (a PDF is about 30 KB).
+KEPT_PDFS = 32
+_kept: OrderedDict[str, bytes] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def _pdf_key(certificate: Certificate, url: str) -> str:
+    """What the PDF is made of: snapshot, verification URL, issuer, fonts and signing key (its file's mtime)."""
+    config = current_app.config
+    signing = config.get("CERT_SIGNING_P12") or ""
+    parts = [certificate.code, certificate.snapshot_json, url, config["CERT_ISSUER"],
+             repr(config.get("CERT_FALLBACK_FONTS")), signing,
+             str(Path(signing).stat().st_mtime) if signing else ""]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def certificate_pdf(certificate: Certificate, keep: bool = True) -> bytes:
+    """The certificate as PDF: rendered (and signed) once, then served from this process's copy
+    while its inputs stay the same. keep=False: reuse a kept copy but keep no new one (a ZIP of a
+    whole cohort would only push out the copies of single downloads)."""
+    url = verify_url(certificate)
+    key = _pdf_key(certificate, url)
+    with _kept_lock:
+        pdf = _kept.get(key)
+        if pdf is not None:
+            _kept.move_to_end(key)
+            return pdf
+    pdf = _render(certificate, url)
+    if keep:
+        with _kept_lock:
+            _kept[key] = pdf
+            while len(_kept) > KEPT_PDFS:
+                _kept.popitem(last=False)
+    return pdf
 
 
 def file_name(certificate: Certificate) -> str:
@@ -53,7 +95,7 @@ def zip_certificates(certificates: list[Certificate], progress: Callable[[int, i
     total = len(certificates)
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
         for index, certificate in enumerate(certificates, start=1):
-            archive.writestr(file_name(certificate), certificate_pdf(certificate))
+            archive.writestr(file_name(certificate), certificate_pdf(certificate, keep=False))
             if progress and (index % every == 0 or index == total):
                 progress(index, total)
     return buffer.getvalue()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import and_, bindparam, case, delete, exists, func, insert, literal, select, union, update
+from sqlalchemy import Integer, and_, bindparam, case, delete, exists, func, insert, literal, select, union, update
 from sqlalchemy.orm import aliased
 
 from lms.accounts.models import User
@@ -110,39 +110,75 @@ QUIZ_RESULT_COLUMNS = ["user_id", "quiz_id", "best_percent", "first_percent", "l
 def _lock(user_id: int) -> None:
     # Recounts of one trainee replace her rows: serialize them (PostgreSQL; on SQLite a writing
     # request already holds the database write lock).
+    if db.session.get_bind().dialect.name != "sqlite":
+        db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
 
-    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+
+PROGRESS_COLUMNS = ["user_id", "course_id", "lessons_done", "last_activity_at", "quizzes_passed", "quiz_activity_at"]
+
+
+@cache
+def _user_statements(dialect: str) -> dict:
+    """refresh_user's statements, built once per process (values bound per call: for_user,
+    for_course): her course row written from her records (an upsert; "clear" deletes it when she
+    has none), her module rows deleted and counted again."""
+    user_id, course_id = bindparam("for_user", type_=Integer), bindparam("for_course", type_=Integer)
+    rows = _progress_rows(course_id, user_id).subquery()
+    counted = select(rows.c[0], course_id, rows.c[1], rows.c[2], rows.c[3], rows.c[4])
+    course_modules = select(Module.id).where(Module.course_id == course_id).scalar_subquery()
+    statements = {
+        "clear": delete(CourseProgress).where(CourseProgress.user_id == user_id, CourseProgress.course_id == course_id),
+        "modules_clear": delete(ModuleProgress).where(ModuleProgress.user_id == user_id,
+                                                      ModuleProgress.module_id.in_(course_modules)),
+        "modules_fill": insert(ModuleProgress).from_select(["user_id", "module_id", "lessons_done"],
+                                                           _module_rows(course_id, user_id)),
+    }
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as upsert
+
+        counted = counted.where(literal(True))  # SQLite would read ON CONFLICT as the last join's ON otherwise
+    else:
+        statements["counted"] = counted
+        return statements
+    stmt = upsert(CourseProgress).from_select(PROGRESS_COLUMNS, counted)
+    statements["upsert"] = stmt.on_conflict_do_update(
+        index_elements=["user_id", "course_id"], set_={n: getattr(stmt.excluded, n) for n in PROGRESS_COLUMNS[2:]})
+    return statements
 
 
 def _refresh_progress(user_id: int, course_id: int) -> None:
-    row = db.session.execute(_progress_rows(course_id, user_id)).first()
-    record = db.session.scalar(select(CourseProgress).where(CourseProgress.user_id == user_id,
-                                                            CourseProgress.course_id == course_id))
-    if row is None:
-        if record is not None:
-            db.session.delete(record)
-        db.session.flush()
-        return
-    _, done, last, passed, quiz_last = row
-    if record is None:
-        db.session.add(CourseProgress(user_id=user_id, course_id=course_id, lessons_done=done, last_activity_at=last,
-                                      quizzes_passed=passed, quiz_activity_at=quiz_last))
+    """Her course row written from her records (deleted when she has none), in Core statements
+    built once per process (no CourseProgress object is ever loaded)."""
+    db.session.flush()  # Core statements below: the session's changes first
+    statements = _user_statements(db.session.get_bind().dialect.name)
+    values = {"for_user": user_id, "for_course": course_id}
+    connection = db.session.connection()
+    if "upsert" in statements:
+        found = connection.execute(statements["upsert"], values).rowcount
     else:
-        record.lessons_done, record.last_activity_at = done, last
-        record.quizzes_passed, record.quiz_activity_at = passed, quiz_last
-    db.session.flush()
+        row = connection.execute(statements["counted"], values).first()
+        found = row is not None
+        if found:
+            changed = connection.execute(update(CourseProgress).where(
+                CourseProgress.user_id == user_id, CourseProgress.course_id == course_id).values(
+                dict(zip(PROGRESS_COLUMNS[2:], row[2:])))).rowcount
+            if not changed:
+                connection.execute(insert(CourseProgress).values(dict(zip(PROGRESS_COLUMNS, row))))
+    if not found:
+        connection.execute(statements["clear"], values)
 
 
 def refresh_user(user_id: int, course_id: int) -> None:
     """Recount one trainee's rows of the course from her records (after a lesson completion)."""
     _lock(user_id)
     _refresh_progress(user_id, course_id)
-    course_modules = select(Module.id).where(Module.course_id == course_id).scalar_subquery()
-    db.session.execute(delete(ModuleProgress).where(ModuleProgress.user_id == user_id,
-                                                    ModuleProgress.module_id.in_(course_modules)))
-    db.session.execute(insert(ModuleProgress).from_select(["user_id", "module_id", "lessons_done"],
-                                                          _module_rows(course_id, user_id)))
-    db.session.flush()
+    statements = _user_statements(db.session.get_bind().dialect.name)
+    values = {"for_user": user_id, "for_course": course_id}
+    connection = db.session.connection()  # Core execution: the values are parameters
+    connection.execute(statements["modules_clear"], values)
+    connection.execute(statements["modules_fill"], values)
 
 
 @cache

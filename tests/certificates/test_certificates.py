@@ -85,6 +85,39 @@ def test_snapshot_is_frozen_and_reissue_keeps_the_number(app, client, certified,
     assert client.get(f"/certificates/{certificate.code}.pdf").status_code == 410
 
 
+def test_a_downloaded_pdf_is_kept_and_a_reissue_gets_its_own(app, client, certified, make_user, monkeypatch,
+                                                              tmp_path):
+    """The PDF is rendered once and kept (the snapshot is frozen); a reissue (new code, new
+    snapshot) is a new document, and so is one whose verification address changed."""
+    from lms.certificates import documents
+
+    rendered = []
+    render = documents.render_certificate
+    monkeypatch.setattr(documents, "render_certificate", lambda *a, **k: rendered.append(a[1]) or render(*a, **k))
+    certificate = certified["certificate"]
+    url = f"/certificates/{certificate.code}.pdf"
+    first = client.get(url).data
+    assert client.get(url).data == first and len(rendered) == 1  # kept: not rendered again
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://sertifikat.example.id")
+    moved = client.get(url).data
+    assert len(rendered) == 2 and rendered[-1].startswith("https://sertifikat.example.id/verify/")
+    assert moved != first
+    client.post("/profile", data={"full_name": "Ani Rahmawati Putri, A.Md.", "nip": "", "position": "Pengelola",
+                                  "institution": "Perpustakaan Desa Tampakang", "regency": "Hulu Sungai Utara",
+                                  "province": "63", "locale": "id"})
+    organizer = app.test_client()
+    run_cohort(app, make_user("organizer", email="org-pdf@example.test"), certified["cohort"])
+    login(organizer, "org-pdf@example.test")
+    organizer.post(f"/organizer/certificates/{certificate.id}/reissue")
+    with app.app_context():
+        new = db.session.get(Certificate, db.session.get(Certificate, certificate.id).replaced_by_id)
+    assert client.get(url).status_code == 410  # the replaced one is not served from the kept copy
+    reissued = client.get(f"/certificates/{new.code}.pdf").data
+    assert len(rendered) == 3 and reissued != moved
+    assert "Ani Rahmawati Putri, A.Md." in pdf_text(reissued, tmp_path)
+    assert new.code in pdf_text(reissued, tmp_path)
+
+
 def test_revocation_flips_verification_and_stops_the_pdf(app, client, certified, make_user):
     certificate = certified["certificate"]
     assert client.get(f"/certificates/{certificate.code}.pdf").status_code == 200
