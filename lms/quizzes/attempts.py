@@ -45,12 +45,22 @@ def field_name(question_id: int) -> str:
     return f"q{question_id}"
 
 
-def quiz_questions(quiz: Quiz) -> list[Question]:
-    """The active questions the quiz draws from, in bank order."""
-    stmt = select(Question).where(Question.bank_id == quiz.bank_id, Question.archived_at.is_(None))
+def _drawn_from(stmt, quiz: Quiz):
+    """The statement limited to the active questions the quiz draws from."""
+    stmt = stmt.where(Question.bank_id == quiz.bank_id, Question.archived_at.is_(None))
     if quiz.category:
         stmt = stmt.where((Question.category == quiz.category) | Question.category.startswith(quiz.category + "/"))
-    return list(db.session.scalars(stmt.order_by(Question.position)))
+    return stmt
+
+
+def quiz_questions(quiz: Quiz) -> list[Question]:
+    """The active questions the quiz draws from, in bank order."""
+    return list(db.session.scalars(_drawn_from(select(Question), quiz).order_by(Question.position)))
+
+
+def question_count(quiz: Quiz) -> int:
+    """How many questions an attempt shows: the quiz's draw, else every active question it draws from."""
+    return quiz.draw_count or db.session.scalar(_drawn_from(select(func.count(Question.id)), quiz))
 
 
 def attempts_of(user: User, quiz: Quiz) -> list[Attempt]:
@@ -62,13 +72,14 @@ def is_expired(attempt: Attempt, now: datetime | None = None) -> bool:
     return attempt.deadline_at is not None and (now or utcnow()) > attempt.deadline_at + DEADLINE_GRACE
 
 
-def attempts_left(user: User, quiz: Quiz) -> int | None:
+def attempts_left(user: User, quiz: Quiz, used: int | None = None) -> int | None:
     """Attempts the trainee may still start: the quiz's limit plus the extra attempts granted to
-    her, less those she started. None when unlimited."""
+    her, less those she started (`used`, when the caller has counted them). None when unlimited."""
     if not quiz.attempts_allowed:
         return None
-    used = db.session.scalar(select(func.count(Attempt.id)).where(
-        Attempt.quiz_id == quiz.id, Attempt.user_id == user.id))
+    if used is None:
+        used = db.session.scalar(select(func.count(Attempt.id)).where(
+            Attempt.quiz_id == quiz.id, Attempt.user_id == user.id))
     return max(0, quiz.attempts_allowed + granted_attempts(user.id, quiz.id) - used)
 
 
@@ -116,12 +127,13 @@ def start_attempt(user: User, quiz: Quiz, rng: random.Random | None = None) -> A
     # Serialize concurrent starts by the same trainee (two tabs): lock her user row first
     # (PostgreSQL; SQLite requests that write already hold the database write lock).
     db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
-    for attempt in attempts_of(user, quiz):
+    mine = attempts_of(user, quiz)  # all of hers, read under the lock: counted and numbered from here
+    for attempt in mine:
         if attempt.state == "in_progress":
             if not is_expired(attempt):
                 return attempt
             submit_and_announce(attempt.id, user.id)
-    left = attempts_left(user, quiz)
+    left = attempts_left(user, quiz, used=len(mine))
     if left == 0:
         raise QuizError(_l("You have used all %(count)s attempts of this quiz.", count=quiz.attempts_allowed))
     questions = quiz_questions(quiz)
@@ -134,8 +146,7 @@ def start_attempt(user: User, quiz: Quiz, rng: random.Random | None = None) -> A
     if quiz.shuffle_questions:
         rng.shuffle(questions)
     layout = [{"q": q.id, **QUESTION_TYPES[q.qtype].layout(q.data, rng, quiz.shuffle_options)} for q in questions]
-    number = (db.session.scalar(select(func.max(Attempt.number)).where(
-        Attempt.quiz_id == quiz.id, Attempt.user_id == user.id)) or 0) + 1
+    number = max((a.number for a in mine), default=0) + 1
     now = utcnow()
     attempt = Attempt(quiz_id=quiz.id, user_id=user.id, number=number, layout_json=json.dumps(layout),
                       started_at=now,

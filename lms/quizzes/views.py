@@ -15,7 +15,6 @@ from lms.content.models import Course
 from lms.extensions import db
 from lms.offline import replays
 from lms.quizzes import attempts as ops
-from lms.quizzes.counting import counted_attempt_of
 from lms.util.db import begin_write, commit_keeping_state
 from lms.quizzes.models import Answer, Attempt, Quiz
 from lms.quizzes.review import is_final, modules_to_revisit, review_level, shows_answers, shows_questions
@@ -70,8 +69,8 @@ def quiz(course_slug: str, quiz_slug: str) -> str:
         guide = trainee_way(course, current_user, organizers=status.out_of_attempts)
     return render_template(
         "quizzes/quiz.html", course=course, quiz=quiz, attempts=mine, status=status, step=guide.get("step"),
-        counted=counted_attempt_of(current_user.id, quiz), open_attempt=next((a for a in mine if a.state == "in_progress"), None),
-        left=status.left, closed=closed, question_count=quiz.draw_count or len(ops.quiz_questions(quiz)),
+        counted=status.result, open_attempt=next((a for a in mine if a.state == "in_progress"), None),
+        left=status.left, closed=closed, question_count=ops.question_count(quiz),
         organizers=guide.get("organizers", []),
     )
 
