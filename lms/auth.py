@@ -160,7 +160,8 @@ def _trainee_allows(user: Any, action: str, trainee_id: int, course_id: int) -> 
 
 
 def _attempt_course(attempt: Any) -> int:
-    return db.session.scalar(select(Quiz.course_id).where(Quiz.id == attempt.quiz_id))
+    # The quiz, not only its course id: the page that asks shows it next (one query, or none).
+    return db.session.get(Quiz, attempt.quiz_id).course_id
 
 
 def runs_cohort(user: User, cohort: Cohort) -> bool:

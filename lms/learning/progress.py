@@ -345,22 +345,29 @@ def _record(user: User, lesson: Lesson) -> LessonProgress:
     return record
 
 
+def _upsert(dialect: str):
+    """The dialect's INSERT ... ON CONFLICT, or None where the database has none."""
+    return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+
+
 @cache
-def _view_statement(dialect: str):
-    """record_view's upsert, built once per process (values bound per call: for_user, for_lesson,
-    now): her record of the lesson made, or its last view moved, in one statement; None where
-    the database has no upsert."""
-    if dialect == "postgresql":
-        upsert = postgresql.insert
-    elif dialect == "sqlite":
-        upsert = sqlite.insert
-    else:
+def _record_statement(dialect: str, completion: bool, done: bool = False):
+    """Her record of the lesson made, or changed, in one statement, built once per process (values
+    bound per call: for_user, for_lesson, now): a view moves its last view time; a completion
+    (`completion`) marks it done keeping the first completion time, or not done (`done` False).
+    None where the database has no upsert."""
+    upsert = _upsert(dialect)
+    if upsert is None:
         return None
     now = bindparam("now", type_=LessonProgress.__table__.c.last_viewed_at.type)
     stmt = upsert(LessonProgress).values(user_id=bindparam("for_user"), lesson_id=bindparam("for_lesson"),
                                          first_viewed_at=now, last_viewed_at=now)
-    return stmt.on_conflict_do_update(index_elements=["user_id", "lesson_id"],
-                                      set_={"last_viewed_at": stmt.excluded.last_viewed_at})
+    if not completion:
+        return stmt.on_conflict_do_update(index_elements=["user_id", "lesson_id"],
+                                          set_={"last_viewed_at": stmt.excluded.last_viewed_at})
+    stmt = stmt.values(completed_at=now if done else None)
+    completed = func.coalesce(LessonProgress.completed_at, stmt.excluded.completed_at) if done else None
+    return stmt.on_conflict_do_update(index_elements=["user_id", "lesson_id"], set_={"completed_at": completed})
 
 
 def record_view(user: User, lesson: Lesson) -> None:
@@ -370,7 +377,7 @@ def record_view(user: User, lesson: Lesson) -> None:
     if dialect == "postgresql":
         # Losing the newest view time in a crash is harmless: do not wait for the disk.
         db.session.execute(text("SET LOCAL synchronous_commit = off"))
-    statement = _view_statement(dialect)
+    statement = _record_statement(dialect, completion=False)
     if statement is None:
         record = _record(user, lesson)
         if record.last_viewed_at != now:
@@ -381,18 +388,20 @@ def record_view(user: User, lesson: Lesson) -> None:
     touch_user(user.id, lesson.course_id, now)
 
 
-def set_completed(user: User, lesson: Lesson, done: bool) -> LessonProgress:
+def set_completed(user: User, lesson: Lesson, done: bool) -> None:
     """Mark the lesson done (keeping the first completion time) or not done."""
-    record = _record(user, lesson)
-    if done and record.completed_at is None:
-        record.completed_at = utcnow()
-    elif not done:
-        record.completed_at = None
-    db.session.flush()
-
+    now = utcnow()
+    statement = _record_statement(db.session.get_bind().dialect.name, completion=True, done=done)
+    if statement is None:
+        record = _record(user, lesson)
+        if done and record.completed_at is None:
+            record.completed_at = now
+        elif not done:
+            record.completed_at = None
+        db.session.flush()
+    else:
+        db.session.execute(statement, {"for_user": user.id, "for_lesson": lesson.id, "now": now})
     refresh_user(user.id, lesson.course_id)
-    return record
-
 
 
 def mark_lesson(user: User, course: Course, lesson: Lesson, done: bool) -> list:

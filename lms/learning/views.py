@@ -107,7 +107,8 @@ def resume(course_slug: str) -> Response:
 
 
 def _get_lesson(course: Course, lesson_slug: str) -> Lesson:
-    return db.one_or_404(select(Lesson).where(
+    """The lesson, without its text (marking it done reads none)."""
+    return db.one_or_404(select(Lesson).options(*progress.WITHOUT_BODY).where(
         Lesson.course_id == course.id, Lesson.slug == lesson_slug, Lesson.archived_at.is_(None)))
 
 

@@ -215,8 +215,9 @@ def result(attempt_id: int) -> Response | str:
     course = db.session.get(Course, quiz.course_id)
     trainee = db.session.get(User, attempt.user_id)
     status = ops.quiz_status(trainee, quiz)
-    staff = attempt.user_id != current_user.id and can(current_user, "review_attempt", attempt)
-    if staff or (attempt.user_id == current_user.id and can(current_user, "review_attempt", attempt)):
+    # Another's attempt is viewed only by those who review it (view_attempt): asked once, above.
+    staff = attempt.user_id != current_user.id
+    if staff or can(current_user, "review_attempt", attempt):
         level = "answers"  # staff of the trainee's cohort; an author trying her own course
     else:
         level = review_level(quiz, attempt, status)
