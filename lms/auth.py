@@ -12,12 +12,12 @@ the same rules as SQL, so lists filter by the rule that guards the detail pages.
 
 from __future__ import annotations
 
-from functools import wraps
+from functools import cache, wraps
 from typing import Any, Callable
 
 from flask import abort, g, has_app_context
 from flask_login import AnonymousUserMixin, current_user
-from sqlalchemy import ColumnElement, Select, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, bindparam, exists, false, or_, select, true
 
 from lms.accounts.models import Role, User
 from lms.cohorts.models import Cohort, CohortStaff, Enrolment
@@ -83,6 +83,28 @@ def _settled(user: Any, action: str) -> bool | None:
     return None if role in roles else False
 
 
+def _cohort_rule(user_id) -> ColumnElement[bool]:
+    """SQL condition on Cohort: created by the user or assigned to them (user_id: an id or a
+    bound parameter). The rule behind every cohort-scoped action once the role allows it."""
+    return or_(Cohort.created_by_id == user_id,
+               exists().where(CohortStaff.cohort_id == Cohort.id, CohortStaff.user_id == user_id))
+
+
+def _course_rule(user_id, action: str) -> ColumnElement[bool]:
+    """SQL condition on Course, once the role allows the course-scoped action: a course role that
+    grants it; for "view_results", a cohort of the course that the user runs (_cohort_rule)."""
+    if action == "view_results":
+        return exists().where(Cohort.course_id == Course.id, _cohort_rule(user_id))
+    return exists().where(CourseRole.course_id == Course.id, CourseRole.user_id == user_id,
+                          CourseRole.role.in_(COURSE_ACTIONS[action][1]))
+
+
+def _trainee_rule(user_id, trainee_id, course_id) -> ColumnElement[bool]:
+    """SQL condition: the trainee is enrolled in a cohort of the course that the user runs."""
+    return exists().where(Enrolment.user_id == trainee_id, Enrolment.cohort_id == Cohort.id,
+                          Cohort.course_id == course_id, _cohort_rule(user_id))
+
+
 def cohort_scope(user: Any, action: str) -> ColumnElement[bool]:
     """SQL condition on Cohort: the user may do the cohort-scoped action in this cohort.
 
@@ -91,8 +113,7 @@ def cohort_scope(user: Any, action: str) -> ColumnElement[bool]:
     settled = _settled(user, action)
     if settled is not None:
         return true() if settled else false()
-    return or_(Cohort.created_by_id == user.id,
-               exists().where(CohortStaff.cohort_id == Cohort.id, CohortStaff.user_id == user.id))
+    return _cohort_rule(user.id)
 
 
 def cohorts_for(user: Any, action: str) -> Select:
@@ -113,8 +134,7 @@ def trainee_scope(user: Any, action: str, trainee_id, course_id) -> ColumnElemen
     settled = _settled(user, action)
     if settled is not None:
         return true() if settled else false()
-    return exists().where(Enrolment.user_id == trainee_id, Enrolment.cohort_id == Cohort.id,
-                          Cohort.course_id == course_id, cohort_scope(user, action))
+    return _trainee_rule(user.id, trainee_id, course_id)
 
 
 def course_scope(user: Any, action: str) -> ColumnElement[bool]:
@@ -122,15 +142,30 @@ def course_scope(user: Any, action: str) -> ColumnElement[bool]:
     settled = _settled(user, action)
     if settled is not None:
         return true() if settled else false()
-    return exists().where(CourseRole.course_id == Course.id, CourseRole.user_id == user.id,
-                          CourseRole.role.in_(COURSE_ACTIONS[action][1]))
+    return _course_rule(user.id, action)
 
 
 def courses_for(user: Any, action: str) -> Select:
     """SELECT of the courses on which the user may do the action (e.g. "author_course")."""
-    if action == "view_results":
-        return select(Course).where(exists().where(Cohort.course_id == Course.id, cohort_scope(user, action)))
     return select(Course).where(course_scope(user, action))
+
+
+# The single-object checks below ask the same rules through statements built once per process
+# (values bound per call): building them was a good part of a page's time.
+
+@cache
+def _cohort_check() -> Select:
+    return select(Cohort.id).where(Cohort.id == bindparam("cohort_id"), _cohort_rule(bindparam("user_id")))
+
+
+@cache
+def _course_check(action: str) -> Select:
+    return select(Course.id).where(Course.id == bindparam("course_id"), _course_rule(bindparam("user_id"), action))
+
+
+@cache
+def _trainee_check() -> Select:
+    return select(_trainee_rule(bindparam("user_id"), bindparam("trainee_id"), bindparam("course_id")))
 
 
 def _cohort_allows(user: Any, action: str, cohort: Cohort | None) -> bool:
@@ -139,7 +174,7 @@ def _cohort_allows(user: Any, action: str, cohort: Cohort | None) -> bool:
     settled = _settled(user, action)
     if settled is not None:
         return settled
-    return db.session.scalar(select(Cohort.id).where(Cohort.id == cohort.id, cohort_scope(user, action))) is not None
+    return db.session.scalar(_cohort_check(), {"cohort_id": cohort.id, "user_id": user.id}) is not None
 
 
 def _course_allows(user: Any, action: str, course: Course | None) -> bool:
@@ -148,15 +183,15 @@ def _course_allows(user: Any, action: str, course: Course | None) -> bool:
     settled = _settled(user, action)
     if settled is not None:
         return settled
-    return db.session.scalar(courses_for(user, action).with_only_columns(Course.id)
-                             .where(Course.id == course.id)) is not None
+    return db.session.scalar(_course_check(action), {"course_id": course.id, "user_id": user.id}) is not None
 
 
 def _trainee_allows(user: Any, action: str, trainee_id: int, course_id: int) -> bool:
     settled = _settled(user, action)
     if settled is not None:
         return settled
-    return bool(db.session.scalar(select(trainee_scope(user, action, trainee_id, course_id))))
+    return bool(db.session.scalar(_trainee_check(), {"user_id": user.id, "trainee_id": trainee_id,
+                                                     "course_id": course_id}))
 
 
 def _attempt_course(attempt: Any) -> int:
