@@ -47,8 +47,8 @@ def _render(certificate: Certificate, url: str) -> bytes:
 
 # Rendered PDFs kept per process, by everything they are made of: a certificate's snapshot is
 # frozen (a correction is a reissue: a new certificate, with a new code and snapshot), so the same
-# inputs always make the same document. A few hundred KB at most (a PDF is about 30 KB).
-KEPT_PDFS = 32
+# inputs always make the same document. About 1-3 MB at most (a PDF is about 10 KB, 20-30 KB signed).
+KEPT_PDFS = 128
 _kept: OrderedDict[str, bytes] = OrderedDict()
 _kept_lock = threading.Lock()
 
