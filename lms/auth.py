@@ -12,12 +12,12 @@ the same rules as SQL, so lists filter by the rule that guards the detail pages.
 
 from __future__ import annotations
 
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Any, Callable
 
 from flask import abort, g, has_app_context
 from flask_login import AnonymousUserMixin, current_user
-from sqlalchemy import ColumnElement, Select, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, bindparam, exists, false, or_, select, true
 
 from lms.accounts.models import Role, User
 from lms.cohorts.models import Cohort, CohortStaff, Enrolment
@@ -91,8 +91,20 @@ def cohort_scope(user: Any, action: str) -> ColumnElement[bool]:
     settled = _settled(user, action)
     if settled is not None:
         return true() if settled else false()
-    return or_(Cohort.created_by_id == user.id,
-               exists().where(CohortStaff.cohort_id == Cohort.id, CohortStaff.user_id == user.id))
+    return _runs_or_staffs(user.id)
+
+
+def _runs_or_staffs(user_id) -> ColumnElement[bool]:
+    """SQL condition on Cohort: the user (an id, or a bound parameter) created it or is assigned to it."""
+    return or_(Cohort.created_by_id == user_id,
+               exists().where(CohortStaff.cohort_id == Cohort.id, CohortStaff.user_id == user_id))
+
+
+@lru_cache(maxsize=1)
+def _cohort_check() -> Select:
+    """_cohort_allows' query, built once per process (its cache key with it): :cohort_id, if the
+    user :user_id created it or is assigned to it."""
+    return select(Cohort.id).where(Cohort.id == bindparam("cohort_id"), _runs_or_staffs(bindparam("user_id")))
 
 
 def cohorts_for(user: Any, action: str) -> Select:
@@ -139,7 +151,7 @@ def _cohort_allows(user: Any, action: str, cohort: Cohort | None) -> bool:
     settled = _settled(user, action)
     if settled is not None:
         return settled
-    return db.session.scalar(select(Cohort.id).where(Cohort.id == cohort.id, cohort_scope(user, action))) is not None
+    return db.session.scalar(_cohort_check(), {"cohort_id": cohort.id, "user_id": user.id}) is not None
 
 
 def _course_allows(user: Any, action: str, course: Course | None) -> bool:

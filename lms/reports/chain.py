@@ -184,6 +184,15 @@ def _statements() -> Mapping[str, Any]:
     sums = [func.coalesce(func.sum(getattr(HeldActivity, name)), 0) for name in PARTICIPANT_FIELDS]
     stories = func.sum(case((func.length(func.trim(HeldActivity.story)) > 0, 1), else_=0))
 
+    stories_sent = (select(CohortModel.name, FollowUp.round, FollowUp.months, FollowUp.id, ActionPlan.library,
+                           User.institution, User.regency_code, User.regency, HeldActivity.title, HeldActivity.story)
+                    .select_from(HeldActivity).join(FollowUp, FollowUp.id == HeldActivity.follow_up_id)
+                    .join(ActionPlan, ActionPlan.id == FollowUp.plan_id).join(User, User.id == FollowUp.user_id)
+                    .join(CohortModel, CohortModel.id == FollowUp.cohort_id)
+                    .where(FollowUp.cohort_id.in_(ids), FollowUp.status == "submitted",
+                           func.length(func.trim(HeldActivity.story)) > 0)
+                    .order_by(FollowUp.round.desc(), FollowUp.id.desc(), HeldActivity.position))
+
     def by_group(*columns, table, person, where, more=()):
         return (select(regency, institution, *columns).select_from(table).join(User, User.id == person)
                 .where(where).group_by(regency, institution, *more))
@@ -205,6 +214,8 @@ def _statements() -> Mapping[str, Any]:
         "partners": select(regency, institution, HeldActivity.partners).select_from(HeldActivity)
         .join(FollowUp, FollowUp.id == HeldActivity.follow_up_id).join(User, User.id == FollowUp.user_id)
         .where(sent, HeldActivity.partners != ""),
+        "stories": stories_sent,  # _stories: every one, or the first :limit
+        "first_stories": stories_sent.limit(bindparam("limit")),
     })
 
 
@@ -319,20 +330,13 @@ def _groups(completion: Report, ids: list[int]) -> dict[str, list[GroupChain]]:
 
 def _stories(ids: list[int], limit: int | None) -> list[Story]:
     """Stories of change from sent reports, newest round first, with the library and its place."""
-    stmt = (select(CohortModel.name, FollowUp.round, FollowUp.months, FollowUp.id, ActionPlan.library,
-                   User.institution, User.regency_code, User.regency, HeldActivity.title, HeldActivity.story)
-            .select_from(HeldActivity).join(FollowUp, FollowUp.id == HeldActivity.follow_up_id)
-            .join(ActionPlan, ActionPlan.id == FollowUp.plan_id).join(User, User.id == FollowUp.user_id)
-            .join(CohortModel, CohortModel.id == FollowUp.cohort_id)
-            .where(FollowUp.cohort_id.in_(ids), FollowUp.status == "submitted",
-                   func.length(func.trim(HeldActivity.story)) > 0)
-            .order_by(FollowUp.round.desc(), FollowUp.id.desc(), HeldActivity.position))
-    if limit is not None:
-        stmt = stmt.limit(limit)
+    statements = _statements()
+    stmt, params = (statements["stories"], {"ids": ids}) if limit is None else \
+        (statements["first_stories"], {"ids": ids, "limit": limit})
     return [Story(cohort, number, months, followup_id, library or institution or "", regency_label(code, typed),
                   title, story)
             for cohort, number, months, followup_id, library, institution, code, typed, title, story
-            in db.session.execute(stmt)]
+            in db.session.execute(stmt, params)]
 
 
 def chain_as_dict(report: ChainReport) -> dict[str, Any]:
