@@ -63,7 +63,8 @@ def staff_overview(user) -> StaffOverview:
     with participants, whether the user runs each and, where so, its lagging and stuck trainees;
     the grading queue; the courses with a link to their results where the user may read them."""
     overview = StaffOverview()
-    scope = cohorts_for(user, "view_results").subquery()
+    # Ids only: a subquery of whole cohorts would cost a column proxy per column on every request.
+    scope = cohorts_for(user, "view_results").with_only_columns(Cohort.id).subquery()
     counts = (select(Enrolment.cohort_id, func.count(Enrolment.id).label("n"))
               .group_by(Enrolment.cohort_id).subquery())
     total = db.session.scalar(select(func.count()).select_from(scope)) or 0
