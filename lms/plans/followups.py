@@ -15,8 +15,9 @@ import calendar
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cache
-from typing import Any
+from functools import cache, lru_cache
+from types import MappingProxyType
+from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, select
@@ -212,35 +213,50 @@ def cohort_outcomes(cohort_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
                               "plan_activities": {p: 0 for p in PROGRESS}}
         return rounds_of[key]
 
-    sent = (FollowUp.cohort_id.in_(cohort_ids), FollowUp.status == "submitted")
-    for cohort_id, number, months, reports in db.session.execute(
-            select(FollowUp.cohort_id, FollowUp.round, func.max(FollowUp.months), func.count())
-            .where(*sent).group_by(FollowUp.cohort_id, FollowUp.round)):
+    statements, params = _outcome_statements(), {"ids": list(cohort_ids)}
+    for cohort_id, number, months, reports in db.session.execute(statements["reports"], params):
         entry(cohort_id, number, months)["reports"] = reports
-    _add_activities(sent, entry)
-    for cohort_id, number, months, progress, count in db.session.execute(
-            select(FollowUp.cohort_id, FollowUp.round, func.max(FollowUp.months), FollowUpItem.progress, func.count())
-            .join(FollowUpItem, FollowUpItem.follow_up_id == FollowUp.id)
-            .where(*sent, FollowUpItem.progress.in_(PROGRESS))
-            .group_by(FollowUp.cohort_id, FollowUp.round, FollowUpItem.progress)):
+    _add_activities(db.session.execute(statements["activities"], params), entry)
+    for cohort_id, number, months, progress, count in db.session.execute(statements["progress"], params):
         entry(cohort_id, number, months)["plan_activities"][progress] += count
-    _add_partners_and_stories(sent, entry)
+    _add_partners_and_stories(db.session.execute(statements["partners"], params), entry)
     for (cohort_id, _number), item in sorted(rounds_of.items()):
         item["people_by_sex"] = {sex: sum(item["people"][sex].values()) for sex in SEXES}
         result[cohort_id].append(item)
     return result
 
 
-def _add_activities(sent: tuple, entry: Callable[[int, int, int], dict[str, Any]]) -> None:
-    """Count the held activities of the sent reports into their rounds: by strategy, and the
-    people reached by sex and age group."""
+@lru_cache(maxsize=1)
+def _outcome_statements() -> Mapping[str, Any]:
+    """cohort_outcomes' queries over the sent reports of the cohorts in :ids, built once per
+    process (their cache keys with them)."""
+    sent = (FollowUp.cohort_id.in_(bindparam("ids", expanding=True)), FollowUp.status == "submitted")
     sums = [func.coalesce(func.sum(getattr(HeldActivity, name)), 0) for name in PARTICIPANT_FIELDS]
-    for cohort_id, number, months, strategy, count, *people in db.session.execute(
-            select(FollowUp.cohort_id, FollowUp.round, func.max(FollowUp.months), HeldActivity.strategy,
-                   func.count(HeldActivity.id), *sums)
-            .join(HeldActivity, HeldActivity.follow_up_id == FollowUp.id)
-            .where(*sent)
-            .group_by(FollowUp.cohort_id, FollowUp.round, HeldActivity.strategy)):
+    return MappingProxyType({
+        "reports": select(FollowUp.cohort_id, FollowUp.round, func.max(FollowUp.months), func.count())
+        .where(*sent).group_by(FollowUp.cohort_id, FollowUp.round),
+        "activities": select(FollowUp.cohort_id, FollowUp.round, func.max(FollowUp.months), HeldActivity.strategy,
+                             func.count(HeldActivity.id), *sums)
+        .join(HeldActivity, HeldActivity.follow_up_id == FollowUp.id)
+        .where(*sent)
+        .group_by(FollowUp.cohort_id, FollowUp.round, HeldActivity.strategy),
+        "progress": select(FollowUp.cohort_id, FollowUp.round, func.max(FollowUp.months), FollowUpItem.progress,
+                           func.count())
+        .join(FollowUpItem, FollowUpItem.follow_up_id == FollowUp.id)
+        .where(*sent, FollowUpItem.progress.in_(PROGRESS))
+        .group_by(FollowUp.cohort_id, FollowUp.round, FollowUpItem.progress),
+        "partners": select(FollowUp.cohort_id, FollowUp.round, FollowUp.months, FollowUp.id, FollowUp.user_id,
+                           HeldActivity.title, HeldActivity.partners, HeldActivity.story)
+        .join(HeldActivity, HeldActivity.follow_up_id == FollowUp.id)
+        .where(*sent)
+        .order_by(FollowUp.cohort_id, FollowUp.round, FollowUp.id, HeldActivity.position),
+    })
+
+
+def _add_activities(rows, entry: Callable[[int, int, int], dict[str, Any]]) -> None:
+    """Count the held activities of the sent reports (_outcome_statements' rows) into their rounds:
+    by strategy, and the people reached by sex and age group."""
+    for cohort_id, number, months, strategy, count, *people in rows:
         item = entry(cohort_id, number, months)
         item["activities"] += count
         if strategy in item["by_strategy"]:
@@ -251,15 +267,10 @@ def _add_activities(sent: tuple, entry: Callable[[int, int, int], dict[str, Any]
             item["people_total"] += int(value)
 
 
-def _add_partners_and_stories(sent: tuple, entry: Callable[[int, int, int], dict[str, Any]]) -> None:
-    """The partners (once each, ignoring case) and stories of change of the sent reports' activities,
-    in report and activity order."""
-    for cohort_id, number, months, followup_id, user_id, title, partners, story in db.session.execute(
-            select(FollowUp.cohort_id, FollowUp.round, FollowUp.months, FollowUp.id, FollowUp.user_id,
-                   HeldActivity.title, HeldActivity.partners, HeldActivity.story)
-            .join(HeldActivity, HeldActivity.follow_up_id == FollowUp.id)
-            .where(*sent)
-            .order_by(FollowUp.cohort_id, FollowUp.round, FollowUp.id, HeldActivity.position)):
+def _add_partners_and_stories(rows, entry: Callable[[int, int, int], dict[str, Any]]) -> None:
+    """The partners (once each, ignoring case) and stories of change of the sent reports' activities
+    (_outcome_statements' rows), in report and activity order."""
+    for cohort_id, number, months, followup_id, user_id, title, partners, story in rows:
         item = entry(cohort_id, number, months)
         for partner in split_partners(partners):
             if partner.casefold() not in {p.casefold() for p in item["partners"]}:

@@ -19,9 +19,11 @@ Every number is a GROUP BY over records: the number of queries does not grow wit
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Any, Mapping
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, bindparam, case, func, select
 
 from lms.accounts.models import Role, User
 from lms.cohorts.models import Cohort, Enrolment
@@ -160,10 +162,6 @@ class ChainReport:
         return sum(r.stories for r in self.rounds)
 
 
-def _group_column(key: str):
-    return func.coalesce(User.regency_code if key == "regency" else User.institution, "")
-
-
 def _label(key: str, value: str) -> str:
     if key == "regency":
         from flask_babel import gettext as _
@@ -172,21 +170,63 @@ def _label(key: str, value: str) -> str:
     return value or "-"
 
 
+@lru_cache(maxsize=1)
+def _statements() -> Mapping[str, Any]:
+    """The chain's GROUP BY queries over the cohorts in :ids, built once per process (their cache
+    keys with them): they hold no value of a request. The per-group ones group by regency/city
+    code and institution together; _groups adds each row to its group under either key."""
+    ids = bindparam("ids", expanding=True)
+    trainee = User.role == Role.TRAINEE.value
+    regency, institution = func.coalesce(User.regency_code, ""), func.coalesce(User.institution, "")
+    submitted = func.sum(case((ActionPlan.version_count > 0, 1), else_=0))
+    approved = func.sum(case((ActionPlan.status == "approved", 1), else_=0))
+    sent = and_(FollowUp.cohort_id.in_(ids), FollowUp.status == "submitted", trainee)
+    sums = [func.coalesce(func.sum(getattr(HeldActivity, name)), 0) for name in PARTICIPANT_FIELDS]
+    stories = func.sum(case((func.length(func.trim(HeldActivity.story)) > 0, 1), else_=0))
+
+    stories_sent = (select(CohortModel.name, FollowUp.round, FollowUp.months, FollowUp.id, ActionPlan.library,
+                           User.institution, User.regency_code, User.regency, HeldActivity.title, HeldActivity.story)
+                    .select_from(HeldActivity).join(FollowUp, FollowUp.id == HeldActivity.follow_up_id)
+                    .join(ActionPlan, ActionPlan.id == FollowUp.plan_id).join(User, User.id == FollowUp.user_id)
+                    .join(CohortModel, CohortModel.id == FollowUp.cohort_id)
+                    .where(FollowUp.cohort_id.in_(ids), FollowUp.status == "submitted",
+                           func.length(func.trim(HeldActivity.story)) > 0)
+                    .order_by(FollowUp.round.desc(), FollowUp.id.desc(), HeldActivity.position))
+
+    def by_group(*columns, table, person, where, more=()):
+        return (select(regency, institution, *columns).select_from(table).join(User, User.id == person)
+                .where(where).group_by(regency, institution, *more))
+
+    return MappingProxyType({
+        "plans": select(func.count(), submitted, approved,
+                        func.sum(case((ActionPlan.status.in_(REPORTING_STATES), 1), else_=0)))
+        .select_from(ActionPlan).where(ActionPlan.cohort_id.in_(ids)),
+        "participants": by_group(func.count(), table=Enrolment, person=Enrolment.user_id,
+                                 where=and_(Enrolment.cohort_id.in_(ids), trainee)),
+        "answered": by_group(func.count(), table=SurveySubmission, person=SurveySubmission.user_id,
+                             where=and_(SurveySubmission.cohort_id.in_(ids), trainee)),
+        "plans_by_group": by_group(submitted, approved, table=ActionPlan, person=ActionPlan.user_id,
+                                   where=and_(ActionPlan.cohort_id.in_(ids), trainee)),
+        "reports": by_group(FollowUp.round, func.count(), table=FollowUp, person=FollowUp.user_id, where=sent,
+                            more=(FollowUp.round,)),
+        "activities": by_group(func.count(HeldActivity.id), stories, *sums, table=HeldActivity.__table__.join(
+            FollowUp, FollowUp.id == HeldActivity.follow_up_id), person=FollowUp.user_id, where=sent),
+        "partners": select(regency, institution, HeldActivity.partners).select_from(HeldActivity)
+        .join(FollowUp, FollowUp.id == HeldActivity.follow_up_id).join(User, User.id == FollowUp.user_id)
+        .where(sent, HeldActivity.partners != ""),
+        "stories": stories_sent,  # _stories: every one, or the first :limit
+        "first_stories": stories_sent.limit(bindparam("limit")),
+    })
+
+
 def chain_report(cohorts: list[Cohort], *, stories: int | None = MAX_STORIES) -> ChainReport:
     """The chain over the cohorts given (all of one course; the caller filters them by access)."""
     ids = [c.id for c in cohorts]
     completion = cohort_report(cohorts)
-    trainee = User.role == Role.TRAINEE.value
-    in_cohorts = ActionPlan.cohort_id.in_(ids)
-    submitted = ActionPlan.version_count > 0
-    approved = ActionPlan.status == "approved"
 
-    # Behaviour: plans, in total and per group (one query per key).
-    started, plans_submitted, plans_approved = db.session.execute(
-        select(func.count(), func.sum(case((submitted, 1), else_=0)), func.sum(case((approved, 1), else_=0)))
-        .select_from(ActionPlan).where(in_cohorts)).one()
-    reporting = db.session.scalar(select(func.count()).select_from(ActionPlan)
-                                  .where(in_cohorts, ActionPlan.status.in_(REPORTING_STATES)))
+    # Behaviour: plans started, submitted, approved and reporting (submitted or approved), one query.
+    started, plans_submitted, plans_approved, reporting = db.session.execute(
+        _statements()["plans"], {"ids": ids}).one()
 
     # Results: cohort_outcomes per cohort and round, summed by round over the cohorts.
     by_round: dict[int, RoundTotals] = {}
@@ -219,93 +259,84 @@ def chain_report(cohorts: list[Cohort], *, stories: int | None = MAX_STORIES) ->
         r.months.sort()
         r.expected = reporting or 0
 
-    groups = {key: _groups(key, completion, ids, trainee) for key in GROUP_KEYS}
+    groups = _groups(completion, ids)
     shown = {key: bool(groups[key]) and all(g.answered >= MIN_GROUP for g in groups[key]) for key in GROUP_KEYS}
     for key in GROUP_KEYS:
         if not shown[key]:
             for g in groups[key]:
                 g.answered = 0  # withheld: never leaves this function
     report = ChainReport(
-        completion.course, cohorts, completion, survey_report(cohorts), completion.gain(), completion.enrolled,
+        completion.course, cohorts, completion, survey_report(cohorts), completion.gain(),
+        # The trainees enrolled (completion.enrolled counts the same rows, at the cost of its columns).
+        sum(g.participants for g in groups["regency"]),
         int(started or 0), int(plans_submitted or 0), int(plans_approved or 0), int(reporting or 0), rounds, groups,
         shown, _stories(ids, stories))
     return report
 
 
-def _groups(key: str, completion: Report, ids: list[int], trainee) -> list[GroupChain]:
-    """Every link of the chain per regency/city code or institution (trainees of the cohorts)."""
-    column = _group_column(key)
-    found: dict[str, GroupChain] = {}
+def _group(found: dict[str, GroupChain], key: str, value: str | None) -> GroupChain:
+    value = value or ""
+    if value not in found:
+        found[value] = GroupChain(value, _label(key, value))
+    return found[value]
 
-    def group(value) -> GroupChain:
-        value = value or ""
-        if value not in found:
-            found[value] = GroupChain(value, _label(key, value))
-        return found[value]
 
-    for value, count in db.session.execute(
-            select(column, func.count()).select_from(Enrolment).join(User, User.id == Enrolment.user_id)
-            .where(Enrolment.cohort_id.in_(ids), trainee).group_by(column)):
-        group(value).participants += count
-    for value, count in db.session.execute(
-            select(column, func.count()).select_from(SurveySubmission).join(User, User.id == SurveySubmission.user_id)
-            .where(SurveySubmission.cohort_id.in_(ids), trainee).group_by(column)):
-        group(value).answered += count
-    for value, summary in completion.gain_by(key).items():
-        g = group(value)
-        g.mean_pre, g.mean_post, g.gain, g.paired = summary.mean_pre, summary.mean_post, summary.normalized_gain, \
-            summary.paired
-    for value, sent, approved in db.session.execute(
-            select(column, func.sum(case((ActionPlan.version_count > 0, 1), else_=0)),
-                   func.sum(case((ActionPlan.status == "approved", 1), else_=0)))
-            .select_from(ActionPlan).join(User, User.id == ActionPlan.user_id)
-            .where(ActionPlan.cohort_id.in_(ids), trainee).group_by(column)):
-        g = group(value)
-        g.plans_submitted, g.plans_approved = int(sent or 0), int(approved or 0)
-    sent_reports = FollowUp.status == "submitted"
-    for value, number, count in db.session.execute(
-            select(column, FollowUp.round, func.count()).select_from(FollowUp).join(User, User.id == FollowUp.user_id)
-            .where(FollowUp.cohort_id.in_(ids), sent_reports, trainee).group_by(column, FollowUp.round)):
-        group(value).reports[number] = group(value).reports.get(number, 0) + count
-    sums = [func.coalesce(func.sum(getattr(HeldActivity, name)), 0) for name in PARTICIPANT_FIELDS]
-    stories = func.sum(case((func.length(func.trim(HeldActivity.story)) > 0, 1), else_=0))
-    for value, count, with_story, *people in db.session.execute(
-            select(column, func.count(HeldActivity.id), stories, *sums).select_from(HeldActivity)
-            .join(FollowUp, FollowUp.id == HeldActivity.follow_up_id).join(User, User.id == FollowUp.user_id)
-            .where(FollowUp.cohort_id.in_(ids), sent_reports, trainee).group_by(column)):
-        g = group(value)
-        g.activities, g.stories = int(count), int(with_story or 0)
-        for name, number in zip(PARTICIPANT_FIELDS, people):
-            sex, age = name.split("_")
-            g.people[sex][age] += int(number)
-            g.people_total += int(number)
-    partners: dict[str, set[str]] = {}
-    for value, text in db.session.execute(
-            select(column, HeldActivity.partners).select_from(HeldActivity)
-            .join(FollowUp, FollowUp.id == HeldActivity.follow_up_id).join(User, User.id == FollowUp.user_id)
-            .where(FollowUp.cohort_id.in_(ids), sent_reports, trainee, HeldActivity.partners != "")):
-        partners.setdefault(value or "", set()).update(p.casefold() for p in split_partners(text))
-    for value, names in partners.items():
-        group(value).partners = len(names)
-    return sorted(found.values(), key=lambda g: (-g.participants, g.label.casefold()))
+def _groups(completion: Report, ids: list[int]) -> dict[str, list[GroupChain]]:
+    """Every link of the chain per regency/city code and per institution (trainees of the cohorts).
+    Each query groups by both at once; a row adds to its regency's group and its institution's."""
+    found: dict[str, dict[str, GroupChain]] = {key: {} for key in GROUP_KEYS}
+    statements, params = _statements(), {"ids": ids}
+
+    def both(regency: str, institution: str) -> tuple[GroupChain, GroupChain]:
+        return _group(found["regency"], "regency", regency), _group(found["institution"], "institution", institution)
+
+    for regency, institution, count in db.session.execute(statements["participants"], params):
+        for g in both(regency, institution):
+            g.participants += count
+    for regency, institution, count in db.session.execute(statements["answered"], params):
+        for g in both(regency, institution):
+            g.answered += count
+    for key in GROUP_KEYS:
+        for value, summary in completion.gain_by(key).items():
+            g = _group(found[key], key, value)
+            g.mean_pre, g.mean_post, g.gain, g.paired = summary.mean_pre, summary.mean_post, \
+                summary.normalized_gain, summary.paired
+    for regency, institution, sent, approved in db.session.execute(statements["plans_by_group"], params):
+        for g in both(regency, institution):
+            g.plans_submitted += int(sent or 0)
+            g.plans_approved += int(approved or 0)
+    for regency, institution, number, count in db.session.execute(statements["reports"], params):
+        for g in both(regency, institution):
+            g.reports[number] = g.reports.get(number, 0) + count
+    for regency, institution, count, with_story, *people in db.session.execute(statements["activities"], params):
+        for g in both(regency, institution):
+            g.activities += int(count)
+            g.stories += int(with_story or 0)
+            for name, number in zip(PARTICIPANT_FIELDS, people):
+                sex, age = name.split("_")
+                g.people[sex][age] += int(number)
+                g.people_total += int(number)
+    partners: dict[str, dict[str, set[str]]] = {key: {} for key in GROUP_KEYS}
+    for regency, institution, text in db.session.execute(statements["partners"], params):
+        named = {p.casefold() for p in split_partners(text)}
+        for key, value in zip(GROUP_KEYS, (regency or "", institution or "")):
+            partners[key].setdefault(value, set()).update(named)
+    for key in GROUP_KEYS:
+        for value, names in partners[key].items():
+            _group(found[key], key, value).partners = len(names)
+    return {key: sorted(found[key].values(), key=lambda g: (-g.participants, g.label.casefold()))
+            for key in GROUP_KEYS}
 
 
 def _stories(ids: list[int], limit: int | None) -> list[Story]:
     """Stories of change from sent reports, newest round first, with the library and its place."""
-    stmt = (select(CohortModel.name, FollowUp.round, FollowUp.months, FollowUp.id, ActionPlan.library,
-                   User.institution, User.regency_code, User.regency, HeldActivity.title, HeldActivity.story)
-            .select_from(HeldActivity).join(FollowUp, FollowUp.id == HeldActivity.follow_up_id)
-            .join(ActionPlan, ActionPlan.id == FollowUp.plan_id).join(User, User.id == FollowUp.user_id)
-            .join(CohortModel, CohortModel.id == FollowUp.cohort_id)
-            .where(FollowUp.cohort_id.in_(ids), FollowUp.status == "submitted",
-                   func.length(func.trim(HeldActivity.story)) > 0)
-            .order_by(FollowUp.round.desc(), FollowUp.id.desc(), HeldActivity.position))
-    if limit is not None:
-        stmt = stmt.limit(limit)
+    statements = _statements()
+    stmt, params = (statements["stories"], {"ids": ids}) if limit is None else \
+        (statements["first_stories"], {"ids": ids, "limit": limit})
     return [Story(cohort, number, months, followup_id, library or institution or "", regency_label(code, typed),
                   title, story)
             for cohort, number, months, followup_id, library, institution, code, typed, title, story
-            in db.session.execute(stmt)]
+            in db.session.execute(stmt, params)]
 
 
 def chain_as_dict(report: ChainReport) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from sqlalchemy import Integer, and_, case, exists, false, func, literal, null, or_, select
+from sqlalchemy import Integer, and_, bindparam, case, exists, false, func, literal, null, or_, select
 from sqlalchemy.orm import aliased
 
 from lms.accounts.models import Role, User
@@ -133,14 +133,33 @@ class Filters:
         return bool(self.status or self.regency or self.inactive_days or self.query)
 
 
+def counted_lessons():
+    """SQL: the lessons that count toward completion (required, not archived), of any course."""
+    return and_(Lesson.required.is_(True), Lesson.archived_at.is_(None))
+
+
 @lru_cache(maxsize=256)
 def participant_columns(course_id: int, lessons_total: int, quizzes_total: int,
                         module_quizzes: int) -> Mapping[str, Any]:
-    """A report's per-participant SQL expressions (one row per Enrolment joined as Report._from
+    """A report's per-participant SQL expressions (one row per Enrolment joined as enrolled_from
     joins it), for a course with these numbers of required lessons, required quizzes and module
     quizzes. Built once per process for each such course: building them (the aliases of the
     stuck rule above all) cost more than running a report page's queries. SQL expressions are
     immutable, so every report and request may share them."""
+    return MappingProxyType(_participant_columns(course_id, lessons_total, quizzes_total, module_quizzes))
+
+
+def _if_positive(number, expression):
+    """`expression` where `number` > 0, else false: decided while building for a number known then
+    (one course's report), in SQL for a column (a statement over the cohorts of several courses)."""
+    if isinstance(number, int):
+        return expression if number > 0 else false()
+    return and_(number > 0, expression)
+
+
+def _participant_columns(course_id, lessons_total, quizzes_total, module_quizzes) -> dict[str, Any]:
+    """participant_columns' expressions. Each argument is a number (one course) or a SQL column
+    (the course of each row's cohort, and its numbers: cohort_standing); one rule either way."""
     cp = CourseProgress
     lessons_done = func.coalesce(cp.lessons_done, 0)
     done = lessons_done + func.coalesce(cp.quizzes_passed, 0)
@@ -149,16 +168,21 @@ def participant_columns(course_id: int, lessons_total: int, quizzes_total: int,
                  cp.last_activity_at), else_=cp.quiz_activity_at)
     certified = Certificate.id.is_not(None)
     total = lessons_total + quizzes_total
-    percent = (literal(100, Integer) * done) // total if total else literal(0, Integer)
-    complete = (done >= total) if total else false()
+    if isinstance(total, int):
+        percent = (literal(100, Integer) * done) // total if total else literal(0, Integer)
+    else:
+        percent = case((total > 0, (literal(100, Integer) * done) // total), else_=literal(0, Integer))
+    complete = _if_positive(total, done >= total)
     stuck = _stuck(course_id, lessons_total, module_quizzes, lessons_done)
-    status = case((certified, "certified"), (complete, "completed"), (stuck.is_not(None), stuck),
-                  (last.is_(None), "not_started"), else_="in_progress")
-    return MappingProxyType({"lessons_done": lessons_done, "done": done, "last": last, "certified": certified,
-                             "percent": percent, "complete": complete, "status": status, "stuck": stuck})
+    # The stuck reason once (COALESCE, not a CASE arm that tests it and another that returns it):
+    # half the SQL for PostgreSQL to plan, the same status.
+    status = case((certified, "certified"), (complete, "completed"),
+                  else_=func.coalesce(stuck, case((last.is_(None), "not_started"), else_="in_progress")))
+    return {"lessons_done": lessons_done, "done": done, "last": last, "certified": certified,
+            "percent": percent, "complete": complete, "status": status, "stuck": stuck}
 
 
-def _stuck(course_id: int, lessons_total: int, module_quizzes: int, lessons_done):
+def _stuck(course_id, lessons_total, module_quizzes, lessons_done):
     """SQL: the trainee's STUCK_STATUSES reason, or NULL (per row of Enrolment; the same rules
     as lms.learning.nextstep: lms.quizzes.counting's pass, attempts used against the limit
     plus the extra attempts granted)."""
@@ -181,11 +205,66 @@ def _stuck(course_id: int, lessons_total: int, module_quizzes: int, lessons_done
     graded = aliased(Attempt)
     failed_posttest = exists().where(counting, q.kind == "posttest", ~passed, exists().where(
         graded.user_id == trainee, graded.quiz_id == q.id, graded.state == "graded").correlate_except(graded))
-    missing = (and_(lessons_done < lessons_total,
-                    func.coalesce(CourseProgress.quizzes_passed, 0) >= module_quizzes)
-               if module_quizzes and lessons_total else false())
+    missing = _if_positive(module_quizzes, _if_positive(lessons_total, and_(
+        lessons_done < lessons_total, func.coalesce(CourseProgress.quizzes_passed, 0) >= module_quizzes)))
     return case((out_of_attempts, "stuck_attempts"), (failed_posttest, "failed_posttest"),
                 (missing, "missing_lessons"), else_=null())
+
+
+def enrolled_from(stmt, course_id, cohorts, *, with_cohort: bool = False):
+    """Trainees enrolled in the cohorts (a clause over Enrolment.cohort_id), with their cached
+    progress in the course (an id, or a column such as Cohort.course_id: with_cohort joins the
+    cohort first) and their valid certificate."""
+    stmt = stmt.select_from(Enrolment)
+    if with_cohort:
+        stmt = stmt.join(Cohort, Cohort.id == Enrolment.cohort_id)
+    return (stmt.join(User, User.id == Enrolment.user_id)
+            .outerjoin(CourseProgress, and_(CourseProgress.user_id == Enrolment.user_id,
+                                            CourseProgress.course_id == course_id))
+            # At most one certificate per trainee and cohort is not replaced (a unique index).
+            .outerjoin(Certificate, and_(Certificate.user_id == Enrolment.user_id,
+                                         Certificate.cohort_id == Enrolment.cohort_id,
+                                         Certificate.status != "replaced", Certificate.status == "valid"))
+            .where(cohorts, User.role == Role.TRAINEE.value))
+
+
+@lru_cache(maxsize=1)
+def _standing_statement():
+    """cohort_standing's statement, built once per process (its cache key with it): per cohort,
+    status and whether inactive since :cutoff, counted; the cohorts in :cohort_ids."""
+    lessons = (select(Lesson.course_id.label("course_id"), func.count().label("n"))
+               .where(counted_lessons()).group_by(Lesson.course_id).subquery())
+    quizzes = (select(Quiz.course_id.label("course_id"), func.count().label("n"),
+                      func.sum(case((Quiz.kind == "module", 1), else_=0)).label("modules"))
+               .where(Quiz.counts_toward_completion).group_by(Quiz.course_id).subquery())
+    c = _participant_columns(Cohort.course_id, func.coalesce(lessons.c.n, 0), func.coalesce(quizzes.c.n, 0),
+                             func.coalesce(quizzes.c.modules, 0))
+    inactive = case((or_(c["last"].is_(None), c["last"] < bindparam("cutoff")), 1), else_=0)
+    rows = (enrolled_from(select(Enrolment.cohort_id.label("cohort_id"), c["status"].label("status"),
+                                 inactive.label("inactive")), Cohort.course_id,
+                          Enrolment.cohort_id.in_(bindparam("cohort_ids", expanding=True)), with_cohort=True)
+            .outerjoin(lessons, lessons.c.course_id == Cohort.course_id)
+            .outerjoin(quizzes, quizzes.c.course_id == Cohort.course_id)).subquery()
+    return (select(rows.c.cohort_id, rows.c.status, rows.c.inactive, func.count())
+            .group_by(rows.c.cohort_id, rows.c.status, rows.c.inactive))
+
+
+def cohort_standing(cohort_ids: list[int], inactive_days: int) -> dict[int, tuple[int, dict[str, int]]]:
+    """Per cohort (of any courses): the participants a report filtered by inactive_days keeps
+    (Filters(inactive_days=...)), and those who cannot finish on their own by reason
+    (STUCK_STATUSES), by the report's own status rule, in one query whatever the courses."""
+    found: dict[int, tuple[int, dict[str, int]]] = {}
+    if not cohort_ids:
+        return found
+    params = {"cohort_ids": list(cohort_ids), "cutoff": utcnow() - timedelta(days=inactive_days)}
+    for cohort_id, status, inactive, count in db.session.execute(_standing_statement(), params):
+        lagging, stuck = found.get(cohort_id, (0, {}))
+        if inactive and status not in ("completed", "certified"):
+            lagging += count
+        if status in STUCK_STATUSES:
+            stuck[status] = stuck.get(status, 0) + count
+        found[cohort_id] = (lagging, stuck)
+    return found
 
 
 class Report:
@@ -223,15 +302,7 @@ class Report:
 
     def _from(self, stmt):
         """Trainees enrolled in the cohorts, with their cached progress and valid certificate."""
-        return (stmt.select_from(Enrolment)
-                .join(User, User.id == Enrolment.user_id)
-                .outerjoin(CourseProgress, and_(CourseProgress.user_id == Enrolment.user_id,
-                                                CourseProgress.course_id == self.course.id))
-                # At most one certificate per trainee and cohort is not replaced (a unique index).
-                .outerjoin(Certificate, and_(Certificate.user_id == Enrolment.user_id,
-                                             Certificate.cohort_id == Enrolment.cohort_id,
-                                             Certificate.status != "replaced", Certificate.status == "valid"))
-                .where(Enrolment.cohort_id.in_(self.cohort_ids), User.role == Role.TRAINEE.value))
+        return enrolled_from(stmt, self.course.id, Enrolment.cohort_id.in_(self.cohort_ids))
 
     def _people(self):
         c = self._columns()
@@ -488,8 +559,7 @@ def cohort_report(cohorts: list[Cohort], *, with_details: bool = True) -> Report
     (with_details is kept for callers; module rates and quiz means cost nothing unless read)."""
     course = db.session.get(Course, cohorts[0].course_id)
     lessons = [tuple(row) for row in db.session.execute(
-        select(Lesson.id, Lesson.module_id).where(Lesson.course_id == course.id, Lesson.required.is_(True),
-                                                  Lesson.archived_at.is_(None)))]
+        select(Lesson.id, Lesson.module_id).where(Lesson.course_id == course.id, counted_lessons()))]
     quizzes = list(db.session.scalars(select(Quiz).where(Quiz.course_id == course.id)))
     return Report(course, cohorts, lessons, quizzes)
 

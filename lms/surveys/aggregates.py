@@ -14,8 +14,9 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from lms.accounts.models import User
 from lms.cohorts.models import Cohort, Enrolment
@@ -121,20 +122,27 @@ def _items_of(course_ids: set[int]) -> dict[str, SurveyItem]:
     return items
 
 
+@lru_cache(maxsize=1)
+def _counts_statement():
+    """_cohort_counts' query, built once per process (its cache key with it): per cohort in :ids,
+    enrolled, answered and released ballots."""
+
+    def count(column, *where):
+        return select(func.count()).where(column == Cohort.id, *where).correlate(Cohort).scalar_subquery()
+
+    return select(Cohort.id, count(Enrolment.cohort_id), count(SurveySubmission.cohort_id),
+                  count(SurveyBallot.cohort_id, SurveyBallot.released.is_(True))).where(
+        Cohort.id.in_(bindparam("ids", expanding=True)))
+
+
 def _cohort_counts(cohorts: list[Cohort]) -> list[CohortCount]:
-    """Per cohort: enrolled, answered, and released ballots (those in the aggregates)."""
+    """Per cohort: enrolled, answered, and released ballots (those in the aggregates), one query."""
     ids = [c.id for c in cohorts]
     if not ids:
         return []
-
-    def per_cohort(column, *where):
-        return dict(db.session.execute(select(column, func.count()).where(column.in_(ids), *where)
-                                       .group_by(column)).all())
-
-    released = per_cohort(SurveyBallot.cohort_id, SurveyBallot.released.is_(True))
-    answered = per_cohort(SurveySubmission.cohort_id)
-    enrolled = per_cohort(Enrolment.cohort_id)
-    return [CohortCount(c, enrolled.get(c.id, 0), answered.get(c.id, 0), released.get(c.id, 0)) for c in cohorts]
+    counts = {cohort_id: (enrolled, answered, released) for cohort_id, enrolled, answered, released
+              in db.session.execute(_counts_statement(), {"ids": ids})}
+    return [CohortCount(c, *counts.get(c.id, (0, 0, 0))) for c in cohorts]
 
 
 def _rating_cells(ids: list[int]) -> dict[tuple[str, int | None], dict[int, list[int]]]:

@@ -288,3 +288,39 @@ def test_a_quiz_graded_by_the_last_attempt_counts_the_same_in_report_and_progres
         course = db.session.get(Course, quiz.course_id)
         lessons_done = db.session.scalar(select(CourseProgress.lessons_done))
         assert my_course(user, course).progress.done == lessons_done  # no quiz counted as passed
+
+
+def test_dashboard_standing_over_several_courses_counts_what_each_course_report_counts(app, runner, courses, world):
+    """cohort_standing reads the cohorts of several courses in one query, each course's numbers of
+    required lessons and quizzes read in SQL: per cohort it counts what that course's report
+    counts (lagging: the report's inactive filter; stuck, by reason)."""
+    from lms.cohorts.models import Cohort
+    from lms.reports.queries import Filters, cohort_report, cohort_standing
+
+    for course, participants in (("mini-q", 80), ("mini-a", 30)):
+        result = runner.invoke(args=["dev", "seed", "--participants", str(participants), "--cohorts", "2",
+                                     "--course", course])
+        assert result.exit_code == 0, result.output
+    with app.app_context():
+        cohorts = list(db.session.scalars(select(Cohort).order_by(Cohort.id)))
+        # Some trainees of a mini-q cohort passed every module quiz and did no lesson (missing_lessons).
+        from lms.cohorts.models import Enrolment
+        from lms.learning.models import CourseProgress
+
+        quizzed = next(c for c in cohorts if c.slug.startswith("seed-") and c.course.slug == "mini-q")
+        modules = cohort_report([quizzed]).module_quizzes
+        for progress in db.session.scalars(select(CourseProgress).join(
+                Enrolment, Enrolment.user_id == CourseProgress.user_id).where(
+                Enrolment.cohort_id == quizzed.id, CourseProgress.course_id == quizzed.course_id).limit(3)):
+            progress.lessons_done, progress.quizzes_passed = 0, modules
+        db.session.flush()
+        expected = {}
+        for course_id in {c.course_id for c in cohorts}:
+            report = cohort_report([c for c in cohorts if c.course_id == course_id])
+            lagging, stuck = report.counts_by_cohort(Filters(inactive_days=7)), report.stuck_by_cohort()
+            expected.update({c.id: (lagging.get(c.id, 0), stuck.get(c.id, {})) for c in report.cohorts})
+        got = cohort_standing([c.id for c in cohorts], 7)
+        assert {c.id: got.get(c.id, (0, {})) for c in cohorts} == expected
+        assert len({c.course_id for c in cohorts}) >= 2
+        assert sum(n for n, _ in expected.values()) and sum(sum(s.values()) for _, s in expected.values())
+        assert {"missing_lessons", "stuck_attempts"} <= {r for _, stuck in expected.values() for r in stuck}
