@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from lms.extensions import db
