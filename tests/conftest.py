@@ -77,11 +77,26 @@ def pytest_xdist_make_scheduler(config, log):
     xdist_group marks of --dist loadgroup are lost with pytest 9.2: pytest-xdist issue 1386.)"""
     if config.getvalue("dist") != "loadscope":
         return None
+    from collections import OrderedDict
+
     from xdist.scheduler import LoadScopeScheduling
 
     class ModuleAndBackend(LoadScopeScheduling):
+        ordered = False
+
         def _split_scope(self, nodeid: str) -> str:
             return work_unit(nodeid)
+
+        def _assign_work_unit(self, node) -> None:
+            """The slow units first (browsers, servers started as processes: up to a minute and
+            more each, but few tests), then by number of tests: no worker is left with a long
+            one at the end while the other waits."""
+            if not self.ordered:
+                slow = ("tests/browser/", "tests/operations/")
+                self.workqueue = OrderedDict(sorted(self.workqueue.items(),
+                                                    key=lambda unit: not unit[0].startswith(slow)))
+                self.ordered = True
+            super()._assign_work_unit(node)
 
     return ModuleAndBackend(config, log)
 
