@@ -49,8 +49,11 @@ worker: install
 	@test -n "$$LMS_REDIS_URL" || { echo "set LMS_REDIS_URL (the same Redis as the app servers)"; exit 2; }
 	$(FLASK) jobs worker
 
+# Test workers (pytest-xdist): one a core, at most 4; TEST_WORKERS=0 runs the suite in one process.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); if [ $$n -gt 4 ]; then n=4; elif [ $$n -lt 2 ]; then n=0; fi; echo $$n)
+
 test: install-test
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 # HTTP load benchmark under gunicorn with wrk (bench/README.md), e.g. BENCH_ARGS="--backends sqlite --duration 5".
 bench: install

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import click
@@ -27,18 +30,24 @@ def _pybabel(*args: str) -> None:
 
 def compile_catalogs() -> list[Path]:
     """Compile every catalog (messages.po, and wtforms.po: WTForms' own messages) to .mo; returns
-    the files written."""
-    written = []
+    the files compiled. A .mo that would not change is left alone; a new one replaces the old at
+    once, through a temporary file of this process: other processes (parallel test workers, a
+    running server) read the old file or the new, never half of one."""
+    compiled = []
     for po_path in sorted(TRANSLATIONS.glob("*/LC_MESSAGES/*.po")):
         with po_path.open("rb") as fh:
             catalog = read_po(fh)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog, use_fuzzy=False)
         mo_path = po_path.with_suffix(".mo")
-        tmp = mo_path.with_suffix(".mo.tmp")
-        with tmp.open("wb") as fh:
-            write_mo(fh, catalog, use_fuzzy=False)
-        tmp.replace(mo_path)
-        written.append(mo_path)
-    return written
+        if not mo_path.exists() or mo_path.read_bytes() != buffer.getvalue():
+            fd, tmp = tempfile.mkstemp(dir=mo_path.parent, prefix=f".{mo_path.name}.", suffix=".tmp")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(buffer.getvalue())
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, mo_path)
+        compiled.append(mo_path)
+    return compiled
 
 
 def missing_translations() -> dict[str, list[str]]:

@@ -61,6 +61,46 @@ def base_config(database_url: str) -> dict[str, Any]:
     }
 
 
+def work_unit(nodeid: str) -> str:
+    """The unit of work of a parallel run: a test's module (or class) and database backend, so that a
+    module's module-scoped world (the route matrix's, a browser module's live server) is built by
+    one worker only, while a module's two backends can run on two workers at once."""
+    name, _, params = nodeid.partition("[")
+    backend = next((b for b in BACKENDS if b in params.rstrip("]").split("-")), None)
+    scope = name.rsplit("::", 1)[0]
+    return f"{scope}[{backend}]" if backend else scope
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, which a serial run may not have loaded
+def pytest_xdist_make_scheduler(config, log):
+    """`pytest -n N --dist loadscope` (as `make test` runs) hands out work by work_unit. (The
+    xdist_group marks of --dist loadgroup are lost with pytest 9.2: pytest-xdist issue 1386.)"""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from collections import OrderedDict
+
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleAndBackend(LoadScopeScheduling):
+        ordered = False
+
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+        def _assign_work_unit(self, node) -> None:
+            """The slow units first (browsers, servers started as processes: up to a minute and
+            more each, but few tests), then by number of tests: no worker is left with a long
+            one at the end while the other waits."""
+            if not self.ordered:
+                slow = ("tests/browser/", "tests/operations/")
+                self.workqueue = OrderedDict(sorted(self.workqueue.items(),
+                                                    key=lambda unit: not unit[0].startswith(slow)))
+                self.ordered = True
+            super()._assign_work_unit(node)
+
+    return ModuleAndBackend(config, log)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _catalogs() -> None:
     compile_catalogs()

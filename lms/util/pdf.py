@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import os
 import tempfile
 import threading
 from pathlib import Path
@@ -64,7 +65,7 @@ def _common_font() -> Path:
             subsetter.subset(font)
             buffer = io.BytesIO()
             font.save(buffer)
-            tmp = path.with_suffix(f".{threading.get_ident()}.tmp")
+            tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")  # per process and thread
             tmp.write_bytes(buffer.getvalue())
             tmp.replace(path)
         _common_font_path = path

@@ -18,7 +18,7 @@ from tests.authoring.test_editor import EDIT, LESSON, save, text_of
 from tests.authoring.test_tree import zip_of
 from tests.content.test_bounds import ADVERSARIAL, BILLION_LAUGHS
 
-BUDGET = 2.0
+BUDGET = 2.0  # CPU seconds, as in tests/content/test_bounds.py
 
 
 def _zip_with(*entries: zipfile.ZipInfo | tuple[str, bytes]) -> bytes:
@@ -44,10 +44,10 @@ def _zip_with(*entries: zipfile.ZipInfo | tuple[str, bytes]) -> bytes:
     ({"course.yml": b"x", "01/rasio.md": b" " * (2 * 1024 * 1024)}, "compressed more than 100 times"),
 ])
 def test_bad_zips_are_refused_with_what_and_where(entries, message):
-    started = time.perf_counter()
+    started = time.process_time()
     with pytest.raises(TreeError, match=message):
         read_zip(zip_of(entries))
-    assert time.perf_counter() - started < BUDGET
+    assert time.process_time() - started < BUDGET
 
 
 def test_a_name_twice_a_folder_entry_named_like_a_file_and_encrypted_entries_are_refused():
@@ -105,10 +105,10 @@ def test_a_bad_zip_upload_is_refused_before_it_is_saved(app, editor, extra, mess
     with zipfile.ZipFile(buffer, "a") as z:
         for name, data in extra.items():
             z.writestr("mini-a/" + name if not name.startswith("..") else name, data)
-    started = time.perf_counter()
+    started = time.process_time()
     response = fac.post("/author/courses/mini-a/upload", data={"archive": (io.BytesIO(buffer.getvalue()), "k.zip")},
                         content_type="multipart/form-data", follow_redirects=True)
-    assert time.perf_counter() - started < BUDGET
+    assert time.process_time() - started < BUDGET
     assert response.status_code == 200 and message in text_of(response.data)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(CourseUpload)) == 0
@@ -142,10 +142,10 @@ def test_a_draft_that_makes_a_file_and_a_folder_of_one_name_is_a_problem_not_a_c
                                   "unclosed tags", "markdown in html"])
 def test_live_preview_of_pathological_text_answers_quickly(app, editor, name):
     fac = editor["facilitator"]
-    started = time.perf_counter()
+    started = time.process_time()
     response = fac.post(EDIT, data={"title": "Pengantar", "text": ADVERSARIAL[name], "loaded_sha": "",
                                     "preview": "1"}, headers={"X-Requested-With": "fetch"})
-    assert time.perf_counter() - started < BUDGET
+    assert time.process_time() - started < BUDGET
     assert response.status_code == 200
     page = text_of(response.data)
     assert "tidak dapat ditampilkan" in page or "<script" not in page
@@ -161,7 +161,7 @@ def test_live_preview_says_which_line_is_refused(app, editor):
 
 def test_a_billion_laughs_draft_is_refused_quickly_everywhere_in_the_editor(app, editor):
     fac = editor["facilitator"]
-    started = time.perf_counter()
+    started = time.process_time()
     saved = fac.post("/author/courses/mini-a/files/course.yml/edit", data={"text": BILLION_LAUGHS,
                                                                             "loaded_sha": _sha(app, "course.yml")})
     assert saved.status_code == 302
@@ -170,7 +170,7 @@ def test_a_billion_laughs_draft_is_refused_quickly_everywhere_in_the_editor(app,
     published = fac.post("/author/courses/mini-a/publish")
     assert published.status_code == 422
     assert "mini-a/course.yml:2" in text_of(published.data) and "aliases" in text_of(published.data)
-    assert time.perf_counter() - started < 3 * BUDGET
+    assert time.process_time() - started < 3 * BUDGET
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(CourseFileDraft)) == 1
 
@@ -184,8 +184,8 @@ def _sha(app, path: str) -> str:
 def test_a_lesson_draft_beyond_the_bounds_is_not_published(app, editor):
     fac = editor["facilitator"]
     assert save(fac, "## A\n\n" + "[a](" * 5000 + "\n").status_code == 302
-    started = time.perf_counter()
+    started = time.process_time()
     published = fac.post("/author/courses/mini-a/publish")
-    assert time.perf_counter() - started < BUDGET
+    assert time.process_time() - started < BUDGET
     assert published.status_code == 422
     assert f"mini-a/{LESSON}:" in text_of(published.data) and "unclosed" in text_of(published.data)

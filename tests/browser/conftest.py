@@ -22,6 +22,7 @@ QUIZ_TAKER = "kuis@perpusdes.id"
 FINISHER = "selesai@perpusdes.id"
 ORGANIZER = "penyelenggara@perpusdes.id"
 FACILITATOR = "fasilitator@perpusdes.id"
+EXPECT_MS = 20_000
 
 
 def _missing() -> str | None:
@@ -124,7 +125,11 @@ def live_server(browser_ready, tmp_path_factory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser(browser_ready):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # expect(...) waits for a state up to EXPECT_MS (Playwright's default is 5 s): the suite's
+    # parallel workers, or other work on the machine, may keep a page from settling that fast.
+    expect.set_options(timeout=EXPECT_MS)
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(

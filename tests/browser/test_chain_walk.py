@@ -17,7 +17,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.browser.conftest import run_axe, serving
+from tests.browser.conftest import EXPECT_MS, run_axe, serving
 from tests.conftest import ROOT, base_config
 
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -161,10 +161,10 @@ def table_row(page, caption: str, header: str) -> dict[str, str]:
 
 @pytest.fixture
 def patient():
-    """expect(...) waits up to WAIT here, then the default again for other modules."""
+    """expect(...) waits up to WAIT here, then the suite's default again for other modules."""
     expect.set_options(timeout=WAIT)
     yield
-    expect.set_options(timeout=5_000)
+    expect.set_options(timeout=EXPECT_MS)
 
 
 def test_plan_review_certificate_followup_survey_chain(chain_server, browser, tmp_path, patient):

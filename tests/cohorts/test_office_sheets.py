@@ -197,9 +197,9 @@ def test_a_workbook_that_unpacks_too_big_is_refused_before_it_is_opened():
     bomb = zip_bomb(100)
     assert len(bomb) < 300 * 1024  # small on the wire
     tracemalloc.start()
-    started = time.perf_counter()
+    started = time.process_time()
     sheet = parse_sheet("bom.xlsx", bomb)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert "the workbook unpacks to 100 MB, more than the 40 MB" in sheet.problems[0].message

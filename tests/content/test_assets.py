@@ -87,11 +87,11 @@ def test_static_drawings_pass_including_the_real_course_and_drawing_program_file
 
 
 def test_a_huge_svg_is_refused_quickly():
-    started = time.perf_counter()
+    started = time.process_time()
     assert "elements" in svg_problem(svg("<g/>" * 60_000))
     deep = svg("<g>" * 20_000 + "</g>" * 20_000)
     svg_problem(deep)  # expat and ElementTree do not recurse: refused or accepted, but quickly
-    assert time.perf_counter() - started < 2.0
+    assert time.process_time() - started < 2.0
 
 
 def png(width: int, height: int) -> bytes:

@@ -13,7 +13,7 @@ from lms.content.yamlines import safe_load, yaml_problem
 from tests.content.test_loader import copy_mini, errors_of
 
 SIZE = 40_000  # the 40 KB preview that held a gunicorn worker for 92 s
-BUDGET = 2.0  # seconds; generous, the work is well under half a second on a loaded machine
+BUDGET = 2.0  # CPU seconds (a busy machine does not count); generous, the work takes well under 0.5 s
 
 
 def _repeat(unit: str, size: int = SIZE) -> str:
@@ -46,14 +46,14 @@ ADVERSARIAL = {
 @pytest.mark.parametrize("name", sorted(ADVERSARIAL))
 def test_pathological_markdown_renders_or_is_refused_quickly(name):
     text = ADVERSARIAL[name]
-    started = time.perf_counter()
+    started = time.process_time()
     try:
         html = render_markdown(text).html
     except MarkdownError as exc:
         assert exc.message  # says what
     else:
         assert "<script" not in html
-    assert time.perf_counter() - started < BUDGET, name
+    assert time.process_time() - started < BUDGET, name
 
 
 def test_refusals_say_what_and_where():
@@ -96,9 +96,9 @@ def test_lesson_beyond_the_bounds_is_an_error_with_file_and_line(tmp_path):
     text = lesson.read_text(encoding="utf-8")
     body_start = text.index("---", 3) + 4
     lesson.write_text(text[:body_start] + "\nBaris pertama.\n\n" + "[a](" * 10_000 + "\n", encoding="utf-8")
-    started = time.perf_counter()
+    started = time.process_time()
     errors = errors_of(course)
-    assert time.perf_counter() - started < BUDGET
+    assert time.process_time() - started < BUDGET
     first_body_line = text[:body_start].count("\n") + 1
     assert errors == [f"01-dasar/02-lanjutan.md:{first_body_line + 3}: error: too many unclosed '[' or '](' "
                       "brackets (from this paragraph on): close them, or write \\[ for a bracket that is just "
@@ -115,9 +115,9 @@ def test_question_text_beyond_the_bounds_is_an_error_with_file_and_line(tmp_path
     pre = course / "pre.yml"
     pre.write_text(pre.read_text(encoding="utf-8").replace("text: PKK", "text: '" + "![" * 5000 + "'"),
                    encoding="utf-8")
-    started = time.perf_counter()
+    started = time.process_time()
     errors = errors_of(course)
-    assert time.perf_counter() - started < BUDGET
+    assert time.process_time() - started < BUDGET
     assert errors == ["pre.yml:8: error: question text: brackets '[' are nested more than 16 deep in this paragraph"]
 
 
@@ -138,9 +138,9 @@ modules: *i
 def test_billion_laughs_course_yml_is_an_error_with_file_and_line(tmp_path):
     course = copy_mini(tmp_path)
     (course / "course.yml").write_text(BILLION_LAUGHS, encoding="utf-8")
-    started = time.perf_counter()
+    started = time.process_time()
     errors = errors_of(course)
-    assert time.perf_counter() - started < BUDGET
+    assert time.process_time() - started < BUDGET
     assert errors == ["course.yml:2: error: invalid YAML: anchors (&name) and aliases (*name) are not allowed "
                       "in course files; write the value out"]
 
@@ -155,7 +155,7 @@ def test_billion_laughs_course_yml_is_an_error_with_file_and_line(tmp_path):
     ("a: [" + "1," * 60_000 + "]\n", 1, "more than 50000 values"),
 ])
 def test_yaml_bounds_in_every_loader(tmp_path, text, line, words):
-    started = time.perf_counter()
+    started = time.process_time()
     # The course loader (course.yml, module.yml, quiz files, lesson front matter)
     course = copy_mini(tmp_path)
     (course / "01-dasar" / "module.yml").write_text(text, encoding="utf-8")
@@ -171,7 +171,7 @@ def test_yaml_bounds_in_every_loader(tmp_path, text, line, words):
     assert structure.outline({"course.yml": text.encode()})[1] is not None
     assert structure.course_tests({"course.yml": text.encode()}) == []
     assert lessons.read_lesson("---\n" + text + "---\nTeks\n").title == ""
-    assert time.perf_counter() - started < 3 * BUDGET
+    assert time.process_time() - started < 3 * BUDGET
 
 
 def test_safe_load_refuses_aliases():
@@ -194,7 +194,7 @@ def test_image_references_on_a_long_line_are_checked_in_linear_time(tmp_path):
     lesson = course / "01-dasar" / "02-lanjutan.md"
     text = lesson.read_text(encoding="utf-8")
     lesson.write_text(text + "\n" + "<img " * 20_000 + "\n", encoding="utf-8")
-    started = time.perf_counter()
+    started = time.process_time()
     errors = errors_of(course)
-    assert time.perf_counter() - started < BUDGET
+    assert time.process_time() - started < BUDGET
     assert len(errors) == 1 and "'<'" in errors[0]
