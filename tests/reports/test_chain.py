@@ -394,3 +394,14 @@ def test_a_round_due_with_no_report_shows_as_zero(app, courses, tmp_path, make_u
     page = login(app, organizer).get(f"/organizer/cohorts/{cohort.id}/chain")
     assert page.status_code == 200
     assert "0/1" in text_of(page.data)
+
+
+def test_a_course_without_tests_has_no_test_columns_by_group(app, world, chain_world):
+    """mini-a has no pre- and post-test: its groups show no empty test columns (wide for nothing
+    on a phone); mini-q's groups, which have tests, keep them."""
+    header = "Rata-rata pre-test"
+    untested = text_of(login(app, world["organizer"]).get(f"/organizer/cohorts/{world['cohort_a'].id}/chain").data)
+    assert "Kursus ini tidak memiliki pre-test dan post-test." in untested
+    assert "Peserta" in untested and header not in untested
+    tested = text_of(login(app, chain_world["facilitator"]).get(f"/organizer/cohorts/{chain_world['one'].id}/chain").data)
+    assert tested.count(header) >= 3  # the summary, and the regency and institution tables
